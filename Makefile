@@ -1,0 +1,46 @@
+# loadcheck — build, test, demo. Everything a fresh Debian machine with Go
+# needs is installed by `make deps` (run as root; idempotent).
+
+GO      ?= go
+BIN     := bin/loadcheck
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/loadcheck/loadcheck/internal/cli.Version=$(VERSION)
+
+# Debian packages the real reference target, the HTML test and the
+# benchmarks need. PyPI is never used.
+DEBS := python3-fastapi python3-uvicorn gunicorn python3-websockets python3-redis \
+        redis-server nginx python3-uvloop python3-httptools chromium
+BENCH_DEBS := wrk hey
+
+.PHONY: all build test demo lint deps bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/loadcheck
+
+# deps installs only what is missing, so a second run costs nothing.
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# The main job on the built-in target: prelaunch, ~100 s, report to the
+# terminal and the result JSON under reports/demo/.
+demo: build
+	./$(BIN) run scenarios/prelaunch.yaml --out reports/demo
+
+# Timing-sensitive tests measure latencies of a few milliseconds, so
+# packages run one at a time (-p 1) rather than competing for 2 cores.
+test: deps lint
+	$(GO) test -race -count=1 -p 1 -timeout 25m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

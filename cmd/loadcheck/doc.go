@@ -1,0 +1,19 @@
+/*
+Loadcheck drives open-model HTTP load at a service while WebSocket boards
+count which broadcasts arrive, samples the service's CPU and memory, and
+checks the figures against gates.
+
+Usage:
+
+	loadcheck run SCENARIO [--target T.yaml] [--out DIR] [--duration D] [--rate R] [--quiet]
+	loadcheck validate FILE...
+	loadcheck sim --workers N --listen ADDR [cost flags]
+
+Exit codes:
+
+	0    every gate held
+	1    a gate failed, or an abort condition stopped the run
+	2    bad input, the target failed to start, or nothing is listening
+	130  interrupted (Ctrl-C or SIGTERM); the partial result is still written
+*/
+package main

@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/run"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// runOptions are the flags of run.
+type runOptions struct {
+	scenario string
+	target   string
+	out      string
+	duration time.Duration
+	rate     string
+	quiet    bool
+	format   string
+	verbose  bool
+}
+
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := &runOptions{}
+	c := &cobra.Command{
+		Use:   "run SCENARIO",
+		Short: "Run a scenario once and check its gates",
+		Long: `Run a scenario against its target (the scenario's own, or --target), print the
+report, write the result JSON to --out, and exit by the gates:
+0 every gate held, 1 a gate failed or an abort condition fired, 2 bad input
+or target down, 130 interrupted (the partial result is still written).`,
+		Example: `  loadcheck run scenarios/prelaunch.yaml
+  loadcheck run scenarios/smoke.yaml --target targets/titan-2w.yaml --out reports/runs
+  loadcheck run scenarios/prelaunch.yaml --rate 30/s --duration 1m`,
+		Args: exactArgs(1, "SCENARIO"),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.scenario = args[0]
+			return runRun(c, o, stdout, stderr)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.target, "target", "", "target file (default: the scenario's target)")
+	f.StringVar(&o.out, "out", "", "folder for the result JSON (created if missing)")
+	f.DurationVar(&o.duration, "duration", 0, "override the measured duration, e.g. 30s")
+	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line")
+	f.StringVar(&o.format, "format", "table", "report format: table, md or json")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the target's output on stderr")
+	return c
+}
+
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("%s: want %s, got %d arguments — see %s --help", c.CommandPath(), what, len(args), c.CommandPath())}
+		}
+		return nil
+	}
+}
+
+// plan loads the scenario and target named by the flags.
+func plan(scenarioFile, targetFile string, duration time.Duration, rate string) (*scenario.Scenario, *scenario.Target, error) {
+	sc, err := scenario.Load(scenarioFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	if duration < 0 {
+		return nil, nil, usageError{fmt.Errorf("--duration %s: want a positive duration such as 30s", duration)}
+	}
+	if duration > 0 {
+		sc = sc.WithDuration(duration)
+	}
+	if rate != "" {
+		r, err := scenario.ParseRate(rate)
+		if err != nil {
+			return nil, nil, usageError{fmt.Errorf("--rate: %v", err)}
+		}
+		sc = sc.WithRate(r)
+	}
+	if targetFile == "" {
+		targetFile = sc.TargetFile
+	}
+	if targetFile == "" {
+		return nil, nil, usageError{fmt.Errorf("%s: the scenario names no target — add `target: path.yaml` or pass --target", sc.File)}
+	}
+	tg, err := scenario.LoadTarget(targetFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sc, tg, nil
+}
+
+func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {
+	if err := checkFormat(o.format, "table", "md", "json"); err != nil {
+		return err
+	}
+	sc, tg, err := plan(o.scenario, o.target, o.duration, o.rate)
+	if err != nil {
+		return err
+	}
+	outDir, err := prepareOut(o.out, stderr)
+	if err != nil {
+		return err
+	}
+	opts := run.Options{Scenario: sc, Target: tg, Version: Version}
+	if !o.quiet && isTerminal(stderr) {
+		opts.Progress = stderr
+	}
+	if o.verbose {
+		opts.TargetLog = stderr
+	}
+	res, err := run.Execute(c.Context(), opts)
+	if res == nil {
+		return err
+	}
+	if werr := render(stdout, res, o.format); werr != nil {
+		return werr
+	}
+	if serr := saveResult(res, outDir, stderr); serr != nil && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return err
+	}
+	if !res.Pass {
+		return errGatesFailed
+	}
+	return nil
+}
+
+func checkFormat(f string, allowed ...string) error {
+	for _, a := range allowed {
+		if f == a {
+			return nil
+		}
+	}
+	return usageError{fmt.Errorf("--format %q: want one of %v", f, allowed)}
+}
+
+func render(w io.Writer, res *report.Result, format string) error {
+	switch format {
+	case "json":
+		return res.Write(w)
+	case "md":
+		fmt.Fprintf(w, "## %s\n\n", report.Headline(res))
+		if err := report.WriteMarkdownTables(w, report.Tables(res)); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "**%s**\n", report.Verdict(res))
+		return err
+	}
+	return report.WriteText(w, res)
+}
+
+// prepareOut creates --out when missing and checks that it is writable
+// before minutes are spent measuring. An unusable folder is not fatal: the
+// result then goes to the system's temporary folder, and the run says so.
+func prepareOut(dir string, stderr io.Writer) (string, error) {
+	if dir == "" {
+		return "", nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err == nil {
+		f, err := os.CreateTemp(dir, ".loadcheck-probe-*")
+		if err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			return dir, nil
+		}
+		fmt.Fprintf(stderr, "loadcheck: warning: --out %s is not writable (%v); the result will be saved in %s instead\n", dir, errors.Unwrap(err), os.TempDir())
+	} else {
+		fmt.Fprintf(stderr, "loadcheck: warning: --out %s cannot be created (%v); the result will be saved in %s instead\n", dir, err, os.TempDir())
+	}
+	return dir, nil
+}
+
+// saveResult writes the result into dir, or, when dir fails, into the
+// temporary folder; an error reports the failed --out either way.
+func saveResult(res *report.Result, dir string, stderr io.Writer) error {
+	if dir == "" {
+		return nil
+	}
+	path, err := res.Save(dir)
+	if err == nil {
+		fmt.Fprintf(stderr, "result: %s\n", path)
+		return nil
+	}
+	if fb, ferr := res.Save(os.TempDir()); ferr == nil {
+		fmt.Fprintf(stderr, "loadcheck: the result was saved to %s instead\n", fb)
+	}
+	return usageError{err}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+var _ = filepath.Join

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+func newValidateCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check scenario and target files without sending traffic",
+		Long: `Check scenario and target files: syntax, fields, units, gates, feeders and
+environment variables. A scenario's default target is checked too. A file
+with a top-level base_url is a target; any other is a scenario.
+Exit 0 when every file is valid, 2 otherwise.`,
+		Example: "  loadcheck validate scenarios/*.yaml targets/*.yaml",
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{fmt.Errorf("validate: want at least one FILE — see loadcheck validate --help")}
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			var errs []error
+			for _, f := range args {
+				msg, err := validateFile(f)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				fmt.Fprintf(stdout, "ok  %s: %s\n", f, msg)
+			}
+			return errors.Join(errs...)
+		},
+	}
+}
+
+func validateFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", scenario.ErrInvalid, err)
+	}
+	if bytes.HasPrefix(b, []byte("base_url:")) || bytes.Contains(b, []byte("\nbase_url:")) {
+		t, err := scenario.LoadTarget(path)
+		if err != nil {
+			return "", err
+		}
+		how := "already running"
+		if t.Start != nil {
+			how = "started by loadcheck"
+		}
+		return fmt.Sprintf("target %q, %s", t.Name, how), nil
+	}
+	sc, err := scenario.Load(path)
+	if err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("scenario %q, %d endpoints, %d gates, %s measured", sc.Name, len(sc.HTTP.Endpoints), len(sc.Gates), sc.Duration)
+	if sc.TargetFile != "" {
+		if _, err := scenario.LoadTarget(sc.TargetFile); err != nil {
+			return "", err
+		}
+		msg += ", target " + sc.TargetFile
+	}
+	return msg, nil
+}

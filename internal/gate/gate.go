@@ -1,0 +1,352 @@
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind is the dimension of a metric or threshold. A threshold must have the
+// kind of the metric it is compared with: "http.p95 < 5%" is an error.
+type Kind int
+
+// The kinds of metric values.
+const (
+	Duration Kind = iota + 1 // time; Value.V in seconds
+	Percent                  // a share; Value.V in percent (0–100)
+	Count                    // a plain number
+	Bytes                    // memory; Value.V in bytes
+	Rate                     // events per second; Value.V in 1/s
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Duration:
+		return "duration"
+	case Percent:
+		return "percentage"
+	case Count:
+		return "count"
+	case Bytes:
+		return "bytes"
+	case Rate:
+		return "rate"
+	}
+	return "unknown"
+}
+
+// example is a threshold of the kind, for error messages.
+func (k Kind) example() string {
+	switch k {
+	case Duration:
+		return "2s or 250ms"
+	case Percent:
+		return "1%"
+	case Count:
+		return "6"
+	case Bytes:
+		return "300MB"
+	case Rate:
+		return "20/s"
+	}
+	return ""
+}
+
+// Value is a measured or threshold value in the base unit of its kind.
+type Value struct {
+	V    float64 `json:"value"`
+	Kind Kind    `json:"kind"`
+}
+
+// String formats v in a unit a person reads at a glance.
+func (v Value) String() string {
+	switch v.Kind {
+	case Duration:
+		d := time.Duration(v.V * float64(time.Second))
+		switch {
+		case d >= time.Second:
+			return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
+		case d >= time.Millisecond:
+			return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms"
+		default:
+			return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', 0, 64) + "µs"
+		}
+	case Percent:
+		return strconv.FormatFloat(v.V, 'f', 1, 64) + "%"
+	case Bytes:
+		return formatBytes(v.V)
+	case Rate:
+		return strconv.FormatFloat(v.V, 'f', 1, 64) + "/s"
+	}
+	return strconv.FormatFloat(v.V, 'f', -1, 64)
+}
+
+func formatBytes(b float64) string {
+	const unit = 1024
+	switch {
+	case b >= unit*unit*unit:
+		return strconv.FormatFloat(b/(unit*unit*unit), 'f', 2, 64) + "GiB"
+	case b >= unit*unit:
+		return strconv.FormatFloat(b/(unit*unit), 'f', 1, 64) + "MiB"
+	case b >= unit:
+		return strconv.FormatFloat(b/unit, 'f', 1, 64) + "KiB"
+	}
+	return strconv.FormatFloat(b, 'f', 0, 64) + "B"
+}
+
+// Op is a comparison operator.
+type Op string
+
+// The operators a gate can use.
+const (
+	LT Op = "<"
+	LE Op = "<="
+	GT Op = ">"
+	GE Op = ">="
+	EQ Op = "=="
+)
+
+func (o Op) holds(a, b float64) bool {
+	switch o {
+	case LT:
+		return a < b
+	case LE:
+		return a <= b
+	case GT:
+		return a > b
+	case GE:
+		return a >= b
+	case EQ:
+		// Thresholds are written with a handful of digits; compare at that
+		// precision so "ws.loss == 0%" holds for 0.0000001 % of float noise.
+		return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
+	}
+	return false
+}
+
+// Gate is a parsed gate expression. The zero value is not useful; use Parse.
+type Gate struct {
+	Source    string // the text as written, shown in reports
+	Metric    string // e.g. "http.zeus-search.p95"
+	Op        Op
+	Threshold Value
+}
+
+func (g Gate) String() string { return g.Source }
+
+// ErrSyntax is wrapped by every error Parse returns.
+var ErrSyntax = errors.New("bad gate")
+
+// Parse parses "METRIC OP THRESHOLD". It checks the syntax and the units of
+// the threshold, and that the metric's kind matches the threshold's; whether
+// the metric exists for a given scenario is Check's job.
+func Parse(s string) (Gate, error) {
+	src := strings.TrimSpace(s)
+	fields := strings.Fields(src)
+	if len(fields) != 3 {
+		return Gate{}, fmt.Errorf("%q: want METRIC OP THRESHOLD, e.g. \"http.p95 < 2s\": %w", s, ErrSyntax)
+	}
+	g := Gate{Source: src, Metric: fields[0], Op: Op(fields[1])}
+	switch g.Op {
+	case LT, LE, GT, GE, EQ:
+	default:
+		hint := ""
+		if g.Op == "=" {
+			hint = " (did you mean ==?)"
+		}
+		return Gate{}, fmt.Errorf("%q: operator %q: want one of < <= > >= ==%s: %w", s, fields[1], hint, ErrSyntax)
+	}
+	kind, err := KindOf(g.Metric)
+	if err != nil {
+		return Gate{}, fmt.Errorf("%q: %v: %w", s, err, ErrSyntax)
+	}
+	v, err := ParseValue(fields[2], kind)
+	if err != nil {
+		return Gate{}, fmt.Errorf("%q: %v: %w", s, err, ErrSyntax)
+	}
+	g.Threshold = v
+	return g, nil
+}
+
+// ParseValue parses a threshold of the given kind: durations as Go
+// durations ("2s", "250ms"), percentages with "%", rates as "20/s" or
+// "40/min", bytes with a unit ("300MB", "1.5GiB"), counts as plain numbers.
+func ParseValue(s string, kind Kind) (Value, error) {
+	bad := func() (Value, error) {
+		return Value{}, fmt.Errorf("threshold %q: want a %s such as %s", s, kind, kind.example())
+	}
+	switch kind {
+	case Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil || strings.Trim(s, "0123456789.") == "" {
+			return bad()
+		}
+		return Value{d.Seconds(), Duration}, nil
+	case Percent:
+		num, ok := strings.CutSuffix(s, "%")
+		if !ok {
+			return bad()
+		}
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil || f < 0 || f > 100 {
+			return bad()
+		}
+		return Value{f, Percent}, nil
+	case Rate:
+		num, per, ok := strings.Cut(s, "/")
+		if !ok {
+			return bad()
+		}
+		f, err := strconv.ParseFloat(num, 64)
+		unit := map[string]float64{"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}[per]
+		if err != nil || f < 0 || unit == 0 {
+			return bad()
+		}
+		return Value{f / unit, Rate}, nil
+	case Bytes:
+		i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+		if i <= 0 {
+			return bad()
+		}
+		f, err := strconv.ParseFloat(s[:i], 64)
+		mult := map[string]float64{
+			"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9,
+			"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30,
+		}[s[i:]]
+		if err != nil || mult == 0 {
+			return bad()
+		}
+		return Value{f * mult, Bytes}, nil
+	case Count:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return bad()
+		}
+		return Value{f, Count}, nil
+	}
+	return bad()
+}
+
+// latencyStats are the statistics an HTTP endpoint offers.
+var latencyStats = map[string]Kind{
+	"p50": Duration, "p90": Duration, "p95": Duration, "p99": Duration,
+	"max": Duration, "rate": Rate, "errors": Percent,
+}
+
+// fixed are the metrics whose names do not contain an endpoint.
+var fixed = map[string]Kind{
+	"http.p50": Duration, "http.p90": Duration, "http.p95": Duration,
+	"http.p99": Duration, "http.max": Duration, "http.rate": Rate,
+	"http.errors":       Percent,
+	"http.late":         Percent,
+	"http.inflight.max": Count,
+	"ws.loss":           Percent,
+	"ws.dup":            Percent,
+	"ws.delivery.p95":   Duration,
+	"ws.connected":      Count,
+	"sse.gap.max":       Duration,
+	"sse.connected":     Count,
+	"cpu.sustained":     Percent,
+	"cpu.total":         Percent,
+	"rss.total":         Bytes,
+	"rss.max_process":   Bytes,
+	"target.ready_time": Duration,
+}
+
+// Names lists the metric names that do not name an endpoint, sorted; with
+// http.<endpoint>.{p50,p90,p95,p99,max,rate,errors} they are every metric.
+func Names() []string {
+	n := make([]string, 0, len(fixed))
+	for k := range fixed {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// KindOf returns the kind of a metric name, or an error naming the metrics
+// that exist.
+func KindOf(metric string) (Kind, error) {
+	if k, ok := fixed[metric]; ok {
+		return k, nil
+	}
+	if rest, ok := strings.CutPrefix(metric, "http."); ok {
+		if i := strings.LastIndexByte(rest, '.'); i > 0 {
+			if k, ok := latencyStats[rest[i+1:]]; ok {
+				return k, nil
+			}
+			return 0, fmt.Errorf("metric %q: unknown statistic %q: want p50, p90, p95, p99, max, rate or errors", metric, rest[i+1:])
+		}
+	}
+	return 0, fmt.Errorf("unknown metric %q: want http.<endpoint>.p95 or one of %s", metric, strings.Join(Names(), ", "))
+}
+
+// Endpoint returns the endpoint a metric names ("zeus-search" for
+// "http.zeus-search.p95"), or "" for a metric that names none.
+func Endpoint(metric string) string {
+	if _, ok := fixed[metric]; ok {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(metric, "http.")
+	if !ok {
+		return ""
+	}
+	if i := strings.LastIndexByte(rest, '.'); i > 0 {
+		return rest[:i]
+	}
+	return ""
+}
+
+// Section returns the part of a run that measures the metric: "http", "ws",
+// "sse", "cpu", "rss" or "target". A scenario without that part cannot
+// gate on it.
+func Section(metric string) string {
+	s, _, _ := strings.Cut(metric, ".")
+	return s
+}
+
+// Metrics is what a gate is evaluated against. report.Result implements it.
+type Metrics interface {
+	// Metric returns the measured value and whether it was measured.
+	Metric(name string) (Value, bool)
+}
+
+// Outcome is the evaluation of one gate against one run.
+type Outcome struct {
+	Gate     string `json:"gate"`
+	Metric   string `json:"metric"`
+	Op       Op     `json:"op"`
+	Limit    Value  `json:"threshold"`
+	Observed *Value `json:"observed,omitempty"` // nil when not measured
+	Pass     bool   `json:"pass"`
+	Reason   string `json:"reason,omitempty"` // why a gate failed without a value
+}
+
+// Eval evaluates g against m. A metric with no data fails: a gate that
+// cannot be checked never passes silently.
+func (g Gate) Eval(m Metrics) Outcome {
+	o := Outcome{Gate: g.Source, Metric: g.Metric, Op: g.Op, Limit: g.Threshold}
+	v, ok := m.Metric(g.Metric)
+	if !ok {
+		o.Reason = "not measured"
+		return o
+	}
+	o.Observed = &v
+	o.Pass = g.Op.holds(v.V, g.Threshold.V)
+	return o
+}
+
+// EvalAll evaluates every gate; pass reports whether all held.
+func EvalAll(gates []Gate, m Metrics) (out []Outcome, pass bool) {
+	pass = true
+	for _, g := range gates {
+		o := g.Eval(m)
+		pass = pass && o.Pass
+		out = append(out, o)
+	}
+	return out, pass
+}

@@ -1,0 +1,322 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// Recorder receives the measured hits. *record.Recorder implements it.
+type Recorder interface {
+	Begin(t time.Time)
+	Record(h *record.Hit)
+}
+
+// Attack is one run of a scenario's HTTP load. Its methods other than Run
+// are safe to call from other goroutines while Run runs.
+type Attack struct {
+	pacer    *Pacer
+	mix      *mix
+	client   *http.Client
+	conns    *conns
+	gauge    *gauge
+	warmup   time.Duration
+	workers  uint64
+	stopped  atomic.Bool
+	sent     atomic.Uint64
+	warm     atomic.Uint64
+	canceled atomic.Uint64
+}
+
+// Stats are the generator's own figures for a run.
+type Stats struct {
+	// Scheduled counts the hits the measured schedule asked for; Sent those
+	// that were sent. The difference was never sent: the generator could
+	// not keep up (every worker busy) or the run was stopped early.
+	Scheduled uint64
+	Sent      uint64
+	Warmup    uint64 // hits of the warm-up, sent but not recorded
+	Canceled  uint64 // in flight when the run was stopped; not recorded
+	// InflightMax is the peak of requests in flight during the run.
+	InflightMax int64
+	Began       time.Time
+	Ended       time.Time
+}
+
+// New prepares the scenario's HTTP load against baseURL.
+func New(sc *scenario.Scenario, baseURL string) (*Attack, error) {
+	m, err := newMix(baseURL, sc.HTTP.Endpoints)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %v", sc.Name, err)
+	}
+	workers := uint64(sc.HTTP.MaxWorkers)
+	if workers == 0 {
+		workers = 512
+	}
+	g := &gauge{}
+	cs := &conns{open: map[net.Conn]struct{}{}}
+	return &Attack{
+		pacer:   NewPacer(sc.Warmup, sc.HTTP.Stages, sc.Duration),
+		mix:     m,
+		client:  newClient(sc.HTTP, int(workers), g, cs),
+		conns:   cs,
+		gauge:   g,
+		warmup:  sc.Warmup,
+		workers: workers,
+	}, nil
+}
+
+func newClient(h scenario.HTTP, maxConns int, g *gauge, cs *conns) *http.Client {
+	timeout := h.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	if h.LocalAddr.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: h.LocalAddr.AsSlice()}
+	}
+	tr := &http.Transport{
+		DialContext:         cs.dial(d),
+		MaxIdleConnsPerHost: maxConns,
+		DisableKeepAlives:   !h.KeepAlive,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: &counting{next: tr, gauge: g},
+		CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return fmt.Errorf("stopped after 10 redirects")
+			}
+			return nil
+		},
+	}
+}
+
+// Pacer returns the attack's schedule.
+func (a *Attack) Pacer() *Pacer { return a.pacer }
+
+// Inflight returns the requests in flight now and the peak so far.
+func (a *Attack) Inflight() (now, peak int64) { return a.gauge.cur.Load(), a.gauge.peak.Load() }
+
+// Sent returns how many requests have been sent, warm-up included.
+func (a *Attack) Sent() uint64 { return a.sent.Load() }
+
+// Run sends the load until the schedule ends or ctx is done, recording
+// every measured hit into rec. When ctx is done, sending stops at once and
+// requests still in flight are cancelled and not recorded.
+func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
+	atk := vegeta.NewAttacker(
+		vegeta.Client(a.client),
+		vegeta.MaxBody(0),
+		vegeta.Workers(min(a.workers, 16)),
+		vegeta.MaxWorkers(a.workers),
+	)
+	results := atk.Attack(a.mix.targeter, a.pacer, 0, "")
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			a.stopped.Store(true)
+			atk.Stop()
+			a.conns.closeAll()
+		case <-done:
+		}
+	}()
+
+	var (
+		began    time.Time
+		measured time.Time
+		hit      record.Hit
+	)
+	for res := range results {
+		a.sent.Add(1)
+		if began.IsZero() {
+			began = a.pacer.Began()
+			measured = began.Add(a.warmup)
+			rec.Begin(measured)
+		}
+		off, _ := a.pacer.Schedule(res.Seq)
+		intended := began.Add(off)
+		if off < a.warmup {
+			a.warm.Add(1)
+			continue
+		}
+		if res.Error != "" && a.stopped.Load() {
+			a.canceled.Add(1)
+			continue
+		}
+		ep, ok := endpointOf(res.URL)
+		if !ok {
+			continue // the targeter failed before choosing; cannot happen
+		}
+		hit = record.Hit{
+			Endpoint: ep,
+			Intended: intended,
+			Sent:     res.Timestamp,
+			Latency:  res.Latency,
+			Code:     res.Code,
+			Err:      res.Error,
+			BytesOut: res.BytesOut,
+			BytesIn:  bytesIn(res.Headers),
+		}
+		rec.Record(&hit)
+	}
+	if began.IsZero() {
+		began = time.Now()
+		rec.Begin(began.Add(a.warmup))
+	}
+	end := time.Now()
+	st := Stats{
+		Sent:        a.sent.Load() - a.warm.Load(),
+		Warmup:      a.warm.Load(),
+		Canceled:    a.canceled.Load(),
+		InflightMax: a.gauge.peak.Load(),
+		Began:       began,
+		Ended:       end,
+	}
+	until := min(end.Sub(began), a.pacer.Duration())
+	if sched := a.pacer.Hits(until) - a.pacer.Hits(a.warmup); sched > 0 {
+		st.Scheduled = uint64(sched + 0.5)
+	}
+	return st
+}
+
+// ResetPeak forgets the in-flight peak, at the end of the warm-up.
+func (a *Attack) ResetPeak() { a.gauge.peak.Store(a.gauge.cur.Load()) }
+
+// gauge counts requests in flight.
+type gauge struct {
+	cur, peak atomic.Int64
+}
+
+func (g *gauge) inc() {
+	n := g.cur.Add(1)
+	for {
+		p := g.peak.Load()
+		if n <= p || g.peak.CompareAndSwap(p, n) {
+			return
+		}
+	}
+}
+
+// bytesHeader carries the size of a response body from the transport to the
+// result: vegeta with MaxBody(0) drains bodies without counting them.
+const bytesHeader = "Loadcheck-Body-Bytes"
+
+// counting is an http.RoundTripper that keeps the in-flight gauge and counts
+// response bytes.
+type counting struct {
+	next  http.RoundTripper
+	gauge *gauge
+}
+
+func (c *counting) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.gauge.inc()
+	resp, err := c.next.RoundTrip(req)
+	if err != nil {
+		c.gauge.cur.Add(-1)
+		return nil, err
+	}
+	resp.Body = &countingBody{rc: resp.Body, resp: resp, gauge: c.gauge}
+	return resp, nil
+}
+
+// conns tracks the generator's open connections so a stop can end the
+// requests in flight at once, at no cost per request.
+type conns struct {
+	mu     sync.Mutex
+	open   map[net.Conn]struct{}
+	closed bool
+}
+
+var errStopped = errors.New("load stopped")
+
+func (cs *conns) dial(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cs.mu.Lock()
+		defer cs.mu.Unlock()
+		if cs.closed {
+			c.Close()
+			return nil, errStopped
+		}
+		tc := &trackedConn{Conn: c, cs: cs}
+		cs.open[tc] = struct{}{}
+		return tc, nil
+	}
+}
+
+// closeAll closes every open connection and refuses new ones.
+func (cs *conns) closeAll() {
+	cs.mu.Lock()
+	cs.closed = true
+	open := cs.open
+	cs.open = nil
+	cs.mu.Unlock()
+	for c := range open {
+		c.(*trackedConn).Conn.Close()
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	cs *conns
+}
+
+func (c *trackedConn) Close() error {
+	c.cs.mu.Lock()
+	delete(c.cs.open, c)
+	c.cs.mu.Unlock()
+	return c.Conn.Close()
+}
+
+type countingBody struct {
+	rc     io.ReadCloser
+	resp   *http.Response
+	n      int64
+	gauge  *gauge
+	closed bool
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.n += int64(n)
+	return n, err
+}
+
+func (b *countingBody) Close() error {
+	if !b.closed {
+		b.closed = true
+		b.gauge.cur.Add(-1)
+		// vegeta keeps the header map in its result; the body is closed
+		// before the result is handed on, so this is visible and race-free.
+		b.resp.Header[bytesHeader] = []string{strconv.FormatInt(b.n, 10)}
+	}
+	return b.rc.Close()
+}
+
+func bytesIn(h http.Header) uint64 {
+	v := h[bytesHeader]
+	if len(v) == 0 {
+		return 0
+	}
+	n, _ := strconv.ParseUint(v[0], 10, 64)
+	return n
+}

@@ -1,0 +1,243 @@
+package load
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// sleepServer answers every request after d.
+func sleepServer(t *testing.T, d time.Duration) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		time.Sleep(d)
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(s.Close)
+	return s, &n
+}
+
+func constant(perSec float64, d time.Duration) []scenario.Stage {
+	return []scenario.Stage{{To: rate(perSec)}, {Hold: d}}
+}
+
+func newScenario(stages []scenario.Stage, d time.Duration, eps ...scenario.Endpoint) *scenario.Scenario {
+	if len(eps) == 0 {
+		eps = []scenario.Endpoint{{Name: "root", Path: "/", Weight: 1}}
+	}
+	return &scenario.Scenario{
+		Name:     "test",
+		Duration: d,
+		HTTP: scenario.HTTP{
+			Timeout: 10 * time.Second, KeepAlive: true, MaxWorkers: 512,
+			Stages: stages, Endpoints: eps,
+		},
+	}
+}
+
+func attack(t *testing.T, ctx context.Context, sc *scenario.Scenario, url string) (record.Summary, Stats) {
+	t.Helper()
+	a, err := New(sc, url)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	names := make([]string, len(sc.HTTP.Endpoints))
+	for i, e := range sc.HTTP.Endpoints {
+		names[i] = e.Name
+	}
+	rec := record.New(names)
+	st := a.Run(ctx, rec)
+	return rec.Close(st.Ended), st
+}
+
+func TestFixedLatencyServer(t *testing.T) {
+	s, _ := sleepServer(t, 50*time.Millisecond)
+	sum, _ := attack(t, context.Background(), newScenario(constant(100, 5*time.Second), 5*time.Second), s.URL)
+	tot := sum.Total
+	if tot.Requests < 490 || tot.Requests > 510 {
+		t.Errorf("requests = %d, want 490–510", tot.Requests)
+	}
+	if p50 := tot.Latency.P50.Duration(); p50 < 50*time.Millisecond || p50 > 55*time.Millisecond {
+		t.Errorf("p50 = %v, want 50–55ms", p50)
+	}
+	if p99 := tot.Latency.P99.Duration(); p99 >= 60*time.Millisecond {
+		t.Errorf("p99 = %v, want < 60ms", p99)
+	}
+	if tot.Errors != 0 || tot.Late != 0 {
+		t.Errorf("errors = %d, late = %d, want 0, 0", tot.Errors, tot.Late)
+	}
+	// Little's law: 100/s × 50 ms ≈ 5 requests in flight.
+	if tot.InflightMean < 4 || tot.InflightMean > 6.5 {
+		t.Errorf("mean in flight = %.2f, want ≈ 5", tot.InflightMean)
+	}
+	if len(tot.Timeline) < 5 {
+		t.Errorf("timeline has %d seconds, want ≥ 5", len(tot.Timeline))
+	}
+}
+
+func TestRamp(t *testing.T) {
+	s, _ := sleepServer(t, time.Millisecond)
+	stages := []scenario.Stage{{To: rate(100), Over: 4 * time.Second}, {Hold: 2 * time.Second}}
+	sum, _ := attack(t, context.Background(), newScenario(stages, 6*time.Second), s.URL)
+	if n := sum.Total.Requests; n < 388 || n > 412 {
+		t.Errorf("requests = %d, want 400 ± 3%%", n)
+	}
+}
+
+func TestWeights(t *testing.T) {
+	s, _ := sleepServer(t, 0)
+	sc := newScenario(constant(200, 2*time.Second), 2*time.Second,
+		scenario.Endpoint{Name: "a", Path: "/a", Weight: 3},
+		scenario.Endpoint{Name: "b", Path: "/b", Weight: 1})
+	sum, _ := attack(t, context.Background(), sc, s.URL)
+	a, _ := sum.Endpoint("a")
+	share := 100 * float64(a.Requests) / float64(sum.Total.Requests)
+	if share < 72 || share > 78 {
+		t.Errorf("endpoint a got %.1f%% of requests, want 75 ± 3", share)
+	}
+}
+
+func TestWarmupNotRecorded(t *testing.T) {
+	s, served := sleepServer(t, 0)
+	sc := newScenario(constant(50, 2*time.Second), 2*time.Second)
+	sc.Warmup = 2 * time.Second
+	sum, st := attack(t, context.Background(), sc, s.URL)
+	if st.Warmup < 95 || st.Warmup > 105 {
+		t.Errorf("warm-up hits = %d, want ≈ 100", st.Warmup)
+	}
+	if got, all := sum.Total.Requests, served.Load(); got < 95 || got > 105 || int64(got)+int64(st.Warmup) != all {
+		t.Errorf("recorded %d of %d served with %d warm-up, want ≈ 100 recorded and the rest warm-up", got, all, st.Warmup)
+	}
+}
+
+func TestFeedValuesSubstituted(t *testing.T) {
+	got := make(chan string, 100)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case got <- r.URL.Query().Get("q") + "|" + r.Header.Get("X-Term"):
+		default:
+		}
+	}))
+	defer s.Close()
+	feed := &scenario.Feed{Columns: []string{"term"}, Rows: [][]string{{"a b"}, {"c"}}}
+	sc := newScenario(constant(20, time.Second), time.Second, scenario.Endpoint{
+		Name: "search", Path: "/s?q={{.term}}", Headers: map[string]string{"X-Term": "{{.term}}"}, Weight: 1, Feed: feed,
+	})
+	attack(t, context.Background(), sc, s.URL)
+	close(got)
+	seen := map[string]int{}
+	for v := range got {
+		seen[v]++
+	}
+	if seen["a b|a b"] == 0 || seen["c|c"] == 0 || len(seen) != 2 {
+		t.Errorf("server saw %v, want both feed rows in path and header", seen)
+	}
+}
+
+// With 5 workers against a 200 ms target at 50/s (twice what 5 workers
+// carry), requests queue in the generator: the corrected p95 grows to
+// seconds while the service time stays near 200 ms.
+func TestCoordinatedOmission(t *testing.T) {
+	s, _ := sleepServer(t, 200*time.Millisecond)
+	tests := []struct {
+		name       string
+		workers    int
+		wantLate   bool
+		minP95     time.Duration
+		maxP95     time.Duration
+		maxService time.Duration
+	}{
+		{"5 workers", 5, true, 2 * time.Second, 60 * time.Second, 300 * time.Millisecond},
+		{"unlimited", 512, false, 190 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := newScenario(constant(50, 10*time.Second), 10*time.Second)
+			sc.HTTP.MaxWorkers = tc.workers
+			sum, _ := attack(t, context.Background(), sc, s.URL)
+			tot := sum.Total
+			if (tot.Late > 0) != tc.wantLate {
+				t.Errorf("late = %d of %d, want late: %v", tot.Late, tot.Requests, tc.wantLate)
+			}
+			if p95 := tot.Latency.P95.Duration(); p95 < tc.minP95 || p95 > tc.maxP95 {
+				t.Errorf("corrected p95 = %v, want %v–%v", p95, tc.minP95, tc.maxP95)
+			}
+			if p95 := tot.Service.P95.Duration(); p95 > tc.maxService {
+				t.Errorf("uncorrected p95 = %v, want ≤ %v", p95, tc.maxService)
+			}
+		})
+	}
+}
+
+// Asked for far more than the target carries, the generator keeps its
+// worker cap, finishes on time, says it fell behind, and stays bounded in
+// memory — where vegeta's CLI without a cap collapses.
+func TestOverloadStaysBounded(t *testing.T) {
+	s, _ := sleepServer(t, 20*time.Millisecond)
+	sc := newScenario(constant(20000, 3*time.Second), 3*time.Second)
+	sc.HTTP.MaxWorkers = 64
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	sum, st := attack(t, context.Background(), sc, s.URL)
+	took := time.Since(start)
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if took > 5*time.Second {
+		t.Errorf("3 s run took %v, want it to end on time", took)
+	}
+	if sum.Total.Late == 0 {
+		t.Errorf("no late requests reported at 20,000/s against a target carrying ~3,200/s")
+	}
+	if st.Scheduled <= st.Sent {
+		t.Errorf("scheduled %d, sent %d: want unsent requests reported", st.Scheduled, st.Sent)
+	}
+	if heap := after.HeapInuse; heap > 200<<20 {
+		t.Errorf("heap in use %d MiB after the run, want < 200 MiB", heap>>20)
+	}
+}
+
+func TestStopCancelsInFlight(t *testing.T) {
+	s, _ := sleepServer(t, 5*time.Second)
+	sc := newScenario(constant(20, 30*time.Second), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	sum, st := attack(t, ctx, sc, s.URL)
+	if took := time.Since(start); took > 2500*time.Millisecond {
+		t.Errorf("stopped run took %v, want about 1 s", took)
+	}
+	if st.Canceled == 0 || sum.Total.Errors != 0 {
+		t.Errorf("canceled %d, errors %d: want the cut requests canceled, not counted as errors", st.Canceled, sum.Total.Errors)
+	}
+}
+
+func TestErrorsClassified(t *testing.T) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusInternalServerError)
+	}))
+	defer s.Close()
+	sum, _ := attack(t, context.Background(), newScenario(constant(20, time.Second), time.Second), s.URL)
+	if sum.Total.Errors != sum.Total.Requests || sum.Total.Requests == 0 {
+		t.Errorf("errors %d of %d, want all", sum.Total.Errors, sum.Total.Requests)
+	}
+	if len(sum.Total.ErrorKinds) != 1 || sum.Total.ErrorKinds[0].Kind != "http 5xx" {
+		t.Errorf("error kinds = %+v, want one: http 5xx", sum.Total.ErrorKinds)
+	}
+	if sum.Total.Codes["500"] != sum.Total.Requests {
+		t.Errorf("codes = %v, want all 500", sum.Total.Codes)
+	}
+	if sum.Total.BytesIn == 0 {
+		t.Errorf("bytes in = 0, want the error bodies counted")
+	}
+}

@@ -1,0 +1,142 @@
+package load
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+func rate(perSec float64) *scenario.Rate { return &scenario.Rate{Freq: perSec, Per: time.Second} }
+
+func TestPacerHits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		warmup   time.Duration
+		stages   []scenario.Stage
+		measured time.Duration
+		at       time.Duration
+		want     float64
+	}{
+		{"constant", 0, []scenario.Stage{{To: rate(100)}, {Hold: 5 * time.Second}}, 5 * time.Second, 5 * time.Second, 500},
+		{"ramp from zero", 0, []scenario.Stage{{To: rate(100), Over: 4 * time.Second}}, 4 * time.Second, 4 * time.Second, 200},
+		{"ramp then hold", 0, []scenario.Stage{{To: rate(100), Over: 4 * time.Second}, {Hold: 2 * time.Second}}, 6 * time.Second, 6 * time.Second, 400},
+		{"warm-up at first rate", 2 * time.Second, []scenario.Stage{{To: rate(50)}, {Hold: time.Second}}, time.Second, 3 * time.Second, 150},
+		{"stages cut to duration", 0, []scenario.Stage{{To: rate(100), Over: 10 * time.Second}}, 5 * time.Second, 5 * time.Second, 125},
+		{"last rate held past the stages", 0, []scenario.Stage{{To: rate(10), Over: time.Second}}, 3 * time.Second, 3 * time.Second, 25},
+		{"half way up a ramp", 0, []scenario.Stage{{To: rate(100), Over: 4 * time.Second}}, 4 * time.Second, 2 * time.Second, 50},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := NewPacer(tc.warmup, tc.stages, tc.measured)
+			if got := p.Hits(tc.at); math.Abs(got-tc.want) > 1e-6 {
+				t.Errorf("Hits(%v) = %v, want %v", tc.at, got, tc.want)
+			}
+			if p.Duration() != tc.warmup+tc.measured {
+				t.Errorf("Duration() = %v, want %v", p.Duration(), tc.warmup+tc.measured)
+			}
+		})
+	}
+}
+
+// Schedule must invert Hits: hit n is sent when n hits have been scheduled.
+func TestPacerScheduleInvertsHits(t *testing.T) {
+	t.Parallel()
+	p := NewPacer(time.Second, []scenario.Stage{
+		{To: rate(20), Over: 2 * time.Second},
+		{To: rate(5), Over: 3 * time.Second},
+		{Hold: 2 * time.Second},
+	}, 7*time.Second)
+	total := uint64(p.Hits(p.Duration()))
+	prev := time.Duration(-1)
+	for n := uint64(0); n < total; n++ {
+		at, ok := p.Schedule(n)
+		if !ok {
+			t.Fatalf("Schedule(%d) = none, want a time (total %d)", n, total)
+		}
+		if at < prev {
+			t.Fatalf("Schedule(%d) = %v, before Schedule(%d) = %v", n, at, n-1, prev)
+		}
+		prev = at
+		if h := p.Hits(at); math.Abs(h-float64(n)) > 1e-6 {
+			t.Fatalf("Hits(Schedule(%d) = %v) = %v, want %d", n, at, h, n)
+		}
+	}
+	if _, ok := p.Schedule(total + 1); ok {
+		t.Errorf("Schedule(%d) past the end returned a time", total+1)
+	}
+}
+
+func TestPacerPace(t *testing.T) {
+	t.Parallel()
+	p := NewPacer(0, []scenario.Stage{{To: rate(10)}, {Hold: time.Second}}, time.Second)
+	tests := []struct {
+		elapsed  time.Duration
+		hits     uint64
+		wantWait time.Duration
+		wantStop bool
+	}{
+		{0, 0, 0, false},
+		{0, 1, 100 * time.Millisecond, false},
+		{50 * time.Millisecond, 1, 50 * time.Millisecond, false},
+		{500 * time.Millisecond, 2, 0, false}, // behind: send at once
+		{time.Second, 10, 0, true},
+	}
+	for _, tc := range tests {
+		wait, stop := p.Pace(tc.elapsed, tc.hits)
+		if d := wait - tc.wantWait; d > time.Microsecond || d < -time.Microsecond || stop != tc.wantStop {
+			t.Errorf("Pace(%v, %d) = %v, %v, want %v, %v", tc.elapsed, tc.hits, wait, stop, tc.wantWait, tc.wantStop)
+		}
+	}
+	if r := p.Rate(500 * time.Millisecond); r != 10 {
+		t.Errorf("Rate(500ms) = %v, want 10", r)
+	}
+}
+
+func TestSmoothRoundRobin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		w    []int
+		want []uint8
+	}{
+		{[]int{3, 1}, []uint8{0, 0, 1, 0}},
+		{[]int{30, 10}, []uint8{0, 0, 1, 0}},
+		{[]int{1, 1, 1}, []uint8{0, 1, 2}},
+		{[]int{5}, []uint8{0}},
+	}
+	for _, tc := range tests {
+		got := smoothRoundRobin(append([]int(nil), tc.w...))
+		if string(got) != string(tc.want) {
+			t.Errorf("smoothRoundRobin(%v) = %v, want %v", tc.w, got, tc.want)
+		}
+	}
+}
+
+func TestTemplate(t *testing.T) {
+	t.Parallel()
+	feed := &scenario.Feed{Columns: []string{"term", "id"}, Rows: [][]string{{"sewer camera", "a/b"}}}
+	tests := []struct {
+		in, want string
+		inURL    bool
+	}{
+		{"/api/zeus/search?q={{.term}}", "/api/zeus/search?q=sewer+camera", true},
+		{"/items/{{.id}}?q={{ .term }}", "/items/a%2Fb?q=sewer+camera", true},
+		{`{"q": "{{.term}}"}`, `{"q": "sewer camera"}`, false},
+		{"/static", "/static", true},
+	}
+	for _, tc := range tests {
+		tp, err := compile(tc.in, feed, tc.inURL)
+		if err != nil {
+			t.Fatalf("compile(%q): %v", tc.in, err)
+		}
+		if got := tp.render(feed.Rows[0]); got != tc.want {
+			t.Errorf("render(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if _, err := compile("/x?q={{.nope}}", feed, true); err == nil {
+		t.Errorf("compile with an unknown column: no error")
+	}
+}

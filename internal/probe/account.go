@@ -1,0 +1,112 @@
+package probe
+
+import "math/bits"
+
+// bitset is a set of event sequence numbers. A board keeps one of the
+// events it received: 10,000 boards × 60 events cost 8 bytes a board.
+type bitset []uint64
+
+func (b *bitset) set(i int) {
+	w := i >> 6
+	for len(*b) <= w {
+		*b = append(*b, 0)
+	}
+	(*b)[w] |= 1 << (uint(i) & 63)
+}
+
+func (b bitset) has(i int) bool {
+	w := i >> 6
+	return w < len(b) && b[w]&(1<<(uint(i)&63)) != 0
+}
+
+func (b bitset) word(w int) uint64 {
+	if w < len(b) {
+		return b[w]
+	}
+	return 0
+}
+
+// span is one connection of a board, in nanoseconds of the probe's
+// monotonic clock: from the end of its handshake (up) to the moment the
+// board's reader saw it end (down; 0 while it is open).
+type span struct {
+	up, down int64
+	msgs     int64 // data messages received on it
+}
+
+// event is when one broadcast was sent and acknowledged, in nanoseconds
+// of the probe's monotonic clock; ack is 0 unless the POST was answered
+// 2xx.
+type event struct {
+	sent, ack int64
+}
+
+// covers reports whether the connection was up for the whole POST of e:
+// open before it was sent and not yet seen to end when its 2xx came back.
+func (s span) covers(e event) bool {
+	return s.up <= e.sent && (s.down == 0 || e.ack <= s.down)
+}
+
+// tally is one board's account of the broadcast events.
+type tally struct {
+	// expected: acknowledged events the board was connected for;
+	// delivered: those of them it received.
+	expected, delivered int64
+	// notExpected: acknowledged events it was not connected for (all or
+	// part of their POST fell into a disconnection); notExpectedDelivered:
+	// those it received anyway.
+	notExpected, notExpectedDelivered int64
+	// deliveredUnacked: events received whose POST was not answered 2xx.
+	deliveredUnacked int64
+}
+
+// account applies the definition of "expected" (see the package doc) to
+// one board: events are the broadcaster's, spans the board's connections,
+// seen the events it received. It works a word of 64 events at a time.
+func account(events []event, spans []span, seen bitset) tally {
+	var t tally
+	for w := 0; w<<6 < len(events); w++ {
+		var a, e uint64 // acknowledged, expected
+		for i := w << 6; i < len(events) && i < (w+1)<<6; i++ {
+			ev := events[i]
+			if ev.ack == 0 {
+				continue
+			}
+			bit := uint64(1) << (uint(i) & 63)
+			a |= bit
+			for _, s := range spans {
+				if s.covers(ev) {
+					e |= bit
+					break
+				}
+			}
+		}
+		s := seen.word(w)
+		t.expected += int64(bits.OnesCount64(e))
+		t.delivered += int64(bits.OnesCount64(e & s))
+		t.notExpected += int64(bits.OnesCount64(a &^ e))
+		t.notExpectedDelivered += int64(bits.OnesCount64(a &^ e & s))
+		t.deliveredUnacked += int64(bits.OnesCount64(s &^ a))
+	}
+	return t
+}
+
+// disconnected returns how long, within [from, to), no connection of
+// spans was up. Spans are in order and do not overlap; an open span lasts
+// until to.
+func disconnected(spans []span, from, to int64) int64 {
+	if to <= from {
+		return 0
+	}
+	up := int64(0)
+	for _, s := range spans {
+		lo, hi := max(s.up, from), to
+		if s.down != 0 {
+			hi = min(s.down, to)
+		}
+		if hi > lo {
+			up += hi - lo
+		}
+	}
+	return to - from - up
+}

@@ -1,0 +1,137 @@
+package probe
+
+import "testing"
+
+func TestAccount(t *testing.T) {
+	t.Parallel()
+	// Events every 10 ns, each answered 5 ns after it was sent; event 3
+	// was not acknowledged.
+	events := make([]event, 8)
+	for i := range events {
+		events[i] = event{sent: int64(10 + 10*i), ack: int64(15 + 10*i)}
+	}
+	events[3].ack = 0
+	all := func(ids ...int) bitset {
+		var b bitset
+		for _, i := range ids {
+			b.set(i)
+		}
+		return b
+	}
+	tests := []struct {
+		name  string
+		spans []span
+		seen  bitset
+		want  tally
+	}{
+		{
+			name:  "connected throughout, all received",
+			spans: []span{{up: 1}},
+			seen:  all(0, 1, 2, 4, 5, 6, 7),
+			want:  tally{expected: 7, delivered: 7},
+		},
+		{
+			name:  "connected throughout, unacknowledged event received",
+			spans: []span{{up: 1}},
+			seen:  all(0, 1, 2, 3, 4, 5, 6, 7),
+			want:  tally{expected: 7, delivered: 7, deliveredUnacked: 1},
+		},
+		{
+			name:  "half lost",
+			spans: []span{{up: 1}},
+			seen:  all(0, 2, 4, 6),
+			want:  tally{expected: 7, delivered: 3},
+		},
+		{
+			// Down at 32: event 2 (sent 30, acked 35) was acked after it
+			// went down; up again at 50 = event 4's send time exactly.
+			name:  "disconnect window",
+			spans: []span{{up: 1, down: 32}, {up: 50}},
+			seen:  all(0, 1, 2, 4, 5, 6, 7),
+			want:  tally{expected: 6, delivered: 6, notExpected: 1, notExpectedDelivered: 1},
+		},
+		{
+			// Up at 51: event 4 (sent 50) was sent before it was up.
+			name:  "connected just after the send",
+			spans: []span{{up: 51}},
+			seen:  all(5, 6, 7),
+			want:  tally{expected: 3, delivered: 3, notExpected: 4},
+		},
+		{
+			// Down exactly when event 1's ack came back (25): still counts.
+			name:  "ack at the moment of the drop",
+			spans: []span{{up: 1, down: 25}},
+			seen:  all(0),
+			want:  tally{expected: 2, delivered: 1, notExpected: 5},
+		},
+		{
+			name:  "never connected",
+			spans: nil,
+			seen:  nil,
+			want:  tally{notExpected: 7},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := account(events, tc.spans, tc.seen); got != tc.want {
+				t.Errorf("account() = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAccountWide(t *testing.T) {
+	t.Parallel()
+	// 200 events over four words; the board lost every 4th.
+	events := make([]event, 200)
+	var seen bitset
+	for i := range events {
+		events[i] = event{sent: int64(i + 1), ack: int64(i + 2)}
+		if i%4 != 3 {
+			seen.set(i)
+		}
+	}
+	got := account(events, []span{{up: 1}}, seen)
+	if want := (tally{expected: 200, delivered: 150}); got != want {
+		t.Errorf("account() = %+v, want %+v", got, want)
+	}
+}
+
+func TestDisconnected(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		spans    []span
+		from, to int64
+		want     int64
+	}{
+		{[]span{{up: 0}}, 10, 100, 0},
+		{[]span{{up: 20}}, 10, 100, 10},
+		{[]span{{up: 0, down: 40}, {up: 60}}, 10, 100, 20},
+		{[]span{{up: 0, down: 40}, {up: 60, down: 90}}, 10, 100, 30},
+		{[]span{{up: 0, down: 5}, {up: 120}}, 10, 100, 90},
+		{nil, 10, 100, 90},
+		{[]span{{up: 0}}, 100, 10, 0},
+	}
+	for _, tc := range tests {
+		if got := disconnected(tc.spans, tc.from, tc.to); got != tc.want {
+			t.Errorf("disconnected(%v, %d, %d) = %d, want %d", tc.spans, tc.from, tc.to, got, tc.want)
+		}
+	}
+}
+
+func TestBitset(t *testing.T) {
+	t.Parallel()
+	var b bitset
+	for _, i := range []int{0, 63, 64, 130} {
+		b.set(i)
+	}
+	for i := range 200 {
+		want := i == 0 || i == 63 || i == 64 || i == 130
+		if b.has(i) != want {
+			t.Errorf("has(%d) = %v, want %v", i, b.has(i), want)
+		}
+	}
+	if len(b) != 3 {
+		t.Errorf("len = %d words, want 3", len(b))
+	}
+}

@@ -1,0 +1,202 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/record"
+)
+
+const (
+	// maxInflight bounds the broadcast POSTs in flight. When every slot
+	// is taken at an event's scheduled time, the event waits for one and
+	// is recorded as sent late (record.LateAfter).
+	maxInflight = 64
+	// postTimeout bounds one broadcast POST, response body included.
+	postTimeout = 10 * time.Second
+	// maxResponseBody is how much of a broadcast response is read.
+	maxResponseBody = 1 << 20
+)
+
+// SentAtField is the body field holding the time a broadcast was sent, in
+// RFC 3339 with nanoseconds.
+const SentAtField = "sent_at"
+
+// newTransport returns an HTTP transport for the probes, from the source
+// address local when it is valid. It never uses a proxy.
+func newTransport(local netip.Addr, conns int) *http.Transport {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	if local.IsValid() {
+		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0))
+	}
+	return &http.Transport{
+		DialContext:           d.DialContext,
+		MaxIdleConns:          conns,
+		MaxIdleConnsPerHost:   conns,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: postTimeout,
+		DisableCompression:    true,
+		WriteBufferSize:       4 << 10,
+		ReadBufferSize:        4 << 10,
+	}
+}
+
+// newPoster returns the broadcaster's client: it does not follow
+// redirects, so a 3xx is not taken for an acknowledgement.
+func newPoster(local netip.Addr) *http.Client {
+	return &http.Client{
+		Transport:     newTransport(local, maxInflight),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// bodyMaker writes broadcast bodies: {"<id field>": id, "sent_at": time,
+// extra fields in key order}. An extra field named like the id field or
+// sent_at is left out: loadcheck's own values win.
+type bodyMaker struct {
+	idKey []byte // `{"id":`
+	rest  []byte // `,"sent_at":` …
+	tail  []byte // `,"k":"v",…}`
+}
+
+func newBodyMaker(idField string, fields map[string]string) bodyMaker {
+	q := func(s string) []byte { b, _ := json.Marshal(s); return b }
+	m := bodyMaker{
+		idKey: append(append([]byte{'{'}, q(idField)...), ':'),
+		rest:  append(append([]byte{','}, q(SentAtField)...), ':'),
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		if k != idField && k != SentAtField {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		m.tail = append(m.tail, ',')
+		m.tail = append(m.tail, q(k)...)
+		m.tail = append(m.tail, ':')
+		m.tail = append(m.tail, q(fields[k])...)
+	}
+	m.tail = append(m.tail, '}')
+	return m
+}
+
+func (m bodyMaker) make(id string, sent time.Time) []byte {
+	b := make([]byte, 0, len(m.idKey)+len(id)+len(m.rest)+40+len(m.tail))
+	b = append(b, m.idKey...)
+	b = strconv.AppendQuote(b, id) // ids are ASCII: quoting is JSON's
+	b = append(b, m.rest...)
+	b = append(b, '"')
+	b = sent.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, '"')
+	return append(b, m.tail...)
+}
+
+// Broadcast POSTs the broadcast events for the measured phase d: at
+// cfg.Broadcast.Rate, or along cfg.Broadcast.Stages, on an open schedule
+// that does not wait for answers (at most 64 in flight). It returns when
+// every scheduled event has been sent and answered or has failed, or
+// early when ctx ends (then with ctx's error). Each POST's latency is
+// recorded like an endpoint's, in WSSummary.Broadcast. Broadcast runs at
+// most once per WS.
+func (w *WS) Broadcast(ctx context.Context, d time.Duration) error {
+	if !w.started.CompareAndSwap(false, true) {
+		return errors.New("websocket: broadcast already ran")
+	}
+	sc := newSchedule(w.cfg.Broadcast, d)
+	table := make([]slot, sc.len())
+	w.events.Store(&table)
+
+	start := time.Now()
+	w.rec.Begin(start)
+	w.mu.Lock()
+	w.bcFrom = w.mono(start)
+	w.mu.Unlock()
+
+	sem := make(chan struct{}, maxInflight)
+	var wg sync.WaitGroup
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var err error
+send:
+	for k := range table {
+		off, _ := sc.at(k)
+		intended := start.Add(off)
+		if wait := time.Until(intended); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				err = ctx.Err()
+				break send
+			}
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break send
+		}
+		// The dispatch time is taken here, in sequence order, before the
+		// POST starts: a board must have been connected by then.
+		sent := time.Now()
+		table[k].sent.Store(w.mono(sent))
+		w.sent.Add(1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.post(ctx, k, intended, sent, &table[k])
+			<-sem
+		}()
+	}
+	wg.Wait()
+	end := time.Now()
+	w.mu.Lock()
+	w.bcTo, w.bcEnd = w.mono(end), end
+	w.mu.Unlock()
+	return err
+}
+
+// post sends event k and records the answer.
+func (w *WS) post(ctx context.Context, k int, intended, sent time.Time, s *slot) {
+	body := w.body.make(eventID(w.run, k), sent)
+	hit := record.Hit{Intended: intended, Sent: sent, BytesOut: uint64(len(body))}
+	defer func() { w.rec.Record(&hit) }()
+	ctx, cancel := context.WithTimeout(ctx, postTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.postURL, bytes.NewReader(body))
+	if err != nil {
+		hit.Err = err.Error()
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := w.poster.Do(req)
+	if err != nil {
+		hit.Latency, hit.Err = time.Since(sent), err.Error()
+		return
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		s.ack.Store(w.now())
+		w.acked.Add(1)
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
+	resp.Body.Close()
+	hit.Latency, hit.Code, hit.BytesIn = time.Since(sent), uint16(resp.StatusCode), uint64(n)
+	switch {
+	case resp.StatusCode >= 400 || resp.StatusCode < 200:
+		hit.Err = resp.Status
+	case err != nil:
+		hit.Err = err.Error()
+	}
+}

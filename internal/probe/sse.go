@@ -1,0 +1,255 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// maxSSELine is the longest line an SSE client accepts.
+const maxSSELine = 1 << 20
+
+// SSE is a set of server-sent-events clients. Its methods are safe for
+// concurrent use.
+type SSE struct {
+	url     string
+	client  *http.Client
+	clients []*sseClient
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	connected atomic.Int64
+	lastErr   atomic.Pointer[error]
+
+	once sync.Once
+	sum  SSESummary
+}
+
+// sseClient is one stream reader. Its fields are owned by its goroutine
+// until it exits; Close reads them after.
+type sseClient struct {
+	id          int
+	start       time.Time // of the first request
+	events      int64
+	first       time.Duration // to the first event; -1 before it
+	last        time.Time     // of the latest event
+	gapMax      time.Duration
+	disconnects int
+	reconnects  int
+}
+
+// StartSSE opens cfg.Clients event streams on baseURL+cfg.Path and returns
+// once each has been answered 200 with a text/event-stream, or an error
+// (after closing those that were) when ctx ends or some client could not
+// connect within 30 s. The clients read until Close or until ctx ends,
+// reconnecting with backoff when a stream ends or fails.
+func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE) (*SSE, error) {
+	if cfg.Clients < 1 {
+		return nil, fmt.Errorf("sse: want 1 or more clients, got %d", cfg.Clients)
+	}
+	if err := ensureFiles(cfg.Clients + 256); err != nil {
+		return nil, fmt.Errorf("sse: %d clients: %v", cfg.Clients, err)
+	}
+	tr := newTransport(netip.Addr{}, cfg.Clients)
+	s := &SSE{
+		url:    strings.TrimRight(baseURL, "/") + cfg.Path,
+		client: &http.Client{Transport: tr},
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	var ready sync.WaitGroup
+	for i := range cfg.Clients {
+		c := &sseClient{id: i, first: -1}
+		s.clients = append(s.clients, c)
+		ready.Add(1)
+		s.wg.Add(1)
+		go s.run(cctx, c, &ready)
+	}
+	allUp := make(chan struct{})
+	go func() { ready.Wait(); close(allUp) }()
+	timer := time.NewTimer(startTimeout)
+	defer timer.Stop()
+	var err error
+	select {
+	case <-allUp:
+		if ctx.Err() == nil {
+			return s, nil
+		}
+		err = ctx.Err()
+	case <-timer.C:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	up := s.connected.Load()
+	s.stop()
+	<-allUp
+	if err != nil {
+		return nil, fmt.Errorf("sse: %d of %d clients connected: %w", up, cfg.Clients, err)
+	}
+	last := "none"
+	if p := s.lastErr.Load(); p != nil {
+		last = (*p).Error()
+	}
+	return nil, fmt.Errorf("sse %s: %d of %d clients connected after %v; last error: %s",
+		s.url, up, cfg.Clients, startTimeout, last)
+}
+
+// Connected returns the number of streams open now.
+func (s *SSE) Connected() int { return int(s.connected.Load()) }
+
+// run keeps client c reading until ctx ends. It calls ready.Done once, at
+// the first connection or on giving up.
+func (s *SSE) run(ctx context.Context, c *sseClient, ready *sync.WaitGroup) {
+	defer s.wg.Done()
+	signalled := false
+	defer func() {
+		if !signalled {
+			ready.Done()
+		}
+	}()
+	c.start = time.Now()
+	wait := backoffMin
+	for {
+		resp, err := s.open(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.lastErr.Store(&err)
+			if !sleep(ctx, jitter(wait)) {
+				return
+			}
+			wait = min(2*wait, backoffMax)
+			continue
+		}
+		wait = backoffMin
+		if signalled {
+			c.reconnects++
+		} else {
+			signalled = true
+			ready.Done()
+		}
+		s.connected.Add(1)
+		c.read(resp)
+		resp.Body.Close()
+		s.connected.Add(-1)
+		if ctx.Err() != nil {
+			return
+		}
+		c.disconnects++
+		if !sleep(ctx, jitter(wait)) {
+			return
+		}
+	}
+}
+
+// open sends one stream request and checks the answer.
+func (s *SSE) open(ctx context.Context) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Cache-Control", "no-cache")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if resp.StatusCode != http.StatusOK || mt != "text/event-stream" {
+		resp.Body.Close()
+		return nil, fmt.Errorf("sse %s: got %s with content type %q, want 200 text/event-stream", s.url, resp.Status, mt)
+	}
+	return resp, nil
+}
+
+// read counts the events of one stream until it ends. An event is
+// dispatched by a blank line after at least one data line; comments
+// (lines starting with ':') and an unfinished event at the end of the
+// stream do not count.
+func (c *sseClient) read(resp *http.Response) {
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 4<<10), maxSSELine)
+	data := false
+	for sc.Scan() {
+		line := sc.Bytes()
+		switch {
+		case len(line) == 0:
+			if data {
+				c.event(time.Now())
+			}
+			data = false
+		case line[0] == ':':
+		case string(line) == "data" || strings.HasPrefix(string(line), "data:"):
+			data = true
+		}
+	}
+}
+
+// event records one event received at now.
+func (c *sseClient) event(now time.Time) {
+	c.events++
+	if c.first < 0 {
+		c.first = now.Sub(c.start)
+	} else if gap := now.Sub(c.last); gap > c.gapMax {
+		c.gapMax = gap
+	}
+	c.last = now
+}
+
+func (s *SSE) stop() {
+	s.cancel()
+	s.wg.Wait()
+	s.client.CloseIdleConnections()
+}
+
+// Close stops the clients and returns their account. The time after a
+// client's last event, up to Close, counts as a gap too, and a client that
+// received no event has waited its whole life: a stream that went quiet
+// shows in GapMax. Later calls return the same summary.
+func (s *SSE) Close() SSESummary {
+	s.once.Do(func() {
+		connected := s.Connected()
+		end := time.Now()
+		s.stop()
+		sum := SSESummary{Clients: len(s.clients), Connected: connected}
+		first := record.NewHistogram()
+		for _, c := range s.clients {
+			gap := max(c.gapMax, end.Sub(c.last))
+			if c.events == 0 {
+				gap = end.Sub(c.start) // it waited all along
+			}
+			pc := SSEClient{
+				ID:          c.id,
+				Events:      c.events,
+				GapMax:      record.Millis(gap),
+				Disconnects: c.disconnects,
+				Reconnects:  c.reconnects,
+			}
+			if c.first >= 0 {
+				pc.FirstEvent = record.Millis(c.first)
+				first.Record(c.first)
+			} else {
+				sum.NoEvents++
+			}
+			sum.PerClient = append(sum.PerClient, pc)
+			sum.Events += c.events
+			sum.Disconnects += c.disconnects
+			sum.Reconnects += c.reconnects
+			sum.GapMax = max(sum.GapMax, pc.GapMax)
+		}
+		sum.FirstEvent = first.Percentiles()
+		s.sum = sum
+	})
+	return s.sum
+}

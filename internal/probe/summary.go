@@ -1,0 +1,112 @@
+package probe
+
+import (
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/record"
+)
+
+// WSSummary is what the dispatch boards and the broadcaster measured.
+// Loss and Dup are percentages of expected deliveries.
+type WSSummary struct {
+	Boards    int `json:"boards"`
+	Connected int `json:"connected"` // boards connected at the end
+	// Sent counts broadcast POSTs; Acked those answered 2xx.
+	Sent  int `json:"sent"`
+	Acked int `json:"acked"`
+	// Expected counts (board, event) pairs whose POST was acknowledged while
+	// the board was connected; Delivered those that arrived. The package
+	// doc defines "expected" exactly. Loss is Missing / Expected; when
+	// broadcasts were sent but no pair was expected, Loss is 100.
+	Expected   int64   `json:"expected"`
+	Delivered  int64   `json:"delivered"`
+	Missing    int64   `json:"missing"`
+	Loss       float64 `json:"loss_pct"`
+	Duplicates int64   `json:"duplicates"`
+	Dup        float64 `json:"dup_pct"`
+	OutOfOrder int64   `json:"out_of_order"`
+	// NoID counts messages without a string id field; Foreign those whose
+	// id is not one of this run's events.
+	NoID    int64 `json:"no_id"`
+	Foreign int64 `json:"foreign"`
+	// NotExpected counts (board, acknowledged event) pairs left out of
+	// Expected because the board was disconnected during some of the
+	// event's POST; NotExpectedDelivered those of them that arrived
+	// anyway. DeliveredUnacked counts (board, event) deliveries of events
+	// whose POST was not answered 2xx.
+	NotExpected          int64 `json:"not_expected"`
+	NotExpectedDelivered int64 `json:"not_expected_delivered"`
+	DeliveredUnacked     int64 `json:"delivered_unacked"`
+	// BoardsBelowFull counts boards whose Ratio is below 1.
+	BoardsBelowFull int `json:"boards_below_full"`
+	// Reconnects counts successful reconnections, Disconnects dropped
+	// connections (not those Close ended), ConnectErrors failed handshakes.
+	Reconnects    int `json:"reconnects"`
+	Disconnects   int `json:"disconnects"`
+	ConnectErrors int `json:"connect_errors"`
+	// Disconnected is the boards' summed time without a connection during
+	// the broadcast window (Board.Disconnected).
+	Disconnected time.Duration `json:"disconnected_ns"`
+	// Delivery is receive time minus the event's sent_at (one clock).
+	Delivery     record.Percentiles `json:"delivery"`
+	DeliveryHist string             `json:"delivery_hdr"`
+	// Connect is the websocket handshake time of the boards, from the
+	// start of the dial to the 101 response; ConnectTCP its TCP connect
+	// alone. Reconnections count too.
+	Connect    record.Percentiles `json:"connect"`
+	ConnectTCP record.Percentiles `json:"connect_tcp"`
+	// Broadcast is the broadcaster's HTTP latency, like an endpoint's.
+	Broadcast record.EndpointSummary `json:"broadcast"`
+	PerBoard  []Board                `json:"per_board"`
+}
+
+// Board is one dispatch board's account.
+type Board struct {
+	ID         int     `json:"id"`
+	Expected   int64   `json:"expected"`
+	Delivered  int64   `json:"delivered"`
+	Ratio      float64 `json:"ratio"` // Delivered / Expected, 0–1; 1 when nothing was expected
+	Duplicates int64   `json:"duplicates"`
+	OutOfOrder int64   `json:"out_of_order,omitempty"`
+	// NotExpected and NotExpectedDelivered are the board's share of the
+	// WSSummary fields.
+	NotExpected          int64 `json:"not_expected,omitempty"`
+	NotExpectedDelivered int64 `json:"not_expected_delivered,omitempty"`
+	Reconnects           int   `json:"reconnects"`
+	Disconnects          int   `json:"disconnects,omitempty"`
+	// Disconnected is the total time the board was not connected during the
+	// measured window (from the first broadcast POST to the last answer):
+	// events acknowledged then are not expected of it.
+	Disconnected time.Duration `json:"disconnected_ns"`
+	// Worker is the value of the X-Worker-Pid header of the upgrade
+	// response, when the target sends one: it shows which worker holds the
+	// board. A board that reconnected to other workers lists each,
+	// comma-separated, in order.
+	Worker string `json:"worker,omitempty"`
+}
+
+// SSESummary is what the server-sent-events clients measured.
+type SSESummary struct {
+	Clients    int                `json:"clients"`
+	Connected  int                `json:"connected"` // at the end
+	Events     int64              `json:"events"`
+	FirstEvent record.Percentiles `json:"first_event"` // time to first event
+	// GapMax is the largest gap between events of one client, the time
+	// from its last event to Close included (see SSE.Close).
+	GapMax      record.Millis `json:"gap_max_ms"`
+	Disconnects int           `json:"disconnects"`
+	Reconnects  int           `json:"reconnects"`
+	// NoEvents counts clients that received no event at all.
+	NoEvents  int         `json:"no_events"`
+	PerClient []SSEClient `json:"per_client"`
+}
+
+// SSEClient is one SSE client's account.
+type SSEClient struct {
+	ID          int           `json:"id"`
+	Events      int64         `json:"events"`
+	FirstEvent  record.Millis `json:"first_event_ms"`
+	GapMax      record.Millis `json:"gap_max_ms"`
+	Disconnects int           `json:"disconnects"`
+	Reconnects  int           `json:"reconnects"`
+}

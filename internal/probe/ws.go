@@ -1,0 +1,622 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// Timeouts and bounds of the boards. They are constants rather than
+// scenario fields: they guard against a dead peer, they do not shape the
+// load.
+const (
+	// dialTimeout bounds one handshake (TCP connect and upgrade).
+	dialTimeout = 10 * time.Second
+	// startTimeout is how long StartWS waits, beyond the stagger, for
+	// every board's first connection.
+	startTimeout = 30 * time.Second
+	// pingIdle: a board that has received nothing for this long is
+	// pinged; pingTimeout bounds the wait for the pong. A failed ping
+	// ends the connection and the board reconnects.
+	pingIdle    = 15 * time.Second
+	pingTimeout = 10 * time.Second
+	// readIdle bounds each connection's reads: a board that has received
+	// nothing, pongs included, for this long is taken for dead.
+	readIdle = 45 * time.Second
+	// maxPings bounds the pings in flight across all boards.
+	maxPings = 64
+	// readLimit is the largest message a board accepts.
+	readLimit = 1 << 20
+	// backoffMin and backoffMax bound the wait before a reconnect; it
+	// doubles from backoffMin after each failed dial, with ±50 % jitter so
+	// that boards dropped together do not dial together.
+	backoffMin = 100 * time.Millisecond
+	backoffMax = 5 * time.Second
+	// closeParallel bounds the close handshakes run at once by Close.
+	closeParallel = 256
+	// deliveryShards spreads the delivery histogram over a few locks.
+	deliveryShards = 8
+)
+
+// WorkerHeader is the response header of the websocket upgrade that names
+// the target's worker process; Board.Worker shows it.
+const WorkerHeader = "X-Worker-Pid"
+
+// WS is a set of dispatch boards and their broadcaster. Its methods are
+// safe for concurrent use; Broadcast runs at most once, and Close once.
+type WS struct {
+	cfg     scenario.WebSocket
+	run     string // event id prefix
+	wsURL   string
+	postURL string
+	base    time.Time // origin of the monotonic nanoseconds used throughout
+	dialer  *http.Client
+	poster  *http.Client
+	boards  []*board
+	cancel  context.CancelFunc // stops boards and the pinger
+	wg      sync.WaitGroup     // boards, pinger, pings
+
+	connected     atomic.Int64
+	connectErrors atomic.Int64
+	lastErr       atomic.Pointer[error]
+	stopping      atomic.Bool
+	stopAt        atomic.Int64
+
+	connectMu  sync.Mutex
+	connect    *record.Histogram // handshake: TCP connect to 101
+	connectTCP *record.Histogram // TCP connect alone
+
+	delivery [deliveryShards]struct {
+		sync.Mutex
+		h *record.Histogram
+	}
+
+	// events is the broadcaster's table, indexed by sequence number; set
+	// once by Broadcast before the first POST.
+	events  atomic.Pointer[[]slot]
+	rec     *record.Recorder
+	sent    atomic.Int64
+	acked   atomic.Int64
+	body    bodyMaker
+	started atomic.Bool
+
+	mu       sync.Mutex // guards the fields below
+	ready    int64      // when every board had connected
+	bcFrom   int64      // the broadcast window; bcTo is 0 until Broadcast returns
+	bcTo     int64
+	bcEnd    time.Time
+	closed   bool
+	closeSum WSSummary
+}
+
+// slot is one broadcast event, written by the broadcaster and read by
+// the boards as they receive it.
+type slot struct {
+	sent atomic.Int64 // dispatch time, monotonic ns; 0 until sent
+	ack  atomic.Int64 // 2xx response time, monotonic ns; 0 unless acknowledged
+}
+
+// board is one dispatch board. Fields below live are owned by the board's
+// goroutine until it exits; Close reads them after.
+type board struct {
+	id       int
+	live     atomic.Pointer[liveConn] // nil while disconnected
+	lastSeen atomic.Int64             // last message or pong, monotonic ns
+
+	spans       []span
+	seen        bitset
+	maxSeq      int
+	dups        int64
+	outOfOrder  int64
+	noID        int64
+	foreign     int64
+	reconnects  int
+	disconnects int
+	worker      string
+}
+
+// liveConn is a board's current connection. Its ctx bounds every read on
+// it: cancel ends the connection (idle watchdog, failed ping, stop).
+type liveConn struct {
+	conn    *websocket.Conn
+	ctx     context.Context
+	cancel  context.CancelFunc
+	pinging atomic.Bool
+}
+
+// StartWS connects cfg.Boards dispatch boards to baseURL+cfg.Path, one every
+// cfg.Stagger, and returns once each has connected, or an error (after
+// closing those that did) when ctx ends or some board could not connect
+// within 30 s beyond the stagger. Each failed handshake is retried with
+// backoff meanwhile. The boards stay connected, reconnecting when
+// dropped, until Close or until ctx ends.
+//
+// Zero cfg fields mean: IDField "id", Stagger and Grace none.
+func StartWS(ctx context.Context, baseURL string, cfg scenario.WebSocket) (*WS, error) {
+	if cfg.IDField == "" {
+		cfg.IDField = "id"
+	}
+	if cfg.Boards < 1 {
+		return nil, fmt.Errorf("websocket: want 1 or more boards, got %d", cfg.Boards)
+	}
+	if err := ensureFiles(cfg.Boards + 256); err != nil {
+		return nil, fmt.Errorf("websocket: %d boards: %v", cfg.Boards, err)
+	}
+	base := strings.TrimRight(baseURL, "/")
+	w := &WS{
+		cfg:        cfg,
+		run:        newRunID(),
+		wsURL:      base + cfg.Path,
+		postURL:    base + cfg.Broadcast.Path,
+		base:       time.Now(),
+		dialer:     &http.Client{Transport: newTransport(netip.Addr{}, 2)},
+		poster:     newPoster(cfg.Broadcast.LocalAddr),
+		connect:    record.NewHistogram(),
+		connectTCP: record.NewHistogram(),
+		rec:        record.New([]string{"broadcast"}),
+		body:       newBodyMaker(cfg.IDField, cfg.Broadcast.Fields),
+	}
+	for i := range w.delivery {
+		w.delivery[i].h = record.NewHistogram()
+	}
+	w.boards = make([]*board, cfg.Boards)
+	for i := range w.boards {
+		w.boards[i] = &board{id: i, maxSeq: -1}
+	}
+	bctx, cancel := context.WithCancel(ctx)
+	w.cancel = cancel
+
+	w.wg.Add(1)
+	go w.pinger(bctx)
+
+	var ready sync.WaitGroup
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+launch:
+	for i, b := range w.boards {
+		if i > 0 && cfg.Stagger > 0 {
+			timer.Reset(cfg.Stagger)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				break launch
+			}
+		}
+		ready.Add(1)
+		w.wg.Add(1)
+		go w.runBoard(bctx, b, &ready)
+	}
+	allUp := make(chan struct{})
+	go func() { ready.Wait(); close(allUp) }()
+	timer.Reset(startTimeout)
+	var err error
+	select {
+	case <-allUp:
+		if n := w.connected.Load(); ctx.Err() == nil && n > 0 {
+			w.mu.Lock()
+			w.ready = w.now()
+			w.mu.Unlock()
+			return w, nil
+		}
+		err = ctx.Err()
+	case <-timer.C:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	up := w.connected.Load()
+	w.shutdown(false)
+	<-allUp
+	if err != nil {
+		return nil, fmt.Errorf("websocket: %d of %d boards connected: %w", up, cfg.Boards, err)
+	}
+	last := "none"
+	if p := w.lastErr.Load(); p != nil {
+		last = (*p).Error()
+	}
+	return nil, fmt.Errorf("websocket %s: %d of %d boards connected after %v; last error: %s",
+		w.wsURL, up, cfg.Boards, startTimeout, last)
+}
+
+// Connected returns the number of boards connected now.
+func (w *WS) Connected() int { return int(w.connected.Load()) }
+
+// now returns the probe's monotonic clock in nanoseconds.
+func (w *WS) now() int64 { return int64(time.Since(w.base)) }
+
+// mono converts t, which must carry a monotonic reading, to the probe's
+// clock.
+func (w *WS) mono(t time.Time) int64 { return int64(t.Sub(w.base)) }
+
+// runBoard keeps board b connected until ctx ends: dial, read until the
+// connection ends, back off, dial again. It calls ready.Done once, at the
+// first connection or on giving up.
+func (w *WS) runBoard(ctx context.Context, b *board, ready *sync.WaitGroup) {
+	defer w.wg.Done()
+	signalled := false
+	defer func() {
+		if !signalled {
+			ready.Done()
+		}
+	}()
+	wait := backoffMin
+	for {
+		lc, err := w.dial(ctx, b)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			w.connectErrors.Add(1)
+			w.lastErr.Store(&err)
+			if !sleep(ctx, jitter(wait)) {
+				return
+			}
+			wait = min(2*wait, backoffMax)
+			continue
+		}
+		wait = backoffMin
+		if signalled {
+			b.reconnects++
+		} else {
+			signalled = true
+			ready.Done()
+		}
+		w.read(lc, b)
+		lc.cancel()
+		end := w.now()
+		stopped := w.stopping.Load() || ctx.Err() != nil
+		if w.stopping.Load() {
+			end = w.stopAt.Load()
+		}
+		b.live.Store(nil)
+		b.spans[len(b.spans)-1].down = max(end, b.spans[len(b.spans)-1].up)
+		w.connected.Add(-1)
+		lc.conn.CloseNow()
+		if stopped {
+			return
+		}
+		b.disconnects++
+		if !sleep(ctx, jitter(wait)) {
+			return
+		}
+	}
+}
+
+// dial makes one connection for b and records it as up.
+func (w *WS) dial(ctx context.Context, b *board) (*liveConn, error) {
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	var tcpStart, tcpDone atomic.Int64
+	dctx = httptrace.WithClientTrace(dctx, &httptrace.ClientTrace{
+		ConnectStart: func(string, string) { tcpStart.Store(w.now()) },
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				tcpDone.Store(w.now())
+			}
+		},
+	})
+	start := time.Now()
+	conn, resp, err := websocket.Dial(dctx, w.wsURL, &websocket.DialOptions{HTTPClient: w.dialer})
+	if err != nil {
+		return nil, err
+	}
+	took := time.Since(start)
+	conn.SetReadLimit(readLimit)
+	w.connectMu.Lock()
+	w.connect.Record(took)
+	if s, d := tcpStart.Load(), tcpDone.Load(); s > 0 && d >= s {
+		w.connectTCP.Record(time.Duration(d - s))
+	}
+	w.connectMu.Unlock()
+
+	if pid := resp.Header.Get(WorkerHeader); pid != "" && !hasWord(b.worker, pid) {
+		if b.worker != "" {
+			b.worker += ","
+		}
+		b.worker += pid
+	}
+	lctx, lcancel := context.WithCancel(ctx)
+	lc := &liveConn{conn: conn, ctx: lctx, cancel: lcancel}
+	now := w.now()
+	b.spans = append(b.spans, span{up: now})
+	b.lastSeen.Store(now)
+	b.live.Store(lc)
+	w.connected.Add(1)
+	return lc, nil
+}
+
+// hasWord reports whether the comma-separated list has w.
+func hasWord(list, w string) bool {
+	for l := range strings.SplitSeq(list, ",") {
+		if l == w {
+			return true
+		}
+	}
+	return false
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// read receives messages on lc until the connection ends.
+func (w *WS) read(lc *liveConn, b *board) {
+	for {
+		_, r, err := lc.conn.Reader(lc.ctx)
+		if err != nil {
+			return
+		}
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		_, err = buf.ReadFrom(r)
+		if err == nil {
+			now := w.now()
+			b.lastSeen.Store(now)
+			w.receive(b, buf.Bytes(), now)
+		}
+		if buf.Cap() <= 64<<10 {
+			bufPool.Put(buf)
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// receive accounts one message received by b at now.
+func (w *WS) receive(b *board, msg []byte, now int64) {
+	b.spans[len(b.spans)-1].msgs++
+	id, ok := idOf(msg, w.cfg.IDField)
+	if !ok {
+		b.noID++
+		return
+	}
+	seq, ok := parseEventID(w.run, id)
+	tbl := w.events.Load()
+	if !ok || tbl == nil || seq >= len(*tbl) {
+		b.foreign++
+		return
+	}
+	if b.seen.has(seq) {
+		b.dups++
+		return
+	}
+	b.seen.set(seq)
+	if seq < b.maxSeq {
+		b.outOfOrder++
+	} else {
+		b.maxSeq = seq
+	}
+	if sent := (*tbl)[seq].sent.Load(); sent > 0 {
+		d := &w.delivery[b.id%deliveryShards]
+		d.Lock()
+		d.h.Record(time.Duration(now - sent))
+		d.Unlock()
+	}
+}
+
+// pinger pings boards that have been quiet for pingIdle and ends the
+// connections of boards quiet for readIdle: one goroutine for all boards,
+// so that idle boards cost no goroutine of their own.
+func (w *WS) pinger(ctx context.Context) {
+	defer w.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	sem := make(chan struct{}, maxPings)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if w.stopping.Load() {
+			continue
+		}
+		now := w.now()
+		for _, b := range w.boards {
+			lc := b.live.Load()
+			if lc == nil {
+				continue
+			}
+			idle := time.Duration(now - b.lastSeen.Load())
+			switch {
+			case idle > readIdle:
+				lc.cancel()
+			case idle > pingIdle && lc.pinging.CompareAndSwap(false, true):
+				select {
+				case sem <- struct{}{}:
+				default:
+					lc.pinging.Store(false)
+					continue
+				}
+				w.wg.Add(1)
+				go func() {
+					defer w.wg.Done()
+					pctx, cancel := context.WithTimeout(lc.ctx, pingTimeout)
+					err := lc.conn.Ping(pctx)
+					cancel()
+					if err != nil {
+						lc.cancel()
+					} else {
+						b.lastSeen.Store(w.now())
+					}
+					lc.pinging.Store(false)
+					<-sem
+				}()
+			}
+		}
+	}
+}
+
+// shutdown stops the boards: with a close handshake when graceful, then
+// by cancelling their context; it returns when every goroutine has ended.
+func (w *WS) shutdown(graceful bool) {
+	w.stopAt.Store(w.now())
+	w.stopping.Store(true)
+	if graceful {
+		var g errgroup.Group
+		g.SetLimit(closeParallel)
+		for _, b := range w.boards {
+			if lc := b.live.Load(); lc != nil {
+				g.Go(func() error {
+					_ = lc.conn.Close(websocket.StatusNormalClosure, "loadcheck done")
+					return nil
+				})
+			}
+		}
+		_ = g.Wait()
+	}
+	w.cancel()
+	w.wg.Wait()
+	w.dialer.CloseIdleConnections()
+	w.poster.CloseIdleConnections()
+}
+
+// Close waits cfg.Grace after the broadcaster's last answer (not when ctx
+// has already ended, nor when Broadcast never ran), closes the boards and
+// returns the account. Later calls return the same summary.
+func (w *WS) Close(ctx context.Context) WSSummary {
+	w.mu.Lock()
+	if w.closed {
+		defer w.mu.Unlock()
+		return w.closeSum
+	}
+	end := w.bcEnd
+	w.mu.Unlock()
+	if !end.IsZero() && ctx.Err() == nil {
+		if wait := time.Until(end.Add(w.cfg.Grace)); wait > 0 {
+			sleep(ctx, wait)
+		}
+	}
+	connected := w.Connected()
+	w.shutdown(ctx.Err() == nil)
+	sum := w.summarize(connected)
+	w.mu.Lock()
+	w.closed, w.closeSum = true, sum
+	w.mu.Unlock()
+	return sum
+}
+
+// summarize does the accounting once every board goroutine has ended.
+func (w *WS) summarize(connected int) WSSummary {
+	var events []event
+	if tbl := w.events.Load(); tbl != nil {
+		events = make([]event, len(*tbl))
+		for i := range *tbl {
+			events[i] = event{sent: (*tbl)[i].sent.Load(), ack: (*tbl)[i].ack.Load()}
+		}
+	}
+	w.mu.Lock()
+	from, to := w.bcFrom, w.bcTo
+	if to == 0 { // no broadcast, or interrupted: the window is what there was
+		if from == 0 {
+			from = w.ready
+		}
+		to = w.stopAt.Load()
+	}
+	w.mu.Unlock()
+
+	s := WSSummary{
+		Boards:        len(w.boards),
+		Connected:     connected,
+		Sent:          int(w.sent.Load()),
+		Acked:         int(w.acked.Load()),
+		ConnectErrors: int(w.connectErrors.Load()),
+		PerBoard:      make([]Board, len(w.boards)),
+	}
+	for i, b := range w.boards {
+		t := account(events, b.spans, b.seen)
+		off := disconnected(b.spans, from, to)
+		pb := Board{
+			ID:                   b.id,
+			Expected:             t.expected,
+			Delivered:            t.delivered,
+			Ratio:                1,
+			Duplicates:           b.dups,
+			OutOfOrder:           b.outOfOrder,
+			NotExpected:          t.notExpected,
+			NotExpectedDelivered: t.notExpectedDelivered,
+			Reconnects:           b.reconnects,
+			Disconnects:          b.disconnects,
+			Disconnected:         time.Duration(off),
+			Worker:               b.worker,
+		}
+		if t.expected > 0 {
+			pb.Ratio = float64(t.delivered) / float64(t.expected)
+		}
+		s.PerBoard[i] = pb
+		s.Expected += t.expected
+		s.Delivered += t.delivered
+		s.NotExpected += t.notExpected
+		s.NotExpectedDelivered += t.notExpectedDelivered
+		s.DeliveredUnacked += t.deliveredUnacked
+		s.Duplicates += b.dups
+		s.OutOfOrder += b.outOfOrder
+		s.NoID += b.noID
+		s.Foreign += b.foreign
+		s.Reconnects += b.reconnects
+		s.Disconnects += b.disconnects
+		s.Disconnected += time.Duration(off)
+		if pb.Ratio < 1 {
+			s.BoardsBelowFull++
+		}
+	}
+	s.Missing = s.Expected - s.Delivered
+	switch {
+	case s.Expected > 0:
+		s.Loss = 100 * float64(s.Missing) / float64(s.Expected)
+		s.Dup = 100 * float64(s.Duplicates) / float64(s.Expected)
+	case s.Sent > 0:
+		s.Loss = 100 // broadcasts went out, none could be shown delivered
+	}
+
+	all := record.NewHistogram()
+	for i := range w.delivery {
+		all.Merge(w.delivery[i].h)
+	}
+	s.Delivery = all.Percentiles()
+	s.DeliveryHist, _ = all.Encode()
+	w.connectMu.Lock()
+	s.Connect = w.connect.Percentiles()
+	s.ConnectTCP = w.connectTCP.Percentiles()
+	w.connectMu.Unlock()
+	w.mu.Lock()
+	end := w.bcEnd
+	w.mu.Unlock()
+	if end.IsZero() {
+		end = time.Now()
+	}
+	if sum := w.rec.Close(end); len(sum.Endpoints) > 0 {
+		s.Broadcast = sum.Endpoints[0]
+	}
+	return s
+}
+
+// sleep waits d or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// jitter returns d ± 50 %.
+func jitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d)
+}

@@ -1,0 +1,132 @@
+package record
+
+import (
+	"fmt"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// The range and precision of every latency histogram.
+const (
+	minLatency = time.Microsecond
+	maxLatency = time.Minute
+	sigFigs    = 3
+)
+
+// Histogram is an HDR histogram of durations in microseconds. It is not
+// safe for concurrent use.
+type Histogram struct {
+	h *hdr.Histogram
+	// OutOfRange counts values above one minute, recorded as one minute.
+	OutOfRange int64
+}
+
+// NewHistogram returns an empty histogram covering 1 µs to 60 s.
+func NewHistogram() *Histogram {
+	return &Histogram{h: hdr.New(int64(minLatency/time.Microsecond), int64(maxLatency/time.Microsecond), sigFigs)}
+}
+
+// Record adds one duration.
+func (h *Histogram) Record(d time.Duration) {
+	us := int64(d / time.Microsecond)
+	if us < 1 {
+		us = 1
+	}
+	if h.h.RecordValue(us) != nil {
+		h.OutOfRange++
+		_ = h.h.RecordValue(h.h.HighestTrackableValue())
+	}
+}
+
+// Count returns the number of recorded values.
+func (h *Histogram) Count() int64 { return h.h.TotalCount() }
+
+// Quantile returns the q-th quantile (0 < q ≤ 100), 0 when empty.
+func (h *Histogram) Quantile(q float64) time.Duration {
+	return time.Duration(h.h.ValueAtQuantile(q)) * time.Microsecond
+}
+
+// Percentiles summarises the histogram.
+func (h *Histogram) Percentiles() Percentiles {
+	if h.Count() == 0 {
+		return Percentiles{}
+	}
+	return Percentiles{
+		P50:  Millis(h.Quantile(50)),
+		P90:  Millis(h.Quantile(90)),
+		P95:  Millis(h.Quantile(95)),
+		P99:  Millis(h.Quantile(99)),
+		Max:  Millis(time.Duration(h.h.Max()) * time.Microsecond),
+		Mean: Millis(time.Duration(h.h.Mean() * float64(time.Microsecond))),
+	}
+}
+
+// Merge adds every value of o to h.
+func (h *Histogram) Merge(o *Histogram) {
+	if dropped := h.h.Merge(o.h); dropped > 0 {
+		h.OutOfRange += dropped
+	}
+	h.OutOfRange += o.OutOfRange
+}
+
+// Reset empties the histogram, keeping its memory.
+func (h *Histogram) Reset() { h.h.Reset(); h.OutOfRange = 0 }
+
+// Clone returns an independent copy.
+func (h *Histogram) Clone() *Histogram {
+	c := NewHistogram()
+	c.Merge(h)
+	return c
+}
+
+// Encode returns the histogram in the HdrHistogram compressed base64
+// format, readable by every HdrHistogram implementation.
+func (h *Histogram) Encode() (string, error) {
+	b, err := h.h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", fmt.Errorf("encode histogram: %v", err)
+	}
+	return string(b), nil
+}
+
+// DecodeHistogram reads what Encode wrote.
+func DecodeHistogram(s string) (*Histogram, error) {
+	h, err := hdr.Decode([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("decode histogram: %v", err)
+	}
+	return &Histogram{h: h}, nil
+}
+
+// Millis is a duration that encodes to JSON as fractional milliseconds, so
+// result files read naturally ("p95_ms": 812.3).
+type Millis time.Duration
+
+// Duration returns m as a time.Duration.
+func (m Millis) Duration() time.Duration { return time.Duration(m) }
+
+// MarshalJSON encodes m in milliseconds with microsecond precision.
+func (m Millis) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, "%.3f", float64(m)/float64(time.Millisecond)), nil
+}
+
+// UnmarshalJSON decodes milliseconds.
+func (m *Millis) UnmarshalJSON(b []byte) error {
+	var f float64
+	if _, err := fmt.Sscanf(string(b), "%g", &f); err != nil {
+		return fmt.Errorf("milliseconds: %v", err)
+	}
+	*m = Millis(f * float64(time.Millisecond))
+	return nil
+}
+
+// Percentiles are the latency statistics a report shows.
+type Percentiles struct {
+	P50  Millis `json:"p50_ms"`
+	P90  Millis `json:"p90_ms"`
+	P95  Millis `json:"p95_ms"`
+	P99  Millis `json:"p99_ms"`
+	Max  Millis `json:"max_ms"`
+	Mean Millis `json:"mean_ms"`
+}

@@ -1,0 +1,246 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/probe"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/resource"
+)
+
+// Schema is the version of the result format. Readers refuse newer ones.
+const Schema = 1
+
+// Status says how a run ended.
+type Status string
+
+// The ways a run ends.
+const (
+	Complete    Status = "complete"
+	Interrupted Status = "interrupted" // Ctrl-C or SIGTERM; partial
+	Aborted     Status = "aborted"     // an abort condition fired; partial
+	Failed      Status = "failed"      // loadcheck or the target failed; partial
+)
+
+// Result is everything one run measured.
+type Result struct {
+	Schema   int          `json:"schema"`
+	RunID    string       `json:"run_id"`
+	Scenario ScenarioInfo `json:"scenario"`
+	Target   TargetInfo   `json:"target"`
+	Start    time.Time    `json:"start"`
+	// Elapsed is the measured phase as it ran (shorter than planned when the
+	// run was cut short).
+	Elapsed time.Duration `json:"elapsed_ns"`
+	Status  Status        `json:"status"`
+	Reason  string        `json:"reason,omitempty"`
+
+	Generator Generator         `json:"generator"`
+	HTTP      record.Summary    `json:"http"`
+	WebSocket *probe.WSSummary  `json:"websocket,omitempty"`
+	SSE       *probe.SSESummary `json:"sse,omitempty"`
+	Resources *resource.Summary `json:"resources,omitempty"`
+	Gates     []gate.Outcome    `json:"gates"`
+	Pass      bool              `json:"pass"`
+	Host      *Host             `json:"host,omitempty"`
+}
+
+// ScenarioInfo records what was asked for, defaults included.
+type ScenarioInfo struct {
+	Name       string         `json:"name"`
+	File       string         `json:"file"`
+	Duration   time.Duration  `json:"duration_ns"`
+	Warmup     time.Duration  `json:"warmup_ns"`
+	Load       []string       `json:"load"` // stages as written, e.g. "to 20/s over 1m0s"
+	Timeout    time.Duration  `json:"timeout_ns"`
+	KeepAlive  bool           `json:"keepalive"`
+	MaxWorkers int            `json:"max_workers"`
+	Endpoints  []EndpointInfo `json:"endpoints"`
+	// Production is today's real traffic in requests per second, if known.
+	Production float64 `json:"production_rate_per_s,omitempty"`
+}
+
+// EndpointInfo is one endpoint of the mix.
+type EndpointInfo struct {
+	Name   string `json:"name"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Weight int    `json:"weight"`
+}
+
+// TargetInfo records what was measured.
+type TargetInfo struct {
+	Name    string `json:"name"`
+	File    string `json:"file,omitempty"`
+	BaseURL string `json:"base_url"`
+	// Started is true when loadcheck started the target; then ReadyTime is
+	// the time from start to ready.
+	Started   bool          `json:"started"`
+	ReadyTime time.Duration `json:"ready_time_ns,omitempty"`
+}
+
+// Generator is what loadcheck itself did: whether it kept up.
+type Generator struct {
+	Scheduled   uint64 `json:"scheduled"`
+	Sent        uint64 `json:"sent"`
+	Warmup      uint64 `json:"warmup"`
+	Canceled    uint64 `json:"canceled"`
+	Late        uint64 `json:"late"`
+	InflightMax int64  `json:"inflight_max"`
+	MaxWorkers  int    `json:"max_workers"`
+}
+
+// Host describes the machine; golden tests leave it out.
+type Host struct {
+	Hostname string `json:"hostname"`
+	Cores    int    `json:"cores"`
+	Version  string `json:"loadcheck_version"`
+}
+
+// Metric implements gate.Metrics.
+func (r *Result) Metric(name string) (gate.Value, bool) {
+	dur := func(m record.Millis) gate.Value { return gate.Value{V: m.Duration().Seconds(), Kind: gate.Duration} }
+	pct := func(f float64) gate.Value { return gate.Value{V: f, Kind: gate.Percent} }
+	latency := func(e record.EndpointSummary, stat string) (gate.Value, bool) {
+		if e.Requests == 0 {
+			return gate.Value{}, false
+		}
+		switch stat {
+		case "p50":
+			return dur(e.Latency.P50), true
+		case "p90":
+			return dur(e.Latency.P90), true
+		case "p95":
+			return dur(e.Latency.P95), true
+		case "p99":
+			return dur(e.Latency.P99), true
+		case "max":
+			return dur(e.Latency.Max), true
+		case "rate":
+			return gate.Value{V: e.Rate, Kind: gate.Rate}, true
+		case "errors":
+			return pct(e.ErrorRate()), true
+		}
+		return gate.Value{}, false
+	}
+	ws, sse, res := r.WebSocket, r.SSE, r.Resources
+	switch name {
+	case "http.p50", "http.p90", "http.p95", "http.p99", "http.max", "http.rate", "http.errors":
+		return latency(r.HTTP.Total, name[len("http."):])
+	case "http.late":
+		return pct(r.HTTP.Total.LateRate()), r.HTTP.Total.Requests > 0
+	case "http.inflight.max":
+		return gate.Value{V: float64(r.HTTP.InflightMax), Kind: gate.Count}, true
+	case "ws.loss":
+		return pct(ws.Loss), ws != nil && ws.Expected > 0
+	case "ws.dup":
+		return pct(ws.Dup), ws != nil && ws.Expected > 0
+	case "ws.delivery.p95":
+		return dur(ws.Delivery.P95), ws != nil && ws.Delivered > 0
+	case "ws.connected":
+		return gate.Value{V: float64(ws.Connected), Kind: gate.Count}, ws != nil
+	case "sse.gap.max":
+		return dur(sse.GapMax), sse != nil && sse.Events > 0
+	case "sse.connected":
+		return gate.Value{V: float64(sse.Connected), Kind: gate.Count}, sse != nil
+	case "cpu.sustained":
+		return pct(res.CPUSustained), res != nil && len(res.Timeline) > 0
+	case "cpu.total":
+		return pct(res.CPUTotal), res != nil && len(res.Timeline) > 0
+	case "rss.total":
+		return gate.Value{V: float64(res.RSSTotal), Kind: gate.Bytes}, res != nil && res.RSSTotal > 0
+	case "rss.max_process":
+		return gate.Value{V: float64(res.RSSMaxProcess), Kind: gate.Bytes}, res != nil && res.RSSMaxProcess > 0
+	case "target.ready_time":
+		return gate.Value{V: r.Target.ReadyTime.Seconds(), Kind: gate.Duration}, r.Target.Started
+	}
+	if ep := gate.Endpoint(name); ep != "" {
+		if e, ok := r.HTTP.Endpoint(ep); ok {
+			return latency(e, name[len("http.")+len(ep)+1:])
+		}
+	}
+	return gate.Value{}, false
+}
+
+// Write encodes r as indented JSON.
+func (r *Result) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Read decodes a result, refusing a schema newer than this loadcheck's.
+func Read(rd io.Reader) (*Result, error) {
+	var r Result
+	if err := json.NewDecoder(rd).Decode(&r); err != nil {
+		return nil, fmt.Errorf("read result: %v", err)
+	}
+	if r.Schema < 1 || r.Schema > Schema {
+		return nil, fmt.Errorf("read result: schema %d: this loadcheck reads schema 1 to %d", r.Schema, Schema)
+	}
+	return &r, nil
+}
+
+// ReadFile reads a result file.
+func ReadFile(path string) (*Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return r, nil
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// folder and a rename, so a reader never sees a partial file.
+func WriteFileAtomic(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %v", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %v", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %v", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %v", path, err)
+	}
+	return nil
+}
+
+// Save writes r into dir as <run-id>.json, atomically, and returns the path.
+func (r *Result) Save(dir string) (string, error) {
+	if st, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("--out %s: %v — create the folder or choose another", dir, err)
+	} else if !st.IsDir() {
+		return "", fmt.Errorf("--out %s: not a folder", dir)
+	}
+	path := filepath.Join(dir, r.RunID+".json")
+	if err := WriteFileAtomic(path, r.Write); err != nil {
+		return "", fmt.Errorf("--out %s: %v", dir, err)
+	}
+	return path, nil
+}

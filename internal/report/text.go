@@ -1,0 +1,86 @@
+package report
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// WriteTable renders tables for a terminal.
+func WriteTable(w io.Writer, ts []Table) error {
+	return writeTables(w, ts, false)
+}
+
+// WriteMarkdownTables renders tables as Markdown.
+func WriteMarkdownTables(w io.Writer, ts []Table) error {
+	return writeTables(w, ts, true)
+}
+
+func writeTables(w io.Writer, ts []Table, md bool) error {
+	for _, t := range ts {
+		var err error
+		if md {
+			_, err = fmt.Fprintf(w, "### %s\n\n", t.Title)
+		} else {
+			_, err = fmt.Fprintf(w, "%s\n", t.Title)
+		}
+		if err != nil {
+			return err
+		}
+		opts := []tablewriter.Option{
+			tablewriter.WithHeaderAutoFormat(tw.Off),
+			tablewriter.WithRowAutoWrap(tw.WrapNone),
+			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		}
+		if md {
+			opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+		}
+		tb := tablewriter.NewTable(w, opts...)
+		tb.Header(toAny(t.Header)...)
+		for _, r := range t.Rows {
+			if err := tb.Append(toAny(r)...); err != nil {
+				return err
+			}
+		}
+		if err := tb.Render(); err != nil {
+			return err
+		}
+		for _, n := range t.Notes {
+			if md {
+				n = "- " + n
+			} else {
+				n = "  " + n
+			}
+			if _, err := fmt.Fprintln(w, n); err != nil {
+				return err
+			}
+		}
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func toAny(s []string) []any {
+	a := make([]any, len(s))
+	for i, v := range s {
+		a[i] = v
+	}
+	return a
+}
+
+// WriteText writes the whole terminal report of one run.
+func WriteText(w io.Writer, r *Result) error {
+	if _, err := fmt.Fprintf(w, "%s\n\n", Headline(r)); err != nil {
+		return err
+	}
+	if err := WriteTable(w, Tables(r)); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, Verdict(r))
+	return err
+}

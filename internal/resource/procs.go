@@ -1,0 +1,400 @@
+package resource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/procfs"
+	"golang.org/x/sys/unix"
+)
+
+// userHZ is the clock tick of /proc/<pid>/stat times, as procfs assumes.
+const userHZ = 100
+
+// procReader reads processes from a procfs: their CPU time, RSS, command
+// line and role.
+type procReader struct {
+	fs  procfs.FS
+	now func() time.Time
+	// sinceBoot returns the time since boot on the clock of
+	// /proc/<pid>/stat start times.
+	sinceBoot func() (time.Duration, error)
+	cmds      map[int]cmdEntry // command lines read so far, by pid
+}
+
+// cmdEntry is a cached command line. It is read again when the process's
+// start time or comm changes (a new process, or an exec).
+type cmdEntry struct {
+	start uint64
+	comm  string
+	text  string
+}
+
+// stamped is a process's stat with the time it was read.
+type stamped struct {
+	procfs.ProcStat
+	at time.Time
+}
+
+func newProcReader() (*procReader, error) {
+	pfs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return nil, fmt.Errorf("resources: %v", err)
+	}
+	return &procReader{fs: pfs, now: time.Now, sinceBoot: bootClock, cmds: map[int]cmdEntry{}}, nil
+}
+
+// bootClock reads CLOCK_BOOTTIME, the clock of /proc/<pid>/stat start
+// times.
+func bootClock() (time.Duration, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
+		return 0, err
+	}
+	return time.Duration(ts.Nano()), nil
+}
+
+// scan reads the stat of every process. failed holds the processes that
+// are there but could not be read; processes that exit while being read
+// are left out.
+func (pr *procReader) scan() (stats map[int]stamped, failed map[int]error, err error) {
+	procs, err := pr.fs.AllProcs()
+	if err != nil {
+		return nil, nil, err
+	}
+	stats = make(map[int]stamped, len(procs))
+	for _, p := range procs {
+		pr.statInto(p, stats, &failed)
+	}
+	return stats, failed, nil
+}
+
+// stats reads the stat of the given processes, as scan does.
+func (pr *procReader) stats(pids []int) (stats map[int]stamped, failed map[int]error) {
+	stats = make(map[int]stamped, len(pids))
+	for _, pid := range pids {
+		p, err := pr.fs.Proc(pid)
+		if err != nil {
+			continue // exited
+		}
+		pr.statInto(p, stats, &failed)
+	}
+	return stats, failed
+}
+
+func (pr *procReader) statInto(p procfs.Proc, stats map[int]stamped, failed *map[int]error) {
+	at := pr.now()
+	st, err := p.Stat()
+	switch {
+	case err == nil:
+		stats[p.PID] = stamped{st, at}
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, unix.ESRCH):
+		// exited between listing and reading
+	default:
+		if *failed == nil {
+			*failed = map[int]error{}
+		}
+		(*failed)[p.PID] = fmt.Errorf("pid %d: %v", p.PID, err)
+	}
+}
+
+// cmdline returns the command line of a process, read once per process.
+func (pr *procReader) cmdline(st stamped) string {
+	if c, ok := pr.cmds[st.PID]; ok && c.start == st.Starttime && c.comm == st.Comm {
+		return c.text
+	}
+	p, err := pr.fs.Proc(st.PID)
+	if err != nil {
+		return ""
+	}
+	args, err := p.CmdLine()
+	if err != nil {
+		return "" // exited, or a zombie; try again next time
+	}
+	text := strings.Join(args, " ")
+	if text != "" {
+		pr.cmds[st.PID] = cmdEntry{start: st.Starttime, comm: st.Comm, text: text}
+	}
+	return text
+}
+
+// prune forgets the command lines of processes no longer in stats.
+func (pr *procReader) prune(stats map[int]stamped) {
+	for pid := range pr.cmds {
+		if _, ok := stats[pid]; !ok {
+			delete(pr.cmds, pid)
+		}
+	}
+}
+
+// rows turns the stats of the members of the target into a reading's
+// processes, in pid order, with roles guessed from how they are related.
+func (pr *procReader) rows(members []int, stats map[int]stamped) []procReading {
+	boot, err := pr.sinceBoot()
+	bootAt := pr.now()
+	in := make(map[int]bool, len(members))
+	for _, pid := range members {
+		in[pid] = true
+	}
+	kids := map[int]int{}
+	for _, pid := range members {
+		if ppid := stats[pid].PPID; in[ppid] {
+			kids[ppid]++
+		}
+	}
+	slices.Sort(members)
+	out := make([]procReading, 0, len(members))
+	for _, pid := range members {
+		st := stats[pid]
+		cmd := pr.cmdline(st)
+		parent := ""
+		if in[st.PPID] {
+			parent = stats[st.PPID].Comm
+		}
+		p := procReading{
+			key:    procKey(pid, st.Starttime),
+			pid:    pid,
+			name:   displayName(cmd, st.Comm),
+			role:   guessRole(st.Comm, cmd, in[st.PPID], parent, kids[pid] > 0),
+			at:     st.at,
+			cpu:    time.Duration(math.Round(st.CPUTime() * float64(time.Second))),
+			rss:    uint64(max(st.ResidentMemory(), 0)),
+			exited: st.State == "Z" || st.State == "X",
+		}
+		if err == nil {
+			p.started = bootAt.Add(time.Duration(st.Starttime)*time.Second/userHZ - boot)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func procKey(pid int, start uint64) string {
+	return strconv.Itoa(pid) + "@" + strconv.FormatUint(start, 10)
+}
+
+// displayName is a process's command line, shortened, or its comm in
+// brackets when it has none.
+func displayName(cmd, comm string) string {
+	const maxRunes = 160
+	if cmd == "" {
+		return "[" + comm + "]"
+	}
+	if r := []rune(cmd); len(r) > maxRunes {
+		return string(r[:maxRunes-1]) + "…"
+	}
+	return cmd
+}
+
+// guessRole names what a process does in the target, where its comm,
+// command line and relations tell: "master" for a process with children
+// in the target, "worker" for Python servers and for children with their
+// parent's comm (forked workers), "nginx master", "nginx worker", "redis",
+// "helper" for multiprocessing's resource tracker; "" when unknown.
+func guessRole(comm, cmd string, hasParent bool, parentComm string, hasChildren bool) string {
+	python := strings.HasPrefix(comm, "python") || strings.HasPrefix(comm, "uvicorn") ||
+		strings.HasPrefix(comm, "gunicorn") || strings.HasPrefix(comm, "hypercorn")
+	switch {
+	case strings.HasPrefix(comm, "redis"):
+		return "redis"
+	case comm == "nginx":
+		switch {
+		case strings.Contains(cmd, "master process"):
+			return "nginx master"
+		case strings.Contains(cmd, "worker process"):
+			return "nginx worker"
+		}
+		return "nginx"
+	case strings.Contains(cmd, "multiprocessing.resource_tracker"), strings.Contains(cmd, "semaphore_tracker"):
+		return "helper"
+	case comm == "sh" || comm == "bash" || comm == "dash" || comm == "env":
+		return "" // a launcher
+	case hasChildren:
+		return "master"
+	case python, hasParent && comm == parentComm:
+		return "worker"
+	}
+	return ""
+}
+
+// procSource samples process trees: the processes its roots function picks
+// in each reading, the members of the previous reading still running, and
+// all their descendants. So workers started later are picked up, and a
+// worker whose parent died is still followed.
+type procSource struct {
+	*procReader
+	roots func(pr *procReader, stats map[int]stamped) ([]int, error)
+	known map[int]uint64 // members of the previous reading: pid → start time
+}
+
+func (s *procSource) read(context.Context) (reading, error) {
+	r := reading{at: s.now()}
+	stats, failed, err := s.scan()
+	if err != nil {
+		return reading{}, err
+	}
+	roots, err := s.roots(s.procReader, stats)
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+	children := make(map[int][]int, len(stats))
+	for pid, st := range stats {
+		children[st.PPID] = append(children[st.PPID], pid)
+	}
+	queue := roots
+	for pid, start := range s.known {
+		if st, ok := stats[pid]; ok && st.Starttime == start {
+			queue = append(queue, pid)
+		} else if err, ok := failed[pid]; ok {
+			r.procs = append(r.procs, procReading{key: procKey(pid, start), failed: true})
+			r.errs = append(r.errs, err)
+		}
+	}
+	in := map[int]bool{}
+	var members []int
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		if in[pid] {
+			continue
+		}
+		in[pid] = true
+		members = append(members, pid)
+		queue = append(queue, children[pid]...)
+	}
+	clear(s.known)
+	for _, pid := range members {
+		s.known[pid] = stats[pid].Starttime
+	}
+	r.procs = append(r.procs, s.rows(members, stats)...)
+	s.prune(stats)
+	return r, nil
+}
+
+// newTreeSource samples the process tree of the target loadcheck started.
+func newTreeSource(pid int) (source, string, error) {
+	return newRootSource(pid, "resources: started target")
+}
+
+// newPIDSource samples the process tree of a named pid.
+func newPIDSource(pid int, field string) (source, string, error) {
+	if pid < 0 {
+		return nil, "", fmt.Errorf("%s: %d: want a process id", field, pid)
+	}
+	return newRootSource(pid, field)
+}
+
+func newRootSource(pid int, field string) (source, string, error) {
+	pr, err := newProcReader()
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := pr.fs.Proc(pid); err != nil {
+		return nil, "", fmt.Errorf("%s: pid %d: no such process", field, pid)
+	}
+	return &procSource{procReader: pr, roots: fixedRoot(pid), known: map[int]uint64{}},
+		fmt.Sprintf("process tree of pid %d", pid), nil
+}
+
+// fixedRoot picks pid, as long as it is the process first seen with that
+// pid: a reused pid is not the root.
+func fixedRoot(pid int) func(*procReader, map[int]stamped) ([]int, error) {
+	var (
+		start  uint64
+		pinned bool
+	)
+	return func(_ *procReader, stats map[int]stamped) ([]int, error) {
+		st, ok := stats[pid]
+		if ok && !pinned {
+			start, pinned = st.Starttime, true
+		}
+		if !ok || st.Starttime != start {
+			return nil, failure(KindGone, "pid %d: process gone", pid)
+		}
+		return []int{pid}, nil
+	}
+}
+
+// newPIDFileSource samples the process tree of the pid in a file, read
+// again at each sample so that a restarted service is followed.
+func newPIDFileSource(path string) (source, string, error) {
+	pr, err := newProcReader()
+	if err != nil {
+		return nil, "", err
+	}
+	readPID := func() (int, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return 0, err
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 {
+			return 0, fmt.Errorf("%q is not a process id", strings.TrimSpace(string(b)))
+		}
+		return pid, nil
+	}
+	pid, err := readPID()
+	if err != nil {
+		return nil, "", fmt.Errorf("resources.pidfile: %v", err)
+	}
+	if _, err := pr.fs.Proc(pid); err != nil {
+		return nil, "", fmt.Errorf("resources.pidfile: %s: pid %d: no such process", path, pid)
+	}
+	roots := func(_ *procReader, stats map[int]stamped) ([]int, error) {
+		pid, err := readPID()
+		if err != nil {
+			return nil, failure(KindPIDFile, "pidfile %s: %v", path, err)
+		}
+		if _, ok := stats[pid]; !ok {
+			return nil, failure(KindGone, "pidfile %s: pid %d: process gone", path, pid)
+		}
+		return []int{pid}, nil
+	}
+	return &procSource{procReader: pr, roots: roots, known: map[int]uint64{}},
+		fmt.Sprintf("process tree of the pid in %s", path), nil
+}
+
+// newMatchSource samples every process whose command line contains text,
+// except loadcheck itself, and their descendants (uvicorn's workers have
+// command lines of their own).
+func newMatchSource(text string) (source, string, error) {
+	pr, err := newProcReader()
+	if err != nil {
+		return nil, "", err
+	}
+	roots := matchRoots(text, os.Getpid())
+	stats, _, err := pr.scan()
+	if err != nil {
+		return nil, "", fmt.Errorf("resources.process: %v", err)
+	}
+	if _, err := roots(pr, stats); err != nil {
+		return nil, "", fmt.Errorf("resources.process: %v", err)
+	}
+	return &procSource{procReader: pr, roots: roots, known: map[int]uint64{}},
+		fmt.Sprintf("processes matching %q and their descendants", text), nil
+}
+
+// matchRoots picks every process but self whose command line contains
+// text.
+func matchRoots(text string, self int) func(*procReader, map[int]stamped) ([]int, error) {
+	return func(pr *procReader, stats map[int]stamped) ([]int, error) {
+		var roots []int
+		for pid, st := range stats {
+			if pid != self && strings.Contains(pr.cmdline(st), text) {
+				roots = append(roots, pid)
+			}
+		}
+		if len(roots) == 0 {
+			return nil, failure(KindNoMatch, "no process matches %q", text)
+		}
+		return roots, nil
+	}
+}

@@ -1,0 +1,292 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// runFor runs s for d and returns its Summary.
+func runFor(t *testing.T, s *Sampler, d time.Duration) Summary {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	if err := s.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return s.Summary()
+}
+
+func rowOf(sum Summary, pid int) (Process, bool) {
+	for _, p := range sum.Processes {
+		if p.PID == pid {
+			return p, true
+		}
+	}
+	return Process{}, false
+}
+
+// TestBurner checks the CPU of a process that burns a known share of one
+// core against utime+stime read from /proc/<pid>/stat over the same
+// window.
+func TestBurner(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		pct    int
+		byTree bool // sample it as a started target, else as a pid source
+	}{
+		{30, false},
+		{70, true},
+	} {
+		t.Run(fmt.Sprint(tc.pct), func(t *testing.T) {
+			t.Parallel()
+			pid := startHelper(t, fmt.Sprintf("burn:%d", tc.pct)).Process.Pid
+			time.Sleep(300 * time.Millisecond) // past the runtime's start-up
+			src, root := scenario.Source{PID: pid}, 0
+			if tc.byTree {
+				src, root = scenario.Source{}, pid
+			}
+			s, err := New(src, root, scenario.Resources{Every: 250 * time.Millisecond, SustainedWindow: 2 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cpu0, wall0 := procCPU(t, pid), time.Now()
+			sum := runFor(t, s, 4*time.Second)
+			cpu1, wall1 := procCPU(t, pid), time.Now()
+			want := cpuPercent(cpu1-cpu0, wall1.Sub(wall0))
+
+			row, ok := rowOf(sum, pid)
+			if !ok || len(sum.Processes) != 1 {
+				t.Fatalf("processes = %+v, want one row for pid %d", sum.Processes, pid)
+			}
+			t.Logf("nominal %d %%, /proc %.1f %%, sampler mean %.1f %%, total %.1f %%, sustained %.1f %% over %d samples",
+				tc.pct, want, row.CPUMean, sum.CPUTotal, sum.CPUSustained, sum.Samples)
+			if math.Abs(row.CPUMean-want) > 5 {
+				t.Errorf("CPUMean = %.1f %%, want %.1f ± 5 (from /proc/%d/stat)", row.CPUMean, want, pid)
+			}
+			if math.Abs(sum.CPUTotal-want) > 5 {
+				t.Errorf("CPUTotal = %.1f %%, want %.1f ± 5", sum.CPUTotal, want)
+			}
+			// The highest 2 s window of a steady burner is near its mean.
+			if sum.CPUSustained < want-5 || sum.CPUSustained > want+10 {
+				t.Errorf("CPUSustained = %.1f %%, want %.1f -5/+10", sum.CPUSustained, want)
+			}
+			if math.Abs(want-float64(tc.pct)) > 20 {
+				t.Errorf("burner used %.1f %% of a core, want about %d %%: machine too busy?", want, tc.pct)
+			}
+			if row.RSSPeak == 0 || sum.RSSTotal < row.RSSPeak || sum.RSSMaxProcess != row.RSSPeak {
+				t.Errorf("RSS: row %d, total %d, max %d", row.RSSPeak, sum.RSSTotal, sum.RSSMaxProcess)
+			}
+			if len(sum.Timeline) < 10 || len(sum.Errors) != 0 {
+				t.Errorf("timeline of %d samples, errors %v; want ≥ 10 samples, no errors", len(sum.Timeline), sum.Errors)
+			}
+		})
+	}
+}
+
+// TestTree checks that workers started later are found, with roles, and
+// that one exiting is marked so.
+func TestTree(t *testing.T) {
+	t.Parallel()
+	root := startHelper(t, "tree:500ms").Process.Pid
+	s, err := New(scenario.Source{}, root, scenario.Resources{Every: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := runFor(t, s, 3500*time.Millisecond)
+	if len(sum.Processes) != 3 {
+		t.Fatalf("processes = %+v, want the root and two children", sum.Processes)
+	}
+	if p := sum.Processes[0]; p.PID != root || p.Role != "master" || p.Exited != nil || p.Seen != 0 {
+		t.Errorf("root row = %+v, want pid %d, role master, running, seen at 0", p, root)
+	}
+	exited := 0
+	for _, p := range sum.Processes[1:] {
+		if p.Role != "worker" || p.Seen < 400*time.Millisecond {
+			t.Errorf("child row = %+v, want role worker, seen after the delay", p)
+		}
+		if p.Exited != nil {
+			exited++
+			if *p.Exited < p.Seen+time.Second || *p.Exited > 3500*time.Millisecond {
+				t.Errorf("child exited after %v, seen at %v; want about 1.2s after it was seen", *p.Exited, p.Seen)
+			}
+		}
+	}
+	if exited != 1 {
+		t.Errorf("%d children marked exited, want 1: %+v", exited, sum.Processes)
+	}
+	if sum.Source != fmt.Sprintf("process tree of pid %d", root) {
+		t.Errorf("Source = %q", sum.Source)
+	}
+	last := sum.Timeline[len(sum.Timeline)-1]
+	if len(last.PerProcess) != 3 || len(last.PerProcessRSS) != 3 || last.PerProcessRSS[0] == 0 {
+		t.Errorf("last sample = %+v, want three processes with the root's RSS", last)
+	}
+	if len(sum.Errors) != 0 {
+		t.Errorf("errors = %v, want none", sum.Errors)
+	}
+}
+
+// TestPIDGone checks that a named process that exits is marked so and
+// counted as a failure, without stopping Run.
+func TestPIDGone(t *testing.T) {
+	t.Parallel()
+	pid := startHelper(t, "idle:400ms").Process.Pid
+	s, err := New(scenario.Source{PID: pid}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := runFor(t, s, 1200*time.Millisecond)
+	if p, ok := rowOf(sum, pid); !ok || p.Exited == nil {
+		t.Errorf("row = %+v, want pid %d marked exited", p, pid)
+	}
+	if len(sum.Errors) != 1 || sum.Errors[0].Kind != KindGone || sum.Errors[0].Count < 2 {
+		t.Errorf("errors = %+v, want a few %q", sum.Errors, KindGone)
+	}
+}
+
+func TestPIDFile(t *testing.T) {
+	t.Parallel()
+	pid := startHelper(t, "idle").Process.Pid
+	file := filepath.Join(t.TempDir(), "target.pid")
+	if err := os.WriteFile(file, fmt.Appendf(nil, "%d\n", pid), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(scenario.Source{PIDFile: file}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	time.Sleep(500 * time.Millisecond)
+	os.Remove(file) // sampling goes on, counting the failure
+	time.Sleep(500 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	sum := s.Summary()
+	if _, ok := rowOf(sum, pid); !ok {
+		t.Errorf("processes = %+v, want pid %d", sum.Processes, pid)
+	}
+	if len(sum.Errors) != 1 || sum.Errors[0].Kind != KindPIDFile {
+		t.Errorf("errors = %+v, want %q", sum.Errors, KindPIDFile)
+	}
+}
+
+func TestProcessMatch(t *testing.T) {
+	t.Parallel()
+	marker := fmt.Sprintf("loadcheck-match-%d-%d", os.Getpid(), time.Now().UnixNano())
+	pid := startHelper(t, "idle", marker).Process.Pid
+	s, err := New(scenario.Source{Process: marker}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := runFor(t, s, 500*time.Millisecond)
+	if len(sum.Processes) != 1 || sum.Processes[0].PID != pid || !strings.Contains(sum.Processes[0].Name, marker) {
+		t.Errorf("processes = %+v, want pid %d with %q in its name", sum.Processes, pid, marker)
+	}
+
+	// Every test helper's command line holds os.Args[0], and so does this
+	// process's, which is left out.
+	s, err = New(scenario.Source{Process: os.Args[0]}, 0, scenario.Resources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := runFor(t, s, 50*time.Millisecond); len(sum.Processes) == 0 {
+		t.Error("no process matches os.Args[0]")
+	} else if _, ok := rowOf(sum, os.Getpid()); ok {
+		t.Errorf("loadcheck's own process %d was sampled", os.Getpid())
+	}
+}
+
+func TestCurrent(t *testing.T) {
+	t.Parallel()
+	pid := startHelper(t, "burn:50").Process.Pid
+	s, err := New(scenario.Source{PID: pid}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, ok := s.Current(); ok {
+		t.Error("Current before Run: ok")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sus, tot, rss, ok := s.Current()
+		if ok {
+			if sus <= 0 || tot <= 0 || rss == 0 {
+				t.Errorf("Current() = %v, %v, %v, ok; want figures > 0", sus, tot, rss)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Current not ok after 5s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(t.Context()); err == nil {
+		t.Error("second Run: no error")
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.pid")
+	os.WriteFile(bad, []byte("twelve\n"), 0o644)
+	const noPID = 1 << 30 // above pid_max
+	for _, tc := range []struct {
+		name string
+		src  scenario.Source
+		root int
+		cfg  scenario.Resources
+		want string
+	}{
+		{"nothing", scenario.Source{}, 0, scenario.Resources{}, "resources: no source"},
+		{"two", scenario.Source{PID: 1, Prometheus: "http://x/metrics"}, 0, scenario.Resources{}, "resources: pid, prometheus: name one source"},
+		{"pid", scenario.Source{PID: noPID}, 0, scenario.Resources{}, "resources.pid: pid 1073741824: no such process"},
+		{"negative pid", scenario.Source{PID: -3}, 0, scenario.Resources{}, "resources.pid: -3: want a process id"},
+		{"started target", scenario.Source{}, noPID, scenario.Resources{}, "resources: started target: pid 1073741824: no such process"},
+		{"pidfile missing", scenario.Source{PIDFile: filepath.Join(dir, "none.pid")}, 0, scenario.Resources{}, "resources.pidfile: open "},
+		{"pidfile bad", scenario.Source{PIDFile: bad}, 0, scenario.Resources{}, `resources.pidfile: "twelve" is not a process id`},
+		{"process", scenario.Source{Process: "no such command line 8c1e"}, 0, scenario.Resources{}, `resources.process: no process matches "no such command line 8c1e"`},
+		{"cgroup", scenario.Source{Cgroup: filepath.Join(dir, "cg")}, 0, scenario.Resources{}, "resources.cgroup: " + filepath.Join(dir, "cg") + ": not a cgroup v2 directory"},
+		{"prometheus", scenario.Source{Prometheus: "localhost:9100"}, 0, scenario.Resources{}, `resources.prometheus: "localhost:9100": want an http or https URL`},
+		{"every", scenario.Source{}, 1, scenario.Resources{Every: -time.Second}, "resources: every -1s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := New(tc.src, tc.root, tc.cfg)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("New(%+v, %d) = %v, want an error starting %q", tc.src, tc.root, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	s, err := New(scenario.Source{PID: os.Getpid()}, 0, scenario.Resources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := s.Summary()
+	if sum.Every != DefaultEvery || sum.SustainedWindow != DefaultSustainedWindow || sum.Cores < 1 {
+		t.Errorf("Every, SustainedWindow, Cores = %v, %v, %v", sum.Every, sum.SustainedWindow, sum.Cores)
+	}
+}

@@ -1,0 +1,101 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/load"
+	"github.com/loadcheck/loadcheck/internal/probe"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/resource"
+)
+
+// monitor ticks once a second while the load runs: it prints progress and
+// checks the abort conditions.
+type monitor struct {
+	o       Options
+	atk     *load.Attack
+	rec     *record.Recorder
+	sampler *resource.Sampler
+	ws      *probe.WS
+	res     *report.Result
+	stop    context.CancelCauseFunc
+}
+
+func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	sc := m.o.Scenario
+	peakReset := false
+	for {
+		select {
+		case st := <-done:
+			if m.o.Progress != nil {
+				fmt.Fprint(m.o.Progress, "\r\033[K")
+			}
+			return st
+		case now := <-t.C:
+			began := m.atk.Pacer().Began()
+			if began.IsZero() {
+				continue
+			}
+			el := now.Sub(began)
+			if el >= sc.Warmup && !peakReset {
+				m.atk.ResetPeak()
+				peakReset = true
+			}
+			snap := m.rec.Snapshot(now, false)
+			if m.o.Progress != nil {
+				m.progress(el, snap)
+			}
+			if len(sc.Abort.When) > 0 && el >= sc.Warmup+sc.Abort.After {
+				if reason := m.checkAbort(snap); reason != "" {
+					m.res.Reason = reason
+					m.stop(errAborted)
+				}
+			}
+		}
+	}
+}
+
+func (m *monitor) checkAbort(snap record.Summary) string {
+	partial := &report.Result{HTTP: snap, Target: m.res.Target}
+	_, peak := m.atk.Inflight()
+	partial.HTTP.InflightMax = peak
+	if m.sampler != nil {
+		if sus, tot, rss, ok := m.sampler.Current(); ok {
+			// One timeline row marks the figures as measured.
+			partial.Resources = &resource.Summary{CPUSustained: sus, CPUTotal: tot, RSSTotal: rss,
+				Timeline: []resource.Sample{{CPU: tot, RSS: rss}}}
+		}
+	}
+	for _, g := range m.o.Scenario.Abort.When {
+		o := g.Eval(partial)
+		if o.Pass && o.Observed != nil {
+			return fmt.Sprintf("abort condition %q held (%s %s)", g.Source, g.Metric, o.Observed)
+		}
+	}
+	return ""
+}
+
+var _ gate.Metrics = (*report.Result)(nil)
+
+func (m *monitor) progress(el time.Duration, s record.Summary) {
+	sc := m.o.Scenario
+	phase := "measure"
+	shown := el - sc.Warmup
+	total := sc.Duration
+	if el < sc.Warmup {
+		phase, shown, total = "warm-up", el, sc.Warmup
+	}
+	line := fmt.Sprintf("%s %s/%s  rate %.1f/s  requests %d  errors %d  p95 %s",
+		phase, shown.Truncate(time.Second), total, m.atk.Pacer().Rate(el),
+		s.Total.Requests, s.Total.Errors, s.Total.Latency.P95.Duration().Round(100*time.Microsecond))
+	if m.ws != nil {
+		line += fmt.Sprintf("  boards %d", m.ws.Connected())
+	}
+	fmt.Fprintf(m.o.Progress, "\r\033[K%s", line)
+}

@@ -1,0 +1,254 @@
+package run
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/load"
+	"github.com/loadcheck/loadcheck/internal/probe"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/target"
+)
+
+// Options configures one execution.
+type Options struct {
+	Scenario *scenario.Scenario
+	Target   *scenario.Target
+	// Progress receives a live progress line every second (with carriage
+	// returns, for a terminal); nil for none.
+	Progress io.Writer
+	// TargetLog receives the output of a target loadcheck starts; nil
+	// discards it (its last lines still appear in start errors).
+	TargetLog io.Writer
+	// RunID names the result; a random one when empty.
+	RunID string
+	// Version is recorded in the result's host block.
+	Version string
+}
+
+// ErrInterrupted is wrapped by the error Execute returns when ctx was
+// cancelled: the result is partial.
+var ErrInterrupted = errors.New("interrupted")
+
+// Execute runs the scenario once. It returns a result whenever anything
+// was measured, also with an error (interrupted, or failed part-way): a
+// user's measurements are never dropped. An error with a nil result means
+// nothing ran (bad target, target failed to start).
+func Execute(ctx context.Context, o Options) (*report.Result, error) {
+	sc, tg := o.Scenario, o.Target
+	res := &report.Result{
+		Schema:   report.Schema,
+		RunID:    o.RunID,
+		Scenario: scenarioInfo(sc),
+		Target:   report.TargetInfo{Name: tg.Name, File: tg.File},
+		Status:   report.Complete,
+	}
+	if res.RunID == "" {
+		res.RunID = NewRunID(time.Now())
+	}
+	host, _ := os.Hostname()
+	res.Host = &report.Host{Hostname: host, Cores: runtime.NumCPU(), Version: o.Version}
+
+	// The target: start it, or check that something listens.
+	baseURL := tg.BaseURL
+	rootPID := 0
+	var running *target.Running
+	if tg.Start != nil {
+		var err error
+		running, err = target.Start(ctx, tg, target.Options{Log: o.TargetLog})
+		if err != nil {
+			return nil, err
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tg.Stop.Grace+5*time.Second)
+			defer cancel()
+			running.Stop(sctx)
+		}()
+		baseURL = running.BaseURL()
+		rootPID = running.PID()
+		res.Target.Started = true
+		res.Target.ReadyTime = running.ReadyTime()
+	} else if err := target.CheckReachable(ctx, baseURL); err != nil {
+		return nil, fmt.Errorf("%s: base_url: %w", tg.Where("$.base_url"), err)
+	}
+	res.Target.BaseURL = redact(baseURL, append(sc.Secrets, tg.Secrets...))
+
+	// Everything below stops when the run ends, or earlier on an abort.
+	loadCtx, stopLoad := context.WithCancelCause(ctx)
+	defer stopLoad(nil)
+
+	var sampler *resource.Sampler
+	stopSampling := func() {}
+	if !tg.Resources.IsZero() || rootPID > 0 {
+		s, err := resource.New(tg.Resources, rootPID, sc.Resources)
+		if err != nil {
+			return nil, fmt.Errorf("%s: resources: %w", tg.Where("$.resources"), err)
+		}
+		sampler = s
+		sampleCtx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); sampler.Run(sampleCtx) }()
+		stopSampling = func() { cancel(); wg.Wait() }
+		defer stopSampling()
+	}
+
+	var ws *probe.WS
+	if sc.WebSocket != nil {
+		var err error
+		ws, err = probe.StartWS(ctx, baseURL, *sc.WebSocket)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: websocket: %w", sc.Name, err)
+		}
+	}
+	var sse *probe.SSE
+	if sc.SSE != nil {
+		var err error
+		sse, err = probe.StartSSE(ctx, baseURL, *sc.SSE)
+		if err != nil {
+			if ws != nil {
+				ws.Close(ctx)
+			}
+			return nil, fmt.Errorf("scenario %s: sse: %w", sc.Name, err)
+		}
+	}
+
+	atk, err := load.New(sc, baseURL)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(sc.HTTP.Endpoints))
+	for i, e := range sc.HTTP.Endpoints {
+		names[i] = e.Name
+	}
+	rec := record.New(names)
+
+	loadDone := make(chan load.Stats, 1)
+	go func() { loadDone <- atk.Run(loadCtx, rec) }()
+
+	// The broadcaster runs for the measured phase.
+	bcastDone := make(chan error, 1)
+	if ws != nil {
+		go func() {
+			select {
+			case <-time.After(sc.Warmup):
+			case <-loadCtx.Done():
+				bcastDone <- nil
+				return
+			}
+			bcastDone <- ws.Broadcast(loadCtx, sc.Duration)
+		}()
+	} else {
+		bcastDone <- nil
+	}
+
+	mon := monitor{o: o, atk: atk, rec: rec, sampler: sampler, ws: ws, res: res, stop: stopLoad}
+	stats := mon.watch(loadCtx, loadDone)
+	<-bcastDone
+	end := time.Now()
+
+	if ws != nil {
+		s := ws.Close(ctx)
+		res.WebSocket = &s
+	}
+	if sse != nil {
+		s := sse.Close()
+		res.SSE = &s
+	}
+	res.HTTP = rec.Close(minTime(end, stats.Ended))
+	res.HTTP.InflightMax = stats.InflightMax
+	res.Start = res.HTTP.Start
+	res.Elapsed = res.HTTP.Elapsed
+	res.Generator = report.Generator{
+		Scheduled: stats.Scheduled, Sent: stats.Sent, Warmup: stats.Warmup, Canceled: stats.Canceled,
+		Late: res.HTTP.Total.Late, InflightMax: stats.InflightMax, MaxWorkers: sc.HTTP.MaxWorkers,
+	}
+	if sampler != nil {
+		stopSampling()
+		s := sampler.Summary()
+		res.Resources = &s
+	}
+	if running != nil {
+		select {
+		case <-running.Exited():
+			res.Reason = strings.TrimPrefix(res.Reason+"; ", "; ") + fmt.Sprintf("the target exited during the run (%v)", running.ExitErr())
+		default:
+		}
+	}
+
+	res.Gates, res.Pass = gate.EvalAll(sc.Gates, res)
+	switch {
+	case ctx.Err() != nil:
+		res.Status = report.Interrupted
+		res.Pass = false
+		return res, fmt.Errorf("run %s: %w", res.RunID, ErrInterrupted)
+	case context.Cause(loadCtx) != nil && errors.Is(context.Cause(loadCtx), errAborted):
+		res.Status = report.Aborted
+		res.Pass = false
+	}
+	return res, nil
+}
+
+var errAborted = errors.New("aborted")
+
+func minTime(a, b time.Time) time.Time {
+	if b.IsZero() || a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// NewRunID returns a sortable, unique run id: the start time and 4 random
+// bytes.
+func NewRunID(t time.Time) string {
+	var b [4]byte
+	rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+func redact(s string, secrets []string) string {
+	for _, v := range secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
+}
+
+func scenarioInfo(sc *scenario.Scenario) report.ScenarioInfo {
+	si := report.ScenarioInfo{
+		Name: sc.Name, File: sc.File, Duration: sc.Duration, Warmup: sc.Warmup,
+		Timeout: sc.HTTP.Timeout, KeepAlive: sc.HTTP.KeepAlive, MaxWorkers: sc.HTTP.MaxWorkers,
+	}
+	for _, st := range sc.HTTP.Stages {
+		if st.To != nil {
+			si.Load = append(si.Load, fmt.Sprintf("to %s over %s", st.To, st.Over))
+		} else {
+			si.Load = append(si.Load, fmt.Sprintf("hold %s", st.Hold))
+		}
+	}
+	for _, e := range sc.HTTP.Endpoints {
+		m := e.Method
+		if m == "" {
+			m = "GET"
+		}
+		si.Endpoints = append(si.Endpoints, report.EndpointInfo{Name: e.Name, Method: m, Path: redact(e.Path, sc.Secrets), Weight: e.Weight})
+	}
+	if sc.Production != nil {
+		si.Production = sc.Production.PerSecond()
+	}
+	return si
+}

@@ -1,0 +1,212 @@
+package scenario
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+)
+
+// feedFile is an endpoint's feed as written: either inline columns
+//
+//	{term: [a, b, c], city: [x, y], order: random}
+//
+// or a CSV file with a header row
+//
+//	{file: data/phones.csv, order: cycle}
+type feedFile struct {
+	File    string
+	Order   string
+	Columns []string   // inline columns, in the order written
+	Values  [][]string // Values[i] are the values of Columns[i]
+}
+
+var _ yaml.NodeUnmarshaler = (*feedFile)(nil)
+
+var columnName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (f *feedFile) UnmarshalYAML(n ast.Node) error {
+	m, ok := n.(ast.MapNode)
+	if !ok {
+		return fmt.Errorf("want lists of values, e.g. {term: [a, b]}, or a CSV file, e.g. {file: data/terms.csv}, got %s", describe(n))
+	}
+	var errs []error
+	bad := func(n ast.Node, sub, format string, args ...any) {
+		errs = append(errs, &nodeError{node: n, sub: sub, msg: fmt.Sprintf(format, args...)})
+	}
+	var fileKey ast.Node
+	for it := m.MapRange(); it.Next(); {
+		key, v := keyText(it.Key()), it.Value()
+		_, isList := v.(*ast.SequenceNode)
+		switch {
+		case key == "order":
+			s, _ := scalarText(v)
+			if s != "cycle" && s != "random" {
+				bad(v, key, "want cycle or random, got %s", describe(v))
+			}
+			f.Order = s
+		case key == "file" && !isList:
+			s, ok := scalarText(v)
+			if !ok || s == "" {
+				bad(v, key, "want the path of a CSV file, got %s", describe(v))
+			}
+			f.File, fileKey = s, it.Key()
+		case slices.Contains(f.Columns, key):
+			bad(it.Key(), "", "column %q is set twice", key)
+		case !columnName.MatchString(key):
+			bad(it.Key(), "", "column %q: want a name of letters, digits and _ usable as {{.%s}}", key, key)
+		case !isList:
+			bad(v, child("", key), "want a list of values, e.g. %s: [a, b], got %s", key, describe(v))
+		default:
+			seq := v.(*ast.SequenceNode)
+			if len(seq.Values) == 0 {
+				bad(v, child("", key), "the list is empty")
+			}
+			var vals []string
+			for i, e := range seq.Values {
+				s, ok := scalarText(e)
+				if !ok {
+					bad(e, index(child("", key), i), "want a single value, got %s", describe(e))
+				}
+				vals = append(vals, s)
+			}
+			f.Columns = append(f.Columns, key)
+			f.Values = append(f.Values, vals)
+		}
+	}
+	switch {
+	case fileKey != nil && len(f.Columns) > 0:
+		bad(fileKey, "", "a feed is either a CSV file or lists of values, not both")
+	case fileKey == nil && len(f.Columns) == 0 && len(errs) == 0:
+		bad(n, "", "empty feed: want lists of values, e.g. {term: [a, b]}, or a CSV file, e.g. {file: data/terms.csv}")
+	}
+	return errors.Join(errs...)
+}
+
+// build turns the feed as written into a Feed, reading its CSV file
+// relative to dir. path is the feed's field path, for errors.
+func (f *feedFile) build(p *problems, dir, path string) *Feed {
+	feed := &Feed{Random: f.Order == "random"}
+	if f.File == "" {
+		feed.Columns = f.Columns
+		rows := 0
+		for _, v := range f.Values {
+			rows = max(rows, len(v))
+		}
+		// Zip the columns; a shorter list cycles.
+		for i := range rows {
+			row := make([]string, len(f.Values))
+			for c, v := range f.Values {
+				row[c] = v[i%len(v)]
+			}
+			feed.Rows = append(feed.Rows, row)
+		}
+		return feed
+	}
+	file := f.File
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file)
+	}
+	feed.File = file
+	where := child(path, "file")
+	cols, rows, err := readCSV(file)
+	if err != nil {
+		p.at(where, "%v", err)
+		return nil
+	}
+	feed.Columns, feed.Rows = cols, rows
+	return feed
+}
+
+// readCSV reads a CSV file whose first row names the columns.
+func readCSV(file string) (cols []string, rows [][]string, err error) {
+	fh, err := os.Open(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read %s: %v (the path is relative to the scenario file)", file, unwrapPathError(err))
+	}
+	defer fh.Close()
+	r := csv.NewReader(fh)
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err == io.EOF {
+		return nil, nil, fmt.Errorf("%s is empty: want a header row naming the columns, then one row per request", file)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", file, err)
+	}
+	for i, c := range header {
+		c = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
+		if !columnName.MatchString(c) {
+			return nil, nil, fmt.Errorf("%s:1: column %q: want a header row of names of letters, digits and _", file, c)
+		}
+		if slices.Contains(header[:i], c) {
+			return nil, nil, fmt.Errorf("%s:1: column %q appears twice", file, c)
+		}
+		header[i] = c
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			// csv errors name the line and column already.
+			return nil, nil, fmt.Errorf("%s: %v", file, err)
+		}
+		rows = append(rows, rec)
+	}
+	if len(rows) == 0 {
+		return nil, nil, fmt.Errorf("%s has a header but no rows", file)
+	}
+	return header, rows, nil
+}
+
+var placeholder = regexp.MustCompile(`\{\{(.*?)\}\}`)
+
+// placeholders checks the {{.column}} placeholders of one templated value
+// of an endpoint against its feed's columns.
+func placeholders(p *problems, path, value string, feed *Feed, feedWritten bool) {
+	if !strings.Contains(value, "{{") {
+		return
+	}
+	if _, err := template.New("").Option("missingkey=error").Parse(value); err != nil {
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, ": "); ok {
+			msg = after // drop the template's "template: :1:" prefix
+			if _, after, ok := strings.Cut(msg, ": "); ok {
+				msg = after
+			}
+		}
+		p.at(path, "bad placeholder: %s: want {{.column}}", msg)
+		return
+	}
+	for _, m := range placeholder.FindAllStringSubmatch(value, -1) {
+		inner := strings.TrimSpace(m[1])
+		name, ok := strings.CutPrefix(inner, ".")
+		if !ok || !columnName.MatchString(name) {
+			p.at(path, "placeholder %s: want {{.column}}, naming a column of the endpoint's feed", m[0])
+			continue
+		}
+		switch {
+		case feed == nil && feedWritten:
+			// The feed has its own error already.
+		case feed == nil:
+			p.at(path, "placeholder %s names no feed column: add feed: {%s: [value, ...]} to the endpoint", m[0], name)
+		case !slices.Contains(feed.Columns, name):
+			hint := ""
+			if c := closest(name, feed.Columns); c != "" {
+				hint = fmt.Sprintf(" — did you mean {{.%s}}?", c)
+			}
+			p.at(path, "placeholder %s names no column of the feed (columns: %s)%s", m[0], strings.Join(feed.Columns, ", "), hint)
+		}
+	}
+}

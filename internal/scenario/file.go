@@ -1,0 +1,212 @@
+package scenario
+
+import "time"
+
+// The file structs mirror the YAML formats of DESIGN.md field for field.
+// Optional settings with a default are pointers, so that an explicit zero
+// can be told from an absent field; withDefaults fills them in a copy.
+
+type scenarioFile struct {
+	Name       string          `yaml:"name"`
+	Target     string          `yaml:"target"`
+	Duration   *duration       `yaml:"duration"`
+	Warmup     *duration       `yaml:"warmup"`
+	HTTP       *httpFile       `yaml:"http"`
+	WebSocket  *websocketFile  `yaml:"websocket"`
+	SSE        *sseFile        `yaml:"sse"`
+	Resources  *resourcesFile  `yaml:"resources"`
+	Production *productionFile `yaml:"production"`
+	Gates      []string        `yaml:"gates"`
+	Abort      *abortFile      `yaml:"abort"`
+}
+
+type httpFile struct {
+	Timeout    *duration      `yaml:"timeout"`
+	KeepAlive  *bool          `yaml:"keepalive"`
+	MaxWorkers *int           `yaml:"max_workers"`
+	LocalAddr  string         `yaml:"local_addr"`
+	Load       *loadFile      `yaml:"load"`
+	Endpoints  []endpointFile `yaml:"endpoints"`
+}
+
+type loadFile struct {
+	Rate   *rate       `yaml:"rate"`
+	Stages []stageFile `yaml:"stages"`
+}
+
+type stageFile struct {
+	To   *rate     `yaml:"to"`
+	Over *duration `yaml:"over"`
+	Hold *duration `yaml:"hold"`
+}
+
+type endpointFile struct {
+	Name    string            `yaml:"name"`
+	Method  string            `yaml:"method"`
+	Path    string            `yaml:"path"`
+	Headers map[string]string `yaml:"headers"`
+	Body    string            `yaml:"body"`
+	Weight  *int              `yaml:"weight"`
+	Feed    *feedFile         `yaml:"feed"`
+}
+
+type websocketFile struct {
+	Boards    int            `yaml:"boards"`
+	Path      string         `yaml:"path"`
+	IDField   string         `yaml:"id_field"`
+	Stagger   *duration      `yaml:"stagger"`
+	Grace     *duration      `yaml:"grace"`
+	Broadcast *broadcastFile `yaml:"broadcast"`
+}
+
+type broadcastFile struct {
+	Path      string            `yaml:"path"`
+	Rate      *rate             `yaml:"rate"`
+	Stages    []stageFile       `yaml:"stages"`
+	Fields    map[string]string `yaml:"fields"`
+	LocalAddr string            `yaml:"local_addr"`
+}
+
+type sseFile struct {
+	Clients int    `yaml:"clients"`
+	Path    string `yaml:"path"`
+}
+
+type resourcesFile struct {
+	Every           *duration `yaml:"every"`
+	SustainedWindow *duration `yaml:"sustained_window"`
+}
+
+type productionFile struct {
+	Rate *rate `yaml:"rate"`
+}
+
+type abortFile struct {
+	After *duration `yaml:"after"`
+	When  []string  `yaml:"when"`
+}
+
+// The defaults of a scenario file.
+const (
+	defaultMethod          = "GET"
+	defaultWeight          = 1
+	defaultTimeout         = 30 * time.Second
+	defaultKeepAlive       = true
+	defaultMaxWorkers      = 512
+	defaultIDField         = "id"
+	defaultStagger         = 10 * time.Millisecond
+	defaultGrace           = 2 * time.Second
+	defaultEvery           = time.Second
+	defaultSustainedWindow = 30 * time.Second
+)
+
+// withDefaults returns a copy of f with every absent optional setting
+// filled in. f is not changed.
+func (f scenarioFile) withDefaults() scenarioFile {
+	if f.HTTP != nil {
+		h := *f.HTTP
+		h.Timeout = or(h.Timeout, duration(defaultTimeout))
+		h.KeepAlive = or(h.KeepAlive, defaultKeepAlive)
+		h.MaxWorkers = or(h.MaxWorkers, defaultMaxWorkers)
+		h.Endpoints = make([]endpointFile, len(f.HTTP.Endpoints))
+		for i, e := range f.HTTP.Endpoints {
+			if e.Method == "" {
+				e.Method = defaultMethod
+			}
+			e.Weight = or(e.Weight, defaultWeight)
+			h.Endpoints[i] = e
+		}
+		f.HTTP = &h
+	}
+	if f.WebSocket != nil {
+		w := *f.WebSocket
+		if w.IDField == "" {
+			w.IDField = defaultIDField
+		}
+		w.Stagger = or(w.Stagger, duration(defaultStagger))
+		w.Grace = or(w.Grace, duration(defaultGrace))
+		f.WebSocket = &w
+	}
+	r := resourcesFile{}
+	if f.Resources != nil {
+		r = *f.Resources
+	}
+	r.Every = or(r.Every, duration(defaultEvery))
+	r.SustainedWindow = or(r.SustainedWindow, duration(defaultSustainedWindow))
+	f.Resources = &r
+	return f
+}
+
+// or returns p, or a pointer to def when p is nil.
+func or[T any](p *T, def T) *T {
+	if p != nil {
+		return p
+	}
+	return &def
+}
+
+type targetFile struct {
+	Name      string      `yaml:"name"`
+	BaseURL   string      `yaml:"base_url"`
+	Start     *startFile  `yaml:"start"`
+	Ready     *readyFile  `yaml:"ready"`
+	Stop      *stopFile   `yaml:"stop"`
+	Resources *sourceFile `yaml:"resources"`
+}
+
+type startFile struct {
+	Command []string          `yaml:"command"`
+	Dir     string            `yaml:"dir"`
+	Env     map[string]string `yaml:"env"`
+}
+
+type readyFile struct {
+	Path    string    `yaml:"path"`
+	Timeout *duration `yaml:"timeout"`
+}
+
+type stopFile struct {
+	Signal string    `yaml:"signal"`
+	Grace  *duration `yaml:"grace"`
+}
+
+type sourceFile struct {
+	PID         int    `yaml:"pid"`
+	PIDFile     string `yaml:"pidfile"`
+	Process     string `yaml:"process"`
+	SystemdUnit string `yaml:"systemd_unit"`
+	Cgroup      string `yaml:"cgroup"`
+	Prometheus  string `yaml:"prometheus"`
+}
+
+// The defaults of a target file.
+const (
+	defaultReadyPath    = "/"
+	defaultReadyTimeout = 30 * time.Second
+	defaultStopSignal   = "TERM"
+	defaultStopGrace    = 10 * time.Second
+)
+
+// withDefaults returns a copy of f with every absent optional setting
+// filled in. f is not changed.
+func (f targetFile) withDefaults() targetFile {
+	r := readyFile{}
+	if f.Ready != nil {
+		r = *f.Ready
+	}
+	if r.Path == "" {
+		r.Path = defaultReadyPath
+	}
+	r.Timeout = or(r.Timeout, duration(defaultReadyTimeout))
+	f.Ready = &r
+	s := stopFile{}
+	if f.Stop != nil {
+		s = *f.Stop
+	}
+	if s.Signal == "" {
+		s.Signal = defaultStopSignal
+	}
+	s.Grace = or(s.Grace, duration(defaultStopGrace))
+	f.Stop = &s
+	return f
+}

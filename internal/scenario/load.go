@@ -1,0 +1,382 @@
+package scenario
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+)
+
+// Load reads, validates and builds the scenario file at path, with
+// defaults applied. Every error wraps ErrInvalid and names file:line:col
+// and the field; problems are reported all at once, one per line: first
+// those in the file's shape (unknown fields, values that do not parse),
+// then, once the shape is right, those in its meaning.
+func Load(path string) (*Scenario, error) {
+	var f scenarioFile
+	src, secrets, err := decodeFile(path, &f)
+	if err != nil {
+		return nil, err
+	}
+	p := &problems{src: src}
+	s := buildScenario(p, f.withDefaults())
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	s.Secrets = secrets
+	return s, nil
+}
+
+// buildScenario validates a defaulted scenario file and builds the
+// Scenario, recording problems in p.
+func buildScenario(p *problems, f scenarioFile) *Scenario {
+	file := p.src.file
+	dir := filepath.Dir(file)
+	s := &Scenario{
+		Name: f.Name,
+		File: file,
+		src:  p.src,
+	}
+	if s.Name == "" {
+		s.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	}
+	if f.Target != "" {
+		s.TargetFile = f.Target
+		if !filepath.IsAbs(f.Target) {
+			s.TargetFile = filepath.Join(dir, f.Target)
+		}
+	}
+	if f.Warmup != nil {
+		s.Warmup = time.Duration(*f.Warmup)
+	}
+
+	// The profiles first: the duration may come from the stages.
+	var httpProfile, broadcastProfile []Stage
+	if f.HTTP != nil {
+		httpProfile = profile(p, "http.load", f.HTTP.Load, true)
+	}
+	if f.WebSocket != nil && f.WebSocket.Broadcast != nil {
+		b := f.WebSocket.Broadcast
+		if b.Stages != nil {
+			broadcastProfile = profile(p, "websocket.broadcast", &loadFile{Rate: b.Rate, Stages: b.Stages}, false)
+		}
+	}
+	switch {
+	case f.Duration != nil:
+		s.Duration = time.Duration(*f.Duration)
+		if s.Duration <= 0 {
+			p.at("duration", "want a measured phase longer than 0s, e.g. 2m")
+		}
+	case httpProfile != nil && total(httpProfile) > 0:
+		s.Duration = total(httpProfile)
+	case broadcastProfile != nil && total(broadcastProfile) > 0:
+		s.Duration = total(broadcastProfile)
+	case f.HTTP != nil && f.HTTP.Load != nil && f.HTTP.Load.Rate != nil:
+		p.at("http.load.rate", "a constant rate needs a duration: add duration: 2m at the top of the file")
+	case httpProfile != nil:
+		p.at("http.load.stages", "the stages last 0s: add duration: 2m at the top of the file or give the stages a length")
+	default:
+		p.at("", "duration: missing: add duration: 2m, the length of the measured phase")
+	}
+	s.httpProfile, s.broadcastProfile = httpProfile, broadcastProfile
+
+	if f.HTTP == nil && f.WebSocket == nil && f.SSE == nil {
+		p.at("", "nothing to run: add http with endpoints, websocket or sse")
+	}
+	if f.HTTP != nil {
+		s.HTTP = buildHTTP(p, dir, *f.HTTP)
+		if httpProfile != nil && s.Duration > 0 {
+			s.HTTP.Stages = fit(httpProfile, s.Duration)
+		}
+	}
+	if f.WebSocket != nil {
+		s.WebSocket = buildWebSocket(p, *f.WebSocket)
+		if broadcastProfile != nil && s.Duration > 0 {
+			s.WebSocket.Broadcast.Stages = fit(broadcastProfile, s.Duration)
+		}
+	}
+	if f.SSE != nil {
+		s.SSE = &SSE{Clients: f.SSE.Clients, Path: f.SSE.Path}
+		if s.SSE.Clients < 1 {
+			p.at("sse.clients", "want 1 or more clients, e.g. clients: 3")
+		}
+		checkPath(p, "sse.path", s.SSE.Path, "/api/stream")
+	}
+	s.Resources = Resources{
+		Every:           time.Duration(*f.Resources.Every),
+		SustainedWindow: time.Duration(*f.Resources.SustainedWindow),
+	}
+	if s.Resources.Every <= 0 {
+		p.at("resources.every", "want a sampling interval longer than 0s, e.g. 1s")
+	} else if s.Resources.SustainedWindow < s.Resources.Every {
+		p.at("resources.sustained_window", "the window (%v) is shorter than the sampling interval every: %v", s.Resources.SustainedWindow, s.Resources.Every)
+	}
+	if f.Production != nil {
+		if f.Production.Rate == nil {
+			p.at("production", "rate: missing: today's real traffic, e.g. production: {rate: 40/min}")
+		} else {
+			r := Rate(*f.Production.Rate)
+			s.Production = &r
+		}
+	}
+	s.Gates = buildGates(p, "gates", f.Gates, s)
+	if f.Abort != nil {
+		if f.Abort.After != nil {
+			s.Abort.After = time.Duration(*f.Abort.After)
+		}
+		s.Abort.When = buildGates(p, "abort.when", f.Abort.When, s)
+		if len(f.Abort.When) == 0 {
+			p.at("abort", "when: missing: the conditions that stop the run, e.g. when: [http.errors > 20%%]")
+		}
+	}
+	return s
+}
+
+// profile validates a load profile as written: exactly one of rate and
+// stages, each stage a ramp {to, over} or a hold, and not a hold first.
+// It returns the stages as written, a rate R being the one step [{To: R}].
+func profile(p *problems, path string, l *loadFile, required bool) []Stage {
+	if l == nil || (l.Rate == nil && l.Stages == nil) {
+		if required {
+			p.at(path, "load: missing: want {rate: 20/s} or {stages: [{to: 20/s, over: 30s}, {hold: 1m}]}")
+		}
+		return nil
+	}
+	if l.Rate != nil && l.Stages != nil {
+		p.at(child(path, "stages"), "set either rate or stages, not both")
+		return nil
+	}
+	if l.Rate != nil {
+		r := Rate(*l.Rate)
+		return []Stage{{To: &r}}
+	}
+	sp := child(path, "stages")
+	if len(l.Stages) == 0 {
+		p.at(sp, "no stages: want e.g. [{to: 20/s, over: 30s}, {hold: 1m}]")
+		return nil
+	}
+	out := make([]Stage, 0, len(l.Stages))
+	for i, st := range l.Stages {
+		at := index(sp, i)
+		switch {
+		case st.Hold != nil && (st.To != nil || st.Over != nil):
+			p.at(at, "a stage is either a ramp {to: RATE, over: DURATION} or a hold {hold: DURATION}, not both")
+		case st.Hold != nil:
+			if i == 0 {
+				p.at(at, "the first stage cannot be a hold: there is no rate yet to hold; start with {to: 20/s, over: 30s}")
+			}
+			out = append(out, Stage{Hold: time.Duration(*st.Hold)})
+		case st.To != nil:
+			r := Rate(*st.To)
+			var over time.Duration
+			if st.Over != nil {
+				over = time.Duration(*st.Over)
+			}
+			out = append(out, Stage{To: &r, Over: over})
+		case st.Over != nil:
+			p.at(at, "to: missing: a ramp needs the rate it goes to, e.g. {to: 20/s, over: 30s}")
+		default:
+			p.at(at, "empty stage: want {to: 20/s, over: 30s} or {hold: 30s}")
+		}
+	}
+	return out
+}
+
+func buildHTTP(p *problems, dir string, f httpFile) HTTP {
+	h := HTTP{
+		Timeout:    time.Duration(*f.Timeout),
+		KeepAlive:  *f.KeepAlive,
+		MaxWorkers: *f.MaxWorkers,
+	}
+	if h.Timeout <= 0 {
+		p.at("http.timeout", "want a request timeout longer than 0s, e.g. 30s")
+	}
+	if h.MaxWorkers < 1 {
+		p.at("http.max_workers", "want 1 or more workers, e.g. %d", defaultMaxWorkers)
+	}
+	h.LocalAddr = localAddr(p, "http.local_addr", f.LocalAddr)
+	if len(f.Endpoints) == 0 {
+		p.at("http.endpoints", "no endpoints: add at least one, e.g. endpoints: [{name: home, path: /}]")
+	}
+	names := map[string]bool{}
+	for i, e := range f.Endpoints {
+		at := index("http.endpoints", i)
+		ep := Endpoint{
+			Name:    e.Name,
+			Method:  strings.ToUpper(e.Method),
+			Path:    e.Path,
+			Headers: e.Headers,
+			Body:    e.Body,
+			Weight:  *e.Weight,
+		}
+		switch {
+		case ep.Name == "":
+			p.at(at, "name: missing: gates and reports name endpoints, e.g. name: search")
+		case strings.ContainsAny(ep.Name, " \t"):
+			p.at(child(at, "name"), "%q: want a name without spaces, e.g. %s", ep.Name, strings.Join(strings.Fields(ep.Name), "-"))
+		case gate.Endpoint("http."+ep.Name+".max") != ep.Name:
+			p.at(child(at, "name"), "%q is reserved for http.%s.max: choose another name", ep.Name, ep.Name)
+		case names[ep.Name]:
+			p.at(child(at, "name"), "another endpoint is named %q: names must be unique", ep.Name)
+		}
+		names[ep.Name] = true
+		if !validMethod(ep.Method) {
+			p.at(child(at, "method"), "unknown method %q: want GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS", e.Method)
+		}
+		checkPath(p, child(at, "path"), ep.Path, "/api/search")
+		if ep.Weight < 1 {
+			p.at(child(at, "weight"), "want a weight of 1 or more, got %d: weights are relative shares of the arrivals", ep.Weight)
+		}
+		if e.Feed != nil {
+			ep.Feed = e.Feed.build(p, dir, child(at, "feed"))
+		}
+		placeholders(p, child(at, "path"), ep.Path, ep.Feed, e.Feed != nil)
+		for _, k := range sortedKeys(ep.Headers) {
+			placeholders(p, child(child(at, "headers"), k), ep.Headers[k], ep.Feed, e.Feed != nil)
+		}
+		placeholders(p, child(at, "body"), ep.Body, ep.Feed, e.Feed != nil)
+		h.Endpoints = append(h.Endpoints, ep)
+	}
+	return h
+}
+
+func validMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// checkPath checks a URL path that is appended to the target's base URL.
+func checkPath(p *problems, path, v, example string) {
+	switch {
+	case v == "":
+		p.at(parent(path), "path: missing: the URL path on the target, e.g. path: %s", example)
+	case !strings.HasPrefix(v, "/"):
+		p.at(path, "want a path starting with /, e.g. /%s: it is appended to the target's base_url", v)
+	}
+}
+
+func localAddr(p *problems, path, s string) netip.Addr {
+	if s == "" {
+		return netip.Addr{}
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		p.at(path, "want an IP address such as 127.0.0.2, got %q", s)
+	}
+	return a
+}
+
+func buildWebSocket(p *problems, f websocketFile) *WebSocket {
+	w := &WebSocket{
+		Boards:  f.Boards,
+		Path:    f.Path,
+		IDField: f.IDField,
+		Stagger: time.Duration(*f.Stagger),
+		Grace:   time.Duration(*f.Grace),
+	}
+	if w.Boards < 1 {
+		p.at("websocket.boards", "want 1 or more boards, e.g. boards: 6")
+	}
+	checkPath(p, "websocket.path", w.Path, "/ws/dispatch")
+	b := f.Broadcast
+	if b == nil {
+		p.at("websocket", "broadcast: missing: boards need broadcasts to count losses, e.g. broadcast: {path: /api/dispatch/broadcast, rate: 2/s}")
+		return w
+	}
+	w.Broadcast = Broadcast{
+		Path:      b.Path,
+		Fields:    b.Fields,
+		LocalAddr: localAddr(p, "websocket.broadcast.local_addr", b.LocalAddr),
+	}
+	checkPath(p, "websocket.broadcast.path", b.Path, "/api/dispatch/broadcast")
+	switch {
+	case b.Rate == nil && b.Stages == nil:
+		p.at("websocket.broadcast", "rate: missing: how often to broadcast, e.g. rate: 2/s")
+	case b.Stages == nil:
+		w.Broadcast.Rate = Rate(*b.Rate)
+	}
+	if _, ok := b.Fields[w.IDField]; ok {
+		p.at(child("websocket.broadcast.fields", w.IDField), "%q is the event id field (id_field), set by loadcheck", w.IDField)
+	}
+	return w
+}
+
+// httpStats are the statistics gates can take of one endpoint.
+var httpStats = []string{"p50", "p90", "p95", "p99", "max", "rate", "errors"}
+
+// buildGates parses gate expressions and checks that the scenario measures
+// what each names.
+func buildGates(p *problems, path string, list []string, s *Scenario) []gate.Gate {
+	var endpoints []string
+	for _, e := range s.HTTP.Endpoints {
+		endpoints = append(endpoints, e.Name)
+	}
+	metrics := gate.Names()
+	for _, e := range endpoints {
+		for _, st := range httpStats {
+			metrics = append(metrics, "http."+e+"."+st)
+		}
+	}
+	var gates []gate.Gate
+	for i, text := range list {
+		at := index(path, i)
+		g, err := gate.Parse(text)
+		if err != nil {
+			msg := strings.TrimSuffix(err.Error(), ": "+gate.ErrSyntax.Error())
+			if fields := strings.Fields(text); len(fields) > 0 {
+				if _, kerr := gate.KindOf(fields[0]); kerr != nil {
+					if c := closest(fields[0], metrics); c != "" {
+						msg = fmt.Sprintf("%q: unknown metric %q — did you mean %q?", text, fields[0], c)
+					}
+				}
+			}
+			p.atCause(at, err, "%s", msg)
+			continue
+		}
+		switch gate.Section(g.Metric) {
+		case "http":
+			if len(s.HTTP.Endpoints) == 0 {
+				p.at(at, "%q: http metrics need an http section with endpoints", text)
+				continue
+			}
+			if e := gate.Endpoint(g.Metric); e != "" && !slices.Contains(endpoints, e) {
+				hint := fmt.Sprintf(" (endpoints: %s)", strings.Join(endpoints, ", "))
+				if c := closest(e, endpoints); c != "" {
+					hint = fmt.Sprintf(" — did you mean %q?", c)
+				}
+				p.at(at, "%q: no endpoint is named %q%s", text, e, hint)
+				continue
+			}
+		case "ws":
+			if s.WebSocket == nil {
+				p.at(at, "%q: ws metrics need a websocket section, e.g. websocket: {boards: 6, path: /ws/dispatch, broadcast: {path: /api/dispatch/broadcast, rate: 2/s}}", text)
+				continue
+			}
+		case "sse":
+			if s.SSE == nil {
+				p.at(at, "%q: sse metrics need an sse section, e.g. sse: {clients: 3, path: /api/stream}", text)
+				continue
+			}
+		}
+		gates = append(gates, g)
+	}
+	return gates
+}

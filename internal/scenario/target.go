@@ -1,0 +1,142 @@
+package scenario
+
+import (
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// LoadTarget reads, validates and builds the target file at path, with
+// defaults applied. Like Load, every error wraps ErrInvalid and names
+// file:line:col and the field. The base URL's host must be loopback:
+// loadcheck sends load only to the machine it runs on.
+func LoadTarget(path string) (*Target, error) {
+	var f targetFile
+	src, secrets, err := decodeFile(path, &f)
+	if err != nil {
+		return nil, err
+	}
+	p := &problems{src: src}
+	t := buildTarget(p, f.withDefaults())
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	t.Secrets = secrets
+	return t, nil
+}
+
+func buildTarget(p *problems, f targetFile) *Target {
+	file := p.src.file
+	dir := filepath.Dir(file)
+	rel := func(s string) string {
+		if s == "" || filepath.IsAbs(s) {
+			return s
+		}
+		return filepath.Join(dir, s)
+	}
+	t := &Target{
+		Name:    f.Name,
+		File:    file,
+		BaseURL: strings.TrimRight(f.BaseURL, "/"),
+		Ready:   Ready{Path: f.Ready.Path, Timeout: time.Duration(*f.Ready.Timeout)},
+		Stop:    Stop{Signal: strings.TrimPrefix(strings.ToUpper(f.Stop.Signal), "SIG"), Grace: time.Duration(*f.Stop.Grace)},
+		src:     p.src,
+	}
+	if t.Name == "" {
+		t.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	}
+	checkBaseURL(p, f.BaseURL, f.Start != nil)
+	if f.Start != nil {
+		t.Start = &Start{Command: f.Start.Command, Dir: rel(f.Start.Dir), Env: f.Start.Env}
+		if len(t.Start.Command) == 0 || t.Start.Command[0] == "" {
+			p.at("start.command", "command: missing: the program and its arguments, e.g. command: [python3, -m, uvicorn, app:app, --port, \"{port}\"]")
+		}
+	}
+	if !strings.HasPrefix(t.Ready.Path, "/") {
+		p.at("ready.path", "want a path starting with /, e.g. /%s", t.Ready.Path)
+	}
+	if t.Ready.Timeout <= 0 {
+		p.at("ready.timeout", "want a timeout longer than 0s, e.g. 30s")
+	}
+	switch t.Stop.Signal {
+	case "TERM", "INT", "QUIT", "KILL":
+	default:
+		p.at("stop.signal", "unknown signal %q: want TERM, INT, QUIT or KILL", f.Stop.Signal)
+	}
+	if f.Resources != nil {
+		r := *f.Resources
+		t.Resources = Source{
+			PID:         r.PID,
+			PIDFile:     rel(r.PIDFile),
+			Process:     r.Process,
+			SystemdUnit: r.SystemdUnit,
+			Cgroup:      r.Cgroup,
+			Prometheus:  r.Prometheus,
+		}
+		var named []string
+		for _, s := range []struct {
+			name string
+			set  bool
+		}{
+			{"pid", r.PID != 0}, {"pidfile", r.PIDFile != ""}, {"process", r.Process != ""},
+			{"systemd_unit", r.SystemdUnit != ""}, {"cgroup", r.Cgroup != ""}, {"prometheus", r.Prometheus != ""},
+		} {
+			if s.set {
+				named = append(named, s.name)
+			}
+		}
+		if len(named) > 1 {
+			p.at("resources", "name one source of CPU and memory figures, not %s", strings.Join(named, " and "))
+		}
+		if r.PID < 0 {
+			p.at("resources.pid", "want a process id above 0, got %d", r.PID)
+		}
+		if r.Cgroup != "" && !strings.HasPrefix(r.Cgroup, "/") {
+			p.at("resources.cgroup", "want an absolute cgroup v2 path, e.g. /sys/fs/cgroup/system.slice/%s", r.Cgroup)
+		}
+		if r.Prometheus != "" {
+			if u, err := url.Parse(r.Prometheus); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				p.at("resources.prometheus", "want the http URL of a metrics page, e.g. http://127.0.0.1:9100/metrics, got %q", r.Prometheus)
+			}
+		}
+	}
+	return t
+}
+
+// checkBaseURL enforces the safety rule: load goes only to loopback hosts.
+func checkBaseURL(p *problems, raw string, started bool) {
+	const at = "base_url"
+	if raw == "" {
+		p.at("", "base_url: missing: where the target serves, e.g. base_url: http://127.0.0.1:8000")
+		return
+	}
+	hasPort := strings.Contains(raw, "{port}")
+	u, err := url.Parse(strings.ReplaceAll(raw, "{port}", "1"))
+	if err != nil || u.Host == "" {
+		p.at(at, "want an http URL such as http://127.0.0.1:8000, got %q", raw)
+		return
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		p.at(at, "scheme %q: want http or https, e.g. http://127.0.0.1:8000", u.Scheme)
+		return
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		p.at(at, "want a URL without a query or fragment, got %q: endpoint paths are appended to it", raw)
+	}
+	if !isLoopback(u.Hostname()) {
+		p.at(at, "host %q is not loopback: loadcheck sends load only to 127.0.0.0/8, ::1 or localhost, never to another machine", u.Hostname())
+	}
+	if hasPort && !started {
+		p.at(at, "{port} is chosen for targets loadcheck starts, and this one has no start section: write the port the target listens on")
+	}
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}

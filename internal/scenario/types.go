@@ -1,0 +1,236 @@
+package scenario
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+)
+
+// Rate is an arrival rate: Freq events every Per. It is written "20/s",
+// "40/min" or "0.5/s" in files and flags.
+type Rate struct {
+	Freq float64
+	Per  time.Duration
+}
+
+// PerSecond returns the rate in events per second.
+func (r Rate) PerSecond() float64 {
+	if r.Per <= 0 {
+		return 0
+	}
+	return r.Freq / r.Per.Seconds()
+}
+
+// String formats the rate as it is written in files.
+func (r Rate) String() string {
+	unit := "s"
+	switch r.Per {
+	case time.Minute:
+		unit = "min"
+	case time.Hour:
+		unit = "h"
+	case time.Second:
+	default:
+		return strconv.FormatFloat(r.PerSecond(), 'g', -1, 64) + "/s"
+	}
+	return strconv.FormatFloat(r.Freq, 'g', -1, 64) + "/" + unit
+}
+
+// ParseRate parses "20/s", "40/min", "3/h" or "0.5/s".
+func ParseRate(s string) (Rate, error) {
+	num, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
+	per := map[string]time.Duration{"s": time.Second, "sec": time.Second, "m": time.Minute, "min": time.Minute, "h": time.Hour}[unit]
+	f, err := strconv.ParseFloat(num, 64)
+	if !ok || per == 0 || err != nil || f < 0 {
+		return Rate{}, fmt.Errorf("rate %q: want N/s, N/min or N/h, e.g. 20/s", s)
+	}
+	return Rate{Freq: f, Per: per}, nil
+}
+
+// Scenario is a decoded, validated scenario file with defaults applied.
+// It is not modified after Load returns.
+type Scenario struct {
+	Name string
+	// File is the path the scenario was read from.
+	File string
+	// TargetFile is the default target, already resolved relative to File;
+	// "" when the scenario names none.
+	TargetFile string
+	// Duration is the measured phase; Warmup runs before it and is not
+	// recorded. Warmup runs at the first stage's rate.
+	Duration time.Duration
+	Warmup   time.Duration
+
+	HTTP       HTTP
+	WebSocket  *WebSocket // nil without a websocket section
+	SSE        *SSE       // nil without an sse section
+	Resources  Resources
+	Production *Rate // today's real traffic, for headroom; nil when unset
+	Gates      []gate.Gate
+	Abort      Abort
+
+	// Secrets holds the values substituted from ${NAME}, so reports can
+	// redact them.
+	Secrets []string
+
+	src *source // positions of nodes, for errors found after decoding
+
+	// The stages as written, before they were fitted to Duration, so that
+	// WithDuration can fit them again.
+	httpProfile, broadcastProfile []Stage
+}
+
+// Stage is one piece of a load profile: a linear ramp from the previous
+// rate to To over Over, or a hold of the previous rate for Hold.
+type Stage struct {
+	To   *Rate // nil for a hold
+	Over time.Duration
+	Hold time.Duration
+}
+
+// Duration is the time the stage lasts.
+func (s Stage) Duration() time.Duration {
+	if s.To != nil {
+		return s.Over
+	}
+	return s.Hold
+}
+
+// HTTP is the open-model HTTP load.
+type HTTP struct {
+	Timeout   time.Duration // per request; default 30s
+	KeepAlive bool          // default true
+	// MaxWorkers caps the generator's concurrent requests (default 512).
+	// When every worker waits on a slow target, further arrivals are sent
+	// late and counted as such rather than spawning without bound.
+	MaxWorkers int
+	// LocalAddr is the source address of requests; zero for any.
+	LocalAddr netip.Addr
+	// Stages is the load profile after the warm-up. A scenario's
+	// http.load.rate R is the single stage {Hold: Duration} at R, written
+	// as a ramp of zero length to R followed by the hold. The stages last
+	// exactly the scenario's Duration: stages written longer are cut (a ramp
+	// cut midway ends at the rate it had reached) and stages written shorter
+	// end with a hold of the last rate.
+	Stages    []Stage
+	Endpoints []Endpoint
+}
+
+// Endpoint is one request in the weighted mix.
+type Endpoint struct {
+	Name    string
+	Method  string            // default GET
+	Path    string            // may contain {{.column}} placeholders
+	Headers map[string]string // values may contain placeholders
+	Body    string            // may contain placeholders
+	Weight  int               // default 1
+	Feed    *Feed             // nil without placeholders
+}
+
+// Feed supplies per-request values for an endpoint's placeholders: one row
+// per request, taken in order (cycling) or at random.
+type Feed struct {
+	Columns []string
+	Rows    [][]string
+	Random  bool
+	File    string // the CSV file the rows came from, "" for inline lists
+}
+
+// WebSocket configures the dispatch boards and the broadcaster.
+type WebSocket struct {
+	Boards  int
+	Path    string
+	IDField string        // JSON field holding the event id; default "id"
+	Stagger time.Duration // between board connects; default 10ms
+	Grace   time.Duration // wait after the last broadcast; default 2s
+
+	Broadcast Broadcast
+}
+
+// Broadcast configures the POSTs that each board should receive.
+type Broadcast struct {
+	Path string
+	// Rate is the constant rate of broadcasts when Stages is empty.
+	Rate Rate
+	// Stages, when set, is the broadcast profile, fitted to the scenario's
+	// Duration like HTTP.Stages; Rate is then zero.
+	Stages    []Stage
+	Fields    map[string]string // extra JSON fields in each body
+	LocalAddr netip.Addr        // source address of the POSTs; zero for any
+}
+
+// SSE configures the server-sent-events clients.
+type SSE struct {
+	Clients int
+	Path    string
+}
+
+// Resources configures sampling of the target's CPU and memory.
+type Resources struct {
+	Every           time.Duration // default 1s
+	SustainedWindow time.Duration // default 30s
+}
+
+// Abort stops a run early when any condition holds.
+type Abort struct {
+	After time.Duration // into the measured phase
+	When  []gate.Gate
+}
+
+// Target is a decoded target file.
+type Target struct {
+	Name string
+	File string
+	// BaseURL may contain {port}, replaced by a free loopback port per run.
+	// Its host is loopback and it has no trailing slash.
+	BaseURL   string
+	Start     *Start // nil: the target is already running
+	Ready     Ready
+	Stop      Stop
+	Resources Source
+
+	// Secrets holds the values substituted from ${NAME}, so reports can
+	// redact them.
+	Secrets []string
+
+	src *source
+}
+
+// Start is how loadcheck starts a target. Command, Dir and Env values may
+// contain {port}, replaced by the run's free loopback port. A target that
+// needs more ports (nginx upstreams, redis) picks them in its own launcher.
+type Start struct {
+	Command []string
+	Dir     string // resolved relative to the target file
+	Env     map[string]string
+}
+
+// Ready is how loadcheck knows a started target serves.
+type Ready struct {
+	Path    string        // default /
+	Timeout time.Duration // default 30s
+}
+
+// Stop is how loadcheck stops a target it started.
+type Stop struct {
+	Signal string        // TERM, INT, QUIT, KILL; default TERM
+	Grace  time.Duration // default 10s
+}
+
+// Source names where the target's CPU and memory are read. For a target
+// loadcheck starts, the zero Source means its process tree.
+type Source struct {
+	PID         int
+	PIDFile     string
+	Process     string // substring of the command line; every match
+	SystemdUnit string
+	Cgroup      string // cgroup v2 path, e.g. /sys/fs/cgroup/system.slice/x.service
+	Prometheus  string // metrics URL
+}
+
+// IsZero reports whether no source is named.
+func (s Source) IsZero() bool { return s == Source{} }

@@ -1,0 +1,249 @@
+package target
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLineRing(t *testing.T) {
+	t.Parallel()
+	numbered := func(from, to int) []string {
+		var s []string
+		for i := from; i < to; i++ {
+			s = append(s, strconv.Itoa(i))
+		}
+		return s
+	}
+	tests := []struct {
+		name   string
+		writes []string
+		max, n int
+		want   []string
+	}{
+		{name: "lines", writes: []string{"a\nb\n"}, max: 200, n: 10, want: []string{"a", "b"}},
+		{name: "unfinished last line", writes: []string{"a\nb"}, max: 200, n: 10, want: []string{"a", "b"}},
+		{name: "split writes", writes: []string{"he", "llo\nwor", "ld\n"}, max: 200, n: 10, want: []string{"hello", "world"}},
+		{name: "crlf", writes: []string{"a\r\nb\r\n"}, max: 200, n: 10, want: []string{"a", "b"}},
+		{name: "empty lines", writes: []string{"\n\nx\n"}, max: 200, n: 10, want: []string{"", "", "x"}},
+		{name: "last n", writes: []string{strings.Join(numbered(0, 10), "\n") + "\n"}, max: 200, n: 3, want: numbered(7, 10)},
+		{name: "wraps", writes: []string{strings.Join(numbered(0, 250), "\n") + "\n"}, max: 200, n: 500, want: numbered(50, 250)},
+		{name: "wraps with partial", writes: []string{strings.Join(numbered(0, 6), "\n")}, max: 3, n: 3, want: numbered(3, 6)},
+		{name: "long line", writes: []string{strings.Repeat("x", maxLineBytes+10) + "\nok\n"}, max: 200, n: 10,
+			want: []string{strings.Repeat("x", maxLineBytes) + " [line truncated]", "ok"}},
+		{name: "zero", writes: []string{"a\n"}, max: 200, n: 0, want: []string{}},
+		{name: "nothing", max: 200, n: 5, want: []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var log bytes.Buffer
+			r := newLineRing(tc.max, &log)
+			for _, w := range tc.writes {
+				if n, err := r.Write([]byte(w)); n != len(w) || err != nil {
+					t.Fatalf("Write(%q) = %d, %v", w, n, err)
+				}
+			}
+			if diff := cmp.Diff(tc.want, r.Tail(tc.n)); diff != "" {
+				t.Errorf("Tail(%d) (-want +got):\n%s", tc.n, diff)
+			}
+			if got, want := log.String(), strings.Join(tc.writes, ""); got != want {
+				t.Errorf("log got %q, want every byte written %q", got, want)
+			}
+		})
+	}
+}
+
+// statLine builds a /proc/<pid>/stat line with the fields loadcheck reads.
+func statLine(pid int, comm string, state byte, ppid, pgid int, start uint64) string {
+	f := []string{string(state), strconv.Itoa(ppid), strconv.Itoa(pgid)}
+	for range 16 {
+		f = append(f, "0")
+	}
+	f = append(f, strconv.FormatUint(start, 10), "1234", "56")
+	return fmt.Sprintf("%d (%s) %s\n", pid, comm, strings.Join(f, " "))
+}
+
+func TestParseStat(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		want    procStat
+		wantErr bool
+	}{
+		{name: "plain", in: statLine(12, "sh", 'S', 1, 12, 777), want: procStat{pid: 12, ppid: 1, pgid: 12, state: 'S', startTicks: 777, comm: "sh"}},
+		{name: "spaces and parens in name", in: statLine(13, "a (b) c", 'R', 12, 12, 9), want: procStat{pid: 13, ppid: 12, pgid: 12, state: 'R', startTicks: 9, comm: "a (b) c"}},
+		{name: "zombie", in: statLine(14, "python3", 'Z', 12, 12, 1), want: procStat{pid: 14, ppid: 12, pgid: 12, state: 'Z', startTicks: 1, comm: "python3"}},
+		{name: "no name", in: "12 S 1 12", wantErr: true},
+		{name: "too short", in: "12 (sh) S 1 12 12 0", wantErr: true},
+		{name: "bad ppid", in: strings.Replace(statLine(12, "sh", 'S', 1, 12, 7), " 1 12 ", " x 12 ", 1), wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseStat([]byte(tc.in))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("parseStat(%q) error = %v, want error %v", tc.in, err, tc.wantErr)
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(procStat{})); err == nil && diff != "" {
+				t.Errorf("parseStat(%q) (-want +got):\n%s", tc.in, diff)
+			}
+		})
+	}
+}
+
+func TestTreeFixture(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	procs := []struct {
+		pid, ppid, pgid int
+		comm, cmdline   string
+		state           byte
+	}{
+		{1, 0, 1, "init", "/sbin/init", 'S'},
+		{10, 1, 10, "uvicorn", "python3\x00-m\x00uvicorn\x00app:app\x00", 'S'},
+		{11, 10, 10, "python3", "python3\x00-c\x00from multiprocessing.spawn import spawn_main\x00", 'S'},
+		{12, 10, 10, "python3", "", 'Z'}, // a zombie worker
+		{14, 11, 10, "helper", "", 'S'},  // no command line: kernel-style name
+		{13, 10, 13, "daemon", "daemon\x00", 'S'},
+		{20, 1, 20, "other", "other\x00", 'S'},
+	}
+	for _, p := range procs {
+		dir := filepath.Join(root, strconv.Itoa(p.pid))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(statLine(p.pid, p.comm, p.state, p.ppid, p.pgid, 100)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "cmdline"), []byte(p.cmdline), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"self", "sys"} { // non-pid entries are skipped
+		if err := os.MkdirAll(filepath.Join(root, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	tests := []struct {
+		name    string
+		pid     int
+		want    []Proc
+		wantErr error
+	}{
+		{name: "workers and a process that left the group", pid: 10, want: []Proc{
+			{PID: 10, PPID: 1, PGID: 10, Cmdline: "python3 -m uvicorn app:app"},
+			{PID: 11, PPID: 10, PGID: 10, Cmdline: "python3 -c from multiprocessing.spawn import spawn_main"},
+			{PID: 13, PPID: 10, PGID: 13, Cmdline: "daemon"},
+			{PID: 14, PPID: 11, PGID: 10, Cmdline: "[helper]"},
+		}},
+		{name: "leaf", pid: 20, want: []Proc{{PID: 20, PPID: 1, PGID: 20, Cmdline: "other"}}},
+		{name: "zombie root", pid: 12, wantErr: syscall.ESRCH},
+		{name: "no such process", pid: 99, wantErr: syscall.ESRCH},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := tree(root, tc.pid)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("tree(%d) error = %v, want %v", tc.pid, err, tc.wantErr)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("tree(%d) (-want +got):\n%s", tc.pid, diff)
+			}
+		})
+	}
+
+	members, err := groupMembers(root, 10, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, m := range members {
+		pids = append(pids, m.pid)
+	}
+	if diff := cmp.Diff([]int{10, 14}, pids); diff != "" {
+		t.Errorf("groupMembers(10, skip 11) (-want +got):\n%s", diff)
+	}
+}
+
+func TestCheckReachable(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notFound.Close)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		url     string
+		wantErr error  // nil: reachable
+		wantMsg string // exact message, when set
+	}{
+		{name: "closed port", ctx: context.Background(), url: closed, wantErr: ErrUnreachable,
+			wantMsg: "nothing is listening at " + closed + " — start the service or pass --target"},
+		{name: "closed port is refused", ctx: context.Background(), url: closed, wantErr: syscall.ECONNREFUSED},
+		{name: "404 counts", ctx: context.Background(), url: notFound.URL + "/no/such/page"},
+		{name: "not a URL", ctx: context.Background(), url: "127.0.0.1:8765", wantErr: ErrUnreachable,
+			wantMsg: `base URL "127.0.0.1:8765": want http://host:port`},
+		{name: "interrupted", ctx: cancelled, url: notFound.URL, wantErr: context.Canceled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := CheckReachable(tc.ctx, tc.url)
+			if tc.wantErr == nil && err != nil || !errors.Is(err, tc.wantErr) {
+				t.Fatalf("CheckReachable(%q) = %v, want %v", tc.url, err, tc.wantErr)
+			}
+			if tc.wantMsg != "" && err.Error() != tc.wantMsg {
+				t.Errorf("CheckReachable(%q) = %q, want %q", tc.url, err, tc.wantMsg)
+			}
+			if tc.wantErr == context.Canceled && errors.Is(err, ErrUnreachable) {
+				t.Errorf("CheckReachable(%q) = %v, an interrupt is not ErrUnreachable", tc.url, err)
+			}
+		})
+	}
+}
+
+func TestParseSignal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    syscall.Signal
+		wantErr bool
+	}{
+		{"", syscall.SIGTERM, false},
+		{"TERM", syscall.SIGTERM, false},
+		{"SIGINT", syscall.SIGINT, false},
+		{"quit", syscall.SIGQUIT, false},
+		{"KILL", syscall.SIGKILL, false},
+		{"TERMINATE", 0, true},
+	}
+	for _, tc := range tests {
+		got, err := parseSignal(tc.in)
+		if got != tc.want || (err != nil) != tc.wantErr {
+			t.Errorf("parseSignal(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
