@@ -93,15 +93,14 @@ func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE) (*SSE, erro
 	up := s.connected.Load()
 	s.stop()
 	<-allUp
-	if err != nil {
-		return nil, fmt.Errorf("sse: %d of %d clients connected: %w", up, cfg.Clients, err)
+	if err == nil {
+		err = fmt.Errorf("gave up after %v", startTimeout)
 	}
-	last := "none"
+	last := ""
 	if p := s.lastErr.Load(); p != nil {
-		last = (*p).Error()
+		last = " (last error: " + (*p).Error() + ")"
 	}
-	return nil, fmt.Errorf("sse %s: %d of %d clients connected after %v; last error: %s",
-		s.url, up, cfg.Clients, startTimeout, last)
+	return nil, fmt.Errorf("sse %s: %d of %d clients connected%s: %w", s.url, up, cfg.Clients, last, err)
 }
 
 // Connected returns the number of streams open now.

@@ -221,15 +221,14 @@ launch:
 	up := w.connected.Load()
 	w.shutdown(false)
 	<-allUp
-	if err != nil {
-		return nil, fmt.Errorf("websocket: %d of %d boards connected: %w", up, cfg.Boards, err)
+	if err == nil {
+		err = fmt.Errorf("gave up after %v", startTimeout)
 	}
-	last := "none"
+	last := ""
 	if p := w.lastErr.Load(); p != nil {
-		last = (*p).Error()
+		last = " (last error: " + (*p).Error() + ")"
 	}
-	return nil, fmt.Errorf("websocket %s: %d of %d boards connected after %v; last error: %s",
-		w.wsURL, up, cfg.Boards, startTimeout, last)
+	return nil, fmt.Errorf("websocket %s: %d of %d boards connected%s: %w", w.wsURL, up, cfg.Boards, last, err)
 }
 
 // Connected returns the number of boards connected now.

@@ -2,6 +2,7 @@ package record
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -117,7 +118,8 @@ func (m *Millis) UnmarshalJSON(b []byte) error {
 	if _, err := fmt.Sscanf(string(b), "%g", &f); err != nil {
 		return fmt.Errorf("milliseconds: %v", err)
 	}
-	*m = Millis(f * float64(time.Millisecond))
+	// Encoded with microsecond precision: round back to whole microseconds.
+	*m = Millis(math.Round(f*1000) * float64(time.Microsecond))
 	return nil
 }
 

@@ -129,7 +129,6 @@ func (r *Result) Metric(name string) (gate.Value, bool) {
 		}
 		return gate.Value{}, false
 	}
-	ws, sse, res := r.WebSocket, r.SSE, r.Resources
 	switch name {
 	case "http.p50", "http.p90", "http.p95", "http.p99", "http.max", "http.rate", "http.errors":
 		return latency(r.HTTP.Total, name[len("http."):])
@@ -137,26 +136,40 @@ func (r *Result) Metric(name string) (gate.Value, bool) {
 		return pct(r.HTTP.Total.LateRate()), r.HTTP.Total.Requests > 0
 	case "http.inflight.max":
 		return gate.Value{V: float64(r.HTTP.InflightMax), Kind: gate.Count}, true
-	case "ws.loss":
-		return pct(ws.Loss), ws != nil && ws.Expected > 0
-	case "ws.dup":
-		return pct(ws.Dup), ws != nil && ws.Expected > 0
-	case "ws.delivery.p95":
-		return dur(ws.Delivery.P95), ws != nil && ws.Delivered > 0
-	case "ws.connected":
-		return gate.Value{V: float64(ws.Connected), Kind: gate.Count}, ws != nil
-	case "sse.gap.max":
-		return dur(sse.GapMax), sse != nil && sse.Events > 0
-	case "sse.connected":
-		return gate.Value{V: float64(sse.Connected), Kind: gate.Count}, sse != nil
-	case "cpu.sustained":
-		return pct(res.CPUSustained), res != nil && len(res.Timeline) > 0
-	case "cpu.total":
-		return pct(res.CPUTotal), res != nil && len(res.Timeline) > 0
-	case "rss.total":
-		return gate.Value{V: float64(res.RSSTotal), Kind: gate.Bytes}, res != nil && res.RSSTotal > 0
-	case "rss.max_process":
-		return gate.Value{V: float64(res.RSSMaxProcess), Kind: gate.Bytes}, res != nil && res.RSSMaxProcess > 0
+	}
+	switch ws := r.WebSocket; {
+	case ws == nil && gate.Section(name) == "ws":
+		return gate.Value{}, false
+	case name == "ws.loss":
+		return pct(ws.Loss), ws.Expected > 0
+	case name == "ws.dup":
+		return pct(ws.Dup), ws.Expected > 0
+	case name == "ws.delivery.p95":
+		return dur(ws.Delivery.P95), ws.Delivered > 0
+	case name == "ws.connected":
+		return gate.Value{V: float64(ws.Connected), Kind: gate.Count}, true
+	}
+	switch sse := r.SSE; {
+	case sse == nil && gate.Section(name) == "sse":
+		return gate.Value{}, false
+	case name == "sse.gap.max":
+		return dur(sse.GapMax), sse.Events > 0
+	case name == "sse.connected":
+		return gate.Value{V: float64(sse.Connected), Kind: gate.Count}, true
+	}
+	switch res := r.Resources; {
+	case res == nil && (gate.Section(name) == "cpu" || gate.Section(name) == "rss"):
+		return gate.Value{}, false
+	case name == "cpu.sustained":
+		return pct(res.CPUSustained), len(res.Timeline) > 0
+	case name == "cpu.total":
+		return pct(res.CPUTotal), len(res.Timeline) > 0
+	case name == "rss.total":
+		return gate.Value{V: float64(res.RSSTotal), Kind: gate.Bytes}, res.RSSTotal > 0
+	case name == "rss.max_process":
+		return gate.Value{V: float64(res.RSSMaxProcess), Kind: gate.Bytes}, res.RSSMaxProcess > 0
+	}
+	switch name {
 	case "target.ready_time":
 		return gate.Value{V: r.Target.ReadyTime.Seconds(), Kind: gate.Duration}, r.Target.Started
 	}

@@ -3,7 +3,6 @@ package resource
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,9 +112,9 @@ func TestTreeFixture(t *testing.T) {
 
 	master.utime += 50
 	worker.utime += 10
-	worker.state = "Z" // exited, not yet reaped: its last CPU still counts
-	step(initp, stranger, master, worker, tracker)       // t=2s: 103 vanished
-	step(initp, stranger, master, tracker)               // t=3s: 101 reaped
+	worker.state = "Z"                             // exited, not yet reaped: its last CPU still counts
+	step(initp, stranger, master, worker, tracker) // t=2s: 103 vanished
+	step(initp, stranger, master, tracker)         // t=3s: 101 reaped
 
 	got := tl.summary()
 	var rows []string
@@ -145,8 +144,9 @@ func TestTreeFixture(t *testing.T) {
 			t.Errorf("timeline[%d] CPU (-want +got):\n%s", i, diff)
 		}
 	}
-	if !approx(got.CPUTotal, 100*(1.0+0.6+0.1)/3) {
-		t.Errorf("CPUTotal = %v, want %v", got.CPUTotal, 100*(1.0+0.6+0.1)/3)
+	// (0.5+0.25+0.1 + 0.5+0.1 + 0) s over 3 s
+	if want := 100 * 1.45 / 3; !approx(got.CPUTotal, want) {
+		t.Errorf("CPUTotal = %v, want %v", got.CPUTotal, want)
 	}
 	if got.RSSTotal != (10+20+1+5)*page {
 		t.Errorf("RSSTotal = %d pages, want 36", got.RSSTotal/page)
@@ -226,5 +226,3 @@ func TestDisplayName(t *testing.T) {
 		t.Errorf("displayName(\"\", kworker/0:1) = %q", got)
 	}
 }
-
-var _ = math.Abs

@@ -58,24 +58,29 @@
 // Every response carries PIDHeader (X-Worker-Pid) naming the worker.
 //
 //	GET  /                         small HTML page
-//	GET  /api/health               {"status":"ok","pid":…}
+//	GET  /api/health               {"status":"ok","pid":…,"uptime_s":…,"fanout":…}
 //	GET  /api/zeus/search?q=       wait SearchWait(+jitter) without the GIL,
 //	                               then SearchCPU and SearchBlocking with it;
-//	                               {"q":…,"pid":…,"results":[…]}
+//	                               {"q":…,"results":[…],"took_ms":…,"pid":…}
 //	GET  /api/customers/lookup?phone=
 //	                               miss: LookupMiss with the GIL, then keeps
-//	                               CacheEntryBytes; hit: free;
-//	                               {"phone":…,"name":…,"cached":bool,"pid":…}
+//	                               CacheEntryBytes; hit: free; {"phone":…,
+//	                               "customer_id":…,"name":…,"cached":bool,
+//	                               "cache_entries":…,"pid":…}
 //	GET  /ws/dispatch              websocket; joins this worker's boards
 //	POST /api/dispatch/broadcast   JSON body sent as one text message to the
-//	                               boards; {"delivered":n,"skipped":n,
-//	                               "workers":n,"fanout":…,"pid":…}, counted
-//	                               over all workers with FanoutShared
-//	GET  /api/stream               SSE: "id: N" and "data: {poll,pid,clients,at}"
+//	                               boards; {"boards":…,"delivered":n,
+//	                               "skipped":n,"workers":n,"fanout":…,
+//	                               "pid":…}, counted over all workers with
+//	                               FanoutShared
+//	GET  /api/stream               SSE: "id: N" and "data: {seq,ts,boards,pid}"
 //	                               once per SSEInterval from this worker's
 //	                               poll loop
 //	GET  /api/debug/state          State of this worker, for tests
-//	GET  /emergency                static page, with Options.Emergency
+//	GET  /emergency                static page, no cost
+//
+// Paths, keys and shapes follow targets/titan/app.py, so a scenario runs
+// against either.
 //
 // # Where it differs from uvicorn
 //
@@ -92,8 +97,10 @@
 //     one child, so the process tree has an extra, idle parent.
 //   - Keep-alive idle timeout is 5 s, like uvicorn's default; there is no
 //     --limit-concurrency and the backlog is the kernel's default.
-//   - The SSE poll loop runs only while the worker has stream clients; a
-//     poll costs nothing but a pass through the GIL.
+//   - A poll of the SSE loop costs nothing but a pass through the GIL;
+//     titan awaits a query (SSE_POLL_MS). A lookup miss here is blocking
+//     (GIL held), in titan it is awaited.
+//   - There is no /api/analyze; titan has it for the io-bound scenario.
 //   - Broadcasts go to the boards one after another with a 2 s write
 //     timeout per board; a board that times out is dropped, as a failed
 //     send_text would drop it from the list.

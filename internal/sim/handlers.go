@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -29,9 +30,7 @@ func (w *worker) routes() http.Handler {
 	mux.HandleFunc("POST /api/dispatch/broadcast", w.broadcast)
 	mux.HandleFunc("GET /api/stream", w.stream)
 	mux.HandleFunc("GET /api/debug/state", w.debugState)
-	if w.opts.Emergency {
-		mux.HandleFunc("GET /emergency", w.emergency)
-	}
+	mux.HandleFunc("GET /emergency", w.emergency)
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set(PIDHeader, w.pidStr)
 		w.requests.Add(1)
@@ -51,17 +50,22 @@ func writeError(rw http.ResponseWriter, code int, msg string) {
 }
 
 const homePage = `<!doctype html>
-<html><head><title>Titan dispatch (sim)</title></head>
-<body><h1>Titan dispatch</h1>
-<p>loadcheck sim: a model of a FastAPI app on uvicorn workers.</p>
-<ul><li><a href="/api/health">/api/health</a></li>
-<li><a href="/api/debug/state">/api/debug/state</a></li></ul>
+<html><head><meta charset="utf-8"><title>titan dispatch (sim)</title></head>
+<body><h1>titan dispatch</h1>
+<p>loadcheck sim: a model of the dispatch app on uvicorn workers.</p>
+<ul><li><a href="/emergency">Emergency line</a></li>
+<li><a href="/api/health">health</a></li>
+<li><a href="/api/debug/state">this worker's state</a></li></ul>
 </body></html>
 `
 
 const emergencyPage = `<!doctype html>
-<html><head><title>Emergency</title></head>
-<body><h1>Emergency line</h1><p>Call dispatch directly: 555-0100.</p></body></html>
+<html><head><meta charset="utf-8"><title>Emergency service</title></head>
+<body><h1>24/7 emergency service</h1>
+<p>Burst pipe, sewer backup, no heat? Call now: a technician is dispatched
+within the hour.</p>
+<p><strong>Phone: 555-0100</strong></p>
+</body></html>
 `
 
 func (w *worker) home(rw http.ResponseWriter, r *http.Request) {
@@ -76,7 +80,12 @@ func (w *worker) emergency(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *worker) health(rw http.ResponseWriter, r *http.Request) {
-	writeJSON(rw, http.StatusOK, map[string]any{"status": "ok", "pid": w.pid})
+	writeJSON(rw, http.StatusOK, map[string]any{
+		"status":   "ok",
+		"pid":      w.pid,
+		"uptime_s": time.Since(w.started).Seconds(),
+		"fanout":   w.opts.Fanout,
+	})
 }
 
 func (w *worker) debugState(rw http.ResponseWriter, r *http.Request) {
@@ -84,6 +93,7 @@ func (w *worker) debugState(rw http.ResponseWriter, r *http.Request) {
 }
 
 type searchResult struct {
+	Rank  int     `json:"rank"`
 	ID    string  `json:"id"`
 	Title string  `json:"title"`
 	Score float64 `json:"score"`
@@ -92,6 +102,7 @@ type searchResult struct {
 // search: await the database (no GIL), then rank in Python (GIL held for
 // SearchCPU, then SearchBlocking).
 func (w *worker) search(rw http.ResponseWriter, r *http.Request) {
+	began := time.Now()
 	q := r.URL.Query().Get("q")
 	wait := w.opts.SearchWait
 	if j := w.opts.SearchWaitJitter; j > 0 {
@@ -112,12 +123,18 @@ func (w *worker) search(rw http.ResponseWriter, r *http.Request) {
 	results := make([]searchResult, 5)
 	for i := range results {
 		results[i] = searchResult{
+			Rank:  i + 1,
 			ID:    fmt.Sprintf("Z-%05d", (h+uint64(i)*7919)%100000),
 			Title: fmt.Sprintf("%s, result %d", q, i+1),
-			Score: float64(100-i*7) / 100,
+			Score: 1 / float64(i+1),
 		}
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"q": q, "pid": w.pid, "results": results})
+	writeJSON(rw, http.StatusOK, map[string]any{
+		"q":       q,
+		"results": results,
+		"took_ms": float64(time.Since(began).Microseconds()) / 1000,
+		"pid":     w.pid,
+	})
 }
 
 func hash(s string) uint64 {
@@ -126,9 +143,6 @@ func hash(s string) uint64 {
 	return f.Sum64()
 }
 
-var firstNames = []string{"Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Gus", "Hana"}
-var lastNames = []string{"Okafor", "Lindqvist", "Moreau", "Tanaka", "Reyes", "Novak", "Byrne", "Haddad"}
-
 // lookup: a per-process cache in front of a blocking lookup.
 func (w *worker) lookup(rw http.ResponseWriter, r *http.Request) {
 	phone := r.URL.Query().Get("phone")
@@ -136,14 +150,29 @@ func (w *worker) lookup(rw http.ResponseWriter, r *http.Request) {
 		writeError(rw, http.StatusBadRequest, "phone is required")
 		return
 	}
-	name, hit := w.cache.get(phone)
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, phone)
+	digits = strings.Repeat("0", max(0, 6-len(digits))) + digits
+	id, _ := strconv.Atoi(digits[len(digits)-6:])
+	name := "Customer " + digits[len(digits)-4:]
+	hit := w.cache.has(phone)
 	if !hit {
-		h := hash(phone)
-		name = firstNames[h%uint64(len(firstNames))] + " " + lastNames[(h>>8)%uint64(len(lastNames))]
 		w.gil.run(0, w.opts.LookupMiss)
-		w.cache.put(phone, name)
+		w.cache.put(phone)
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"phone": phone, "name": name, "cached": hit, "pid": w.pid})
+	entries, _ := w.cache.size()
+	writeJSON(rw, http.StatusOK, map[string]any{
+		"phone":         phone,
+		"customer_id":   id,
+		"name":          name,
+		"cached":        hit,
+		"cache_entries": entries,
+		"pid":           w.pid,
+	})
 }
 
 // dispatch: a dispatch board's websocket, kept in this worker's list until
@@ -202,6 +231,7 @@ func (w *worker) broadcast(rw http.ResponseWriter, r *http.Request) {
 		d = w.deliver(context.WithoutCancel(r.Context()), body) // a gone client must not cut the sends short
 	}
 	writeJSON(rw, http.StatusOK, map[string]any{
+		"boards":    w.boards.len(),
 		"delivered": d.delivered,
 		"skipped":   d.skipped,
 		"workers":   d.workers,
@@ -224,12 +254,12 @@ func (w *worker) stream(rw http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	rw.WriteHeader(http.StatusOK)
-	io.WriteString(rw, ": connected\n\n")
+	fmt.Fprintf(rw, ": connected to worker %d\nretry: 1000\n\n", w.pid)
 	flusher.Flush()
 	for {
 		select {
 		case ev := <-events:
-			if _, err := fmt.Fprintf(rw, "id: %d\ndata: %s\n\n", ev.poll, ev.data); err != nil {
+			if _, err := fmt.Fprintf(rw, "id: %d\ndata: %s\n\n", ev.seq, ev.data); err != nil {
 				return
 			}
 			flusher.Flush()

@@ -99,9 +99,6 @@ type Options struct {
 	// connected, to test reconnects.
 	WSCloseAfter time.Duration `json:"ws_close_after"`
 
-	// Emergency serves GET /emergency, a static page with no cost.
-	Emergency bool `json:"emergency"`
-
 	// StopGrace is how long a worker may drain after SIGTERM before the
 	// parent kills it. Zero means 2 s.
 	StopGrace time.Duration `json:"stop_grace"`
@@ -163,8 +160,6 @@ func (o *Options) Flags(fs *pflag.FlagSet) {
 		"test hook: send every broadcast twice to each board")
 	fs.DurationVar(&o.WSCloseAfter, "ws-close-after", d.WSCloseAfter,
 		"test hook: each worker closes all its boards once (1012), this long after its first board connected (0: off)")
-	fs.BoolVar(&o.Emergency, "emergency", d.Emergency,
-		"serve GET /emergency, a static page with no cost")
 	fs.DurationVar(&o.StopGrace, "stop-grace", d.StopGrace,
 		"on stop, how long workers may drain after SIGTERM before they are killed")
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/goccy/go-yaml"
 	"github.com/spf13/pflag"
 
 	"github.com/loadcheck/loadcheck/internal/sim"
@@ -157,7 +159,7 @@ func TestConnectionsSpreadOverWorkers(t *testing.T) {
 }
 
 func TestEndpoints(t *testing.T) {
-	srv := startSim(t, sim.Options{Workers: 1, Emergency: true})
+	srv := startSim(t, sim.Options{Workers: 1})
 	c := freshClient(t)
 	for _, tc := range []struct {
 		path, contentType string
@@ -267,16 +269,32 @@ func broadcast(t *testing.T, srv *sim.Server, body string) broadcastReply {
 	return r
 }
 
-// received reports whether b gets want within wait.
+// received reports whether b gets want within wait; with wait 0, whether
+// it already has.
 func received(t *testing.T, b *testBoard, want string, wait time.Duration) bool {
 	t.Helper()
+	var timeout <-chan time.Time
+	if wait > 0 {
+		timeout = time.After(wait)
+	}
 	select {
 	case msg := <-b.msgs:
 		if string(msg) != want {
 			t.Errorf("board on pid %d got %q, want %q", b.pid, msg, want)
 		}
 		return true
-	case <-time.After(wait):
+	default:
+		if wait == 0 {
+			return false
+		}
+	}
+	select {
+	case msg := <-b.msgs:
+		if string(msg) != want {
+			t.Errorf("board on pid %d got %q, want %q", b.pid, msg, want)
+		}
+		return true
+	case <-timeout:
 		return false
 	}
 }
@@ -305,19 +323,25 @@ func TestBroadcastFanout(t *testing.T) {
 			for i := range 4 { // several POSTs, so both workers are likely the receiver
 				body := fmt.Sprintf(`{"event":"job.assigned","seq":%d}`, i)
 				r := broadcast(t, srv, body)
+				// The POST answers after the sends, so wanted messages are
+				// on their way; give unwanted ones the same chance once.
 				reached := 0
+				var unwanted []*testBoard
 				for _, b := range boards {
-					wantIt := fanout == sim.FanoutShared || b.pid == r.PID
-					wait := 2 * time.Second
-					if !wantIt {
-						wait = 200 * time.Millisecond
+					if fanout == sim.FanoutShared || b.pid == r.PID {
+						if received(t, b, body, 2*time.Second) {
+							reached++
+						} else {
+							t.Errorf("broadcast %d POSTed to pid %d never reached a board on pid %d", i, r.PID, b.pid)
+						}
+					} else {
+						unwanted = append(unwanted, b)
 					}
-					got := received(t, b, body, wait)
-					if got != wantIt {
-						t.Errorf("broadcast %d POSTed to pid %d: board on pid %d received = %v, want %v", i, r.PID, b.pid, got, wantIt)
-					}
-					if got {
-						reached++
+				}
+				time.Sleep(200 * time.Millisecond)
+				for _, b := range unwanted {
+					if received(t, b, body, 0) {
+						t.Errorf("broadcast %d POSTed to pid %d reached a board on pid %d (fanout %s)", i, r.PID, b.pid, fanout)
 					}
 				}
 				if r.Delivered != reached || r.Fanout != string(fanout) {
@@ -393,7 +417,7 @@ func TestStreamEmitsEvents(t *testing.T) {
 	}
 	pid := pidOf(t, resp)
 	var ids []int
-	var ev struct{ Poll, PID, Clients int }
+	var ev struct{ Seq, PID int }
 	buf := make([]byte, 0, 4096)
 	for len(ids) < 3 {
 		chunk := make([]byte, 1024)
@@ -415,8 +439,8 @@ func TestStreamEmitsEvents(t *testing.T) {
 			}
 			id, _ := strconv.Atoi(m[1])
 			ids = append(ids, id)
-			if err := json.Unmarshal([]byte(m[2]), &ev); err != nil || ev.Poll != id || ev.PID != pid || ev.Clients != 1 {
-				t.Errorf("event data %s (%v), want poll %d, pid %d, 1 client", m[2], err, id, pid)
+			if err := json.Unmarshal([]byte(m[2]), &ev); err != nil || ev.Seq != id || ev.PID != pid {
+				t.Errorf("event data %s (%v), want seq %d, pid %d", m[2], err, id, pid)
 			}
 		}
 		if err != nil {
@@ -426,13 +450,14 @@ func TestStreamEmitsEvents(t *testing.T) {
 	if !slices.IsSorted(ids) || ids[0] == ids[len(ids)-1] {
 		t.Errorf("event ids %v, want increasing", ids)
 	}
-	st := states(t, srv)
-	if st[pid].SSEClients != 1 || st[pid].SSEPolls < 3 {
-		t.Errorf("state of pid %d = %+v, want 1 client and >= 3 polls", pid, st[pid])
-	}
-	for other, s := range st {
-		if other != pid && (s.SSEClients != 0 || s.SSEPolls != 0) {
-			t.Errorf("state of pid %d without clients = %+v, want no polls", other, s)
+	// Every worker polls, clients or not: N workers, N× the polls.
+	for p, st := range states(t, srv) {
+		wantClients := 0
+		if p == pid {
+			wantClients = 1
+		}
+		if st.SSEClients != wantClients || st.SSEPolls < 3 {
+			t.Errorf("state of pid %d = %+v, want %d clients and >= 3 polls", p, st, wantClients)
 		}
 	}
 }
@@ -655,7 +680,7 @@ func TestFlags(t *testing.T) {
 		"--search-blocking", "1ms", "--search-wait", "1s", "--search-wait-jitter", "200ms",
 		"--lookup-miss", "7ms", "--cache-entry-bytes", "1024", "--cache-max-entries", "0",
 		"--sse-interval", "250ms", "--fanout", "shared", "--ws-drop-every", "3", "--ws-dup",
-		"--ws-close-after", "30s", "--emergency", "--stop-grace", "4s"})
+		"--ws-close-after", "30s", "--stop-grace", "4s"})
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -663,7 +688,7 @@ func TestFlags(t *testing.T) {
 		SearchBlocking: time.Millisecond, SearchWait: time.Second, SearchWaitJitter: 200 * time.Millisecond,
 		LookupMiss: 7 * time.Millisecond, CacheEntryBytes: 1024, SSEInterval: 250 * time.Millisecond,
 		Fanout: sim.FanoutShared, WSDropEvery: 3, WSDup: true, WSCloseAfter: 30 * time.Second,
-		Emergency: true, StopGrace: 4 * time.Second}
+		StopGrace: 4 * time.Second}
 	if o != want {
 		t.Errorf("parsed options:\n got %+v\nwant %+v", o, want)
 	}
@@ -675,4 +700,46 @@ func TestFlags(t *testing.T) {
 			t.Errorf("flag --%s has no help", f.Name)
 		}
 	})
+}
+
+// TestTargetFiles checks that the shipped sim target files start
+// `loadcheck sim` with flags that parse and options that validate.
+func TestTargetFiles(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		workers int
+	}{
+		{"sim-1w.yaml", 1},
+		{"sim-2w.yaml", 2},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("..", "..", "targets", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var f struct {
+				Start struct{ Command []string }
+			}
+			if err := yaml.Unmarshal(b, &f); err != nil {
+				t.Fatalf("%s: %v", tc.file, err)
+			}
+			cmd := f.Start.Command
+			if len(cmd) < 2 || cmd[0] != "loadcheck" || cmd[1] != "sim" {
+				t.Fatalf("%s: command %q, want loadcheck sim ...", tc.file, cmd)
+			}
+			var o sim.Options
+			fs := pflag.NewFlagSet("sim", pflag.ContinueOnError)
+			o.Flags(fs)
+			args := make([]string, len(cmd)-2)
+			for i, a := range cmd[2:] {
+				args[i] = strings.ReplaceAll(a, "{port}", "0")
+			}
+			if err := fs.Parse(args); err != nil {
+				t.Fatalf("%s: %v", tc.file, err)
+			}
+			if o.Workers != tc.workers || o.Listen != "127.0.0.1:0" {
+				t.Errorf("%s: %d workers on %s, want %d on 127.0.0.1:{port}", tc.file, o.Workers, o.Listen, tc.workers)
+			}
+		})
+	}
 }

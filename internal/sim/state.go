@@ -140,34 +140,29 @@ func (s *boardSet) write(ctx context.Context, b *board, data []byte) error {
 	return nil
 }
 
-// cache is a worker's lazily filled lookup cache. It is safe for
+// cache is a worker's lazily filled customer cache. It is safe for
 // concurrent use.
 type cache struct {
 	entryBytes int
 	max        int
 
 	mu    sync.Mutex
-	m     map[string]cacheEntry
+	m     map[string][]byte // stands for the records a real entry drags along
 	bytes int64
 }
 
-type cacheEntry struct {
-	name string
-	blob []byte // stands for the ORM objects a real entry drags along
-}
-
 func newCache(entryBytes, maxEntries int) *cache {
-	return &cache{entryBytes: entryBytes, max: maxEntries, m: make(map[string]cacheEntry)}
+	return &cache{entryBytes: entryBytes, max: maxEntries, m: make(map[string][]byte)}
 }
 
-func (c *cache) get(key string) (string, bool) {
+func (c *cache) has(key string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	return e.name, ok
+	_, ok := c.m[key]
+	return ok
 }
 
-func (c *cache) put(key, name string) {
+func (c *cache) put(key string) {
 	blob := make([]byte, c.entryBytes)
 	for i := range blob { // touch every page: resident, not just reserved
 		blob[i] = byte(i) | 1
@@ -175,15 +170,15 @@ func (c *cache) put(key, name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.m[key]; ok {
-		c.bytes -= int64(len(old.blob))
+		c.bytes -= int64(len(old))
 	} else if c.max > 0 && len(c.m) >= c.max {
-		for k, e := range c.m { // evict an arbitrary entry
-			c.bytes -= int64(len(e.blob))
+		for k, old := range c.m { // evict an arbitrary entry
+			c.bytes -= int64(len(old))
 			delete(c.m, k)
 			break
 		}
 	}
-	c.m[key] = cacheEntry{name: name, blob: blob}
+	c.m[key] = blob
 	c.bytes += int64(len(blob))
 }
 
@@ -195,42 +190,37 @@ func (c *cache) size() (entries int, bytes int64) {
 
 // sseEvent is one poll's event, as sent to every client of the worker.
 type sseEvent struct {
-	poll int64
+	seq  int64
 	data []byte
 }
 
-// poller is a worker's SSE poll loop: while the worker has at least one
-// /api/stream client it polls every interval (each worker polls on its
-// own, hence N× the polls with N workers) and hands each result to every
-// client. It is safe for concurrent use.
+// poller is a worker's SSE poll loop, started with the worker like the
+// app's start-up task: every interval it polls (each worker on its own,
+// hence N× the polls with N workers) and hands the result to every
+// /api/stream client of the worker. It is safe for concurrent use.
 type poller struct {
 	interval time.Duration
 	gil      *gil
 	pid      int
-	stopping <-chan struct{}
+	boards   *boardSet
 
 	polls atomic.Int64
 
-	mu      sync.Mutex
-	subs    map[chan sseEvent]struct{}
-	running bool
+	mu   sync.Mutex
+	subs map[chan sseEvent]struct{}
 }
 
-func newPoller(interval time.Duration, g *gil, pid int, stopping <-chan struct{}) *poller {
-	return &poller{interval: interval, gil: g, pid: pid, stopping: stopping, subs: make(map[chan sseEvent]struct{})}
+func newPoller(interval time.Duration, g *gil, pid int, boards *boardSet) *poller {
+	return &poller{interval: interval, gil: g, pid: pid, boards: boards, subs: make(map[chan sseEvent]struct{})}
 }
 
-// subscribe returns a channel of events, starting the loop if needed. A
-// client that falls behind misses events rather than stalling the others.
+// subscribe returns a channel of events. A client that falls behind
+// misses events rather than stalling the loop.
 func (p *poller) subscribe() chan sseEvent {
-	ch := make(chan sseEvent, 4)
+	ch := make(chan sseEvent, 16)
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.subs[ch] = struct{}{}
-	if !p.running {
-		p.running = true
-		go p.loop()
-	}
+	p.mu.Unlock()
 	return ch
 }
 
@@ -246,31 +236,28 @@ func (p *poller) clients() int {
 	return len(p.subs)
 }
 
-// loop runs until the last client leaves or the worker stops.
-func (p *poller) loop() {
+// run polls until stop is closed.
+func (p *poller) run(stop <-chan struct{}) {
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-		case <-p.stopping:
-			p.mu.Lock()
-			p.running = false
-			p.mu.Unlock()
+		case <-stop:
 			return
 		}
 		p.gil.pass() // the poll runs on the event loop
-		p.mu.Lock()
-		if len(p.subs) == 0 {
-			p.running = false
-			p.mu.Unlock()
-			return
-		}
 		n := p.polls.Add(1)
-		data, _ := json.Marshal(map[string]any{"poll": n, "pid": p.pid, "clients": len(p.subs), "at": time.Now().UTC().Format(time.RFC3339Nano)})
+		data, _ := json.Marshal(map[string]any{
+			"seq":    n,
+			"ts":     float64(time.Now().UnixMilli()) / 1000,
+			"boards": p.boards.len(),
+			"pid":    p.pid,
+		})
+		p.mu.Lock()
 		for ch := range p.subs {
 			select {
-			case ch <- sseEvent{poll: n, data: data}:
+			case ch <- sseEvent{seq: n, data: data}:
 			default:
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -89,6 +90,7 @@ func runWorker() error {
 
 	w := newWorker(opts, index, ctl)
 	go w.deliverLoop(base)
+	go w.sse.run(w.stopping)
 	go func() {
 		ctl.read(w.handleControl)
 		stop()
@@ -153,6 +155,7 @@ type worker struct {
 	cache  *cache
 	sse    *poller
 
+	started    time.Time
 	requests   atomic.Int64
 	broadcasts atomic.Int64
 
@@ -170,6 +173,7 @@ func newWorker(opts Options, index int, ctl *ctlConn) *worker {
 		opts:       opts,
 		index:      index,
 		pid:        os.Getpid(),
+		started:    time.Now(),
 		ctl:        ctl,
 		deliveries: newQueue[ctlMsg](),
 		stopping:   make(chan struct{}),
@@ -178,7 +182,7 @@ func newWorker(opts Options, index int, ctl *ctlConn) *worker {
 	w.pidStr = strconv.Itoa(w.pid)
 	w.boards = newBoardSet(opts)
 	w.cache = newCache(opts.CacheEntryBytes, opts.CacheMaxEntries)
-	w.sse = newPoller(opts.SSEInterval, &w.gil, w.pid, w.stopping)
+	w.sse = newPoller(opts.SSEInterval, &w.gil, w.pid, w.boards)
 	return w
 }
 
@@ -243,18 +247,22 @@ func (w *worker) publish(ctx context.Context, data []byte) (delivery, error) {
 }
 
 // State is the JSON answer of GET /api/debug/state: one worker's
-// counters, for tests that need the truth behind a measurement.
+// counters, for tests that need the truth behind a measurement. The keys
+// it shares with targets/titan's /api/debug/state mean the same.
 type State struct {
-	PID          int   `json:"pid"`
-	Worker       int   `json:"worker"`        // 0-based index among the workers
-	GOMAXPROCS   int   `json:"gomaxprocs"`    // of this worker process
-	Requests     int64 `json:"requests"`      // HTTP requests served, this one included
-	Boards       int   `json:"boards"`        // websocket boards connected now
-	Broadcasts   int64 `json:"broadcasts"`    // broadcasts this worker sent to its boards
-	SSEClients   int   `json:"sse_clients"`   // /api/stream clients connected now
-	SSEPolls     int64 `json:"sse_polls"`     // poll-loop iterations so far
-	CacheEntries int   `json:"cache_entries"` // lookups cached
-	CacheBytes   int64 `json:"cache_bytes"`   // bytes held by cached lookups
+	PID          int     `json:"pid"`
+	Worker       int     `json:"worker"`        // 0-based index among the workers
+	GOMAXPROCS   int     `json:"gomaxprocs"`    // of this worker process
+	Fanout       Fanout  `json:"fanout"`        // of the sim
+	UptimeSec    float64 `json:"uptime_s"`      // since this worker started
+	Requests     int64   `json:"requests"`      // HTTP requests served, this one included
+	Boards       int     `json:"boards"`        // websocket boards connected now
+	Broadcasts   int64   `json:"broadcasts"`    // broadcasts this worker sent to its boards
+	SSEClients   int     `json:"sse_clients"`   // /api/stream clients connected now
+	SSEPolls     int64   `json:"polls"`         // poll-loop iterations so far
+	CacheEntries int     `json:"cache_entries"` // lookups cached
+	CacheBytes   int64   `json:"cache_bytes"`   // bytes held by cached lookups
+	RSSKiB       int64   `json:"rss_kib"`       // resident memory; -1 where unknown
 }
 
 func (w *worker) state() State {
@@ -263,6 +271,8 @@ func (w *worker) state() State {
 		PID:          w.pid,
 		Worker:       w.index,
 		GOMAXPROCS:   runtime.GOMAXPROCS(0),
+		Fanout:       w.opts.Fanout,
+		UptimeSec:    time.Since(w.started).Seconds(),
 		Requests:     w.requests.Load(),
 		Boards:       w.boards.len(),
 		Broadcasts:   w.broadcasts.Load(),
@@ -270,5 +280,24 @@ func (w *worker) state() State {
 		SSEPolls:     w.sse.polls.Load(),
 		CacheEntries: entries,
 		CacheBytes:   bytes,
+		RSSKiB:       rssKiB(),
 	}
+}
+
+// rssKiB returns this process's resident memory from /proc/self/statm,
+// or -1.
+func rssKiB() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return -1
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return pages * int64(os.Getpagesize()) / 1024
 }

@@ -319,39 +319,47 @@ func (r *Running) waitReady(ctx context.Context, began time.Time, ready scenario
 			}
 		case <-wait.C:
 		}
-		ok, outcome := check(ctx, client, readyURL, min(pollTimeout, time.Until(deadline)))
+		limit := min(pollTimeout, time.Until(deadline))
+		ok, timedOut, outcome := check(ctx, client, readyURL, limit)
 		if ok {
 			r.readyTime = time.Since(began)
 			r.ready = true
 			return nil
 		}
-		last = outcome
+		if !timedOut || limit == pollTimeout || last == "" {
+			// A check cut short by the overall deadline says nothing new.
+			last = outcome
+		}
 		wait.Reset(pollEvery)
 	}
 }
 
-// check sends one readiness request.
-func check(ctx context.Context, client *http.Client, readyURL string, timeout time.Duration) (ok bool, outcome string) {
-	ctx, cancel := context.WithTimeout(ctx, max(timeout, time.Millisecond))
+// check sends one readiness request. timedOut reports that it got no
+// answer within timeout.
+func check(ctx context.Context, client *http.Client, readyURL string, timeout time.Duration) (ok, timedOut bool, outcome string) {
+	rctx, cancel := context.WithTimeout(ctx, max(timeout, time.Millisecond))
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, readyURL, nil)
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, readyURL, nil)
 	if err != nil {
-		return false, err.Error()
+		return false, false, err.Error()
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return false, true, fmt.Sprintf("GET %s: no answer within %v", readyURL, timeout)
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			err = ue.Err // drop `Get "url":`, said below
+			err = ue.Err // drop `Get "url":`, said here
 		}
-		return false, fmt.Sprintf("GET %s: %v", readyURL, err)
+		return false, false, fmt.Sprintf("GET %s: %v", readyURL, err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 400 {
-		return true, ""
+		return true, false, ""
 	}
-	return false, fmt.Sprintf("GET %s: %s", readyURL, resp.Status)
+	return false, false, fmt.Sprintf("GET %s: %s", readyURL, resp.Status)
 }
 
 // copyOutput copies the target's output into the ring until every process

@@ -125,7 +125,8 @@ class Launcher:
                 time.sleep(0.2)
                 if _stop_signal is not None:
                     return
-                raise Failed(f"{c.name} (pid {c.proc.pid}) exited with status {rc}; "
+                how = f"was killed by {signal.Signals(-rc).name}" if rc < 0 else f"exited with status {rc}"
+                raise Failed(f"{c.name} (pid {c.proc.pid}) {how}; "
                              f"last output:\n{c.tail()}")
 
     def wait_until(self, what: str, ok, deadline: float) -> bool:
@@ -165,7 +166,12 @@ class Launcher:
         # uvicorn --workers and gunicorn workers are grandchildren: their
         # parent normally stops them, but if it had to be killed they would
         # be orphaned (PDEATHSIG covers direct children only).
-        for pid, start in tree:
+        left = [(pid, start) for pid, start in tree if proc_start(pid) == start]
+        t_end = time.monotonic() + 1.0  # e.g. multiprocessing's resource tracker exits by itself
+        while left and time.monotonic() < t_end:
+            time.sleep(0.05)
+            left = [(pid, start) for pid, start in left if proc_start(pid) == start]
+        for pid, start in left:
             if proc_start(pid) == start:
                 say(f"killing leftover process {pid}")
                 try:
@@ -175,12 +181,16 @@ class Launcher:
 
 
 def proc_start(pid: int) -> str | None:
-    """The start time of pid (field 22 of /proc/pid/stat): tells reused pids apart."""
+    """The start time of a live pid (field 22 of /proc/pid/stat): tells reused
+    pids apart. None for a zombie or a pid that is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
         return None
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
 
 
 def descendants(root: int) -> list[tuple[int, str]]:

@@ -1,0 +1,136 @@
+package gate
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    Gate
+		wantErr string
+	}{
+		{in: "http.zeus-search.p95 < 2s", want: Gate{Source: "http.zeus-search.p95 < 2s", Metric: "http.zeus-search.p95", Op: LT, Threshold: Value{2, Duration}}},
+		{in: "http.p99 <= 250ms", want: Gate{Source: "http.p99 <= 250ms", Metric: "http.p99", Op: LE, Threshold: Value{0.25, Duration}}},
+		{in: "ws.loss == 0%", want: Gate{Source: "ws.loss == 0%", Metric: "ws.loss", Op: EQ, Threshold: Value{0, Percent}}},
+		{in: "http.search.rate >= 40/min", want: Gate{Source: "http.search.rate >= 40/min", Metric: "http.search.rate", Op: GE, Threshold: Value{40.0 / 60, Rate}}},
+		{in: "rss.total < 300MB", want: Gate{Source: "rss.total < 300MB", Metric: "rss.total", Op: LT, Threshold: Value{300e6, Bytes}}},
+		{in: "ws.connected > 5", want: Gate{Source: "ws.connected > 5", Metric: "ws.connected", Op: GT, Threshold: Value{5, Count}}},
+		{in: "http.p95 < 2", wantErr: `threshold "2": want a duration such as 2s or 250ms`},
+		{in: "http.errors < 1", wantErr: `threshold "1": want a percentage such as 1%`},
+		{in: "http.p95 = 2s", wantErr: `did you mean ==?`},
+		{in: "http.p95 ~ 2s", wantErr: `operator "~"`},
+		{in: "cpu.busy < 60%", wantErr: `unknown metric "cpu.busy"`},
+		{in: "http.search.p42 < 1s", wantErr: `unknown statistic "p42"`},
+		{in: "http.p95<2s", wantErr: "want METRIC OP THRESHOLD"},
+		{in: "ws.loss == 120%", wantErr: "want a percentage"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := Parse(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.Is(err, ErrSyntax) {
+					t.Fatalf("Parse(%q) error = %v, want one containing %q", tc.in, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tc.in, err)
+			}
+			if got.Source != tc.want.Source || got.Metric != tc.want.Metric || got.Op != tc.want.Op ||
+				got.Threshold.Kind != tc.want.Threshold.Kind || abs(got.Threshold.V-tc.want.Threshold.V) > 1e-9 {
+				t.Errorf("Parse(%q) = %+v, want %+v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+type metrics map[string]Value
+
+func (m metrics) Metric(n string) (Value, bool) { v, ok := m[n]; return v, ok }
+
+func TestEval(t *testing.T) {
+	t.Parallel()
+	m := metrics{
+		"http.p95":      {1.5, Duration},
+		"ws.loss":       {49.7, Percent},
+		"cpu.sustained": {12, Percent},
+	}
+	tests := []struct {
+		gate string
+		pass bool
+	}{
+		{"http.p95 < 2s", true},
+		{"http.p95 < 1s", false},
+		{"http.p95 <= 1500ms", true},
+		{"ws.loss == 0%", false},
+		{"ws.loss > 20%", true},
+		{"cpu.sustained < 60%", true},
+		{"cpu.sustained >= 12%", true},
+		{"sse.gap.max < 2s", false}, // not measured never passes
+	}
+	for _, tc := range tests {
+		g, err := Parse(tc.gate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := g.Eval(m); o.Pass != tc.pass {
+			t.Errorf("%s: pass = %v, want %v (%+v)", tc.gate, o.Pass, tc.pass, o)
+		}
+	}
+	g, _ := Parse("sse.gap.max < 2s")
+	if o := g.Eval(m); o.Observed != nil || o.Reason != "not measured" {
+		t.Errorf("unmeasured metric: %+v, want Reason \"not measured\"", o)
+	}
+}
+
+func TestEndpointAndSection(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ metric, endpoint, section string }{
+		{"http.zeus-search.p95", "zeus-search", "http"},
+		{"http.p95", "", "http"},
+		{"http.inflight.max", "", "http"},
+		{"http.a.b.p99", "a.b", "http"},
+		{"ws.loss", "", "ws"},
+		{"cpu.sustained", "", "cpu"},
+	}
+	for _, tc := range tests {
+		if got := Endpoint(tc.metric); got != tc.endpoint {
+			t.Errorf("Endpoint(%q) = %q, want %q", tc.metric, got, tc.endpoint)
+		}
+		if got := Section(tc.metric); got != tc.section {
+			t.Errorf("Section(%q) = %q, want %q", tc.metric, got, tc.section)
+		}
+	}
+}
+
+func TestValueString(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		v    Value
+		want string
+	}{
+		{Value{2, Duration}, "2.00s"},
+		{Value{0.0123, Duration}, "12.3ms"},
+		{Value{49.71, Percent}, "49.7%"},
+		{Value{300 << 20, Bytes}, "300.0MiB"},
+		{Value{0.6667, Rate}, "0.7/s"},
+		{Value{6, Count}, "6"},
+	}
+	for _, tc := range tests {
+		if got := tc.v.String(); got != tc.want {
+			t.Errorf("%+v.String() = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,310 @@
+package probe
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/probe/probetest"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+const (
+	testBoards = 6
+	testRate   = 50 // broadcasts per second
+	testEvents = 100
+)
+
+// wsConfig is 6 boards and 100 broadcasts at 50/s.
+func wsConfig() scenario.WebSocket {
+	return scenario.WebSocket{
+		Boards:  testBoards,
+		Path:    probetest.WSPath,
+		Stagger: 5 * time.Millisecond,
+		Grace:   300 * time.Millisecond,
+		Broadcast: scenario.Broadcast{
+			Path:   probetest.BroadcastPath,
+			Rate:   scenario.Rate{Freq: testRate, Per: time.Second},
+			Fields: map[string]string{"kind": "dispatch"},
+		},
+	}
+}
+
+// runWS runs the boards and the broadcaster against h; during, when set,
+// runs alongside the broadcast.
+func runWS(t *testing.T, h http.Handler, cfg scenario.WebSocket, during func(*WS)) WSSummary {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, err := StartWS(ctx, srv.URL, cfg)
+	if err != nil {
+		t.Fatalf("StartWS: %v", err)
+	}
+	if n := ws.Connected(); n != cfg.Boards {
+		t.Errorf("Connected() = %d after StartWS, want %d", n, cfg.Boards)
+	}
+	var wg sync.WaitGroup
+	if during != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); during(ws) }()
+	}
+	d := time.Duration(testEvents) * time.Second / testRate
+	if err := ws.Broadcast(ctx, d); err != nil {
+		t.Errorf("Broadcast: %v", err)
+	}
+	wg.Wait()
+	sum := ws.Close(ctx)
+	t.Logf("sent %d acked %d expected %d delivered %d missing %d loss %.2f%% dup %d ooo %d not-expected %d (delivered %d) reconnects %d delivery p95 %v connect p95 %v",
+		sum.Sent, sum.Acked, sum.Expected, sum.Delivered, sum.Missing, sum.Loss, sum.Duplicates, sum.OutOfOrder,
+		sum.NotExpected, sum.NotExpectedDelivered, sum.Reconnects, sum.Delivery.P95.Duration(), sum.Connect.P95.Duration())
+	return sum
+}
+
+// checkBasics checks what every run against a healthy target shows.
+func checkBasics(t *testing.T, sum WSSummary) {
+	t.Helper()
+	if sum.Boards != testBoards || sum.Connected != testBoards {
+		t.Errorf("Boards, Connected = %d, %d, want %d, %d", sum.Boards, sum.Connected, testBoards, testBoards)
+	}
+	if sum.Sent != testEvents || sum.Acked != testEvents {
+		t.Errorf("Sent, Acked = %d, %d, want %d, %d", sum.Sent, sum.Acked, testEvents, testEvents)
+	}
+	if b := sum.Broadcast; b.Requests != testEvents || b.Errors != 0 || b.Codes["200"] != testEvents {
+		t.Errorf("Broadcast: requests %d errors %d codes %v, want %d 200s", b.Requests, b.Errors, b.Codes, testEvents)
+	}
+	if sum.Delivery.P95 <= 0 || sum.DeliveryHist == "" {
+		t.Errorf("Delivery = %+v, hist %d bytes: want latencies", sum.Delivery, len(sum.DeliveryHist))
+	}
+	if sum.Connect.P50 <= 0 || sum.ConnectTCP.P50 <= 0 {
+		t.Errorf("Connect = %+v, ConnectTCP = %+v: want handshake times", sum.Connect, sum.ConnectTCP)
+	}
+	// OutOfOrder is not checked: concurrent POSTs may reach the target in
+	// another order than they were sent.
+	if sum.NoID != 0 || sum.Foreign != 0 || sum.DeliveredUnacked != 0 {
+		t.Errorf("NoID %d Foreign %d DeliveredUnacked %d, want 0", sum.NoID, sum.Foreign, sum.DeliveredUnacked)
+	}
+	if len(sum.PerBoard) != testBoards {
+		t.Errorf("len(PerBoard) = %d, want %d", len(sum.PerBoard), testBoards)
+	}
+}
+
+func TestWSAllDelivered(t *testing.T) {
+	t.Parallel()
+	sum := runWS(t, &probetest.Hub{}, wsConfig(), nil)
+	checkBasics(t, sum)
+	if want := int64(testBoards * testEvents); sum.Expected != want || sum.Delivered != want {
+		t.Errorf("Expected, Delivered = %d, %d, want %d, %d", sum.Expected, sum.Delivered, want, want)
+	}
+	if sum.Loss != 0 || sum.Duplicates != 0 || sum.Dup != 0 || sum.BoardsBelowFull != 0 {
+		t.Errorf("Loss %v%% Duplicates %d Dup %v%% BoardsBelowFull %d, want 0", sum.Loss, sum.Duplicates, sum.Dup, sum.BoardsBelowFull)
+	}
+	for _, b := range sum.PerBoard {
+		if b.Ratio != 1 || b.Worker != "1000" || b.Disconnected != 0 || b.Reconnects != 0 {
+			t.Errorf("board %d: ratio %v worker %q disconnected %v reconnects %d, want 1, 1000, 0, 0",
+				b.ID, b.Ratio, b.Worker, b.Disconnected, b.Reconnects)
+		}
+	}
+}
+
+func TestWSTwoWorkers(t *testing.T) {
+	t.Parallel()
+	sum := runWS(t, &probetest.Hub{Groups: 2}, wsConfig(), nil)
+	checkBasics(t, sum)
+	if sum.Loss < 35 || sum.Loss > 65 {
+		t.Errorf("Loss = %.2f%%, want 35–65 %%", sum.Loss)
+	}
+	workers := map[string]int{}
+	for _, b := range sum.PerBoard {
+		workers[b.Worker]++
+		if b.Ratio < 0.4 || b.Ratio > 0.6 {
+			t.Errorf("board %d (worker %s): ratio %.2f, want ≈ 0.5", b.ID, b.Worker, b.Ratio)
+		}
+	}
+	if workers["1000"] != testBoards/2 || workers["1001"] != testBoards/2 {
+		t.Errorf("boards per worker = %v, want 3 on 1000 and 3 on 1001", workers)
+	}
+	if sum.BoardsBelowFull != testBoards {
+		t.Errorf("BoardsBelowFull = %d, want %d", sum.BoardsBelowFull, testBoards)
+	}
+}
+
+func TestWSSkipEvery4th(t *testing.T) {
+	t.Parallel()
+	sum := runWS(t, &probetest.Hub{SkipEvery: 4}, wsConfig(), nil)
+	checkBasics(t, sum)
+	if sum.Loss < 24 || sum.Loss > 26 {
+		t.Errorf("Loss = %.2f%%, want 25 ± 1 %%", sum.Loss)
+	}
+	for _, b := range sum.PerBoard {
+		if b.Ratio != 0.75 {
+			t.Errorf("board %d: ratio %v, want 0.75", b.ID, b.Ratio)
+		}
+	}
+}
+
+func TestWSDuplicates(t *testing.T) {
+	t.Parallel()
+	sum := runWS(t, &probetest.Hub{Repeat: 2}, wsConfig(), nil)
+	checkBasics(t, sum)
+	want := int64(testBoards * testEvents)
+	if sum.Loss != 0 || sum.Delivered != want {
+		t.Errorf("Loss %v%%, Delivered %d, want 0, %d", sum.Loss, sum.Delivered, want)
+	}
+	if sum.Duplicates != want || sum.Dup != 100 {
+		t.Errorf("Duplicates %d, Dup %v%%, want %d, 100", sum.Duplicates, sum.Dup, want)
+	}
+	for _, b := range sum.PerBoard {
+		if b.Duplicates != testEvents {
+			t.Errorf("board %d: duplicates %d, want %d", b.ID, b.Duplicates, testEvents)
+		}
+	}
+}
+
+// TestWSReconnect drops every board once, a second into the broadcast:
+// the boards reconnect, and the events broadcast while they were away are
+// reported as not expected rather than lost.
+func TestWSReconnect(t *testing.T) {
+	t.Parallel()
+	hub := &probetest.Hub{}
+	sum := runWS(t, hub, wsConfig(), func(*WS) {
+		time.Sleep(time.Second)
+		if n := hub.DropAll(); n != testBoards {
+			t.Errorf("DropAll() = %d, want %d", n, testBoards)
+		}
+	})
+	checkBasics(t, sum)
+	if sum.Reconnects != testBoards || sum.Disconnects != testBoards {
+		t.Errorf("Reconnects, Disconnects = %d, %d, want %d, %d", sum.Reconnects, sum.Disconnects, testBoards, testBoards)
+	}
+	if sum.Loss != 0 {
+		t.Errorf("Loss = %v%% (%d missing), want 0: a board's missed window is not loss", sum.Loss, sum.Missing)
+	}
+	if sum.NotExpected == 0 || sum.Expected+sum.NotExpected != testBoards*testEvents {
+		t.Errorf("Expected %d + NotExpected %d, want NotExpected > 0 and a sum of %d", sum.Expected, sum.NotExpected, testBoards*testEvents)
+	}
+	if sum.Disconnected <= 0 {
+		t.Errorf("Disconnected = %v, want > 0", sum.Disconnected)
+	}
+	for _, b := range sum.PerBoard {
+		if b.Reconnects != 1 || b.Disconnected <= 0 || b.NotExpected == 0 || b.Ratio != 1 {
+			t.Errorf("board %d: reconnects %d disconnected %v not expected %d ratio %v, want 1, > 0, > 0, 1",
+				b.ID, b.Reconnects, b.Disconnected, b.NotExpected, b.Ratio)
+		}
+	}
+}
+
+// TestWSLocalAddr sends the broadcasts from 127.0.0.2 while the boards
+// connect from 127.0.0.1, as a test of nginx ip_hash needs.
+func TestWSLocalAddr(t *testing.T) {
+	t.Parallel()
+	src := netip.MustParseAddr("127.0.0.2")
+	if ln, err := net.Listen("tcp", src.String()+":0"); err != nil {
+		t.Skipf("no %v on this machine: %v", src, err)
+	} else {
+		ln.Close()
+	}
+	hub := &probetest.Hub{}
+	var mu sync.Mutex
+	from := map[string]map[string]bool{} // path → source addresses
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		mu.Lock()
+		if from[r.URL.Path] == nil {
+			from[r.URL.Path] = map[string]bool{}
+		}
+		from[r.URL.Path][host] = true
+		mu.Unlock()
+		hub.ServeHTTP(w, r)
+	})
+	cfg := wsConfig()
+	cfg.Broadcast.LocalAddr = src
+	sum := runWS(t, h, cfg, nil)
+	checkBasics(t, sum)
+	if sum.Loss != 0 {
+		t.Errorf("Loss = %v%%, want 0", sum.Loss)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := from[probetest.BroadcastPath]; len(got) != 1 || !got["127.0.0.2"] {
+		t.Errorf("broadcasts came from %v, want 127.0.0.2 only", got)
+	}
+	if got := from[probetest.WSPath]; len(got) != 1 || !got["127.0.0.1"] {
+		t.Errorf("boards came from %v, want 127.0.0.1 only", got)
+	}
+}
+
+// TestWSBroadcastFails: a broadcast endpoint that answers 500 sends no
+// event anywhere; with nothing acknowledged nothing is expected, and the
+// loss is 100 %, not a silent 0 %.
+func TestWSBroadcastFails(t *testing.T) {
+	t.Parallel()
+	hub := &probetest.Hub{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == probetest.BroadcastPath {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		hub.ServeHTTP(w, r)
+	})
+	sum := runWS(t, h, wsConfig(), nil)
+	if sum.Sent != testEvents || sum.Acked != 0 || sum.Expected != 0 || sum.Loss != 100 {
+		t.Errorf("Sent %d Acked %d Expected %d Loss %v%%, want %d, 0, 0, 100", sum.Sent, sum.Acked, sum.Expected, sum.Loss, testEvents)
+	}
+	if sum.Broadcast.Errors != testEvents || sum.Broadcast.Codes["500"] != testEvents {
+		t.Errorf("Broadcast errors %d codes %v, want %d 500s", sum.Broadcast.Errors, sum.Broadcast.Codes, testEvents)
+	}
+}
+
+func TestStartWSNoEndpoint(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	ws, err := StartWS(ctx, srv.URL, wsConfig())
+	if err == nil {
+		ws.Close(context.Background())
+		t.Fatal("StartWS against a 404: no error")
+	}
+	if !strings.Contains(err.Error(), "0 of 6 boards connected") || !strings.Contains(err.Error(), "404") {
+		t.Errorf("StartWS error = %q, want it to say 0 of 6 connected and why (404)", err)
+	}
+}
+
+// TestWSCloseInterrupted: Close after ctx ended skips the grace and still
+// accounts.
+func TestWSCloseInterrupted(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(&probetest.Hub{})
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := wsConfig()
+	cfg.Grace = time.Minute
+	ws, err := StartWS(ctx, srv.URL, cfg)
+	if err != nil {
+		t.Fatalf("StartWS: %v", err)
+	}
+	time.AfterFunc(500*time.Millisecond, cancel)
+	if err := ws.Broadcast(ctx, time.Minute); err != context.Canceled {
+		t.Errorf("Broadcast = %v, want context.Canceled", err)
+	}
+	start := time.Now()
+	sum := ws.Close(ctx)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Close took %v after ctx ended, want no grace wait", took)
+	}
+	if sum.Sent < 10 || sum.Sent > 40 {
+		t.Errorf("Sent = %d in 0.5 s at 50/s, want about 25", sum.Sent)
+	}
+	if again := ws.Close(ctx); again.Sent != sum.Sent {
+		t.Errorf("second Close: Sent %d, want %d", again.Sent, sum.Sent)
+	}
+}

@@ -1,0 +1,199 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/probe"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/resource"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func msv(f float64) record.Millis { return record.Millis(f * float64(time.Millisecond)) }
+
+// fixture is a fixed result: a 2-worker target losing half its broadcasts.
+func fixture(t *testing.T) *Result {
+	t.Helper()
+	search := record.EndpointSummary{
+		Name: "zeus-search", Requests: 1200, Errors: 3, Rate: 10, Late: 0, InflightMean: 4.2,
+		Latency:    record.Percentiles{P50: msv(412), P90: msv(870), P95: msv(1020), P99: msv(1480), Max: msv(2210), Mean: msv(500)},
+		Service:    record.Percentiles{P50: msv(410), P90: msv(860), P95: msv(1010), P99: msv(1470), Max: msv(2200), Mean: msv(498)},
+		Codes:      map[string]uint64{"200": 1197, "503": 3},
+		ErrorKinds: []record.ErrorCount{{Kind: "http 5xx", Count: 3, Example: "503 Service Unavailable"}},
+	}
+	home := record.EndpointSummary{
+		Name: "homepage", Requests: 1800, Rate: 15, InflightMean: 0.1,
+		Latency: record.Percentiles{P50: msv(2.1), P90: msv(3.4), P95: msv(4.8), P99: msv(9.9), Max: msv(31), Mean: msv(2.4)},
+		Service: record.Percentiles{P50: msv(2.1), P90: msv(3.4), P95: msv(4.8), P99: msv(9.9), Max: msv(31), Mean: msv(2.4)},
+		Codes:   map[string]uint64{"200": 1800},
+	}
+	total := record.EndpointSummary{
+		Name: "all", Requests: 3000, Errors: 3, Rate: 25, InflightMean: 4.3,
+		Latency: record.Percentiles{P50: msv(3), P90: msv(700), P95: msv(900), P99: msv(1400), Max: msv(2210)},
+		Service: record.Percentiles{P50: msv(3), P90: msv(700), P95: msv(900), P99: msv(1400), Max: msv(2200)},
+	}
+	r := &Result{
+		Schema: Schema, RunID: "20261123T100000Z-abcd1234",
+		Scenario: ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 2 * time.Minute, Warmup: 10 * time.Second,
+			Load: []string{"to 20/s over 1m0s", "hold 1m0s"}, Timeout: 30 * time.Second, KeepAlive: true, MaxWorkers: 512},
+		Target:    TargetInfo{Name: "uvicorn, 2 workers", BaseURL: "http://127.0.0.1:41234", Started: true, ReadyTime: 1800 * time.Millisecond},
+		Start:     time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
+		Elapsed:   2 * time.Minute,
+		Status:    Complete,
+		Generator: Generator{Scheduled: 3000, Sent: 3000, MaxWorkers: 512, InflightMax: 17},
+		HTTP:      record.Summary{Endpoints: []record.EndpointSummary{search, home}, Total: total, InflightMax: 17, Elapsed: 2 * time.Minute},
+		WebSocket: &probe.WSSummary{Boards: 6, Connected: 6, Sent: 240, Acked: 240, Expected: 1440, Delivered: 724, Missing: 716, Loss: 49.72,
+			Delivery: record.Percentiles{P50: msv(1.2), P95: msv(3.1), P99: msv(5.5)},
+			PerBoard: []probe.Board{
+				{ID: 0, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "101"},
+				{ID: 1, Expected: 240, Delivered: 119, Ratio: 0.496, Worker: "102"},
+				{ID: 2, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "101"},
+				{ID: 3, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "101"},
+				{ID: 4, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "102"},
+				{ID: 5, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "102"},
+			}},
+		SSE: &probe.SSESummary{Clients: 3, Connected: 3, Events: 360, FirstEvent: record.Percentiles{P50: msv(520)}, GapMax: msv(1004)},
+		Resources: &resource.Summary{Source: "process tree of pid 100", Cores: 2, SustainedWindow: 30 * time.Second,
+			CPUSustained: 38.5, CPUTotal: 61.2, RSSTotal: 160 << 20, RSSMaxProcess: 70 << 20,
+			Processes: []resource.Process{
+				{PID: 100, Name: "python3 -m uvicorn app:app --workers 2", Role: "master", CPUMean: 0.4, CPUSustained: 0.6, RSSPeak: 20 << 20},
+				{PID: 101, Name: "python3 -c from multiprocessing.spawn ...", Role: "worker", CPUMean: 30.1, CPUSustained: 38.5, RSSPeak: 70 << 20},
+				{PID: 102, Name: "python3 -c from multiprocessing.spawn ...", Role: "worker", CPUMean: 30.7, CPUSustained: 37.9, RSSPeak: 70 << 20},
+			},
+			Timeline: []resource.Sample{{T: time.Second, CPU: 61, RSS: 160 << 20}}},
+	}
+	var gates []gate.Gate
+	for _, s := range []string{"http.zeus-search.p95 < 2s", "http.errors < 1%", "ws.loss == 0%", "cpu.sustained < 60%"} {
+		g, err := gate.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gates = append(gates, g)
+	}
+	r.Gates, r.Pass = gate.EvalAll(gates, r)
+	return r
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		os.WriteFile(filepath.Join("testdata", name+".got"), got, 0o644)
+		t.Errorf("%s differs (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestWriteTextGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteText(&b, fixture(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "run.txt", b.Bytes())
+}
+
+func TestWriteMarkdownGolden(t *testing.T) {
+	var b bytes.Buffer
+	r := fixture(t)
+	if err := WriteMarkdownTables(&b, Tables(r)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "run.md", b.Bytes())
+}
+
+func TestVerdict(t *testing.T) {
+	r := fixture(t)
+	v := Verdict(r)
+	for _, want := range []string{"FAIL: 1 of 4 gates failed", "ws.loss 49.7% fails ws.loss == 0%", "decision: stay at one worker, tune it", "cpu.sustained 38.5% < 60.0%"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("Verdict() = %q, want it to contain %q", v, want)
+		}
+	}
+	r.Resources.CPUSustained = 74
+	r.Gates, r.Pass = nil, false
+	for _, s := range []string{"cpu.sustained < 60%"} {
+		g, _ := gate.Parse(s)
+		r.Gates = append(r.Gates, g.Eval(r))
+	}
+	if d := Decision(r); !strings.Contains(d, "decision: scale — cpu.sustained 74.0% fails < 60.0%") {
+		t.Errorf("Decision() = %q, want scale on cpu.sustained", d)
+	}
+}
+
+func TestMetric(t *testing.T) {
+	r := fixture(t)
+	tests := []struct {
+		name string
+		want gate.Value
+		ok   bool
+	}{
+		{"http.zeus-search.p95", gate.Value{V: 1.02, Kind: gate.Duration}, true},
+		{"http.homepage.rate", gate.Value{V: 15, Kind: gate.Rate}, true},
+		{"http.errors", gate.Value{V: 0.1, Kind: gate.Percent}, true},
+		{"ws.loss", gate.Value{V: 49.72, Kind: gate.Percent}, true},
+		{"cpu.sustained", gate.Value{V: 38.5, Kind: gate.Percent}, true},
+		{"rss.total", gate.Value{V: 160 << 20, Kind: gate.Bytes}, true},
+		{"target.ready_time", gate.Value{V: 1.8, Kind: gate.Duration}, true},
+		{"http.nope.p95", gate.Value{}, false},
+	}
+	for _, tc := range tests {
+		got, ok := r.Metric(tc.name)
+		if ok != tc.ok || (ok && (got.Kind != tc.want.Kind || got.V-tc.want.V > 1e-9 || tc.want.V-got.V > 1e-9)) {
+			t.Errorf("Metric(%q) = %+v, %v, want %+v, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+	r.WebSocket = nil
+	if _, ok := r.Metric("ws.loss"); ok {
+		t.Errorf("Metric(ws.loss) without a websocket section: measured, want not")
+	}
+}
+
+func TestResultRoundTrip(t *testing.T) {
+	r := fixture(t)
+	dir := t.TempDir()
+	path, err := r.Save(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, back); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	// No temporary file is left behind.
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want only the result", len(entries))
+	}
+	if _, err := r.Save(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("Save into a missing folder: %v, want an error naming it", err)
+	}
+}
+
+func TestReadRefusesNewerSchema(t *testing.T) {
+	_, err := Read(strings.NewReader(`{"schema": 99}`))
+	if err == nil || !strings.Contains(err.Error(), "schema 99") {
+		t.Errorf("Read(schema 99) = %v, want an error naming the schema", err)
+	}
+}

@@ -1,0 +1,159 @@
+package resource
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// TestPrometheus scrapes a server whose two process_cpu_seconds_total
+// series advance by 0.25 s/s and 0.10 s/s, with fixed RSS, and whose third
+// scrape fails.
+func TestPrometheus(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	var scrapes atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if scrapes.Add(1) == 3 {
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		el := time.Since(start).Seconds()
+		fmt.Fprintf(w, `# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
+# TYPE process_cpu_seconds_total counter
+process_cpu_seconds_total{worker="a"} %g
+process_cpu_seconds_total{worker="b"} %g
+# TYPE process_resident_memory_bytes gauge
+process_resident_memory_bytes{worker="a"} 1.048576e+08
+process_resident_memory_bytes{worker="b"} 5.24288e+07
+# TYPE http_requests_total counter
+http_requests_total{code="200"} 12
+`, 3+0.25*el, 0.10*el)
+	}))
+	defer srv.Close()
+
+	s, err := New(scenario.Source{Prometheus: srv.URL + "/metrics"}, 0,
+		scenario.Resources{Every: 200 * time.Millisecond, SustainedWindow: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := runFor(t, s, 2200*time.Millisecond)
+
+	var rows []string
+	for _, p := range sum.Processes {
+		rows = append(rows, fmt.Sprintf("%s rss=%d", p.Name, p.RSSPeak))
+	}
+	if diff := cmp.Diff([]string{`process{worker="a"} rss=104857600`, `process{worker="b"} rss=52428800`}, rows); diff != "" {
+		t.Fatalf("rows (-want +got):\n%s", diff)
+	}
+	near := func(name string, got, want, tol float64) {
+		t.Helper()
+		if math.Abs(got-want) > tol {
+			t.Errorf("%s = %.2f %%, want %.0f ± %.0f", name, got, want, tol)
+		}
+	}
+	near("a CPUMean", sum.Processes[0].CPUMean, 25, 3)
+	near("b CPUMean", sum.Processes[1].CPUMean, 10, 3)
+	near("CPUTotal", sum.CPUTotal, 35, 4)
+	near("CPUSustained", sum.CPUSustained, 25, 5)
+	if sum.RSSTotal != 150<<20 || sum.RSSMaxProcess != 100<<20 {
+		t.Errorf("RSSTotal, RSSMaxProcess = %d, %d, want 150 MiB, 100 MiB", sum.RSSTotal, sum.RSSMaxProcess)
+	}
+	if len(sum.Errors) != 1 || sum.Errors[0].Kind != KindScrape || sum.Errors[0].Count != 1 ||
+		!strings.Contains(sum.Errors[0].Example, "500 Internal Server Error") {
+		t.Errorf("errors = %+v, want one %q with the status", sum.Errors, KindScrape)
+	}
+	if sum.Samples < 5 {
+		t.Errorf("%d samples, want ≥ 5", sum.Samples)
+	}
+}
+
+func TestPrometheusUnreachable(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there now
+	s, err := New(scenario.Source{Prometheus: url}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := runFor(t, s, 350*time.Millisecond)
+	if len(sum.Errors) != 1 || sum.Errors[0].Kind != KindScrape || sum.Errors[0].Count < 3 || len(sum.Processes) != 0 {
+		t.Errorf("errors = %+v, processes %v; want ≥ 3 %q, no processes", sum.Errors, sum.Processes, KindScrape)
+	}
+}
+
+func TestParseExposition(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		text     string
+		wantKeys []string
+		wantErrs int
+		wantErr  string
+	}{
+		{
+			name:     "no labels, untyped",
+			text:     "process_cpu_seconds_total 1.5\nprocess_resident_memory_bytes 100\n",
+			wantKeys: []string{""},
+		},
+		{
+			name: "start time makes the identity",
+			text: `process_cpu_seconds_total{pid="7"} 1.5
+process_start_time_seconds{pid="7"} 1.7e9
+process_resident_memory_bytes{pid="7"} 100
+`,
+			wantKeys: []string{`{pid="7"}@1700000000`},
+		},
+		{
+			name:     "missing RSS is counted",
+			text:     "process_cpu_seconds_total{job=\"x\"} 1\n",
+			wantKeys: []string{`{job="x"}`},
+			wantErrs: 1,
+		},
+		{
+			name:    "no CPU series",
+			text:    "process_resident_memory_bytes 100\n",
+			wantErr: "no process_cpu_seconds_total in the exposition",
+		},
+		{
+			name:    "not an exposition",
+			text:    "<html>hello</html>\n",
+			wantErr: "text format parsing error",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := parseExposition(strings.NewReader(tc.text), t0)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("parseExposition = %v, want an error with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for _, p := range r.procs {
+				keys = append(keys, p.key)
+			}
+			if diff := cmp.Diff(tc.wantKeys, keys); diff != "" || len(r.errs) != tc.wantErrs {
+				t.Errorf("keys (-want +got):\n%s errs %v, want %d", diff, r.errs, tc.wantErrs)
+			}
+		})
+	}
+	r, _ := parseExposition(strings.NewReader("process_cpu_seconds_total{pid=\"7\"} 1.5\nprocess_resident_memory_bytes{pid=\"7\"} 100\n"), t0)
+	if p := r.procs[0]; p.pid != 7 || p.cpu != 1500*time.Millisecond || p.rss != 100 || p.name != `process{pid="7"}` {
+		t.Errorf("series = %+v", p)
+	}
+}
