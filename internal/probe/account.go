@@ -42,9 +42,10 @@ type event struct {
 }
 
 // covers reports whether the connection was up for the whole POST of e:
-// open before it was sent and not yet seen to end when its 2xx came back.
-func (s span) covers(e event) bool {
-	return s.up <= e.sent && (s.down == 0 || e.ack <= s.down)
+// open at least settle before it was sent, and not yet seen to end when
+// its 2xx came back.
+func (s span) covers(e event, settle int64) bool {
+	return s.up+settle <= e.sent && (s.down == 0 || e.ack <= s.down)
 }
 
 // tally is one board's account of the broadcast events.
@@ -62,8 +63,10 @@ type tally struct {
 
 // account applies the definition of "expected" (see the package doc) to
 // one board: events are the broadcaster's, spans the board's connections,
-// seen the events it received. It works a word of 64 events at a time.
-func account(events []event, spans []span, seen bitset) tally {
+// seen the events it received, settle the time a new connection needs
+// before it is expected to receive broadcasts. It works a word of 64
+// events at a time.
+func account(events []event, spans []span, seen bitset, settle int64) tally {
 	var t tally
 	for w := 0; w<<6 < len(events); w++ {
 		var a, e uint64 // acknowledged, expected
@@ -75,7 +78,7 @@ func account(events []event, spans []span, seen bitset) tally {
 			bit := uint64(1) << (uint(i) & 63)
 			a |= bit
 			for _, s := range spans {
-				if s.covers(ev) {
+				if s.covers(ev, settle) {
 					e |= bit
 					break
 				}

@@ -19,10 +19,11 @@ func TestAccount(t *testing.T) {
 		return b
 	}
 	tests := []struct {
-		name  string
-		spans []span
-		seen  bitset
-		want  tally
+		name   string
+		spans  []span
+		seen   bitset
+		settle int64
+		want   tally
 	}{
 		{
 			name:  "connected throughout, all received",
@@ -65,6 +66,22 @@ func TestAccount(t *testing.T) {
 			want:  tally{expected: 2, delivered: 1, notExpected: 5},
 		},
 		{
+			// Up at 45 with a settle of 5: event 4 (sent 50) is expected;
+			// up at 46 it is not.
+			name:   "settled in time",
+			spans:  []span{{up: 45}},
+			settle: 5,
+			seen:   all(4, 5, 6, 7),
+			want:   tally{expected: 4, delivered: 4, notExpected: 3},
+		},
+		{
+			name:   "not settled",
+			spans:  []span{{up: 46}},
+			settle: 5,
+			seen:   all(4, 5, 6, 7),
+			want:   tally{expected: 3, delivered: 3, notExpected: 4, notExpectedDelivered: 1},
+		},
+		{
 			name:  "never connected",
 			spans: nil,
 			seen:  nil,
@@ -73,7 +90,7 @@ func TestAccount(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := account(events, tc.spans, tc.seen); got != tc.want {
+			if got := account(events, tc.spans, tc.seen, tc.settle); got != tc.want {
 				t.Errorf("account() = %+v, want %+v", got, tc.want)
 			}
 		})
@@ -91,7 +108,7 @@ func TestAccountWide(t *testing.T) {
 			seen.set(i)
 		}
 	}
-	got := account(events, []span{{up: 1}}, seen)
+	got := account(events, []span{{up: 1}}, seen, 0)
 	if want := (tally{expected: 200, delivered: 150}); got != want {
 		t.Errorf("account() = %+v, want %+v", got, want)
 	}

@@ -50,6 +50,13 @@ const (
 	closeParallel = 256
 	// deliveryShards spreads the delivery histogram over a few locks.
 	deliveryShards = 8
+	// settle is how long a board must have been connected before a
+	// broadcast is expected of it. A server answers the upgrade before it
+	// adds the board to its list (uvicorn: accept, then append), so a POST
+	// sent the moment the handshake completes may rightly miss the board.
+	// StartWS waits settle before it returns, so the first broadcast is
+	// expected of every board.
+	settle = 100 * time.Millisecond
 )
 
 // WorkerHeader is the response header of the websocket upgrade that names
@@ -207,6 +214,7 @@ launch:
 	var err error
 	select {
 	case <-allUp:
+		sleep(ctx, settle)
 		if n := w.connected.Load(); ctx.Err() == nil && n > 0 {
 			w.mu.Lock()
 			w.ready = w.now()
@@ -536,7 +544,7 @@ func (w *WS) summarize(connected int) WSSummary {
 		PerBoard:      make([]Board, len(w.boards)),
 	}
 	for i, b := range w.boards {
-		t := account(events, b.spans, b.seen)
+		t := account(events, b.spans, b.seen, int64(settle))
 		off := disconnected(b.spans, from, to)
 		pb := Board{
 			ID:                   b.id,

@@ -27,7 +27,7 @@ func wsConfig() scenario.WebSocket {
 		Boards:  testBoards,
 		Path:    probetest.WSPath,
 		Stagger: 5 * time.Millisecond,
-		Grace:   300 * time.Millisecond,
+		Grace:   time.Second,
 		Broadcast: scenario.Broadcast{
 			Path:   probetest.BroadcastPath,
 			Rate:   scenario.Rate{Freq: testRate, Per: time.Second},

@@ -86,9 +86,11 @@ func TestBurner(t *testing.T) {
 			if math.Abs(sum.CPUTotal-want) > 5 {
 				t.Errorf("CPUTotal = %.1f %%, want %.1f ± 5", sum.CPUTotal, want)
 			}
-			// The highest 2 s window of a steady burner is near its mean.
-			if sum.CPUSustained < want-5 || sum.CPUSustained > want+10 {
-				t.Errorf("CPUSustained = %.1f %%, want %.1f -5/+10", sum.CPUSustained, want)
+			// The highest 2 s window is at least about the mean, and at
+			// most the nominal share: the burner spins for wall time, so a
+			// busy machine gives it less, never more.
+			if sum.CPUSustained < want-5 || sum.CPUSustained > float64(tc.pct)+5 {
+				t.Errorf("CPUSustained = %.1f %%, want between %.1f-5 and %d+5", sum.CPUSustained, want, tc.pct)
 			}
 			if math.Abs(want-float64(tc.pct)) > 20 {
 				// The comparison above is the test; this one needs a core

@@ -161,7 +161,7 @@ func (o *Options) Flags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.WSCloseAfter, "ws-close-after", d.WSCloseAfter,
 		"test hook: each worker closes all its boards once (1012), this long after its first board connected (0: off)")
 	fs.DurationVar(&o.StopGrace, "stop-grace", d.StopGrace,
-		"on stop, how long workers may drain after SIGTERM before they are killed")
+		"on stop, how long workers may drain after SIGTERM; they are killed a second later")
 }
 
 // withDefaults returns a copy of o with empty fields filled in, or every

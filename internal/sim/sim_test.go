@@ -743,3 +743,29 @@ func TestTargetFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestStopClosesBoards checks the drain on stop: boards get status 1012
+// (service restart) as from uvicorn, and Wait returns nil.
+func TestStopClosesBoards(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Options{Workers: 2, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	boards := boardsOnEveryWorker(t, srv, 1)
+	cancel()
+	for _, b := range boards {
+		select {
+		case err := <-b.done:
+			if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
+				t.Errorf("board on pid %d closed with %v, want status %v", b.pid, err, websocket.StatusServiceRestart)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("board on pid %d still open 10s after stop", b.pid)
+		}
+	}
+	if err := srv.Wait(); err != nil {
+		t.Errorf("Wait after cancel = %v, want nil", err)
+	}
+}

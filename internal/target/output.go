@@ -18,7 +18,7 @@ const (
 )
 
 // lineRing keeps the last lines written to it and passes every byte on to
-// an optional writer. It is safe for concurrent use.
+// an optional writer. One goroutine writes; Tail is safe to call from any.
 type lineRing struct {
 	mu        sync.Mutex
 	lines     []string // circular once len == max
@@ -35,12 +35,14 @@ func newLineRing(max int, log io.Writer) *lineRing {
 
 // Write records p. It never fails: an error of the log writer is not the
 // target's problem, and the capture must go on.
+// Write is not meant for concurrent calls: bytes reach the log in the
+// order of the calls, outside the lock, so a slow log does not block Tail.
 func (r *lineRing) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.log != nil {
 		_, _ = r.log.Write(p)
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	rest := p
 	for len(rest) > 0 {
 		i := bytes.IndexByte(rest, '\n')

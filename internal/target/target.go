@@ -143,7 +143,9 @@ func (e *StartError) Unwrap() error { return e.Err }
 // When the target exits early or is not ready in time, Start stops
 // everything it started and returns a *StartError with the exit status and
 // the last lines of output. When ctx ends first, Start stops the target
-// and returns an error wrapping ctx.Err().
+// and returns an error wrapping ctx.Err(), which does not match ErrStart.
+// After a successful Start the caller must call Stop, which also ends the
+// goroutines that watch the target.
 func Start(ctx context.Context, t *scenario.Target, opts Options) (*Running, error) {
 	if t.Start == nil || len(t.Start.Command) == 0 {
 		return nil, &StartError{Target: t.Name, Problem: "has no start command"}
@@ -265,7 +267,10 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 		se.Tail = r.out.Tail(errorTailLines)
 		se.addrInUse = se.addrInUse && addrInUse(se.Tail)
 	}
-	return nil, errors.Join(err, stopErr)
+	if stopErr != nil {
+		return nil, errors.Join(err, stopErr)
+	}
+	return nil, err
 }
 
 // waitReady polls the readiness URL until it answers 2xx or 3xx. It returns
@@ -386,7 +391,9 @@ func (r *Running) Port() int { return r.port }
 func (r *Running) PID() int { return r.pid }
 
 // Pgid returns the id of the target's process group. Workers of the target
-// are in it unless they leave it on purpose.
+// are in it unless they leave it on purpose. The group is led by
+// loadcheck's watchdog (a /bin/sh that does nothing until loadcheck dies),
+// so Pgid differs from PID; for the target's own processes use Tree(PID()).
 func (r *Running) Pgid() int { return r.pgid }
 
 // ReadyTime returns the time from starting the process to the first

@@ -49,6 +49,8 @@ type Hub struct {
 type hubBoard struct {
 	conn *websocket.Conn
 	out  chan []byte
+	drop chan struct{} // closed by DropAll: flush out, then close
+	done chan struct{} // closed once dropped
 }
 
 // ServeHTTP serves WSPath and BroadcastPath.
@@ -75,7 +77,7 @@ func (h *Hub) serveBoard(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	b := &hubBoard{conn: c, out: make(chan []byte, 64)}
+	b := &hubBoard{conn: c, out: make(chan []byte, 64), drop: make(chan struct{}), done: make(chan struct{})}
 	h.mu.Lock()
 	if h.groups == nil {
 		h.groups = map[int]map[*hubBoard]bool{}
@@ -92,15 +94,24 @@ func (h *Hub) serveBoard(w http.ResponseWriter, r *http.Request) {
 		c.CloseNow()
 	}()
 	ctx := c.CloseRead(context.WithoutCancel(r.Context()))
+	write := func(msg []byte) bool {
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		return c.Write(wctx, websocket.MessageText, msg) == nil
+	}
 	for {
 		select {
 		case msg := <-b.out:
-			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			err := c.Write(wctx, websocket.MessageText, msg)
-			cancel()
-			if err != nil {
+			if !write(msg) {
 				return
 			}
+		case <-b.drop:
+			for len(b.out) > 0 {
+				write(<-b.out)
+			}
+			c.CloseNow()
+			close(b.done)
+			return
 		case <-ctx.Done():
 			return
 		}
@@ -133,21 +144,28 @@ func (h *Hub) serveBroadcast(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"broadcast":%d,"skipped":%t}`+"\n", n, skip)
 }
 
-// DropAll closes every board connection at once, without a close
-// handshake, and forgets the boards: broadcasts handled after it reach
-// only boards that connect again.
+// DropAll closes every board connection, without a close handshake but
+// after sending what was queued for it, and forgets the boards:
+// broadcasts handled after it reach only boards that connect again. No
+// broadcast is handled while it runs.
 func (h *Hub) DropAll() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	n := 0
+	var dropped []*hubBoard
 	for _, g := range h.groups {
 		for b := range g {
-			b.conn.CloseNow()
+			close(b.drop)
 			delete(g, b)
-			n++
+			dropped = append(dropped, b)
 		}
 	}
-	return n
+	for _, b := range dropped {
+		select {
+		case <-b.done:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	return len(dropped)
 }
 
 // Boards returns the number of boards connected now.

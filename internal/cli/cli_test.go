@@ -1,0 +1,250 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/loadcheck/loadcheck/internal/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// files writes name → content into a temporary folder and returns it.
+func files(t *testing.T, fs map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range fs {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+type outcome struct {
+	code           int
+	stdout, stderr string
+}
+
+func loadcheck(t *testing.T, ctx context.Context, args ...string) outcome {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(ctx, args, &out, &errb)
+	return outcome{code, out.String(), errb.String()}
+}
+
+// server answers with the handler; its address goes into a target file
+// that does not start anything.
+func server(t *testing.T, h http.HandlerFunc) string {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s.URL
+}
+
+func scenarioFiles(t *testing.T, baseURL, body string) string {
+	return files(t, map[string]string{
+		"target.yaml":   "name: test server\nbase_url: " + baseURL + "\n",
+		"scenario.yaml": "name: test\ntarget: target.yaml\n" + body,
+	})
+}
+
+func ok(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }
+
+func TestGatesDecideExitCode(t *testing.T) {
+	url := server(t, ok)
+	tests := []struct {
+		name     string
+		gate     string
+		wantCode int
+		wantOut  string
+	}{
+		{"gate holds", "http.p95 < 5s", ExitPass, "PASS: all 1 gates hold"},
+		{"gate fails", "http.p95 < 1µs", ExitFail, "FAIL"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := scenarioFiles(t, url, `duration: 2s
+http:
+  load: {rate: 20/s}
+  endpoints: [{name: root, path: /}]
+gates: ["`+tc.gate+`"]
+`)
+			o := loadcheck(t, context.Background(), "run", filepath.Join(dir, "scenario.yaml"), "--quiet")
+			if o.code != tc.wantCode || !strings.Contains(o.stdout, tc.wantOut) {
+				t.Errorf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", o.code, tc.wantCode, o.stdout, o.stderr)
+			}
+			if !strings.Contains(o.stdout, tc.gate) {
+				t.Errorf("report does not list the gate %q:\n%s", tc.gate, o.stdout)
+			}
+		})
+	}
+}
+
+func TestAbortStopsRun(t *testing.T) {
+	url := server(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) })
+	dir := scenarioFiles(t, url, `duration: 30s
+http:
+  load: {rate: 20/s}
+  endpoints: [{name: root, path: /}]
+gates: ["http.errors < 1%"]
+abort: {when: ["http.errors > 50%"]}
+`)
+	start := time.Now()
+	out := t.TempDir()
+	o := loadcheck(t, context.Background(), "run", filepath.Join(dir, "scenario.yaml"), "--quiet", "--out", out)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("aborted run took %v, want it stopped within 2 s of its start", took)
+	}
+	if o.code != ExitFail || !strings.Contains(o.stdout, "ABORTED") || !strings.Contains(o.stdout, "http.errors > 50%") {
+		t.Errorf("exit %d, want 1 and ABORTED naming the condition; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
+	}
+	res := onlyResult(t, out)
+	if res.Status != report.Aborted || res.HTTP.Total.Requests == 0 {
+		t.Errorf("saved result: status %q with %d requests, want aborted with what it measured", res.Status, res.HTTP.Total.Requests)
+	}
+}
+
+func onlyResult(t *testing.T, dir string) *report.Result {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(m) != 1 {
+		t.Fatalf("%s holds %d results, want 1", dir, len(m))
+	}
+	r, err := report.ReadFile(m[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestInterruptWritesPartialResult(t *testing.T) {
+	url := server(t, ok)
+	dir := scenarioFiles(t, url, `duration: 60s
+http:
+  load: {rate: 20/s}
+  endpoints: [{name: root, path: /}]
+gates: ["http.p95 < 5s"]
+`)
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(1500*time.Millisecond, cancel)
+	start := time.Now()
+	o := loadcheck(t, ctx, "run", filepath.Join(dir, "scenario.yaml"), "--quiet", "--out", out)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("interrupted run took %v, want it to stop within a second", took)
+	}
+	if o.code != ExitInterrupted || !strings.Contains(o.stdout, "INTERRUPTED") {
+		t.Errorf("exit %d, want 130 and INTERRUPTED; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
+	}
+	res := onlyResult(t, out)
+	if res.Status != report.Interrupted || res.HTTP.Total.Requests < 10 {
+		t.Errorf("saved result: status %q, %d requests; want interrupted with ≈ 30 requests", res.Status, res.HTTP.Total.Requests)
+	}
+}
+
+// Bad input exits 2 with the file, line and column; golden files hold the
+// messages (refresh with -update).
+func TestBadInput(t *testing.T) {
+	closed := httptest.NewServer(http.HandlerFunc(ok))
+	closedURL := closed.URL
+	closed.Close()
+	tests := []struct {
+		name string
+		args func(dir string) []string
+		fs   map[string]string
+	}{
+		{
+			name: "target-not-reachable",
+			fs: map[string]string{
+				"t.yaml": "name: down\nbase_url: " + closedURL + "\n",
+				"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n",
+			},
+			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml")} },
+		},
+		{
+			name: "unknown-field",
+			fs:   map[string]string{"s.yaml": "name: s\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /, wieght: 2}]\n"},
+			args: func(dir string) []string { return []string{"validate", filepath.Join(dir, "s.yaml")} },
+		},
+		{
+			name: "bad-rate-flag",
+			fs:   map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n", "t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"},
+			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml"), "--rate", "fast"} },
+		},
+		{
+			name: "unknown-flag",
+			fs:   map[string]string{},
+			args: func(dir string) []string { return []string{"run", "x.yaml", "--rat", "1/s"} },
+		},
+	}
+	port := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := files(t, tc.fs)
+			o := loadcheck(t, context.Background(), tc.args(dir)...)
+			if o.code != ExitBadInput {
+				t.Errorf("exit %d, want 2; stderr:\n%s", o.code, o.stderr)
+			}
+			got := strings.ReplaceAll(o.stderr, dir+string(filepath.Separator), "")
+			got = port.ReplaceAllString(got, "127.0.0.1:PORT")
+			path := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				os.WriteFile(path, []byte(got), 0o644)
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test -update creates it)", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("stderr (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestValidateShippedFiles(t *testing.T) {
+	files, _ := filepath.Glob("../../scenarios/*.yaml")
+	targets, _ := filepath.Glob("../../targets/*.yaml")
+	o := loadcheck(t, context.Background(), append([]string{"validate"}, append(files, targets...)...)...)
+	if o.code != ExitPass {
+		t.Errorf("validate of the shipped files: exit %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
+	if n := strings.Count(o.stdout, "ok  "); n != len(files)+len(targets) {
+		t.Errorf("%d files ok, want %d:\n%s", n, len(files)+len(targets), o.stdout)
+	}
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	for _, cmd := range []string{"run", "validate", "sim"} {
+		o := loadcheck(t, context.Background(), cmd, "--help")
+		if o.code != ExitPass || !strings.Contains(o.stdout, "Usage:") {
+			t.Errorf("%s --help: exit %d, stdout:\n%s", cmd, o.code, o.stdout)
+		}
+	}
+	o := loadcheck(t, context.Background(), "--help")
+	for _, want := range []string{"Exit codes", "130"} {
+		if !strings.Contains(o.stdout, want) {
+			t.Errorf("loadcheck --help lacks %q", want)
+		}
+	}
+}
+
+var _ = fmt.Sprint
