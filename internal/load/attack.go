@@ -180,6 +180,11 @@ func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
 		rec.Begin(began.Add(a.warmup))
 	}
 	end := time.Now()
+	if !a.stopped.Load() {
+		// The last hit is due up to 1/rate before the schedule's end: the
+		// run still lasted the whole schedule.
+		end = later(end, began.Add(a.pacer.Duration()))
+	}
 	st := Stats{
 		Sent:        a.sent.Load() - a.warm.Load(),
 		Warmup:      a.warm.Load(),
@@ -319,4 +324,11 @@ func bytesIn(h http.Header) uint64 {
 	}
 	n, _ := strconv.ParseUint(v[0], 10, 64)
 	return n
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

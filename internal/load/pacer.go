@@ -156,8 +156,8 @@ func (p *Pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	}
 	at, ok := p.Schedule(hits)
 	if !ok {
-		// No hit left in the schedule: sleep to its end and stop there.
-		return p.total - elapsed, false
+		// No hit left: stop now (vegeta sends a hit after every wait).
+		return 0, true
 	}
 	if at <= elapsed {
 		return 0, false

@@ -84,6 +84,7 @@ func TestPacerPace(t *testing.T) {
 		{50 * time.Millisecond, 1, 50 * time.Millisecond, false},
 		{500 * time.Millisecond, 2, 0, false}, // behind: send at once
 		{time.Second, 10, 0, true},
+		{900 * time.Millisecond, 10, 0, true}, // every hit sent: stop, send no more
 	}
 	for _, tc := range tests {
 		wait, stop := p.Pace(tc.elapsed, tc.hits)

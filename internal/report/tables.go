@@ -99,7 +99,7 @@ func httpTable(r *Result) Table {
 			continue
 		}
 		c, s := e.Latency.P95, e.Service.P95
-		if s > 0 && float64(c) > 1.1*float64(s) && c-s > record.Millis(time.Millisecond) {
+		if s > 0 && float64(c) > 1.2*float64(s) && c-s > record.Millis(record.LateAfter) {
 			t.Notes = append(t.Notes, fmt.Sprintf("%s: p95 %s ms from the intended send, %s ms from the actual send — requests waited in loadcheck before they were sent", e.Name, ms(c), ms(s)))
 		}
 	}

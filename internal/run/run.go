@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -219,9 +220,14 @@ func NewRunID(t time.Time) string {
 	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
+// redact hides values taken from the environment. Numbers and durations
+// (a port, "90s") are settings rather than secrets, and replacing them
+// would mangle addresses.
 func redact(s string, secrets []string) string {
 	for _, v := range secrets {
-		if v != "" {
+		_, nerr := strconv.ParseFloat(v, 64)
+		_, derr := time.ParseDuration(v)
+		if len(v) >= 3 && nerr != nil && derr != nil {
 			s = strings.ReplaceAll(s, v, "[redacted]")
 		}
 	}

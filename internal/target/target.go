@@ -150,6 +150,9 @@ func Start(ctx context.Context, t *scenario.Target, opts Options) (*Running, err
 	if t.Start == nil || len(t.Start.Command) == 0 {
 		return nil, &StartError{Target: t.Name, Problem: "has no start command"}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("target %q: not started: %w", t.Name, err)
+	}
 	sig, err := parseSignal(t.Stop.Signal)
 	if err != nil {
 		return nil, &StartError{Target: t.Name, Problem: "has an invalid stop signal", Err: err}
@@ -216,7 +219,7 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		return nil, fail("could not be started", err)
+		return nil, fail(fmt.Sprintf("could not be started: %v", err), err)
 	}
 	r.outR = outR
 	// Without /bin/sh the target leads its own group (pgid 0 below).
