@@ -28,10 +28,12 @@ func (b bitset) word(w int) uint64 {
 
 // span is one connection of a board, in nanoseconds of the probe's
 // monotonic clock: from the end of its handshake (up) to the moment the
-// board's reader saw it end (down; 0 while it is open).
+// board's reader saw it end (down; 0 while it is open). For a connection
+// that dropped, alive is the last sign of life on it (a message or a
+// pong); it is 0 for one still open or ended by Close.
 type span struct {
-	up, down int64
-	msgs     int64 // data messages received on it
+	up, alive, down int64
+	msgs            int64 // data messages received on it
 }
 
 // event is when one broadcast was sent and acknowledged, in nanoseconds
@@ -42,10 +44,10 @@ type event struct {
 }
 
 // covers reports whether the connection was up for the whole POST of e:
-// open at least settle before it was sent, and not yet seen to end when
-// its 2xx came back.
+// open at least settle before it was sent, and known to be alive when its
+// 2xx came back.
 func (s span) covers(e event, settle int64) bool {
-	return s.up+settle <= e.sent && (s.down == 0 || e.ack <= s.down)
+	return s.up+settle <= e.sent && (s.alive == 0 || e.ack <= s.alive)
 }
 
 // tally is one board's account of the broadcast events.

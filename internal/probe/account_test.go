@@ -44,12 +44,20 @@ func TestAccount(t *testing.T) {
 			want:  tally{expected: 7, delivered: 4},
 		},
 		{
-			// Down at 32: event 2 (sent 30, acked 35) was acked after it
-			// went down; up again at 50 = event 4's send time exactly.
+			// Alive until 32: event 2 (sent 30, acked 35) was acked after
+			// the last sign of life; up again at 50 = event 4's send time.
 			name:  "disconnect window",
-			spans: []span{{up: 1, down: 32}, {up: 50}},
+			spans: []span{{up: 1, alive: 32, down: 40}, {up: 50}},
 			seen:  all(0, 1, 2, 4, 5, 6, 7),
 			want:  tally{expected: 6, delivered: 6, notExpected: 1, notExpectedDelivered: 1},
+		},
+		{
+			// Seen to drop at 48, but the last sign of life was at 16:
+			// events 1 and 2 are in doubt, not lost.
+			name:  "drop noticed late",
+			spans: []span{{up: 1, alive: 16, down: 48}},
+			seen:  all(0),
+			want:  tally{expected: 1, delivered: 1, notExpected: 6},
 		},
 		{
 			// Up at 51: event 4 (sent 50) was sent before it was up.
@@ -59,9 +67,10 @@ func TestAccount(t *testing.T) {
 			want:  tally{expected: 3, delivered: 3, notExpected: 4},
 		},
 		{
-			// Down exactly when event 1's ack came back (25): still counts.
-			name:  "ack at the moment of the drop",
-			spans: []span{{up: 1, down: 25}},
+			// Last alive exactly when event 1's ack came back (25): still
+			// counts.
+			name:  "ack at the last sign of life",
+			spans: []span{{up: 1, alive: 25, down: 30}},
 			seen:  all(0),
 			want:  tally{expected: 2, delivered: 1, notExpected: 5},
 		},

@@ -290,12 +290,14 @@ func (w *WS) runBoard(ctx context.Context, b *board, ready *sync.WaitGroup) {
 			end = w.stopAt.Load()
 		}
 		b.live.Store(nil)
-		b.spans[len(b.spans)-1].down = max(end, b.spans[len(b.spans)-1].up)
+		sp := &b.spans[len(b.spans)-1]
+		sp.down = max(end, sp.up)
 		w.connected.Add(-1)
 		lc.conn.CloseNow()
 		if stopped {
 			return
 		}
+		sp.alive = max(b.lastSeen.Load(), sp.up)
 		b.disconnects++
 		if !sleep(ctx, jitter(wait)) {
 			return

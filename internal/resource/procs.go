@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,8 +23,9 @@ const userHZ = 100
 // procReader reads processes from a procfs: their CPU time, RSS, command
 // line and role.
 type procReader struct {
-	fs  procfs.FS
-	now func() time.Time
+	fs   procfs.FS
+	root string // where fs is mounted
+	now  func() time.Time
 	// sinceBoot returns the time since boot on the clock of
 	// /proc/<pid>/stat start times.
 	sinceBoot func() (time.Duration, error)
@@ -49,17 +51,15 @@ func newProcReader() (*procReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resources: %v", err)
 	}
-	return &procReader{fs: pfs, now: time.Now, sinceBoot: bootClock, cmds: map[int]cmdEntry{}}, nil
+	return &procReader{fs: pfs, root: procfs.DefaultMountPoint, now: time.Now, sinceBoot: bootClock, cmds: map[int]cmdEntry{}}, nil
 }
 
-// bootClock reads CLOCK_BOOTTIME, the clock of /proc/<pid>/stat start
-// times.
-func bootClock() (time.Duration, error) {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
-		return 0, err
-	}
-	return time.Duration(ts.Nano()), nil
+// hasChildrenFiles reports whether the kernel lists each task's children
+// in /proc/<pid>/task/<tid>/children.
+func (pr *procReader) hasChildrenFiles() bool {
+	self := strconv.Itoa(os.Getpid())
+	_, err := os.Stat(filepath.Join(pr.root, self, "task", self, "children"))
+	return err == nil
 }
 
 // scan reads the stat of every process. failed holds the processes that
@@ -229,31 +229,94 @@ func guessRole(comm, cmd string, hasParent bool, parentComm string, hasChildren 
 // in each reading, the members of the previous reading still running, and
 // all their descendants. So workers started later are picked up, and a
 // worker whose parent died is still followed.
+//
+// Descendants are found through /proc/<pid>/task/<tid>/children where the
+// kernel has them (CONFIG_PROC_CHILDREN), which costs a few reads per
+// member, else by reading the stat of every process for its parent.
 type procSource struct {
 	*procReader
-	roots func(pr *procReader, stats map[int]stamped) ([]int, error)
-	known map[int]uint64 // members of the previous reading: pid → start time
+	roots func(v *procView) ([]int, error)
+	// scanAll makes each reading read every process: for matching command
+	// lines, or where there are no children files.
+	scanAll bool
+	known   map[int]uint64 // members of the previous reading: pid → start time
+}
+
+// procView is what one reading has read of the processes.
+type procView struct {
+	pr      *procReader
+	stats   map[int]stamped
+	failed  map[int]error
+	all     bool          // stats holds every process
+	byPPID  map[int][]int // children by parent, built from stats when all
+	missing map[int]bool  // read and found gone
+}
+
+// get returns the stat of pid, reading it when the view does not hold
+// every process.
+func (v *procView) get(pid int) (stamped, bool) {
+	if st, ok := v.stats[pid]; ok || v.all || v.missing[pid] {
+		return st, ok
+	}
+	if p, err := v.pr.fs.Proc(pid); err == nil {
+		v.pr.statInto(p, v.stats, &v.failed)
+	}
+	st, ok := v.stats[pid]
+	if !ok {
+		v.missing[pid] = true
+	}
+	return st, ok
+}
+
+// children returns the children of pid.
+func (v *procView) children(pid int) []int {
+	if v.all {
+		if v.byPPID == nil {
+			v.byPPID = make(map[int][]int, len(v.stats))
+			for pid, st := range v.stats {
+				v.byPPID[st.PPID] = append(v.byPPID[st.PPID], pid)
+			}
+		}
+		return v.byPPID[pid]
+	}
+	tasks, err := os.ReadDir(filepath.Join(v.pr.root, strconv.Itoa(pid), "task"))
+	if err != nil {
+		return nil // gone
+	}
+	var kids []int
+	for _, task := range tasks {
+		b, err := os.ReadFile(filepath.Join(v.pr.root, strconv.Itoa(pid), "task", task.Name(), "children"))
+		if err != nil {
+			continue
+		}
+		for f := range strings.FieldsSeq(string(b)) {
+			if kid, err := strconv.Atoi(f); err == nil {
+				kids = append(kids, kid)
+			}
+		}
+	}
+	return kids
 }
 
 func (s *procSource) read(context.Context) (reading, error) {
 	r := reading{at: s.now()}
-	stats, failed, err := s.scan()
-	if err != nil {
-		return reading{}, err
+	v := &procView{pr: s.procReader, stats: map[int]stamped{}, missing: map[int]bool{}}
+	if s.scanAll {
+		stats, failed, err := s.scan()
+		if err != nil {
+			return reading{}, err
+		}
+		v.stats, v.failed, v.all = stats, failed, true
 	}
-	roots, err := s.roots(s.procReader, stats)
+	roots, err := s.roots(v)
 	if err != nil {
 		r.errs = append(r.errs, err)
 	}
-	children := make(map[int][]int, len(stats))
-	for pid, st := range stats {
-		children[st.PPID] = append(children[st.PPID], pid)
-	}
 	queue := roots
 	for pid, start := range s.known {
-		if st, ok := stats[pid]; ok && st.Starttime == start {
+		if st, ok := v.get(pid); ok && st.Starttime == start {
 			queue = append(queue, pid)
-		} else if err, ok := failed[pid]; ok {
+		} else if err, ok := v.failed[pid]; ok {
 			r.procs = append(r.procs, procReading{key: procKey(pid, start), failed: true})
 			r.errs = append(r.errs, err)
 		}
@@ -266,16 +329,19 @@ func (s *procSource) read(context.Context) (reading, error) {
 		if in[pid] {
 			continue
 		}
+		if _, ok := v.get(pid); !ok {
+			continue
+		}
 		in[pid] = true
 		members = append(members, pid)
-		queue = append(queue, children[pid]...)
+		queue = append(queue, v.children(pid)...)
 	}
 	clear(s.known)
 	for _, pid := range members {
-		s.known[pid] = stats[pid].Starttime
+		s.known[pid] = v.stats[pid].Starttime
 	}
-	r.procs = append(r.procs, s.rows(members, stats)...)
-	s.prune(stats)
+	r.procs = append(r.procs, s.rows(members, v.stats)...)
+	s.prune(v.stats)
 	return r, nil
 }
 
@@ -300,19 +366,19 @@ func newRootSource(pid int, field string) (source, string, error) {
 	if _, err := pr.fs.Proc(pid); err != nil {
 		return nil, "", fmt.Errorf("%s: pid %d: no such process", field, pid)
 	}
-	return &procSource{procReader: pr, roots: fixedRoot(pid), known: map[int]uint64{}},
+	return &procSource{procReader: pr, roots: fixedRoot(pid), scanAll: !pr.hasChildrenFiles(), known: map[int]uint64{}},
 		fmt.Sprintf("process tree of pid %d", pid), nil
 }
 
 // fixedRoot picks pid, as long as it is the process first seen with that
 // pid: a reused pid is not the root.
-func fixedRoot(pid int) func(*procReader, map[int]stamped) ([]int, error) {
+func fixedRoot(pid int) func(*procView) ([]int, error) {
 	var (
 		start  uint64
 		pinned bool
 	)
-	return func(_ *procReader, stats map[int]stamped) ([]int, error) {
-		st, ok := stats[pid]
+	return func(v *procView) ([]int, error) {
+		st, ok := v.get(pid)
 		if ok && !pinned {
 			start, pinned = st.Starttime, true
 		}
@@ -330,36 +396,41 @@ func newPIDFileSource(path string) (source, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	readPID := func() (int, error) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return 0, err
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || pid <= 0 {
-			return 0, fmt.Errorf("%q is not a process id", strings.TrimSpace(string(b)))
-		}
-		return pid, nil
-	}
-	pid, err := readPID()
+	pid, err := readPIDFile(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("resources.pidfile: %v", err)
 	}
 	if _, err := pr.fs.Proc(pid); err != nil {
 		return nil, "", fmt.Errorf("resources.pidfile: %s: pid %d: no such process", path, pid)
 	}
-	roots := func(_ *procReader, stats map[int]stamped) ([]int, error) {
-		pid, err := readPID()
+	return &procSource{procReader: pr, roots: pidFileRoot(path), scanAll: !pr.hasChildrenFiles(), known: map[int]uint64{}},
+		fmt.Sprintf("process tree of the pid in %s", path), nil
+}
+
+func readPIDFile(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("%q is not a process id", strings.TrimSpace(string(b)))
+	}
+	return pid, nil
+}
+
+// pidFileRoot picks the process whose pid is in the file.
+func pidFileRoot(path string) func(*procView) ([]int, error) {
+	return func(v *procView) ([]int, error) {
+		pid, err := readPIDFile(path)
 		if err != nil {
 			return nil, failure(KindPIDFile, "pidfile %s: %v", path, err)
 		}
-		if _, ok := stats[pid]; !ok {
+		if _, ok := v.get(pid); !ok {
 			return nil, failure(KindGone, "pidfile %s: pid %d: process gone", path, pid)
 		}
 		return []int{pid}, nil
 	}
-	return &procSource{procReader: pr, roots: roots, known: map[int]uint64{}},
-		fmt.Sprintf("process tree of the pid in %s", path), nil
 }
 
 // newMatchSource samples every process whose command line contains text,
@@ -370,25 +441,25 @@ func newMatchSource(text string) (source, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	roots := matchRoots(text, os.Getpid())
-	stats, _, err := pr.scan()
+	s := &procSource{procReader: pr, roots: matchRoots(text, os.Getpid()), scanAll: true, known: map[int]uint64{}}
+	r, err := s.read(context.Background())
+	if err == nil && len(r.errs) > 0 {
+		err = r.errs[0]
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("resources.process: %v", err)
 	}
-	if _, err := roots(pr, stats); err != nil {
-		return nil, "", fmt.Errorf("resources.process: %v", err)
-	}
-	return &procSource{procReader: pr, roots: roots, known: map[int]uint64{}},
-		fmt.Sprintf("processes matching %q and their descendants", text), nil
+	clear(s.known)
+	return s, fmt.Sprintf("processes matching %q and their descendants", text), nil
 }
 
 // matchRoots picks every process but self whose command line contains
-// text.
-func matchRoots(text string, self int) func(*procReader, map[int]stamped) ([]int, error) {
-	return func(pr *procReader, stats map[int]stamped) ([]int, error) {
+// text. It needs a view of every process.
+func matchRoots(text string, self int) func(*procView) ([]int, error) {
+	return func(v *procView) ([]int, error) {
 		var roots []int
-		for pid, st := range stats {
-			if pid != self && strings.Contains(pr.cmdline(st), text) {
+		for pid, st := range v.stats {
+			if pid != self && strings.Contains(v.pr.cmdline(st), text) {
 				roots = append(roots, pid)
 			}
 		}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package resource
 
 import (
@@ -53,6 +55,20 @@ func writeFixture(t *testing.T, root string, procs ...fakeProc) {
 		if err := os.WriteFile(filepath.Join(dir, "cmdline"), []byte(cmd), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// One thread, whose children file lists the process's children.
+		var kids []string
+		for _, c := range procs {
+			if c.ppid == p.pid {
+				kids = append(kids, fmt.Sprint(c.pid))
+			}
+		}
+		task := filepath.Join(dir, "task", fmt.Sprint(p.pid))
+		if err := os.MkdirAll(task, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(task, "children"), []byte(strings.Join(kids, " ")), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -66,6 +82,7 @@ func fixtureReader(t *testing.T, root string, elapsed *time.Duration) *procReade
 	}
 	return &procReader{
 		fs:        pfs,
+		root:      root,
 		now:       func() time.Time { return t0.Add(*elapsed) },
 		sinceBoot: func() (time.Duration, error) { return 1000*time.Second + *elapsed, nil },
 		cmds:      map[int]cmdEntry{},
@@ -77,9 +94,18 @@ func fixtureReader(t *testing.T, root string, elapsed *time.Duration) *procReade
 // start, a zombie and a vanished process marked exited.
 func TestTreeFixture(t *testing.T) {
 	t.Parallel()
+	for _, scanAll := range []bool{false, true} {
+		t.Run(fmt.Sprintf("scanAll=%v", scanAll), func(t *testing.T) {
+			t.Parallel()
+			testTreeFixture(t, scanAll)
+		})
+	}
+}
+
+func testTreeFixture(t *testing.T, scanAll bool) {
 	root := t.TempDir()
 	var elapsed time.Duration
-	src := &procSource{procReader: fixtureReader(t, root, &elapsed), roots: fixedRoot(100), known: map[int]uint64{}}
+	src := &procSource{procReader: fixtureReader(t, root, &elapsed), roots: fixedRoot(100), scanAll: scanAll, known: map[int]uint64{}}
 	tl := newTally(10 * time.Second)
 	page := uint64(os.Getpagesize())
 	step := func(procs ...fakeProc) {
@@ -166,7 +192,7 @@ func TestMatchFixture(t *testing.T) {
 		fakeProc{pid: 20, ppid: 1, comm: "loadcheck", cmdline: []string{"loadcheck", "run", "--process", "app:app"}},
 		fakeProc{pid: 30, ppid: 1, comm: "redis-server", cmdline: []string{"redis-server *:6379"}},
 	)
-	src := &procSource{procReader: fixtureReader(t, root, &elapsed), roots: matchRoots("app:app", 20), known: map[int]uint64{}}
+	src := &procSource{procReader: fixtureReader(t, root, &elapsed), roots: matchRoots("app:app", 20), scanAll: true, known: map[int]uint64{}}
 	r, err := src.read(context.Background())
 	if err != nil || len(r.errs) > 0 {
 		t.Fatal(err, r.errs)

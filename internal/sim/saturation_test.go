@@ -22,11 +22,12 @@ import (
 // workers reach: ideally 50 and 100 req/s on two free cores. -short skips
 // it (7 s of load on every core).
 //
-// The machine is shared with other test processes, so the bounds hold
-// only when the workers could have had their cores: when the machine had
-// no idle CPU during the run, an out-of-bounds rate is logged, not failed.
-// What holds under any contention is checked always: each request costs
-// 20 ms of worker CPU plus a little overhead.
+// The machine is shared with other test processes, so the lower bounds
+// hold only when the workers could have had their cores: when other
+// processes (not the workers, not this test) used more than a quarter of
+// a core during the run, a rate under the bound skips the subtest instead
+// of failing it. What holds under any contention is checked always: each
+// request costs 20 ms of worker CPU plus a little overhead.
 func TestSaturation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("throughput test: 7 s of load on every core")
@@ -42,8 +43,8 @@ func TestSaturation(t *testing.T) {
 		t.Run(fmt.Sprintf("workers=%d", tc.workers), func(t *testing.T) {
 			srv := startSim(t, sim.Options{Workers: tc.workers, SearchCPU: cost})
 			r := closedLoop(t, srv, "/api/zeus/search?q=saturate", 8, 500*time.Millisecond, 3*time.Second)
-			t.Logf("%d worker(s), %v CPU per search, 8 clients: %.1f req/s; workers %.0f%% of one core, %.1fms CPU per request; machine idle %.0f%%",
-				tc.workers, cost, r.rate, r.workersBusy*100, r.cpuPerRequest.Seconds()*1000, r.machineIdle*100)
+			t.Logf("%d worker(s), %v CPU per search, 8 clients: %.1f req/s; workers used %.0f%% of one core, %.1fms CPU per request; other processes %.0f%%",
+				tc.workers, cost, r.rate, r.workersBusy*100, r.cpuPerRequest.Seconds()*1000, r.foreignBusy*100)
 			if r.cpuPerRequest > 0 && (r.cpuPerRequest < cost-cost/20 || r.cpuPerRequest > cost+cost/2) {
 				t.Errorf("worker CPU per request %v, want %v plus a little overhead", r.cpuPerRequest, cost)
 			}
@@ -51,10 +52,10 @@ func TestSaturation(t *testing.T) {
 			case r.rate > tc.max:
 				t.Errorf("%d worker(s): %.1f req/s, want at most %v", tc.workers, r.rate, tc.max)
 			case r.rate >= tc.min:
-			case r.machineIdle < 0.10:
-				t.Skipf("machine busy (idle %.0f%%): %.1f req/s under the %v req/s bound not counted", r.machineIdle*100, r.rate, tc.min)
+			case r.foreignBusy > 0.25:
+				t.Skipf("other processes used %.0f%% of one core: %.1f req/s under the %v req/s bound not counted", r.foreignBusy*100, r.rate, tc.min)
 			default:
-				t.Errorf("%d worker(s): %.1f req/s with the machine %.0f%% idle, want %v..%v", tc.workers, r.rate, r.machineIdle*100, tc.min, tc.max)
+				t.Errorf("%d worker(s): %.1f req/s, want %v..%v (other processes used %.0f%% of one core)", tc.workers, r.rate, tc.min, tc.max, r.foreignBusy*100)
 			}
 		})
 	}
@@ -64,7 +65,7 @@ type loopResult struct {
 	rate          float64       // successful responses per second
 	workersBusy   float64       // worker CPU, in cores
 	cpuPerRequest time.Duration // worker CPU per successful response; 0 without /proc
-	machineIdle   float64       // share of all cores' time idle, 0..1
+	foreignBusy   float64       // CPU of processes other than the workers and this test, in cores
 }
 
 // closedLoop runs clients that each send a request as soon as the last
@@ -79,12 +80,10 @@ func closedLoop(t *testing.T, srv *sim.Server, path string, clients int, warmup,
 	defer cancel()
 	var counting atomic.Bool
 	var ok, failed atomic.Int64
-	var cpu0 time.Duration
-	var idle0, total0 uint64
+	var cpu0, self0, busy0 time.Duration
 	var began time.Time
 	time.AfterFunc(warmup, func() {
-		cpu0 = workersCPU(srv.PIDs())
-		idle0, total0 = machineTicks()
+		cpu0, self0, busy0 = workersCPU(srv.PIDs()), selfCPU(), machineBusy()
 		began = time.Now()
 		counting.Store(true)
 	})
@@ -111,7 +110,8 @@ func closedLoop(t *testing.T, srv *sim.Server, path string, clients int, warmup,
 	wg.Wait()
 	elapsed := time.Since(began)
 	cpu := workersCPU(srv.PIDs()) - cpu0
-	idle1, total1 := machineTicks()
+	self := selfCPU() - self0
+	busy := machineBusy() - busy0
 	if n := failed.Load(); n > 0 {
 		t.Errorf("%d requests failed", n)
 	}
@@ -119,45 +119,52 @@ func closedLoop(t *testing.T, srv *sim.Server, path string, clients int, warmup,
 	if n := ok.Load(); n > 0 {
 		r.cpuPerRequest = cpu / time.Duration(n)
 	}
-	if total1 > total0 {
-		r.machineIdle = float64(idle1-idle0) / float64(total1-total0)
+	if busy > 0 {
+		r.foreignBusy = max(0, float64(busy-cpu-self)/float64(elapsed))
 	}
 	return r
 }
 
-// workersCPU sums the CPU time of pids from /proc/PID/stat; 0 without /proc.
+// workersCPU sums the CPU time of pids; 0 without /proc.
 func workersCPU(pids []int) time.Duration {
 	var total time.Duration
 	for _, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return 0
-		}
-		// After "(comm)": state is field 0, utime field 11, stime field 12.
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		utime, _ := strconv.Atoi(f[11])
-		stime, _ := strconv.Atoi(f[12])
-		total += time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+		total += procCPU(strconv.Itoa(pid))
 	}
 	return total
 }
 
-// machineTicks returns idle (idle+iowait) and total ticks of all cores
-// from /proc/stat; zeros without /proc.
-func machineTicks() (idle, total uint64) {
+// selfCPU is the CPU time of this test process; 0 without /proc.
+func selfCPU() time.Duration { return procCPU("self") }
+
+// procCPU reads utime+stime from /proc/PID/stat; 0 without /proc.
+func procCPU(pid string) time.Duration {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	// After "(comm)": state is field 0, utime field 11, stime field 12.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	utime, _ := strconv.Atoi(f[11])
+	stime, _ := strconv.Atoi(f[12])
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+}
+
+// machineBusy is the CPU time all cores spent not idle, from /proc/stat;
+// 0 without /proc.
+func machineBusy() time.Duration {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, 0
+		return 0
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
+	var busy uint64
+	// user nice system idle iowait irq softirq steal; guest is inside user.
 	for i, f := range strings.Fields(line)[1:] {
 		n, _ := strconv.ParseUint(f, 10, 64)
-		if i < 8 { // user nice system idle iowait irq softirq steal; guest is inside user
-			total += n
-		}
-		if i == 3 || i == 4 {
-			idle += n
+		if i < 8 && i != 3 && i != 4 {
+			busy += n
 		}
 	}
-	return idle, total
+	return time.Duration(busy) * time.Second / 100 // USER_HZ
 }

@@ -41,9 +41,10 @@ func (s *Server) PIDs() []int { return slices.Clone(s.pids) }
 
 // Wait blocks until the sim has stopped and every worker process has been
 // reaped. It returns nil after the context passed to Start was cancelled
-// or after a worker exited cleanly (someone sent it SIGTERM), and an error
-// if a worker crashed; in both latter cases the other workers are stopped
-// too. There is no restart.
+// or after a worker exited cleanly (someone sent it SIGTERM); in the
+// latter case the other workers are stopped too. It returns an error if a
+// worker crashed (the others are stopped; there is no restart) or exited
+// with a failure status while draining.
 func (s *Server) Wait() error {
 	<-s.done
 	return s.err
@@ -228,13 +229,18 @@ func (g *group) supervise(ctx context.Context) error {
 			err = fmt.Errorf("sim: %v exited: %v", e.c, exitText(e.err))
 		}
 	}
-	g.stop()
+	if stopErr := g.stop(); err == nil && stopErr != nil {
+		err = fmt.Errorf("sim: %v", stopErr)
+	}
 	return err
 }
 
 // stop sends SIGTERM to every live worker, kills those alive after the
-// grace period and a second, and reaps all of them.
-func (g *group) stop() {
+// grace period and a second, and reaps all of them. It returns an error
+// naming the first worker that failed to exit cleanly on SIGTERM (a
+// crash while draining, or a race report under -race); being killed
+// after the grace period is not counted.
+func (g *group) stop() error {
 	for _, c := range g.kids {
 		if !c.exited {
 			c.cmd.Process.Signal(syscall.SIGTERM)
@@ -242,11 +248,17 @@ func (g *group) stop() {
 	}
 	kill := time.NewTimer(g.grace + time.Second)
 	defer kill.Stop()
+	killed := false
+	var err error
 	for g.running > 0 {
 		select {
 		case e := <-g.exits:
 			g.exited(e)
+			if e.err != nil && !killed && err == nil {
+				err = fmt.Errorf("%v exited on SIGTERM: %v", e.c, exitText(e.err))
+			}
 		case <-kill.C:
+			killed = true
 			for _, c := range g.kids {
 				if !c.exited {
 					c.cmd.Process.Kill()
@@ -255,6 +267,7 @@ func (g *group) stop() {
 		}
 	}
 	g.hub.close()
+	return err
 }
 
 func exitText(err error) string {

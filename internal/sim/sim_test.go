@@ -31,6 +31,7 @@ import (
 func startSim(t *testing.T, opts sim.Options) *sim.Server {
 	t.Helper()
 	opts.Listen = "127.0.0.1:0"
+	opts.Log = testLog{t}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := sim.Start(ctx, opts)
 	if err != nil {
@@ -52,6 +53,14 @@ func startSim(t *testing.T, opts sim.Options) *sim.Server {
 		t.Fatalf("PIDs() has %d pids, want %d", got, max(opts.Workers, 1))
 	}
 	return srv
+}
+
+// testLog shows the workers' stderr (panics, race reports) in the test log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Logf("worker stderr: %s", bytes.TrimRight(p, "\n"))
+	return len(p), nil
 }
 
 // freshClient opens a new connection per request, so the kernel picks a

@@ -179,7 +179,9 @@ func helperStubborn() error {
 	if err != nil {
 		return err
 	}
-	return http.Serve(l, http.NotFoundHandler())
+	mux := http.NewServeMux() // shares the port with its parent: answer alike
+	mux.HandleFunc("/health", func(http.ResponseWriter, *http.Request) {})
+	return http.Serve(l, mux)
 }
 
 // parentReport is what helperParent prints once its target runs.
