@@ -257,6 +257,8 @@ func Verdict(r *Result) string {
 		b.WriteString("ABORTED after " + r.Elapsed.Round(time.Second).String() + ": " + r.Reason + "; ")
 	case r.Status == Failed:
 		b.WriteString("FAILED: " + r.Reason + "; ")
+	case r.Reason != "":
+		b.WriteString("warning: " + r.Reason + "\n")
 	}
 	switch {
 	case len(r.Gates) == 0:

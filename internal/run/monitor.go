@@ -53,7 +53,7 @@ func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats 
 			}
 			if len(sc.Abort.When) > 0 && el >= sc.Warmup+sc.Abort.After {
 				if reason := m.checkAbort(snap); reason != "" {
-					m.res.Reason = reason
+					addReason(m.res, reason)
 					m.stop(errAborted)
 				}
 			}

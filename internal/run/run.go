@@ -73,11 +73,9 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tg.Stop.Grace+5*time.Second)
-			defer cancel()
-			running.Stop(sctx)
-		}()
+		// Stop is safe to call twice: the deferred call covers early
+		// returns; the run's end calls it first and reports its error.
+		defer stopTarget(ctx, running, tg)
 		baseURL = running.BaseURL()
 		rootPID = running.PID()
 		res.Target.Started = true
@@ -185,8 +183,11 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	if running != nil {
 		select {
 		case <-running.Exited():
-			res.Reason = strings.TrimPrefix(res.Reason+"; ", "; ") + fmt.Sprintf("the target exited during the run (%v)", running.ExitErr())
+			addReason(res, fmt.Sprintf("the target exited during the run (%v)", running.ExitErr()))
 		default:
+		}
+		if err := stopTarget(ctx, running, tg); err != nil {
+			addReason(res, fmt.Sprintf("stopping the target: %v", err))
 		}
 	}
 
@@ -204,6 +205,19 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 }
 
 var errAborted = errors.New("aborted")
+
+func stopTarget(ctx context.Context, r *target.Running, tg *scenario.Target) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tg.Stop.Grace+10*time.Second)
+	defer cancel()
+	return r.Stop(sctx)
+}
+
+func addReason(r *report.Result, s string) {
+	if r.Reason != "" {
+		r.Reason += "; "
+	}
+	r.Reason += s
+}
 
 func minTime(a, b time.Time) time.Time {
 	if b.IsZero() || a.Before(b) {

@@ -52,6 +52,11 @@ func (s *boardSet) accept(rw http.ResponseWriter, r *http.Request) (*board, erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.m[b] = struct{}{}
+	if s.stopped {
+		// Accepted while the worker drains, after closeAll took its
+		// snapshot: close it the same way.
+		go c.Close(closeServiceRestart, "server shutting down")
+	}
 	if s.closeAfter > 0 && !s.armed && !s.stopped {
 		s.armed = true
 		s.timer = time.AfterFunc(s.closeAfter, func() {
@@ -84,6 +89,9 @@ func (s *boardSet) snapshot() []*board {
 	return bs
 }
 
+// stopTimer marks the set as draining: the --ws-close-after timer stops
+// and boards accepted from now on are closed at once. Call it before
+// closeAll.
 func (s *boardSet) stopTimer() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,0 +1,414 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+)
+
+// Comparison is the same scenario run against several targets, in the
+// order they ran; the first is the baseline the deltas are taken against.
+// It is the document loadcheck compare prints and `loadcheck report A.json
+// B.json` re-renders.
+type Comparison struct {
+	Schema int    `json:"schema"`
+	Kind   string `json:"kind"` // always "compare"
+	// Results holds one result per target; a run cut short is kept with its
+	// status.
+	Results []*Result `json:"results"`
+	// Pass is true when every result passed every gate.
+	Pass bool `json:"pass"`
+}
+
+// KindComparison is Comparison.Kind.
+const KindComparison = "compare"
+
+// NewComparison returns the comparison of rs, the first being the baseline.
+func NewComparison(rs []*Result) *Comparison {
+	c := &Comparison{Schema: Schema, Kind: KindComparison, Results: rs, Pass: len(rs) > 0}
+	for _, r := range rs {
+		c.Pass = c.Pass && r.Pass
+	}
+	return c
+}
+
+// significant is the smallest relative change a comparison reports as a
+// change; smaller ones print as "~" (within run-to-run noise).
+const significant = 5.0
+
+// significantPP is the same for shares (errors, loss), in percentage points.
+const significantPP = 0.1
+
+// Labels returns one column label per result: the target name, with the
+// run id added where two results share a name (two runs of one target).
+func (c *Comparison) Labels() []string {
+	seen := map[string]int{}
+	for _, r := range c.Results {
+		seen[r.Target.Name]++
+	}
+	out := make([]string, len(c.Results))
+	for i, r := range c.Results {
+		out[i] = r.Target.Name
+		if seen[r.Target.Name] > 1 || r.Target.Name == "" {
+			out[i] = strings.TrimSpace(r.Target.Name + " " + r.RunID)
+		}
+	}
+	return out
+}
+
+// compareRow is one metric of the side-by-side table.
+type compareRow struct {
+	metric string // a gate metric name: r.Metric(metric) gives the value
+	label  string // metric name with its unit
+	pp     bool   // deltas in percentage points rather than relative
+}
+
+// rows lists the metrics worth comparing, those that at least one result
+// measured, in a fixed order: per endpoint, all endpoints, websocket, SSE,
+// CPU, memory, start-up.
+func (c *Comparison) rows() []compareRow {
+	var eps []string
+	seen := map[string]bool{}
+	for _, r := range c.Results {
+		for _, e := range r.HTTP.Endpoints {
+			if !seen[e.Name] {
+				seen[e.Name] = true
+				eps = append(eps, e.Name)
+			}
+		}
+	}
+	var cand []compareRow
+	for _, e := range eps {
+		m := "http." + e + "."
+		cand = append(cand,
+			compareRow{m + "p50", m + "p50 (ms)", false},
+			compareRow{m + "p95", m + "p95 (ms)", false},
+			compareRow{m + "p99", m + "p99 (ms)", false},
+			compareRow{m + "rate", m + "rate (/s)", false},
+			compareRow{m + "errors", m + "errors (%)", true},
+		)
+	}
+	if len(eps) > 1 {
+		cand = append(cand,
+			compareRow{"http.p95", "http.p95 (ms)", false},
+			compareRow{"http.rate", "http.rate (/s)", false},
+			compareRow{"http.errors", "http.errors (%)", true},
+		)
+	}
+	cand = append(cand,
+		compareRow{"http.late", "http.late (%)", true},
+		compareRow{"ws.loss", "ws.loss (%)", true},
+		compareRow{"ws.delivery.p95", "ws.delivery.p95 (ms)", false},
+		compareRow{"sse.gap.max", "sse.gap.max (ms)", false},
+		compareRow{"cpu.sustained", "cpu.sustained (% of a core)", false},
+		compareRow{"cpu.total", "cpu.total (% of a core)", false},
+		compareRow{"rss.total", "rss.total (MiB)", false},
+		compareRow{"target.ready_time", "target.ready_time (ms)", false},
+	)
+	var out []compareRow
+	for _, row := range cand {
+		any := false
+		for _, r := range c.Results {
+			if v, ok := r.Metric(row.metric); ok {
+				// Late requests matter only when there were some.
+				if row.metric == "http.late" && v.V == 0 {
+					continue
+				}
+				any = true
+			}
+		}
+		if any {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// cell formats a measured value in the row's unit, without the unit.
+func cell(v gate.Value) string {
+	switch v.Kind {
+	case gate.Duration:
+		f := v.V * 1000
+		switch {
+		case f >= 100:
+			return strconv.FormatFloat(f, 'f', 0, 64)
+		case f >= 10:
+			return strconv.FormatFloat(f, 'f', 1, 64)
+		}
+		return strconv.FormatFloat(f, 'f', 2, 64)
+	case gate.Percent:
+		return strconv.FormatFloat(v.V, 'f', 2, 64)
+	case gate.Rate:
+		return strconv.FormatFloat(v.V, 'f', 1, 64)
+	case gate.Bytes:
+		return strconv.FormatFloat(v.V/(1<<20), 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v.V, 'f', -1, 64)
+}
+
+// delta formats the change from base to v: relative in % for most
+// metrics, in percentage points for shares; "~" when below noise.
+func delta(base, v float64, pp bool) string {
+	if pp {
+		d := v - base
+		if math.Abs(d) < significantPP {
+			return "~"
+		}
+		return signed(d, 1) + "pp"
+	}
+	if base == 0 {
+		if v == 0 {
+			return "~"
+		}
+		return "new"
+	}
+	d := 100 * (v - base) / base
+	if math.Abs(d) < significant {
+		return "~"
+	}
+	return signed(d, 0) + "%"
+}
+
+// signed formats f with a sign, using a real minus sign.
+func signed(f float64, prec int) string {
+	s := strconv.FormatFloat(math.Abs(f), 'f', prec, 64)
+	if f < 0 {
+		return "−" + s
+	}
+	return "+" + s
+}
+
+// Tables returns the side-by-side tables: metrics (a column per target
+// and, after the first, a delta column against the first) and gates
+// (PASS/FAIL with the observed value, per target).
+func (c *Comparison) Tables() []Table {
+	labels := c.Labels()
+	mt := Table{Title: "Side by side", Header: []string{"metric"}}
+	for i, l := range labels {
+		mt.Header = append(mt.Header, l)
+		if i > 0 {
+			mt.Header = append(mt.Header, "Δ "+l)
+		}
+	}
+	for _, row := range c.rows() {
+		cells := []string{row.label}
+		base, baseOK := gate.Value{}, false
+		for i, r := range c.Results {
+			v, ok := r.Metric(row.metric)
+			if i == 0 {
+				base, baseOK = v, ok
+			}
+			s := "—"
+			if ok {
+				s = cell(v)
+			}
+			cells = append(cells, s)
+			if i > 0 {
+				d := "—"
+				if ok && baseOK {
+					d = delta(base.V, v.V, row.pp)
+				}
+				cells = append(cells, d)
+			}
+		}
+		mt.Rows = append(mt.Rows, cells)
+	}
+	if len(c.Results) > 1 {
+		mt.Notes = append(mt.Notes, fmt.Sprintf("Δ against %s: relative for times, rates, CPU and memory, in percentage points (pp) for errors and loss; ~ under %.0f%% (%.1fpp) apart, within run-to-run noise", labels[0], significant, significantPP))
+	}
+	mt.Notes = append(mt.Notes, "latency from the intended send time (corrected for coordinated omission), errors included")
+	for i, r := range c.Results {
+		if r.Status != Complete {
+			mt.Notes = append(mt.Notes, fmt.Sprintf("%s: %s after %s — partial figures", labels[i], r.Status, r.Elapsed.Round(time.Second)))
+		}
+		if tot := r.HTTP.Total; tot.Late > 0 && tot.LateRate() >= 1 {
+			mt.Notes = append(mt.Notes, fmt.Sprintf("%s: %s of requests were sent late: loadcheck itself fell behind", labels[i], pctString(tot.LateRate())))
+		}
+	}
+	ts := []Table{mt}
+	if gt, ok := c.gateTable(labels); ok {
+		ts = append(ts, gt)
+	}
+	return ts
+}
+
+func (c *Comparison) gateTable(labels []string) (Table, bool) {
+	var gates []string
+	seen := map[string]bool{}
+	for _, r := range c.Results {
+		for _, o := range r.Gates {
+			if !seen[o.Gate] {
+				seen[o.Gate] = true
+				gates = append(gates, o.Gate)
+			}
+		}
+	}
+	if len(gates) == 0 {
+		return Table{}, false
+	}
+	t := Table{Title: "Gates", Header: append([]string{"gate"}, labels...)}
+	for _, g := range gates {
+		row := []string{g}
+		for _, r := range c.Results {
+			row = append(row, outcomeCell(r, g))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t, true
+}
+
+func outcomeCell(r *Result, g string) string {
+	for _, o := range r.Gates {
+		if o.Gate != g {
+			continue
+		}
+		obs := o.Reason
+		if o.Observed != nil {
+			obs = o.Observed.String()
+		}
+		if o.Pass {
+			return "PASS " + obs
+		}
+		return "FAIL " + obs
+	}
+	return "—"
+}
+
+// Verdicts returns one line per target: PASS or FAIL, how its gated
+// metrics moved against the first target, and each failing gate with the
+// measured value, e.g. "sim, 2 workers: FAIL — http.zeus-search.p95 −46%
+// vs sim, 1 worker, but ws.loss 49.7% fails ws.loss == 0%". A last line
+// names the targets that pass.
+func (c *Comparison) Verdicts() []string {
+	labels := c.Labels()
+	var out, passing []string
+	for i, r := range c.Results {
+		var b strings.Builder
+		b.WriteString(labels[i] + ": ")
+		switch r.Status {
+		case Interrupted:
+			b.WriteString("INTERRUPTED after " + r.Elapsed.Round(time.Second).String() + " — ")
+		case Aborted:
+			b.WriteString("ABORTED after " + r.Elapsed.Round(time.Second).String() + " (" + r.Reason + ") — ")
+		case Failed:
+			b.WriteString("FAILED (" + r.Reason + ") — ")
+		}
+		var moves []string
+		if i > 0 {
+			moves = c.moves(0, i)
+		}
+		var fails []string
+		for _, o := range r.Gates {
+			if !o.Pass {
+				fails = append(fails, describe(o))
+			}
+		}
+		vs := ""
+		if len(moves) > 0 {
+			vs = strings.Join(moves, ", ") + " vs " + labels[0]
+		}
+		switch {
+		case len(r.Gates) == 0:
+			b.WriteString("no gates")
+			if vs != "" {
+				b.WriteString("; " + vs)
+			}
+		case len(fails) == 0 && r.Pass:
+			fmt.Fprintf(&b, "PASS — all %d gates hold", len(r.Gates))
+			if vs != "" {
+				b.WriteString("; " + vs)
+			}
+			passing = append(passing, labels[i])
+		case len(fails) == 0:
+			b.WriteString("FAIL — the run did not complete")
+		case vs != "":
+			b.WriteString("FAIL — " + vs + ", but " + strings.Join(fails, "; "))
+		default:
+			b.WriteString("FAIL — " + strings.Join(fails, "; "))
+		}
+		out = append(out, b.String())
+	}
+	switch {
+	case len(c.Results) < 2:
+	case len(passing) == 0:
+		out = append(out, "no target passes every gate")
+	case len(passing) == len(c.Results):
+		out = append(out, "every target passes every gate")
+	default:
+		out = append(out, "passing every gate: "+strings.Join(passing, ", "))
+	}
+	return out
+}
+
+// moves lists the significant changes of result j's gated metrics against
+// result i's, e.g. "http.zeus-search.p95 −46%".
+func (c *Comparison) moves(i, j int) []string {
+	a, b := c.Results[i], c.Results[j]
+	var out []string
+	seen := map[string]bool{}
+	for _, o := range b.Gates {
+		if seen[o.Metric] {
+			continue
+		}
+		seen[o.Metric] = true
+		va, oka := a.Metric(o.Metric)
+		vb, okb := b.Metric(o.Metric)
+		if !oka || !okb {
+			continue
+		}
+		pp := va.Kind == gate.Percent && !strings.HasPrefix(o.Metric, "cpu.")
+		d := delta(va.V, vb.V, pp)
+		if d == "~" || d == "new" {
+			continue
+		}
+		out = append(out, o.Metric+" "+d)
+	}
+	return out
+}
+
+// Headline is the first line of a comparison.
+func (c *Comparison) Headline() string {
+	name := ""
+	if len(c.Results) > 0 {
+		name = c.Results[0].Scenario.Name
+	}
+	return fmt.Sprintf("loadcheck compare: %s against %d targets — %s", name, len(c.Results), strings.Join(c.Labels(), " · "))
+}
+
+// WriteText writes the comparison for a terminal.
+func (c *Comparison) WriteText(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "%s\n\n", c.Headline()); err != nil {
+		return err
+	}
+	if err := WriteTable(w, c.Tables()); err != nil {
+		return err
+	}
+	for _, v := range c.Verdicts() {
+		if _, err := fmt.Fprintln(w, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteMarkdown writes the comparison as Markdown.
+func (c *Comparison) WriteMarkdown(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "## %s\n\n", c.Headline()); err != nil {
+		return err
+	}
+	if err := WriteMarkdownTables(w, c.Tables()); err != nil {
+		return err
+	}
+	for _, v := range c.Verdicts() {
+		if _, err := fmt.Fprintf(w, "- **%s**\n", v); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
