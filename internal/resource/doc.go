@@ -13,9 +13,9 @@
 //   - The process tree of a target loadcheck started, and of a pid, of the
 //     pid in a pid file (read again at each sample) or of every process
 //     whose command line contains a text (except loadcheck itself): all
-//     descendants are included, found again at each sample by walking
-//     /proc, so workers started later (uvicorn's, gunicorn's) are picked
-//     up, and a worker is still followed after its parent died. A gunicorn
+//     descendants are included, found again at each sample, so workers
+//     started later (uvicorn's, gunicorn's) are picked up, and a worker is
+//     still followed after its parent died. A gunicorn
 //     or uvicorn master counts as a process. Roles are guessed: "master"
 //     for a process with children in the target, "worker" for Python
 //     servers and forked children, "nginx master", "nginx worker",
@@ -33,10 +33,9 @@
 // # Figures
 //
 // CPU is in percent of one core: CPU time used between two readings over
-// the monotonic wall time between them. A process first seen after it
-// started since the previous reading is credited with all its CPU time;
-// one already running when first seen counts from its second reading. A
-// process that exits is marked Exited at the first reading that misses it
+// the monotonic wall time between them. A process that started since the
+// previous reading is credited with all its CPU time; one already running
+// when first seen counts from its second reading. A process that exits is marked Exited at the first reading that misses it
 // (or sees it a zombie); its CPU after its last reading is lost to the
 // rows, not to a cgroup's totals.
 //
@@ -54,7 +53,10 @@
 //
 // # Cost
 //
-// A process-tree source reads /proc/<pid>/stat of every process on the
-// machine at each sample to find descendants, and the command line of
-// each new member once; see BenchmarkSampleTree.
+// A process-tree source reads, per sample and per member, its stat and
+// the children files of its threads (/proc/<pid>/task/<tid>/children);
+// where the kernel lacks those, and for a command-line match, it reads the
+// stat of every process on the machine instead. Measured on a 2-core VM
+// with a tree of five processes: about 1.6 ms of CPU per sample, 0.2 % of
+// one core at 1 s intervals (TestSamplingCost, BenchmarkSampleTree).
 package resource

@@ -12,8 +12,8 @@ type Summary struct {
 	// whole run when shorter), of the busiest process's CPU.
 	CPUSustained    float64       `json:"cpu_sustained_pct"`
 	SustainedWindow time.Duration `json:"sustained_window_ns"`
-	CPUTotal        float64       `json:"cpu_total_pct"`         // mean of the sum over processes
-	RSSTotal        uint64        `json:"rss_total_bytes"`       // peak of the sum
+	CPUTotal        float64       `json:"cpu_total_pct"`         // mean of the sum over processes (a cgroup's own usage for a cgroup)
+	RSSTotal        uint64        `json:"rss_total_bytes"`       // peak of the sum (a cgroup's memory.current for a cgroup)
 	RSSMaxProcess   uint64        `json:"rss_max_process_bytes"` // peak of any one process
 	// Samples is the number of readings taken; CPU figures need two.
 	Samples   int       `json:"samples"`
@@ -32,7 +32,7 @@ type Process struct {
 	CPUMean      float64        `json:"cpu_mean_pct"`
 	CPUSustained float64        `json:"cpu_sustained_pct"`
 	RSSPeak      uint64         `json:"rss_peak_bytes"`
-	Exited       *time.Duration `json:"exited_after_ns,omitempty"` // when it exited, from the start of sampling
+	Exited       *time.Duration `json:"exited_after_ns,omitempty"` // when a sample first found it gone, from the start of sampling
 	// Seen is when the process was first seen, from the start of sampling:
 	// 0 for processes there from the start, later for workers started
 	// during the run.

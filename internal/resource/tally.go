@@ -348,7 +348,7 @@ func (t *tally) summary() Summary {
 		RSSMaxProcess: t.rssMaxProcess,
 		Samples:       t.n,
 		Processes:     make([]Process, len(t.tracks)),
-		Timeline:      slices.Clone(t.timeline),
+		Timeline:      append([]Sample{}, t.timeline...),
 	}
 	for i, tr := range t.tracks {
 		p := tr.row

@@ -94,7 +94,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	if !tg.Resources.IsZero() || rootPID > 0 {
 		s, err := resource.New(tg.Resources, rootPID, sc.Resources)
 		if err != nil {
-			return nil, fmt.Errorf("%s: resources: %w", tg.Where("$.resources"), err)
+			return nil, fmt.Errorf("%s: %w", tg.Where("$.resources"), err)
 		}
 		sampler = s
 		sampleCtx, cancel := context.WithCancel(ctx)
@@ -178,6 +178,9 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	if sampler != nil {
 		stopSampling()
 		s := sampler.Summary()
+		for i := range s.Processes {
+			s.Processes[i].Name = redact(s.Processes[i].Name, append(sc.Secrets, tg.Secrets...))
+		}
 		res.Resources = &s
 	}
 	if running != nil {

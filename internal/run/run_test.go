@@ -1,0 +1,175 @@
+package run_test
+
+import (
+	"context"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/loadcheck/loadcheck/internal/cli"
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/run"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/sim"
+)
+
+// TestMain lets the test binary stand in for loadcheck: target files start
+// "loadcheck sim …".
+func TestMain(m *testing.M) {
+	sim.MaybeChild()
+	if len(os.Args) > 1 && os.Args[1] == "sim" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// execute writes a sim target with the given flags and the scenario, and
+// runs it.
+func execute(t *testing.T, simFlags, scenarioYAML string) *report.Result {
+	t.Helper()
+	dir := t.TempDir()
+	tgt := `name: sim under test
+base_url: http://127.0.0.1:{port}
+start:
+  command: [loadcheck, sim, --listen, "127.0.0.1:{port}", ` + simFlags + `]
+ready: {path: /api/health, timeout: 20s}
+stop: {signal: TERM, grace: 5s}
+resources: {}
+`
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("target.yaml", tgt)
+	sc, err := scenario.Load(write("scenario.yaml", "name: test\ntarget: target.yaml\n"+scenarioYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := scenario.LoadTarget(sc.TargetFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
+	if err != nil {
+		t.Fatalf("Execute: %v", err)
+	}
+	return res
+}
+
+const boards = `duration: 6s
+http:
+  load: {rate: 5/s}
+  endpoints: [{name: health, path: /api/health}]
+websocket:
+  boards: 6
+  path: /ws/dispatch
+  grace: 1s
+  broadcast: {path: /api/dispatch/broadcast, rate: 20/s}
+gates: ["ws.loss == 0%"]
+`
+
+func TestBroadcastLoss(t *testing.T) {
+	tests := []struct {
+		name             string
+		flags            string
+		minLoss, maxLoss float64
+		wantWorkers      int
+	}{
+		{"1 worker", `--workers, "1"`, 0, 0, 1},
+		{"2 workers", `--workers, "2"`, 35, 65, 2},
+		{"2 workers, shared fan-out", `--workers, "2", --fanout, shared`, 0, 0, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := execute(t, tc.flags, boards)
+			ws := res.WebSocket
+			if ws == nil || ws.Connected != 6 || ws.Acked < 100 {
+				t.Fatalf("websocket = %+v, want 6 boards connected and 100+ events", ws)
+			}
+			if ws.Loss < tc.minLoss || ws.Loss > tc.maxLoss {
+				t.Errorf("ws.loss = %.1f%%, want %v–%v%%", ws.Loss, tc.minLoss, tc.maxLoss)
+			}
+			workers := map[string]bool{}
+			for _, b := range ws.PerBoard {
+				workers[b.Worker] = true
+				// With the split, each board sees about half of the events.
+				if tc.maxLoss > 0 && (b.Ratio < 0.2 || b.Ratio > 0.8) {
+					t.Errorf("board %d on worker %s received %.0f%%, want about half", b.ID, b.Worker, 100*b.Ratio)
+				}
+			}
+			if len(workers) != tc.wantWorkers {
+				t.Errorf("boards held by %d workers (%v), want %d", len(workers), workers, tc.wantWorkers)
+			}
+			if pass := res.Pass; pass != (tc.maxLoss == 0) {
+				t.Errorf("gate ws.loss == 0%%: pass = %v, want %v", pass, tc.maxLoss == 0)
+			}
+			if tc.maxLoss > 0 {
+				var b strings.Builder
+				report.WriteText(&b, res)
+				if !strings.Contains(b.String(), "boards on worker") {
+					t.Errorf("the report does not show the split by worker:\n%s", b.String())
+				}
+			}
+		})
+	}
+}
+
+// The sim burns a known CPU cost per search: loadcheck's sampler must see
+// it. 10 ms at 30/s is 30 % of one core, plus the HTTP overhead.
+func TestCPUSustained(t *testing.T) {
+	tests := []struct {
+		name       string
+		flags      string
+		rate       string
+		minCPU     float64
+		maxCPU     float64
+		wantWorker int
+	}{
+		{"1 worker at 30/s", `--workers, "1", --search-cpu, 10ms`, "30/s", 25, 40, 1},
+		{"2 workers at 60/s", `--workers, "2", --search-cpu, 10ms`, "60/s", 25, 40, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := execute(t, tc.flags, `duration: 8s
+warmup: 1s
+http:
+  load: {rate: `+tc.rate+`}
+  endpoints: [{name: search, path: /api/zeus/search?q=x}]
+gates: ["cpu.sustained < 60%"]
+`)
+			r := res.Resources
+			if r == nil {
+				t.Fatal("no resources measured")
+			}
+			if r.CPUSustained < tc.minCPU || r.CPUSustained > tc.maxCPU {
+				t.Errorf("cpu.sustained = %.1f%%, want %v–%v%%", r.CPUSustained, tc.minCPU, tc.maxCPU)
+			}
+			workers := 0
+			for _, p := range r.Processes {
+				if p.Role == "worker" {
+					workers++
+				}
+			}
+			if workers != tc.wantWorker {
+				t.Errorf("%d worker rows, want %d: %+v", workers, tc.wantWorker, r.Processes)
+			}
+			if math.IsNaN(r.CPUTotal) || r.CPUTotal < r.CPUSustained*0.5 {
+				t.Errorf("cpu.total = %.1f%%, want at least half the sustained figure", r.CPUTotal)
+			}
+			if !res.Target.Started || res.Target.ReadyTime <= 0 {
+				t.Errorf("target.ready_time = %v, want it measured", res.Target.ReadyTime)
+			}
+		})
+	}
+}
