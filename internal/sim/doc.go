@@ -68,6 +68,9 @@
 //	                               "customer_id":…,"name":…,"cached":bool,
 //	                               "cache_entries":…,"pid":…}
 //	GET  /ws/dispatch              websocket; joins this worker's boards
+//	                               just after the handshake answers (as in
+//	                               the app: accept(), then append), so a
+//	                               broadcast sent at once may miss it
 //	POST /api/dispatch/broadcast   JSON body sent as one text message to the
 //	                               boards; {"boards":…,"delivered":n,
 //	                               "skipped":n,"workers":n,"fanout":…,

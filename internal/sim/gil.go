@@ -28,7 +28,8 @@ func (g *gil) run(cpu, blocking time.Duration) {
 // loop has to come round before a request, a poll or an accept proceeds.
 func (g *gil) pass() {
 	g.mu.Lock()
-	g.mu.Unlock() //nolint:staticcheck // an empty critical section is the point
+	//lint:ignore SA2001 an empty critical section is the point
+	g.mu.Unlock()
 }
 
 // burnSink keeps the busy loop from being optimised away.
