@@ -42,5 +42,19 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# Compare loadcheck with the vegeta CLI, wrk and hey on a loopback target
+# (bench/run.sh: installs what is missing, ~6 min, writes
+# bench/results/YYYY-MM-DD.md). BENCH_SOAK=1 adds the 5-minute RSS soak.
+bench:
+	GO=$(GO) ./bench/run.sh
+
+# Each fuzz target for a bounded time (FUZZTIME each, about 30 s in all);
+# the seed corpora are under testdata/fuzz and also run in `go test`.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/scenario
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/gate
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/report
+
 clean:
 	rm -rf bin

@@ -87,6 +87,7 @@ Exit codes: 0 every gate held · 1 a gate failed or an abort condition fired ·
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%v — see %s --help", err, c.CommandPath())}
 	})
-	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout), newSimCmd(stderr))
+	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout), newSimCmd(stderr),
+		newCompareCmd(stdout, stderr), newSaturateCmd(stdout, stderr), newNightlyCmd(stdout, stderr), newReportCmd(stdout))
 	return root
 }

@@ -52,7 +52,7 @@ or target down, 130 interrupted (the partial result is still written).`,
 	f.DurationVar(&o.duration, "duration", 0, "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line")
-	f.StringVar(&o.format, "format", "table", "report format: table, md or json")
+	f.StringVar(&o.format, "format", "table", "report format: table, md, html, json or junit")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the target's output on stderr")
 	return c
 }
@@ -99,7 +99,7 @@ func plan(scenarioFile, targetFile string, duration time.Duration, rate string) 
 }
 
 func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {
-	if err := checkFormat(o.format, "table", "md", "json"); err != nil {
+	if err := checkFormat(o.format, report.Formats()...); err != nil {
 		return err
 	}
 	sc, tg, err := plan(o.scenario, o.target, o.duration, o.rate)
@@ -146,18 +146,7 @@ func checkFormat(f string, allowed ...string) error {
 }
 
 func render(w io.Writer, res *report.Result, format string) error {
-	switch format {
-	case "json":
-		return res.Write(w)
-	case "md":
-		fmt.Fprintf(w, "## %s\n\n", report.Headline(res))
-		if err := report.WriteMarkdownTables(w, report.Tables(res)); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(w, "**%s**\n", report.Verdict(res))
-		return err
-	}
-	return report.WriteText(w, res)
+	return report.Render(w, res, format)
 }
 
 // prepareOut creates --out when missing and checks that it is writable

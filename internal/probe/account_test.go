@@ -1,6 +1,11 @@
 package probe
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
 
 func TestAccount(t *testing.T) {
 	t.Parallel()
@@ -159,5 +164,48 @@ func TestBitset(t *testing.T) {
 	}
 	if len(b) != 3 {
 		t.Errorf("len = %d words, want 3", len(b))
+	}
+}
+
+func TestReceive(t *testing.T) {
+	t.Parallel()
+	w := &WS{cfg: scenario.WebSocket{IDField: "event_id"}, run: "ab12cd34"}
+	for i := range w.delivery {
+		w.delivery[i].h = record.NewHistogram()
+	}
+	table := make([]slot, 4)
+	for i := range table {
+		table[i].sent.Store(int64(1000 * (i + 1)))
+	}
+	w.events.Store(&table)
+	b := &board{maxSeq: -1, spans: []span{{up: 1}}}
+	for i, msg := range []string{
+		`{"event_id":"ab12cd34-1","sent_at":"x"}`,
+		`{"event_id":"ab12cd34-3"}`,
+		`{"event_id":"ab12cd34-0"}`, // out of order
+		`{"event_id":"ab12cd34-3"}`, // duplicate
+		`{"event_id":"ab12cd34-9"}`, // not sent: foreign
+		`{"event_id":"ffffffff-1"}`, // another run
+		`{"id":"ab12cd34-2"}`,       // no id in the configured field
+		`ping`,
+	} {
+		w.receive(b, []byte(msg), int64(10000+i))
+	}
+	got := [...]int64{b.dups, b.outOfOrder, b.foreign, b.noID, b.spans[0].msgs, int64(b.maxSeq)}
+	want := [...]int64{1, 1, 2, 2, 8, 3}
+	if got != want {
+		t.Errorf("dups, outOfOrder, foreign, noID, msgs, maxSeq = %v, want %v", got, want)
+	}
+	for i, want := range []bool{true, true, false, true} {
+		if b.seen.has(i) != want {
+			t.Errorf("seen %d = %v, want %v", i, b.seen.has(i), want)
+		}
+	}
+	var n int64
+	for i := range w.delivery {
+		n += w.delivery[i].h.Count()
+	}
+	if n != 3 {
+		t.Errorf("delivery latencies recorded = %d, want 3 (first deliveries)", n)
 	}
 }

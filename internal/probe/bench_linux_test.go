@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -54,6 +55,7 @@ func envOr(name, def string) string {
 // /ws/dispatch and /api/dispatch/broadcast) or, by default, a
 // probetest.Hub in a child process. It runs once whatever b.N is: use
 // -benchtime=1x and -run '^$' so no test inflates the peak RSS.
+// LOADCHECK_BENCH_HEAP=FILE writes a heap profile at the end of the hold.
 //
 //	go test -run '^$' -bench Boards10k -benchtime 1x ./internal/probe/
 func BenchmarkBoards10k(b *testing.B) {
@@ -91,8 +93,12 @@ func BenchmarkBoards10k(b *testing.B) {
 	if err := ws.Broadcast(ctx, hold); err != nil {
 		b.Error(err)
 	}
+	if path := os.Getenv("LOADCHECK_BENCH_HEAP"); path != "" {
+		writeHeapProfile(b, path) // what the boards hold, before Close frees it
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
+	goroutines := runtime.NumGoroutine()
 	sum := ws.Close(ctx)
 	b.StopTimer()
 	cpu := cpuTime() - cpu0
@@ -110,9 +116,28 @@ func BenchmarkBoards10k(b *testing.B) {
 	b.Logf("delivery p50 %v p95 %v p99 %v max %v; broadcast POST p95 %v",
 		sum.Delivery.P50.Duration(), sum.Delivery.P95.Duration(), sum.Delivery.P99.Duration(), sum.Delivery.Max.Duration(),
 		sum.Broadcast.Latency.P95.Duration())
+	var tl []string
+	for _, sec := range sum.Broadcast.Timeline {
+		tl = append(tl, sec.P95.Duration().Round(time.Millisecond).String())
+	}
+	b.Logf("broadcast POST p95 per second: %s", strings.Join(tl, " "))
 	b.Logf("loadcheck: peak RSS %.1f MiB, CPU %.2f s over %v; at the end of the hold: heap in use %.1f MiB, stacks %.1f MiB, goroutines %d",
 		float64(hwm)/(1<<20), cpu.Seconds(), time.Since(start).Round(time.Second),
-		float64(ms.HeapInuse)/(1<<20), float64(ms.StackInuse)/(1<<20), runtime.NumGoroutine())
+		float64(ms.HeapInuse)/(1<<20), float64(ms.StackInuse)/(1<<20), goroutines)
+}
+
+// writeHeapProfile writes the live heap to path.
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Error(err)
+	}
 }
 
 // cpuTime returns the user and system CPU time of this process.

@@ -33,8 +33,9 @@ const (
 const SentAtField = "sent_at"
 
 // newTransport returns an HTTP transport for the probes, from the source
-// address local when it is valid. It never uses a proxy.
-func newTransport(local netip.Addr, conns int) *http.Transport {
+// address local when it is valid, keeping up to conns idle connections,
+// with buffers of bufSize bytes. It never uses a proxy.
+func newTransport(local netip.Addr, conns, bufSize int) *http.Transport {
 	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	if local.IsValid() {
 		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0))
@@ -46,16 +47,22 @@ func newTransport(local netip.Addr, conns int) *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: postTimeout,
 		DisableCompression:    true,
-		WriteBufferSize:       4 << 10,
-		ReadBufferSize:        4 << 10,
+		WriteBufferSize:       bufSize,
+		ReadBufferSize:        bufSize,
 	}
 }
 
 // newPoster returns the broadcaster's client: it does not follow
-// redirects, so a 3xx is not taken for an acknowledgement.
+// redirects, so a 3xx is not taken for an acknowledgement, and it opens a
+// connection per broadcast. Real broadcasts come from many independent
+// clients; one kept-alive connection would pin every POST to the worker
+// that accepted it, and the loss would depend only on where the boards
+// landed rather than on how the workers share the POSTs.
 func newPoster(local netip.Addr) *http.Client {
+	tr := newTransport(local, maxInflight, 4<<10)
+	tr.DisableKeepAlives = true
 	return &http.Client{
-		Transport:     newTransport(local, maxInflight),
+		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

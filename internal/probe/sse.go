@@ -60,7 +60,7 @@ func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE) (*SSE, erro
 	if err := ensureFiles(cfg.Clients + 256); err != nil {
 		return nil, fmt.Errorf("sse: %d clients: %v", cfg.Clients, err)
 	}
-	tr := newTransport(netip.Addr{}, cfg.Clients)
+	tr := newTransport(netip.Addr{}, cfg.Clients, 4<<10)
 	s := &SSE{
 		url:    strings.TrimRight(baseURL, "/") + cfg.Path,
 		client: &http.Client{Transport: tr},

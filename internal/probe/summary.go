@@ -25,6 +25,9 @@ type WSSummary struct {
 	Duplicates int64   `json:"duplicates"`
 	Dup        float64 `json:"dup_pct"`
 	OutOfOrder int64   `json:"out_of_order"`
+	// Messages counts the data messages the boards received, whatever
+	// they held.
+	Messages int64 `json:"messages"`
 	// NoID counts messages without a string id field; Foreign those whose
 	// id is not one of this run's events.
 	NoID    int64 `json:"no_id"`
@@ -47,7 +50,11 @@ type WSSummary struct {
 	// Disconnected is the boards' summed time without a connection during
 	// the broadcast window (Board.Disconnected).
 	Disconnected time.Duration `json:"disconnected_ns"`
-	// Delivery is receive time minus the event's sent_at (one clock).
+	// Delivery is, for each first delivery of an event to a board, the
+	// receive time minus the event's sent_at, both read from loadcheck's
+	// monotonic clock (the sent_at in the body is the same moment in wall
+	// time, for the target's eyes). DeliveryHist is its HDR histogram,
+	// encoded.
 	Delivery     record.Percentiles `json:"delivery"`
 	DeliveryHist string             `json:"delivery_hdr"`
 	// Connect is the websocket handshake time of the boards, from the

@@ -27,7 +27,7 @@ func wsConfig() scenario.WebSocket {
 		Boards:  testBoards,
 		Path:    probetest.WSPath,
 		Stagger: 5 * time.Millisecond,
-		Grace:   time.Second,
+		Grace:   2 * time.Second, // -race and parallel tests slow delivery to ~1 s
 		Broadcast: scenario.Broadcast{
 			Path:   probetest.BroadcastPath,
 			Rate:   scenario.Rate{Freq: testRate, Per: time.Second},
@@ -306,5 +306,31 @@ func TestWSCloseInterrupted(t *testing.T) {
 	}
 	if again := ws.Close(ctx); again.Sent != sum.Sent {
 		t.Errorf("second Close: Sent %d, want %d", again.Sent, sum.Sent)
+	}
+}
+
+// TestWSDeadPeer: a target that stops answering pings is taken for dead
+// after the ping times out, and the boards reconnect.
+func TestWSDeadPeer(t *testing.T) {
+	t.Parallel()
+	hub := &probetest.Hub{Deaf: true}
+	srv := httptest.NewServer(hub)
+	defer srv.Close()
+	defer hub.DropAll() // deaf boards do not notice the client leave
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg := wsConfig()
+	cfg.Boards = 2
+	fast := liveness{scan: 50 * time.Millisecond, pingIdle: 200 * time.Millisecond, pingTimeout: 200 * time.Millisecond, readIdle: 2 * time.Second}
+	ws, err := startWS(ctx, srv.URL, cfg, fast)
+	if err != nil {
+		t.Fatalf("startWS: %v", err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	done, stop := context.WithCancel(ctx)
+	stop() // no close handshake: the target would not answer it
+	sum := ws.Close(done)
+	if sum.Disconnects < 2 || sum.Reconnects < 2 {
+		t.Errorf("Disconnects, Reconnects = %d, %d, want ≥ 2 each: unanswered pings end connections", sum.Disconnects, sum.Reconnects)
 	}
 }

@@ -112,17 +112,17 @@ func (c *Comparison) rows() []compareRow {
 	)
 	var out []compareRow
 	for _, row := range cand {
-		any := false
+		measured := false
 		for _, r := range c.Results {
 			if v, ok := r.Metric(row.metric); ok {
 				// Late requests matter only when there were some.
 				if row.metric == "http.late" && v.V == 0 {
 					continue
 				}
-				any = true
+				measured = true
 			}
 		}
-		if any {
+		if measured {
 			out = append(out, row)
 		}
 	}
@@ -346,11 +346,18 @@ func (c *Comparison) Verdicts() []string {
 }
 
 // moves lists the significant changes of result j's gated metrics against
-// result i's, e.g. "http.zeus-search.p95 −46%".
+// result i's, e.g. "http.zeus-search.p95 −46%", leaving out metrics of
+// gates that failed.
 func (c *Comparison) moves(i, j int) []string {
 	a, b := c.Results[i], c.Results[j]
 	var out []string
 	seen := map[string]bool{}
+	for _, o := range b.Gates {
+		if !o.Pass {
+			// Said again, with its value, among the failures.
+			seen[o.Metric] = true
+		}
+	}
 	for _, o := range b.Gates {
 		if seen[o.Metric] {
 			continue

@@ -177,8 +177,12 @@ func wsTable(r *Result) Table {
 			t.Notes = append(t.Notes, fmt.Sprintf("boards on worker %s: %d, received %.1f%% of expected events", k, a.n, ratio))
 		}
 	}
-	if w.Reconnects > 0 {
-		t.Notes = append(t.Notes, fmt.Sprintf("%d reconnects: events sent while a board was away are not expected of it", w.Reconnects))
+	if w.Reconnects > 0 || w.Disconnects > 0 || w.Disconnected > 0 {
+		// The window the boards missed is stated, not hidden: how long they
+		// were away and which deliveries that excused.
+		t.Notes = append(t.Notes, fmt.Sprintf("%d reconnects, %d disconnects: boards were away %s in total while broadcasts ran; "+
+			"%s (board, event) deliveries acknowledged meanwhile are not expected of them (%s arrived anyway)",
+			w.Reconnects, w.Disconnects, w.Disconnected.Round(time.Millisecond), count(w.NotExpected), count(w.NotExpectedDelivered)))
 	}
 	if w.OutOfOrder > 0 || w.NoID > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("%d out of order, %d without an id", w.OutOfOrder, w.NoID))

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
@@ -67,6 +68,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	baseURL := tg.BaseURL
 	rootPID := 0
 	var running *target.Running
+	var targetDied atomic.Pointer[time.Time]
 	if tg.Start != nil {
 		var err error
 		running, err = target.Start(ctx, tg, target.Options{Log: o.TargetLog})
@@ -76,6 +78,17 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		// Stop is safe to call twice: the deferred call covers early
 		// returns; the run's end calls it first and reports its error.
 		defer stopTarget(ctx, running, tg)
+		// Note when the target dies, so the report can say when.
+		watched := make(chan struct{})
+		defer close(watched)
+		go func() {
+			select {
+			case <-running.Exited():
+				now := time.Now()
+				targetDied.Store(&now)
+			case <-watched:
+			}
+		}()
 		baseURL = running.BaseURL()
 		rootPID = running.PID()
 		res.Target.Started = true
@@ -186,7 +199,11 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	if running != nil {
 		select {
 		case <-running.Exited():
-			addReason(res, fmt.Sprintf("the target exited during the run (%v)", running.ExitErr()))
+			when := ""
+			if t := targetDied.Load(); t != nil && !res.Start.IsZero() {
+				when = ", " + intoRun(t.Sub(res.Start))
+			}
+			addReason(res, fmt.Sprintf("the target exited during the run%s (%v)", when, running.ExitErr()))
 		default:
 		}
 		if err := stopTarget(ctx, running, tg); err != nil {
@@ -208,6 +225,15 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 }
 
 var errAborted = errors.New("aborted")
+
+// intoRun says when something happened, d after the measured phase began.
+func intoRun(d time.Duration) string {
+	d = d.Round(100 * time.Millisecond)
+	if d < 0 {
+		return fmt.Sprintf("%s before the measured phase began", -d)
+	}
+	return fmt.Sprintf("%s into the measured phase", d)
+}
 
 func stopTarget(ctx context.Context, r *target.Running, tg *scenario.Target) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tg.Stop.Grace+10*time.Second)

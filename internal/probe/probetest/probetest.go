@@ -38,6 +38,10 @@ type Hub struct {
 	SkipEvery int
 	// Repeat sends each broadcast this many times. 0 and 1: once.
 	Repeat int
+	// Deaf boards are never read from: their pings go unanswered, as on
+	// a connection whose peer is gone without a word. Nor do they notice
+	// the client leave: call DropAll when done.
+	Deaf bool
 
 	mu      sync.Mutex
 	groups  map[int]map[*hubBoard]bool
@@ -93,7 +97,11 @@ func (h *Hub) serveBoard(w http.ResponseWriter, r *http.Request) {
 		h.mu.Unlock()
 		c.CloseNow()
 	}()
-	ctx := c.CloseRead(context.WithoutCancel(r.Context()))
+	ctx, stop := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer stop()
+	if !h.Deaf {
+		ctx = c.CloseRead(ctx)
+	}
 	write := func(msg []byte) bool {
 		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()

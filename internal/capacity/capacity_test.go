@@ -1,0 +1,335 @@
+package capacity
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/run"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/target"
+)
+
+// files writes a scenario and targets into a temporary folder and loads
+// them.
+func load(t *testing.T, scenarioYAML string, targets ...string) (*scenario.Scenario, []*scenario.Target) {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(p, []byte(scenarioYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tgs []*scenario.Target
+	for _, name := range targets {
+		tp := filepath.Join(dir, name+".yaml")
+		os.WriteFile(tp, []byte("name: "+name+"\nbase_url: http://127.0.0.1:1\n"), 0o644)
+		tg, err := scenario.LoadTarget(tp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tgs = append(tgs, tg)
+	}
+	return sc, tgs
+}
+
+const modelScenario = `name: model
+duration: 5s
+http:
+  load: {rate: 10/s}
+  endpoints: [{name: search, path: /s}]
+production: {rate: 40/min}
+gates: ["http.p95 < 500ms", "http.errors < 1%"]
+abort: {when: ["http.errors > 20%"]}
+`
+
+// model is a target whose truth is known: an M/D/1-like queue with a
+// capacity, p95 = service / (1 − load); errors past abortAt.
+type model struct {
+	mu       sync.Mutex
+	capacity map[string]float64 // req/s per target name
+	service  time.Duration
+	abortAt  float64 // rate at which the run aborts; 0 never
+	runs     []run.Options
+	onRun    func(n int) // called before run n (1-based) returns
+}
+
+func (m *model) execute(ctx context.Context, o run.Options) (*report.Result, error) {
+	m.mu.Lock()
+	m.runs = append(m.runs, o)
+	n := len(m.runs)
+	m.mu.Unlock()
+	if m.onRun != nil {
+		m.onRun(n)
+	}
+	if o.Target.Name == "broken" {
+		return nil, target.ErrStart
+	}
+	rate := PeakRate(o.Scenario)
+	c := m.capacity[o.Target.Name]
+	p95 := 60 * time.Second
+	if rate < c {
+		p95 = time.Duration(float64(m.service) / (1 - rate/c))
+	}
+	ep := record.EndpointSummary{Name: "search", Requests: uint64(rate * o.Scenario.Duration.Seconds()), Rate: math.Min(rate, c),
+		Latency: record.Percentiles{P95: record.Millis(p95)}}
+	res := &report.Result{
+		Schema: report.Schema, RunID: o.RunID, Status: report.Complete, Elapsed: o.Scenario.Duration,
+		Scenario: report.ScenarioInfo{Name: o.Scenario.Name, Duration: o.Scenario.Duration, Warmup: o.Scenario.Warmup},
+		Target:   report.TargetInfo{Name: o.Target.Name},
+		HTTP:     record.Summary{Endpoints: []record.EndpointSummary{ep}, Total: ep},
+	}
+	res.HTTP.Total.Name = "all"
+	if m.abortAt > 0 && rate >= m.abortAt {
+		res.Status, res.Reason = report.Aborted, `abort condition "http.errors > 20%" held (http.errors 35.0%)`
+	}
+	res.Gates, res.Pass = gate.EvalAll(o.Scenario.Gates, res)
+	if res.Status == report.Aborted {
+		res.Pass = false
+	}
+	if ctx.Err() != nil {
+		res.Status, res.Pass = report.Interrupted, false
+		return res, run.ErrInterrupted
+	}
+	return res, nil
+}
+
+func (m *model) rates() []float64 {
+	var out []float64
+	for _, o := range m.runs {
+		out = append(out, PeakRate(o.Scenario))
+	}
+	return out
+}
+
+func fixedClock() func() time.Time {
+	t := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	return func() time.Time { return t }
+}
+
+func TestSaturateFindsModelCapacity(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "one")
+	m := &model{capacity: map[string]float64{"one": 50}, service: 20 * time.Millisecond}
+	var log bytes.Buffer
+	s, err := Saturate(context.Background(), sc, tgs[0], SaturateOptions{
+		Options: Options{Execute: m.execute, Now: fixedClock(), Log: &log}, Start: 10, Hold: 3 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// p95 < 500ms ⇔ load < 96%: the truth is 48 req/s.
+	if diff := cmp.Diff([]float64{10, 20, 40, 80, 60, 50, 45, 47.5}, m.rates()); diff != "" {
+		t.Errorf("rates tried (-want +got):\n%s", diff)
+	}
+	if s.Capacity != 47.5 || s.LimitRate != 50 {
+		t.Errorf("capacity %v limited at %v, want 47.5 and 50", s.Capacity, s.LimitRate)
+	}
+	if len(s.Limit) != 1 || !strings.HasPrefix(s.Limit[0], "http.p95 ") || !strings.HasSuffix(s.Limit[0], "fails http.p95 < 500ms") {
+		t.Errorf("Limit = %q, want the p95 gate", s.Limit)
+	}
+	want := "capacity 47.5 req/s = 71× today's 40/min, limited by http.p95"
+	if !strings.HasPrefix(s.Summary(), want) {
+		t.Errorf("Summary() = %q, want it to start %q", s.Summary(), want)
+	}
+	if !s.Pass || s.Status != report.Complete {
+		t.Errorf("Pass %v, status %s; want a passing, complete search", s.Pass, s.Status)
+	}
+	for _, o := range m.runs {
+		if o.Scenario.Duration != 3*time.Second {
+			t.Errorf("step measured %s, want the 3s hold", o.Scenario.Duration)
+		}
+	}
+	if phases := []string{s.Steps[0].Phase, s.Steps[3].Phase, s.Steps[4].Phase}; !cmp.Equal(phases, []string{"ramp", "ramp", "bisect"}) {
+		t.Errorf("phases %v", phases)
+	}
+	if !strings.Contains(log.String(), "saturate step 8: 47.5 req/s → PASS") {
+		t.Errorf("log lacks the last step:\n%s", log.String())
+	}
+}
+
+func TestSaturateBacksOff(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "one")
+	m := &model{capacity: map[string]float64{"one": 30}, service: 20 * time.Millisecond}
+	s, err := Saturate(context.Background(), sc, tgs[0], SaturateOptions{Options: Options{Execute: m.execute}, Start: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]float64{200, 100, 50, 25, 37.5, 31.2, 28.1, 29.6}, m.rates()); diff != "" {
+		t.Errorf("rates tried (-want +got):\n%s", diff)
+	}
+	if s.Capacity != 28.1 {
+		t.Errorf("capacity %v, want 28.1 (truth 28.8)", s.Capacity)
+	}
+}
+
+func TestSaturateStopsWhenAbortFires(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "one")
+	m := &model{capacity: map[string]float64{"one": 500}, service: 20 * time.Millisecond, abortAt: 70}
+	s, err := Saturate(context.Background(), sc, tgs[0], SaturateOptions{Options: Options{Execute: m.execute}, Start: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]float64{10, 20, 40, 80}, m.rates()); diff != "" {
+		t.Errorf("rates tried (-want +got): no rate after an abort\n%s", diff)
+	}
+	if s.Status != report.Aborted || s.Capacity != 40 || !strings.Contains(s.Summary(), "abort condition fired at 80 req/s") {
+		t.Errorf("status %s, capacity %v, summary %q; want aborted at 80 with capacity 40", s.Status, s.Capacity, s.Summary())
+	}
+}
+
+func TestSaturateInterrupted(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "one")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := &model{capacity: map[string]float64{"one": 50}, service: 20 * time.Millisecond, onRun: func(n int) {
+		if n == 3 {
+			cancel()
+		}
+	}}
+	s, err := Saturate(ctx, sc, tgs[0], SaturateOptions{Options: Options{Execute: m.execute}, Start: 10})
+	if !errors.Is(err, run.ErrInterrupted) {
+		t.Errorf("err = %v, want run.ErrInterrupted", err)
+	}
+	if s == nil || s.Status != report.Interrupted || len(s.Steps) != 3 || s.Pass {
+		t.Fatalf("saturation %+v, want 3 steps, interrupted, not passing", s)
+	}
+}
+
+func TestSaturateDefaults(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "one")
+	m := &model{capacity: map[string]float64{"one": 1000}, service: time.Millisecond}
+	if _, err := Saturate(context.Background(), sc, tgs[0], SaturateOptions{Options: Options{Execute: m.execute}, Max: 20}); err != nil {
+		t.Fatal(err)
+	}
+	// Start at the scenario's 10/s, hold 20 s (its 5 s is too short),
+	// stop at the ceiling.
+	if diff := cmp.Diff([]float64{10, 20}, m.rates()); diff != "" {
+		t.Errorf("rates (-want +got):\n%s", diff)
+	}
+	if d := m.runs[0].Scenario.Duration; d != MinHold {
+		t.Errorf("hold %s, want %s", d, MinHold)
+	}
+	if _, err := Saturate(context.Background(), sc, tgs[0], SaturateOptions{Factor: 1, Precision: 120}); err == nil ||
+		!strings.Contains(err.Error(), "factor 1") || !strings.Contains(err.Error(), "precision 120%") {
+		t.Errorf("bad options: %v, want both problems named", err)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "fast", "slow")
+	m := &model{capacity: map[string]float64{"fast": 100, "slow": 10.2}, service: 20 * time.Millisecond}
+	var slept []time.Duration
+	o := Options{Execute: m.execute, Settle: 5 * time.Second, Sleep: func(ctx context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		return nil
+	}}
+	c, err := Compare(context.Background(), sc, tgs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Results) != 2 || c.Results[0].Target.Name != "fast" || c.Results[1].Target.Name != "slow" {
+		t.Fatalf("results %v, want fast then slow", c.Results)
+	}
+	if c.Pass || !c.Results[0].Pass || c.Results[1].Pass {
+		t.Errorf("pass: all %v, fast %v, slow %v; want only fast passing", c.Pass, c.Results[0].Pass, c.Results[1].Pass)
+	}
+	if diff := cmp.Diff([]time.Duration{5 * time.Second}, slept); diff != "" {
+		t.Errorf("settle pauses (-want +got): one between two targets\n%s", diff)
+	}
+
+	// A target that does not start ends the compare with what ran.
+	_, broken := load(t, modelScenario, "fast", "broken", "slow")
+	m.runs = nil
+	c, err = Compare(context.Background(), sc, broken, Options{Execute: m.execute})
+	if !errors.Is(err, target.ErrStart) || c == nil || len(c.Results) != 1 || len(m.runs) != 2 {
+		t.Errorf("compare with a broken target: %v, %d runs; want target.ErrStart after 2 runs, 1 result", err, len(m.runs))
+	}
+}
+
+func TestNightlyTwoNights(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "a", "b")
+	dir := t.TempDir()
+	m := &model{capacity: map[string]float64{"a": 100, "b": 100}, service: 20 * time.Millisecond}
+	night := func(date string) (*report.Nightly, NightlyFiles, error) {
+		return Nightly(context.Background(), sc, tgs, NightlyOptions{
+			Options: Options{Execute: m.execute, Now: fixedClock()}, Dir: dir, Date: date, Saturate: true,
+			Search: SaturateOptions{Start: 20, Hold: time.Second},
+		})
+	}
+	n1, f1, err := night("2026-11-21")
+	if err != nil || !n1.Pass || len(n1.Regressions) != 0 {
+		t.Fatalf("night 1: %v, pass %v, regressions %v", err, n1.Pass, n1.Regressions)
+	}
+	// Night 2: b is slower and carries less.
+	m.capacity["b"] = 12
+	n2, f2, err := night("2026-11-22")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n2.Pass || len(n2.Regressions) == 0 {
+		t.Fatalf("night 2: pass %v, regressions %v; want b flagged", n2.Pass, n2.Regressions)
+	}
+	for _, r := range n2.Regressions {
+		if r.Target != "b" {
+			t.Errorf("regression of %s: %s; only b changed", r.Target, r.Text)
+		}
+	}
+	var metrics []string
+	for _, r := range n2.Regressions {
+		metrics = append(metrics, r.Metric)
+	}
+	if !strings.Contains(strings.Join(metrics, " "), "capacity") || !strings.Contains(strings.Join(metrics, " "), "p95") {
+		t.Errorf("regressions %v, want p95 and capacity", metrics)
+	}
+	for _, f := range []NightlyFiles{f1, f2} {
+		for _, p := range []string{f.JSON, f.Markdown, f.HTML} {
+			if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+				t.Errorf("%s: %v", p, err)
+			}
+		}
+	}
+	h, _, _ := report.ReadHistory(filepath.Join(dir, "history.jsonl"))
+	if len(h) != 4 {
+		t.Errorf("history holds %d lines, want 2 nights × 2 targets", len(h))
+	}
+	if len(n2.Trend) != 4 {
+		t.Errorf("trend holds %d entries, want 4", len(n2.Trend))
+	}
+	doc, err := report.ReadDocument(f2.JSON)
+	if n, ok := doc.(*report.Nightly); err != nil || !ok || len(n.Regressions) != len(n2.Regressions) {
+		t.Errorf("report.json reads back as %T, %v", doc, err)
+	}
+
+	// An interrupted night writes its report but not history.
+	ctx, cancel := context.WithCancel(context.Background())
+	m.onRun = func(int) { cancel() }
+	n3, _, err := Nightly(ctx, sc, tgs, NightlyOptions{Options: Options{Execute: m.execute}, Dir: dir, Date: "2026-11-23"})
+	if !errors.Is(err, run.ErrInterrupted) || n3 == nil || n3.Pass {
+		t.Errorf("interrupted night: %v, %+v", err, n3)
+	}
+	if h, _, _ := report.ReadHistory(filepath.Join(dir, "history.jsonl")); len(h) != 4 {
+		t.Errorf("history holds %d lines after an interrupted night, want still 4", len(h))
+	}
+}

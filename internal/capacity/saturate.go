@@ -1,0 +1,233 @@
+package capacity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/run"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// MinHold is the shortest default step of a capacity search: shorter
+// steps let a queue that grows by a few requests a second pass unnoticed,
+// and a 30 s sustained-CPU window never fills.
+const MinHold = 20 * time.Second
+
+// SaturateOptions configure a capacity search. Zero values take the
+// defaults named on each field.
+type SaturateOptions struct {
+	Options
+	// Hold is how long each step measures at its constant rate (after the
+	// scenario's warm-up); default the scenario's duration, at least
+	// MinHold.
+	Hold time.Duration
+	// Start is the first rate, per second; default the scenario's highest
+	// stage rate (1/s when that is zero).
+	Start float64
+	// Max is the ceiling, per second: the search stops there even when
+	// every gate holds; default 10000.
+	Max float64
+	// Factor multiplies the rate from one ramp step to the next; default 2.
+	Factor float64
+	// Precision, in percent: bisection stops when the failing rate is
+	// within Precision of the passing one; default 10.
+	Precision float64
+	// MaxSteps bounds the number of runs; default 25.
+	MaxSteps int
+}
+
+func (o SaturateOptions) withDefaults(sc *scenario.Scenario) (SaturateOptions, error) {
+	if o.Hold == 0 {
+		o.Hold = max(sc.Duration, MinHold)
+	}
+	if o.Start == 0 {
+		o.Start = PeakRate(sc)
+		if o.Start <= 0 {
+			o.Start = 1
+		}
+	}
+	if o.Max == 0 {
+		o.Max = 10000
+	}
+	if o.Factor == 0 {
+		o.Factor = 2
+	}
+	if o.Precision == 0 {
+		o.Precision = 10
+	}
+	if o.MaxSteps == 0 {
+		o.MaxSteps = 25
+	}
+	var errs []error
+	if o.Hold < 0 {
+		errs = append(errs, fmt.Errorf("step hold %s: want a positive duration", o.Hold))
+	}
+	if o.Start < 0 || o.Max < 0 || o.Start > o.Max {
+		errs = append(errs, fmt.Errorf("rates: start %s/s, ceiling %s/s: want 0 < start <= ceiling", num(o.Start), num(o.Max)))
+	}
+	if o.Factor <= 1 {
+		errs = append(errs, fmt.Errorf("factor %s: want more than 1", num(o.Factor)))
+	}
+	if o.Precision <= 0 || o.Precision >= 100 {
+		errs = append(errs, fmt.Errorf("precision %s%%: want between 0%% and 100%%", num(o.Precision)))
+	}
+	return o, errors.Join(errs...)
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) }
+
+// PeakRate returns the highest arrival rate, per second, of the
+// scenario's HTTP load profile.
+func PeakRate(sc *scenario.Scenario) float64 {
+	peak := 0.0
+	for _, st := range sc.HTTP.Stages {
+		if st.To != nil {
+			peak = math.Max(peak, st.To.PerSecond())
+		}
+	}
+	return peak
+}
+
+// Saturate searches the highest constant arrival rate at which every gate
+// of sc holds against tg. Each step is one run.Execute of sc at one rate,
+// held for o.Hold. The rate is multiplied by o.Factor from o.Start until a
+// gate fails (divided, when the first step already fails, until one
+// passes), then bisected between the last pass and the first failure until
+// they are within o.Precision.
+//
+// The search stops early and safely when an abort condition of the
+// scenario fires — no higher rate is tried — and when ctx is cancelled; it
+// then returns what it found so far, with Status saying why, and for a
+// cancellation an error wrapping run.ErrInterrupted. A step whose target
+// does not start ends the search with that error and Status Failed.
+func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o SaturateOptions) (*report.Saturation, error) {
+	o, err := o.withDefaults(sc)
+	if err != nil {
+		return nil, fmt.Errorf("saturate: %v", err)
+	}
+	base := sc.WithDuration(o.Hold)
+	start := o.now()
+	s := &report.Saturation{
+		Schema: report.Schema, Kind: report.KindSaturation, ID: run.NewRunID(start),
+		Target: report.TargetInfo{Name: tg.Name, File: tg.File}, Start: start,
+		Hold: o.Hold, Precision: o.Precision, Status: report.Complete,
+	}
+	for _, g := range sc.Gates {
+		s.Gates = append(s.Gates, g.Source)
+	}
+	if sc.Production != nil {
+		s.Production = sc.Production.PerSecond()
+		s.ProductionText = sc.Production.String()
+	}
+
+	var lo, hi float64 // the highest passing and lowest failing rate so far
+	var limit []string
+	stopped := false // an abort fired, or a step failed to run
+	var runErr error
+	step := func(phase string, rate float64) (pass bool) {
+		if len(s.Steps) > 0 {
+			if err := o.settle(ctx); err != nil {
+				runErr = err
+				s.Status = report.Interrupted
+				stopped = true
+				return false
+			}
+		}
+		o.logf("saturate step %d (%s): %s req/s for %s", len(s.Steps)+1, phase, num(rate), o.Hold)
+		res, err := o.execute(ctx, run.Options{Scenario: base.WithRate(scenario.Rate{Freq: rate, Per: time.Second}), Target: tg})
+		if res == nil {
+			if err == nil {
+				err = errors.New("the run measured nothing")
+			}
+			runErr = err
+			s.Status, s.Reason = report.Failed, fmt.Sprintf("step at %s req/s: %v", num(rate), err)
+			if errors.Is(err, run.ErrInterrupted) || ctx.Err() != nil {
+				s.Status, s.Reason = report.Interrupted, ""
+			}
+			stopped = true
+			return false
+		}
+		if len(s.Steps) == 0 {
+			s.Scenario = res.Scenario
+			s.Scenario.Load = nil
+			s.Target = res.Target
+			s.Target.BaseURL = ""
+		}
+		st := report.StepOf(phase, rate, res)
+		s.Steps = append(s.Steps, st)
+		o.logf("saturate step %d: %s req/s → %s", len(s.Steps), num(rate), stepWord(st))
+		switch {
+		case err != nil || res.Status == report.Interrupted:
+			runErr = err
+			s.Status = report.Interrupted
+			stopped = true
+			return false
+		case res.Status == report.Aborted:
+			s.Status = report.Aborted
+			s.Reason = fmt.Sprintf("an abort condition fired at %s req/s (%s); no higher rate was tried", num(rate), res.Reason)
+			hi, limit = rate, append(st.Failed(), "abort: "+res.Reason)
+			stopped = true
+			return false
+		case !st.Pass:
+			if hi == 0 || rate < hi {
+				hi, limit = rate, st.Failed()
+			}
+			return false
+		}
+		if rate > lo {
+			lo = rate
+		}
+		return true
+	}
+	done := func() bool { return stopped || len(s.Steps) >= o.MaxSteps }
+
+	// Ramp up.
+	for r := o.Start; !done(); {
+		if !step("ramp", r) {
+			break
+		}
+		if r >= o.Max {
+			break
+		}
+		r = math.Min(r*o.Factor, o.Max)
+	}
+	// Back off when the first step failed.
+	if lo == 0 && hi > 0 {
+		for r, n := hi/o.Factor, 0; !done() && n < 6; r, n = r/o.Factor, n+1 {
+			if step("back-off", r) {
+				break
+			}
+		}
+	}
+	// Bisect.
+	for !done() && lo > 0 && hi > lo && (hi-lo)/lo > o.Precision/100 {
+		step("bisect", roundRate((lo+hi)/2))
+	}
+	s.Capacity = lo
+	if hi > lo {
+		s.Limit, s.LimitRate = limit, hi
+	}
+	s.Pass = lo > 0 && (s.Production == 0 || lo >= s.Production) && s.Status != report.Interrupted && s.Status != report.Failed
+	return s, runErr
+}
+
+// roundRate keeps three significant digits, so step rates read well.
+func roundRate(r float64) float64 {
+	if r <= 0 {
+		return r
+	}
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(r, 'g', 3, 64), 64)
+	return f
+}
+
+func stepWord(st report.Step) string {
+	if st.Pass {
+		return fmt.Sprintf("PASS (p95 %s, errors %.2f%%)", st.P95.Duration().Round(100*time.Microsecond), st.Errors)
+	}
+	return fmt.Sprintf("FAIL %v", st.Failed())
+}

@@ -1,0 +1,318 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/loadcheck/loadcheck/internal/report"
+)
+
+func abs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestCompareOneVersusTwoWorkers is the trap, measured: the same scenario
+// against the built-in target with one worker and with two. Two workers
+// lose the broadcasts POSTed to the worker a board is not on, so the
+// 2-worker column fails ws.loss == 0% and compare exits 1.
+func TestCompareOneVersusTwoWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two targets for about 20 s")
+	}
+	dir := files(t, map[string]string{"s.yaml": `name: trap
+duration: 4s
+warmup: 1s
+http:
+  timeout: 10s
+  load: {rate: 10/s}
+  endpoints:
+    - {name: zeus-search, path: "/api/zeus/search?q=drain"}
+    - {name: homepage, path: /}
+websocket:
+  boards: 4
+  path: /ws/dispatch
+  grace: 1s
+  broadcast: {path: /api/dispatch/broadcast, rate: 4/s}
+resources: {every: 500ms, sustained_window: 2s}
+gates:
+  - http.zeus-search.p95 < 5s
+  - ws.loss == 0%
+`})
+	out := filepath.Join(dir, "out")
+	o := loadcheck(t, context.Background(), "compare", filepath.Join(dir, "s.yaml"),
+		"--target", abs(t, "../../targets/sim-1w.yaml"), "--target", abs(t, "../../targets/sim-2w.yaml"),
+		"--settle", "500ms", "--quiet", "--out", out)
+	t.Logf("compare:\n%s", o.stdout)
+	if o.code != ExitFail {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", o.code, o.stderr)
+	}
+	lines := verdictLines(o.stdout)
+	if v := lines["sim, 1 worker"]; !strings.HasPrefix(v, "PASS") {
+		t.Errorf("1-worker verdict %q, want PASS", v)
+	}
+	if v := lines["sim, 2 workers"]; !strings.HasPrefix(v, "FAIL") || !strings.Contains(v, "fails ws.loss == 0%") {
+		t.Errorf("2-worker verdict %q, want FAIL naming ws.loss with its value", v)
+	}
+	gateRow := ""
+	for _, l := range strings.Split(o.stdout, "\n") {
+		if strings.Contains(l, "│ ws.loss == 0%") {
+			gateRow = l
+		}
+	}
+	if !strings.Contains(gateRow, "PASS 0.0%") || !strings.Contains(gateRow, "FAIL ") {
+		t.Errorf("gate row %q, want PASS for 1 worker and FAIL for 2", gateRow)
+	}
+
+	// The saved results re-render: one alone, both as a diff, as JUnit.
+	results, _ := filepath.Glob(filepath.Join(out, "2*.json"))
+	if len(results) != 2 {
+		t.Fatalf("%s holds %d results, want 2", out, len(results))
+	}
+	cmps, _ := filepath.Glob(filepath.Join(out, "compare-*.json"))
+	if len(cmps) != 1 {
+		t.Errorf("%s holds %d comparisons, want 1", out, len(cmps))
+	}
+	r := loadcheck(t, context.Background(), append([]string{"report"}, results...)...)
+	if r.code != ExitPass || !strings.Contains(r.stdout, "Side by side") || !strings.Contains(r.stdout, "Δ sim, ") {
+		t.Errorf("report of two results: exit %d, want the side-by-side diff:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	j := loadcheck(t, context.Background(), "report", cmps[0], "--format", "junit")
+	var suites struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	if err := xml.Unmarshal([]byte(j.stdout), &suites); err != nil || suites.Tests != 4 || suites.Failures != 1 {
+		t.Errorf("junit of the comparison: %d tests, %d failures, %v; want 4 and 1:\n%s", suites.Tests, suites.Failures, err, j.stdout)
+	}
+	h := loadcheck(t, context.Background(), "report", cmps[0], "--format", "html")
+	if h.code != ExitPass || strings.Count(h.stdout, "<svg") < 4 || !strings.Contains(h.stdout, "fails ws.loss == 0%") {
+		t.Errorf("html of the comparison: exit %d, %d charts", h.code, strings.Count(h.stdout, "<svg"))
+	}
+}
+
+// verdictLines maps each target to the verdict compare printed for it.
+func verdictLines(stdout string) map[string]string {
+	m := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	for sc.Scan() {
+		l := sc.Text()
+		for _, name := range []string{"sim, 1 worker", "sim, 2 workers", "sim-a", "sim-b"} {
+			if rest, ok := strings.CutPrefix(l, name+": "); ok {
+				m[name] = rest
+			}
+		}
+	}
+	return m
+}
+
+// simTarget is a target file starting the built-in target with extra sim
+// flags.
+func simTarget(name string, flags ...string) string {
+	q := make([]string, len(flags))
+	for i, f := range flags {
+		q[i] = strconv.Quote(f)
+	}
+	return `name: ` + name + `
+base_url: http://127.0.0.1:{port}
+start:
+  command: [loadcheck, sim, --workers, "1", --listen, "127.0.0.1:{port}", ` + strings.Join(q, ", ") + `]
+ready: {path: /api/health, timeout: 10s}
+stop: {signal: TERM, grace: 5s}
+resources: {}
+`
+}
+
+// TestSaturateFindsModelledCapacity searches the capacity of one sim
+// worker whose search burns 20 ms of CPU: the model's limit is 50 req/s.
+// Steps are 5 s so the search takes about a minute.
+func TestSaturateFindsModelledCapacity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a capacity search of about a minute")
+	}
+	dir := files(t, map[string]string{
+		"t.yaml": simTarget("sim, 1 worker, 20ms search", "--search-cpu", "20ms", "--search-wait", "10ms"),
+		"s.yaml": `name: search-capacity
+target: t.yaml
+duration: 5s
+warmup: 2s
+http:
+  timeout: 10s
+  load: {rate: 10/s}
+  endpoints: [{name: zeus-search, path: "/api/zeus/search?q=pump"}]
+production: {rate: 40/min}
+gates: ["http.p95 < 500ms"]
+abort: {after: 2s, when: ["http.errors > 50%"]}
+`,
+	})
+	idle0, total0 := machineTicks()
+	o := loadcheck(t, context.Background(), "saturate", filepath.Join(dir, "s.yaml"),
+		"--step", "5s", "--start", "10/s", "--settle", "0s", "--quiet", "--format", "json")
+	idle1, total1 := machineTicks()
+	var s report.Saturation
+	if err := json.Unmarshal([]byte(o.stdout), &s); err != nil {
+		t.Fatalf("exit %d, stdout is not a saturation: %v\n%s\n%s", o.code, err, o.stdout, o.stderr)
+	}
+	var b strings.Builder
+	s.WriteText(&b)
+	t.Logf("saturate:\n%s", b.String())
+	if o.code != ExitPass {
+		t.Errorf("exit %d, want 0 (a capacity above 40/min); stderr:\n%s", o.code, o.stderr)
+	}
+	const truth = 50.0 // 1 / 20 ms
+	if s.Capacity >= truth*0.7 && s.Capacity <= truth*1.3 {
+		return
+	}
+	idle := 1.0
+	if total1 > total0 {
+		idle = float64(idle1-idle0) / float64(total1-total0)
+	}
+	if s.Capacity < truth*0.7 && idle < 0.10 {
+		t.Skipf("machine busy (%.0f%% idle): capacity %.1f req/s under the 35 req/s bound not counted", 100*idle, s.Capacity)
+	}
+	t.Errorf("capacity %.1f req/s with the machine %.0f%% idle, want within 30%% of %v", s.Capacity, 100*idle, truth)
+}
+
+// machineTicks reads the idle and total CPU ticks of the machine; zeros
+// without /proc.
+func machineTicks() (idle, total uint64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseUint(v, 10, 64)
+		total += n
+		if i == 3 || i == 4 { // idle, iowait
+			idle += n
+		}
+	}
+	return idle, total
+}
+
+// TestNightlyFlagsRegression runs two nights into a temporary folder; on
+// the second, target sim-a's search waits 300 ms instead of 30 ms.
+func TestNightlyFlagsRegression(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two nights of two targets, about 30 s")
+	}
+	dir := files(t, map[string]string{
+		"a.yaml": simTarget("sim-a", "--search-wait", "30ms", "--search-cpu", "2ms"),
+		"b.yaml": simTarget("sim-b", "--search-wait", "30ms", "--search-cpu", "2ms"),
+		"s.yaml": `name: nightly-check
+duration: 3s
+warmup: 1s
+http:
+  timeout: 10s
+  load: {rate: 10/s}
+  endpoints:
+    - {name: zeus-search, path: "/api/zeus/search?q=heater"}
+    - {name: homepage, path: /}
+resources: {every: 500ms, sustained_window: 2s}
+gates: ["http.errors < 1%", "http.zeus-search.p95 < 2s"]
+`,
+	})
+	reports := filepath.Join(dir, "reports")
+	night := func(date string) outcome {
+		return loadcheck(t, context.Background(), "nightly", "--scenario", filepath.Join(dir, "s.yaml"),
+			"--target", filepath.Join(dir, "a.yaml"), "--target", filepath.Join(dir, "b.yaml"),
+			"--history", reports, "--date", date, "--settle", "200ms", "--quiet", "--format", "md")
+	}
+	n1 := night("2026-11-21")
+	if n1.code != ExitPass || !strings.Contains(n1.stdout, "no regression against earlier nights") {
+		t.Fatalf("night 1: exit %d, want 0:\n%s\n%s", n1.code, n1.stdout, n1.stderr)
+	}
+	// The second night, sim-a is ten times slower to search.
+	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(simTarget("sim-a", "--search-wait", "300ms", "--search-cpu", "2ms")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n2 := night("2026-11-22")
+	t.Logf("night 2 regressions:\n%s", grep(n2.stdout, "REGRESSION"))
+	if n2.code != ExitFail {
+		t.Errorf("night 2: exit %d, want 1 for the regression:\n%s\n%s", n2.code, n2.stdout, n2.stderr)
+	}
+	if !strings.Contains(n2.stdout, "REGRESSION sim-a: http.zeus-search.p95") {
+		t.Errorf("night 2 does not flag sim-a's search p95:\n%s", n2.stdout)
+	}
+	for _, d := range []string{"2026-11-21", "2026-11-22"} {
+		for _, f := range []string{"report.json", "report.md", "report.html"} {
+			p := filepath.Join(reports, "nightly", d, f)
+			if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+				t.Errorf("%s: %v", p, err)
+			}
+		}
+	}
+	h, skipped, err := report.ReadHistory(filepath.Join(reports, "history.jsonl"))
+	if err != nil || skipped > 0 {
+		t.Fatalf("history: %v, %d skipped", err, skipped)
+	}
+	per := map[string]int{}
+	for _, e := range h {
+		per[e.Target]++
+	}
+	if per["sim-a"] != 2 || per["sim-b"] != 2 || len(h) != 4 {
+		t.Errorf("history lines per target %v, want 2 each", per)
+	}
+	doc, err := report.ReadDocument(filepath.Join(reports, "nightly", "2026-11-22", "report.json"))
+	if n, ok := doc.(*report.Nightly); err != nil || !ok || n.Pass || len(n.Trend) != 4 {
+		t.Errorf("night 2 report.json: %T, %v", doc, err)
+	}
+	html, _ := os.ReadFile(filepath.Join(reports, "nightly", "2026-11-22", "report.html"))
+	if !strings.Contains(string(html), "over the last 30 nights") {
+		t.Errorf("report.html lacks the trend")
+	}
+}
+
+func grep(s, word string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, word) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// Bad invocations of the capacity commands exit 2 with a message.
+func TestCapacityCommandsBadInput(t *testing.T) {
+	dir := files(t, map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n",
+		"t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"})
+	s := filepath.Join(dir, "s.yaml")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", s, "--format", "pdf"}, `--format "pdf"`},
+		{[]string{"saturate", s, "--precision", "150%"}, "--precision"},
+		{[]string{"saturate", s, "--start", "fast"}, "--start"},
+		{[]string{"nightly"}, "want --scenario"},
+		{[]string{"nightly", "--scenario", s, "--date", "yesterday"}, "--date"},
+		{[]string{"report"}, "want at least one"},
+		{[]string{"report", filepath.Join(dir, "missing.json")}, "missing.json"},
+		{[]string{"report", s, s}, "not a loadcheck report"},
+	} {
+		o := loadcheck(t, context.Background(), tc.args...)
+		if o.code != ExitBadInput || !strings.Contains(o.stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, o.code, o.stderr, tc.want)
+		}
+	}
+	for _, cmd := range []string{"compare", "saturate", "nightly", "report"} {
+		o := loadcheck(t, context.Background(), cmd, "--help")
+		if o.code != ExitPass || !strings.Contains(o.stdout, "Exit codes") || !strings.Contains(o.stdout, "--format") {
+			t.Errorf("%s --help: exit %d:\n%s", cmd, o.code, o.stdout)
+		}
+	}
+}

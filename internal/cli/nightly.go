@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/loadcheck/loadcheck/internal/capacity"
+	"github.com/loadcheck/loadcheck/internal/report"
+)
+
+// nightlyOptions are the flags of nightly.
+type nightlyOptions struct {
+	scenario     string
+	targets      []string
+	history      string
+	date         string
+	saturate     bool
+	duration     time.Duration
+	rate         string
+	settle       time.Duration
+	step         time.Duration
+	start, max   rateValue
+	precision    percentValue
+	maxSteps     int
+	p95Growth    percentValue
+	p95Floor     time.Duration
+	capacityDrop percentValue
+	baseline     int
+	format       string
+	quiet        bool
+	verbose      bool
+}
+
+func newNightlyCmd(stdout, stderr io.Writer) *cobra.Command {
+	th := report.DefaultThresholds()
+	o := &nightlyOptions{precision: 10, p95Growth: percentValue(th.P95Growth), capacityDrop: percentValue(th.CapacityDrop)}
+	c := &cobra.Command{
+		Use:   "nightly --scenario SCENARIO --target A.yaml [--target B.yaml…] [--history reports/] [--saturate]",
+		Short: "Compare (and saturate) every night, keep a history, flag regressions",
+		Long: `Run compare on the targets (and a capacity search on each with --saturate),
+write the night's report to HISTORY/nightly/YYYY-MM-DD/ as report.json,
+report.md and report.html (with the trend over the last 30 nights), add one
+line per target to HISTORY/history.jsonl, and compare with earlier nights.
+A regression is flagged when an endpoint's p95 grows by more than
+--p95-growth (and by at least --p95-floor), the capacity drops by more than
+--capacity-drop, or broadcast loss appears where there was none; the
+baseline is the median of the last --baseline earlier nights.
+
+The history file is rewritten atomically: a crash leaves the old file or the
+new one, never a partial line. Running a night again replaces its lines. A
+night cut short writes its report but adds nothing to the history.
+
+Exit codes: 0 every gate held and nothing regressed · 1 a gate failed, a
+capacity search failed, or a regression · 2 bad input or a target that did
+not start · 130 interrupted.`,
+		Example: `  loadcheck nightly --scenario scenarios/prelaunch.yaml --target targets/sim-1w.yaml --target targets/sim-2w.yaml
+  loadcheck nightly --scenario scenarios/prelaunch.yaml --target targets/titan-1w.yaml --saturate --history /var/lib/loadcheck`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 1 || (len(args) == 1 && o.scenario != "") {
+				return usageError{fmt.Errorf("nightly: want the scenario once, as --scenario FILE — see loadcheck nightly --help")}
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.scenario = args[0]
+			}
+			if o.scenario == "" {
+				return usageError{fmt.Errorf("nightly: want --scenario FILE — see loadcheck nightly --help")}
+			}
+			return runNightly(c, o, stdout, stderr)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.scenario, "scenario", "", "scenario file")
+	f.StringArrayVar(&o.targets, "target", nil, "target file; repeat for each target, the first is the baseline (default: the scenario's target)")
+	f.StringVar(&o.history, "history", "reports", "reports folder: nightly/YYYY-MM-DD/ and history.jsonl go here")
+	f.StringVar(&o.date, "date", "", "the night's date, YYYY-MM-DD (default: today, local time)")
+	f.BoolVar(&o.saturate, "saturate", false, "also search each target's capacity")
+	f.DurationVar(&o.duration, "duration", 0, "override the measured duration of the compare runs, e.g. 30s")
+	f.StringVar(&o.rate, "rate", "", "override the compare load with a constant rate, e.g. 20/s")
+	f.DurationVar(&o.settle, "settle", 5*time.Second, "pause between two runs")
+	addSearchFlags(f, &o.step, &o.start, &o.max, &o.precision, &o.maxSteps)
+	f.Var(&o.p95Growth, "p95-growth", "flag an endpoint whose p95 grew by more than this")
+	f.DurationVar(&o.p95Floor, "p95-floor", th.P95Floor, "ignore p95 growth smaller than this")
+	f.Var(&o.capacityDrop, "capacity-drop", "flag a capacity that dropped by more than this")
+	f.IntVar(&o.baseline, "baseline", th.Baseline, "earlier nights the baseline median is taken over")
+	f.StringVar(&o.format, "format", "table", "what to print: "+strings.Join(report.Formats(), ", ")+" (the files are written either way)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the targets' output on stderr")
+	return c
+}
+
+func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) error {
+	if err := checkFormat(o.format, report.Formats()...); err != nil {
+		return err
+	}
+	if o.date != "" {
+		if _, err := time.Parse("2006-01-02", o.date); err != nil {
+			return usageError{fmt.Errorf("--date %q: want YYYY-MM-DD", o.date)}
+		}
+	}
+	if o.settle < 0 || o.step < 0 || o.p95Floor < 0 || o.baseline < 1 || o.maxSteps < 1 {
+		return usageError{fmt.Errorf("nightly: --settle, --step and --p95-floor want 0 or more, --baseline and --max-steps at least 1")}
+	}
+	sc, targets, err := planTargets(o.scenario, o.targets, o.duration, o.rate)
+	if err != nil {
+		return err
+	}
+	opts := capacityOptions(o.quiet, o.verbose, o.settle, stderr)
+	no := capacity.NightlyOptions{
+		Options: opts, Dir: o.history, Date: o.date, Saturate: o.saturate,
+		Search: capacity.SaturateOptions{Hold: o.step, Start: float64(o.start), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps},
+		Threshold: report.Thresholds{
+			P95Growth: float64(o.p95Growth), P95Floor: o.p95Floor, CapacityDrop: float64(o.capacityDrop), Baseline: o.baseline,
+		},
+	}
+	n, files, err := capacity.Nightly(c.Context(), sc, targets, no)
+	if n == nil {
+		return err
+	}
+	if werr := report.Render(stdout, n, o.format); werr != nil {
+		return werr
+	}
+	fmt.Fprintf(stderr, "report: %s (report.json, report.md, report.html)\nhistory: %s\n", files.Dir, files.History)
+	if err != nil {
+		return err
+	}
+	if !n.Pass {
+		return errGatesFailed
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/loadcheck/loadcheck/internal/capacity"
+	"github.com/loadcheck/loadcheck/internal/report"
+)
+
+// saturateOptions are the flags of saturate.
+type saturateOptions struct {
+	scenario  string
+	target    string
+	out       string
+	step      time.Duration
+	start     rateValue
+	max       rateValue
+	precision percentValue
+	maxSteps  int
+	settle    time.Duration
+	format    string
+	quiet     bool
+	verbose   bool
+}
+
+func newSaturateCmd(stdout, stderr io.Writer) *cobra.Command {
+	o := &saturateOptions{precision: 10}
+	c := &cobra.Command{
+		Use:   "saturate SCENARIO",
+		Short: "Find the highest arrival rate at which every gate holds",
+		Long: `Raise the arrival rate step by step until a gate fails, then bisect between the
+last rate that passed and the first that failed. Each step is one run of the
+scenario at a constant rate (the target started and stopped each time), held
+long enough for the gates to mean something: by default the scenario's
+duration, at least 20 s. The rate doubles from --start (default: the
+scenario's highest rate); when even the first step fails it halves instead.
+
+Prints each step (rate, p95, errors, CPU, pass/fail and the failing gates)
+and the capacity: the highest passing rate, the gate that limited it, and
+the headroom against the scenario's production rate. The search stops
+early and safely when an abort condition fires: no higher rate is tried.
+
+Exit codes: 0 a capacity was found, at least the production rate when the
+scenario names one · 1 no rate passed, or the capacity is below today's
+traffic · 2 bad input or a target that did not start · 130 interrupted (the
+steps so far are still reported).`,
+		Example: `  loadcheck saturate scenarios/prelaunch.yaml
+  loadcheck saturate scenarios/prelaunch.yaml --target targets/titan-1w.yaml --start 5/s --step 30s
+  loadcheck saturate scenarios/prelaunch.yaml --format html > capacity.html`,
+		Args: exactArgs(1, "SCENARIO"),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.scenario = args[0]
+			return runSaturate(c, o, stdout, stderr)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.target, "target", "", "target file (default: the scenario's target)")
+	f.StringVar(&o.out, "out", "", "folder for the search's JSON and each step's result (created if missing)")
+	addSearchFlags(f, &o.step, &o.start, &o.max, &o.precision, &o.maxSteps)
+	f.DurationVar(&o.settle, "settle", 2*time.Second, "pause between two steps")
+	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the target's output on stderr")
+	return c
+}
+
+// addSearchFlags registers the flags of a capacity search, shared by
+// saturate and nightly.
+func addSearchFlags(f *pflag.FlagSet, step *time.Duration, start, max *rateValue, precision *percentValue, maxSteps *int) {
+	f.DurationVar(step, "step", 0, "how long each step holds its rate (default: the scenario's duration, at least 20s)")
+	f.Var(start, "start", "first rate, e.g. 10/s (default: the scenario's highest rate)")
+	f.Var(max, "max", "highest rate tried (default 10000/s)")
+	f.Var(precision, "precision", "bisect until the failing rate is within this of the passing one")
+	f.IntVar(maxSteps, "max-steps", 25, "at most this many steps")
+}
+
+func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer) error {
+	if err := checkFormat(o.format, report.Formats()...); err != nil {
+		return err
+	}
+	if o.step < 0 || o.settle < 0 || o.maxSteps < 1 {
+		return usageError{fmt.Errorf("--step %s, --settle %s, --max-steps %d: want durations of 0 or more and at least 1 step", o.step, o.settle, o.maxSteps)}
+	}
+	sc, tg, err := plan(o.scenario, o.target, 0, "")
+	if err != nil {
+		return err
+	}
+	outDir, err := prepareOut(o.out, stderr)
+	if err != nil {
+		return err
+	}
+	so := capacity.SaturateOptions{
+		Options: capacityOptions(o.quiet, o.verbose, o.settle, stderr),
+		Hold:    o.step, Start: float64(o.start), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps,
+	}
+	s, err := capacity.Saturate(c.Context(), sc, tg, so)
+	if s == nil {
+		return usageError{err}
+	}
+	if werr := report.Render(stdout, s, o.format); werr != nil {
+		return werr
+	}
+	if outDir != "" {
+		if serr := saveDoc(outDir, "saturate-"+s.ID+".json", s, stderr); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !s.Pass {
+		return errGatesFailed
+	}
+	return nil
+}

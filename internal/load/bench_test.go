@@ -1,0 +1,67 @@
+package load
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/record"
+)
+
+// BenchmarkAttack measures what the generator costs per request: b.N
+// requests at LOADCHECK_BENCH_RATE (default 10,000/s) with 50 workers,
+// recorded as a run records them. It reports the process's CPU time per
+// request and the share sent late. Point LOADCHECK_BENCH_URL at a server on
+// another core to leave the server out of the figures and the profile:
+//
+//	taskset -c 1 bench/bin/fastserver -listen 127.0.0.1:9999 &
+//	go test -c -o /tmp/load.test ./internal/load
+//	LOADCHECK_BENCH_URL=http://127.0.0.1:9999 taskset -c 0 /tmp/load.test \
+//	    -test.run '^$' -test.bench Attack -test.benchtime 100000x -test.cpuprofile /tmp/cpu.out
+//
+// Without it the benchmark serves 200 bytes from an in-process server.
+func BenchmarkAttack(b *testing.B) {
+	url := os.Getenv("LOADCHECK_BENCH_URL")
+	if url == "" {
+		body := []byte(strings.Repeat("x", 200))
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(body) }))
+		defer s.Close()
+		url = s.URL
+	}
+	perSec := 10000.0
+	if r, err := strconv.ParseFloat(os.Getenv("LOADCHECK_BENCH_RATE"), 64); err == nil && r > 0 {
+		perSec = r
+	}
+	d := time.Duration(float64(b.N) / perSec * float64(time.Second))
+	d = max(d, 10*time.Millisecond)
+	sc := newScenario(constant(perSec, d), d)
+	sc.HTTP.MaxWorkers = 50
+	a, err := New(sc, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := record.New([]string{"root"})
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	st := a.Run(context.Background(), rec)
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	sum := rec.Close(st.Ended)
+	n := max(sum.Total.Requests, 1)
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/req")
+	b.ReportMetric(100*float64(sum.Total.Late)/float64(n), "late-%")
+	b.ReportMetric(100*float64(sum.Total.Errors)/float64(n), "errors-%")
+}
+
+// cpuTime returns the user and system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
+}

@@ -1,0 +1,230 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// JUnit XML, as Jenkins, GitLab and GitHub test reporters read it: one
+// <testsuite> per target, one <testcase> per gate. A failing gate carries
+// the observed value and the threshold.
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",cdata"`
+}
+
+func seconds(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
+
+// resultSuite is one run as a suite: a case per gate, plus a case for the
+// run itself when it did not complete.
+func resultSuite(r *Result, name string) junitSuite {
+	s := junitSuite{
+		Name: name, Time: seconds(r.Elapsed.Seconds()),
+		Properties: []junitProperty{
+			{"scenario", r.Scenario.Name}, {"target", r.Target.Name}, {"run_id", r.RunID}, {"status", string(r.Status)},
+		},
+	}
+	if !r.Start.IsZero() {
+		s.Timestamp = r.Start.UTC().Format("2006-01-02T15:04:05")
+	}
+	class := "loadcheck." + classPart(r.Scenario.Name) + "." + classPart(name)
+	if r.Status != Complete {
+		c := junitCase{Name: "run completes", Classname: class, Time: seconds(r.Elapsed.Seconds())}
+		msg := fmt.Sprintf("run %s after %s", r.Status, r.Elapsed.Round(time.Second))
+		if r.Reason != "" {
+			msg += ": " + r.Reason
+		}
+		f := &junitFailure{Message: msg, Type: string(r.Status), Text: msg}
+		if r.Status == Aborted {
+			c.Failure = f
+		} else {
+			c.Error = f
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	for _, o := range r.Gates {
+		c := junitCase{Name: o.Gate, Classname: class, Time: "0"}
+		if !o.Pass {
+			obs := "not measured"
+			if o.Observed != nil {
+				obs = o.Observed.String()
+			} else if o.Reason != "" {
+				obs = o.Reason
+			}
+			c.Failure = &junitFailure{
+				Message: describe(o), Type: "gate",
+				Text: fmt.Sprintf("gate:      %s\nobserved:  %s\nthreshold: %s %s\n", o.Gate, obs, o.Op, o.Limit),
+			}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	return s
+}
+
+// classPart makes a name usable as a dotted class name component.
+func classPart(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '.', ' ', '/':
+			return '_'
+		case ',', '"', '\'':
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Trim(s, "_,")
+}
+
+func saturationSuite(s *Saturation) junitSuite {
+	st := junitSuite{Name: "saturate " + s.Target.Name,
+		Properties: []junitProperty{{"scenario", s.Scenario.Name}, {"target", s.Target.Name}, {"capacity_per_s", strconv.FormatFloat(s.Capacity, 'f', 2, 64)}}}
+	if !s.Start.IsZero() {
+		st.Timestamp = s.Start.UTC().Format("2006-01-02T15:04:05")
+	}
+	class := "loadcheck." + classPart(s.Scenario.Name) + ".saturate." + classPart(s.Target.Name)
+	c := junitCase{Name: "capacity found", Classname: class, Time: "0"}
+	if s.Capacity <= 0 {
+		c.Failure = &junitFailure{Message: s.Summary(), Type: "capacity", Text: s.Summary()}
+	}
+	st.Cases = append(st.Cases, c)
+	if s.Production > 0 {
+		c := junitCase{Name: "capacity ≥ production rate " + s.ProductionText, Classname: class, Time: "0"}
+		if s.Capacity < s.Production {
+			c.Failure = &junitFailure{Message: s.Summary(), Type: "headroom",
+				Text: fmt.Sprintf("observed:  %s req/s\nthreshold: >= %s\n", rateNumber(s.Capacity), s.ProductionText)}
+		}
+		st.Cases = append(st.Cases, c)
+	}
+	if s.Status == Failed || s.Status == Interrupted {
+		st.Cases = append(st.Cases, junitCase{Name: "search completes", Classname: class, Time: "0",
+			Error: &junitFailure{Message: s.Summary(), Type: string(s.Status), Text: s.Reason}})
+	}
+	return st
+}
+
+func nightlySuite(n *Nightly) junitSuite {
+	st := junitSuite{Name: "nightly " + n.Date + " regressions"}
+	targets := []string{}
+	if n.Comparison != nil {
+		targets = n.Comparison.Labels()
+	}
+	by := map[string][]Regression{}
+	for _, r := range n.Regressions {
+		by[r.Target] = append(by[r.Target], r)
+	}
+	for _, tg := range targets {
+		c := junitCase{Name: "no regression", Classname: "loadcheck.nightly." + classPart(tg), Time: "0"}
+		if rs := by[tg]; len(rs) > 0 {
+			var texts []string
+			for _, r := range rs {
+				texts = append(texts, r.Text)
+			}
+			c.Failure = &junitFailure{Message: texts[0], Type: "regression", Text: strings.Join(texts, "\n")}
+		}
+		st.Cases = append(st.Cases, c)
+	}
+	return st
+}
+
+// WriteJUnit writes doc as JUnit XML: a suite per target with a test case
+// per gate; a capacity search adds "capacity found" and the headroom
+// against production; a nightly report adds a regression case per target.
+func WriteJUnit(w io.Writer, doc Document) error {
+	var suites []junitSuite
+	switch d := doc.(type) {
+	case *Result:
+		suites = append(suites, resultSuite(d, d.Target.Name))
+	case *Comparison:
+		for i, l := range d.Labels() {
+			suites = append(suites, resultSuite(d.Results[i], l))
+		}
+	case *Saturation:
+		suites = append(suites, saturationSuite(d))
+	case *Nightly:
+		if d.Comparison != nil {
+			for i, l := range d.Comparison.Labels() {
+				suites = append(suites, resultSuite(d.Comparison.Results[i], l))
+			}
+		}
+		for _, s := range d.Saturations {
+			suites = append(suites, saturationSuite(s))
+		}
+		suites = append(suites, nightlySuite(d))
+	default:
+		return fmt.Errorf("junit: unknown document %T", doc)
+	}
+	all := junitSuites{Name: "loadcheck"}
+	var total float64
+	for i := range suites {
+		s := &suites[i]
+		s.Tests = len(s.Cases)
+		for _, c := range s.Cases {
+			if c.Failure != nil {
+				s.Failures++
+			}
+			if c.Error != nil {
+				s.Errors++
+			}
+		}
+		if s.Time == "" {
+			s.Time = "0.000"
+		}
+		f, _ := strconv.ParseFloat(s.Time, 64)
+		total += f
+		all.Tests += s.Tests
+		all.Failures += s.Failures
+		all.Errors += s.Errors
+	}
+	all.Time = seconds(total)
+	all.Suites = suites
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(all); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

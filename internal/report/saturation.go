@@ -1,0 +1,247 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/record"
+)
+
+// KindSaturation is Saturation.Kind.
+const KindSaturation = "saturate"
+
+// Saturation is the outcome of a capacity search (loadcheck saturate): the
+// steps it ran and the highest arrival rate at which every gate held.
+type Saturation struct {
+	Schema int    `json:"schema"`
+	Kind   string `json:"kind"` // always "saturate"
+	ID     string `json:"id"`
+	// Scenario and Target are those of the steps' runs.
+	Scenario ScenarioInfo `json:"scenario"`
+	Target   TargetInfo   `json:"target"`
+	Start    time.Time    `json:"start"`
+	// Hold is how long each step measured; Precision the relative width,
+	// in percent, at which bisection stopped.
+	Hold      time.Duration `json:"hold_ns"`
+	Precision float64       `json:"precision_pct"`
+	Gates     []string      `json:"gates"`
+	Steps     []Step        `json:"steps"`
+	// Capacity is the highest offered rate, in requests per second, at
+	// which every gate held; 0 when no step passed.
+	Capacity float64 `json:"capacity_per_s"`
+	// Limit lists the gates that failed at the lowest failing rate above
+	// Capacity, as "ws.loss 49.7% fails ws.loss == 0%"; empty when no step
+	// failed (the search reached its ceiling).
+	Limit []string `json:"limit,omitempty"`
+	// LimitRate is that lowest failing rate; 0 when none failed.
+	LimitRate float64 `json:"limit_rate_per_s,omitempty"`
+	// Production is today's real traffic from the scenario, in requests
+	// per second, and as written ("40/min"); 0 and "" when unknown.
+	Production     float64 `json:"production_rate_per_s,omitempty"`
+	ProductionText string  `json:"production,omitempty"`
+	// Status is Complete when the search ended by itself; Aborted when an
+	// abort condition fired and the search stopped there; Interrupted when
+	// it was cancelled; Failed when a step could not run.
+	Status Status `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// Pass is true when a capacity was found and it is at least the
+	// production rate (when that is known).
+	Pass bool `json:"pass"`
+}
+
+// Step is one constant-rate run of a capacity search.
+type Step struct {
+	RunID string `json:"run_id"`
+	// Phase is "ramp" (rate multiplied until a gate fails), "back-off"
+	// (divided until one passes) or "bisect".
+	Phase string `json:"phase"`
+	// Rate is the offered arrival rate, Achieved the completed requests
+	// per second, both per second.
+	Rate     float64 `json:"rate_per_s"`
+	Achieved float64 `json:"achieved_per_s"`
+	// P95 is the p95 latency over all endpoints; Errors the share of
+	// failed requests in percent.
+	P95    record.Millis `json:"p95_ms"`
+	Errors float64       `json:"errors_pct"`
+	// CPUSustained is the busiest process's sustained CPU in % of one
+	// core; HasCPU says whether it was measured.
+	CPUSustained float64        `json:"cpu_sustained_pct"`
+	HasCPU       bool           `json:"has_cpu"`
+	Pass         bool           `json:"pass"`
+	Status       Status         `json:"status"`
+	Reason       string         `json:"reason,omitempty"`
+	Gates        []gate.Outcome `json:"gates"`
+}
+
+// StepOf summarises one run of a capacity search.
+func StepOf(phase string, rate float64, r *Result) Step {
+	s := Step{
+		RunID: r.RunID, Phase: phase, Rate: rate,
+		Achieved: r.HTTP.Total.Rate, P95: r.HTTP.Total.Latency.P95, Errors: r.HTTP.Total.ErrorRate(),
+		Pass: r.Pass, Status: r.Status, Reason: r.Reason, Gates: r.Gates,
+	}
+	if v, ok := r.Metric("cpu.sustained"); ok {
+		s.CPUSustained, s.HasCPU = v.V, true
+	}
+	return s
+}
+
+// Failed lists the step's failing gates as "metric value fails gate".
+func (s Step) Failed() []string {
+	var out []string
+	for _, o := range s.Gates {
+		if !o.Pass {
+			out = append(out, describe(o))
+		}
+	}
+	if len(out) == 0 && !s.Pass && s.Reason != "" {
+		out = append(out, s.Reason)
+	}
+	return out
+}
+
+// FormatRate formats a rate given per second the way people say it: per
+// minute below 1/s when that is a round number ("40/min"), else per
+// second with as few digits as read well ("34/s", "2.5/s").
+func FormatRate(perSecond float64) string {
+	if perSecond > 0 && perSecond < 1 {
+		m := perSecond * 60
+		if math.Abs(m-math.Round(m)) < 1e-6 {
+			return strconv.FormatFloat(math.Round(m), 'f', -1, 64) + "/min"
+		}
+		return strconv.FormatFloat(m, 'f', 1, 64) + "/min"
+	}
+	return rateNumber(perSecond) + "/s"
+}
+
+func rateNumber(perSecond float64) string {
+	switch {
+	case perSecond >= 100:
+		return strconv.FormatFloat(perSecond, 'f', 0, 64)
+	case perSecond >= 10:
+		s := strconv.FormatFloat(perSecond, 'f', 1, 64)
+		return strings.TrimSuffix(s, ".0")
+	}
+	s := strconv.FormatFloat(perSecond, 'f', 2, 64)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// Headroom returns Capacity divided by the production rate; 0 when either
+// is unknown.
+func (s *Saturation) Headroom() float64 {
+	if s.Production <= 0 || s.Capacity <= 0 {
+		return 0
+	}
+	return s.Capacity / s.Production
+}
+
+// Summary is the one-line answer: "capacity 34 req/s = 51× today's
+// 40/min, limited by http.zeus-search.p95 2.31s fails … at 40 req/s".
+func (s *Saturation) Summary() string {
+	var b strings.Builder
+	switch s.Status {
+	case Interrupted:
+		b.WriteString("INTERRUPTED — partial search; ")
+	case Aborted:
+		b.WriteString("STOPPED: " + s.Reason + "; ")
+	case Failed:
+		b.WriteString("FAILED: " + s.Reason + "; ")
+	}
+	if s.Capacity <= 0 {
+		if len(s.Steps) == 0 {
+			b.WriteString("no step ran")
+			return b.String()
+		}
+		low := s.Steps[0].Rate
+		for _, st := range s.Steps {
+			low = math.Min(low, st.Rate)
+		}
+		fmt.Fprintf(&b, "no capacity: gates fail even at %s req/s", rateNumber(low))
+		if len(s.Limit) > 0 {
+			b.WriteString(" (" + strings.Join(s.Limit, "; ") + ")")
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "capacity %s req/s", rateNumber(s.Capacity))
+	if h := s.Headroom(); h > 0 {
+		fmt.Fprintf(&b, " = %s× today's %s", headroomNumber(h), s.ProductionText)
+		if h < 1 {
+			b.WriteString(" — BELOW today's traffic")
+		}
+	}
+	if len(s.Limit) > 0 {
+		fmt.Fprintf(&b, ", limited by %s at %s req/s", strings.Join(s.Limit, "; "), rateNumber(s.LimitRate))
+	} else {
+		b.WriteString(", no gate failed up to the search's ceiling")
+	}
+	return b.String()
+}
+
+func headroomNumber(h float64) string {
+	if h >= 10 {
+		return strconv.FormatFloat(h, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(h, 'f', 1, 64)
+}
+
+// Tables returns the steps table, in the order the steps ran.
+func (s *Saturation) Tables() []Table {
+	t := Table{
+		Title:  "Capacity search: " + s.Target.Name,
+		Header: []string{"step", "phase", "offered /s", "achieved /s", "p95 ms", "errors", "cpu sustained", "result", "failing gates"},
+	}
+	for i, st := range s.Steps {
+		cpu := "—"
+		if st.HasCPU {
+			cpu = pctString(st.CPUSustained)
+		}
+		res := "PASS"
+		if !st.Pass {
+			res = "FAIL"
+		}
+		if st.Status != Complete {
+			res += " (" + string(st.Status) + ")"
+		}
+		t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), st.Phase, rateNumber(st.Rate), strconv.FormatFloat(st.Achieved, 'f', 1, 64),
+			ms(st.P95), pctString(st.Errors), cpu, res, strings.Join(st.Failed(), "; ")})
+	}
+	t.Notes = append(t.Notes, fmt.Sprintf("each step holds a constant rate for %s after the scenario's %s warm-up; the rate doubles until a gate fails, then bisects to within %.0f%%",
+		s.Hold, s.Scenario.Warmup, s.Precision))
+	t.Notes = append(t.Notes, "p95 over all endpoints, from the intended send time")
+	return []Table{t}
+}
+
+// Headline is the first line of a capacity search.
+func (s *Saturation) Headline() string {
+	return fmt.Sprintf("loadcheck saturate: %s against %s — %d steps of %s", s.Scenario.Name, s.Target.Name, len(s.Steps), s.Hold)
+}
+
+// WriteText writes the search for a terminal.
+func (s *Saturation) WriteText(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "%s\n\n", s.Headline()); err != nil {
+		return err
+	}
+	if err := WriteTable(w, s.Tables()); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, s.Summary())
+	return err
+}
+
+// WriteMarkdown writes the search as Markdown.
+func (s *Saturation) WriteMarkdown(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "## %s\n\n", s.Headline()); err != nil {
+		return err
+	}
+	if err := WriteMarkdownTables(w, s.Tables()); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "**%s**\n\n", s.Summary())
+	return err
+}
