@@ -269,9 +269,22 @@ func (b *bench) partA(ctx context.Context) error {
 		return err
 	}
 	defer srv.stop()
-	open := map[string]func(rate float64) (measure, error){
+	once := map[string]func(rate float64) (measure, error){
 		"loadcheck": func(r float64) (measure, error) { return b.loadcheckRun(ctx, "max", srv.addr, r, b.stepDur) },
 		"vegeta":    func(r float64) (measure, error) { return b.vegetaRun(ctx, "max", srv.addr, r, b.stepDur) },
+	}
+	// A rate fails only when it fails twice in a row: a step can fall short
+	// because something else ran on the machine for a moment.
+	open := map[string]func(rate float64) (measure, error){}
+	for name, run := range once {
+		open[name] = func(r float64) (measure, error) {
+			m, err := run(r)
+			if err != nil || m.sustains() {
+				return m, err
+			}
+			b.log(m)
+			return run(r)
+		}
 	}
 	// Ramp both open-model tools in lockstep, so that whatever else runs
 	// on the machine disturbs both alike; then bisect each.
@@ -764,7 +777,55 @@ func (b *bench) vegetaRun(ctx context.Context, test, addr string, rate float64, 
 	m := measure{Tool: "vegeta", Test: test, Rate: rate, Duration: dur, Requests: r.Requests, Errors: r.Requests - ok,
 		P50: r.Latencies.P50, P95: r.Latencies.P95, P99: r.Latencies.P99}
 	usage(&m, ru)
+	if m.Late, err = b.vegetaLate(ctx, results, rate); err != nil {
+		return measure{}, err
+	}
 	return m, nil
+}
+
+// vegetaLate counts the hits vegeta sent more than 10 ms after its own
+// schedule (hit n at n/rate after hit 0), as loadcheck counts late
+// requests: vegeta keeps each hit's sequence number and send time but
+// reports neither.
+func (b *bench) vegetaLate(ctx context.Context, results string, rate float64) (uint64, error) {
+	cmd := exec.CommandContext(ctx, b.vegeta, "encode", "-to", "csv", results)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	type hit struct{ seq, ts int64 }
+	var hits []hit
+	t0 := int64(math.MaxInt64)
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		f := strings.SplitN(sc.Text(), ",", 10)
+		if len(f) < 9 {
+			continue
+		}
+		ts, err1 := strconv.ParseInt(f[0], 10, 64)
+		seq, err2 := strconv.ParseInt(f[8], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		hits = append(hits, hit{seq, ts})
+		if seq == 0 {
+			t0 = ts
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		return 0, fmt.Errorf("vegeta encode: %v", err)
+	}
+	var late uint64
+	for _, h := range hits {
+		if h.ts-(t0+int64(float64(h.seq)/rate*1e9)) > int64(10*time.Millisecond) {
+			late++
+		}
+	}
+	return late, nil
 }
 
 func (b *bench) wrkRun(ctx context.Context, test, addr string, c int, dur time.Duration) (measure, error) {
@@ -919,6 +980,8 @@ func (b *bench) rows() []row {
 	msf := func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 	if len(r.max) > 0 {
 		rate := row{label: "(a) highest rate, errors < 0.1 % (req/s)", vals: map[string]float64{}, notes: map[string]string{}, fmt: num}
+		late := row{label: "(a) sent > 10 ms behind schedule at that rate (%)", vals: map[string]float64{}, notes: map[string]string{"wrk": "n/a (closed)", "hey": "n/a (closed)"},
+			fmt: func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }}
 		cpu := row{label: "(a) CPU per request at that rate (µs)", vals: map[string]float64{}, fmt: us}
 		rss := row{label: "(a) peak RSS at that rate (MB)", vals: map[string]float64{}, fmt: mb}
 		for name, m := range r.max {
@@ -928,10 +991,13 @@ func (b *bench) rows() []row {
 			} else {
 				rate.vals[name] = m.Rate
 			}
+			if m.Conns == 0 {
+				late.vals[name] = 100 * float64(m.Late) / float64(max(m.Requests, 1))
+			}
 			cpu.vals[name] = float64(m.cpuPerReq()) / 1e3
 			rss.vals[name] = float64(m.MaxRSS) / 1e6
 		}
-		rows = append(rows, rate, cpu, rss)
+		rows = append(rows, rate, late, cpu, rss)
 	}
 	if len(r.fixed) > 0 {
 		cpu := row{label: "(b) CPU s per 1M requests at 2,000 req/s", vals: map[string]float64{}, notes: map[string]string{"wrk": "n/a (no rate limit)"}, fmt: func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }}
@@ -1038,9 +1104,7 @@ func (b *bench) markdown(day string, env []string, load0, load1 string, took tim
 		}
 		fmt.Fprintf(&w, "- Freeze, truth of the requests each tool actually sent (what the server saw): %s. A closed-model tool sends little during a freeze, so even the truth of what it sent hides the stall.\n", strings.Join(seen, ", "))
 	}
-	if m, ok := b.res.max["loadcheck"]; ok && m.Late > 0 {
-		fmt.Fprintf(&w, "- loadcheck counted %d late requests (> 10 ms behind schedule) at its highest rate.\n", m.Late)
-	}
+	fmt.Fprintln(&w, "- Late: loadcheck counts requests sent > 10 ms after their scheduled time and corrects their latency for it; for vegeta the bench computes the same from its results (each hit's sequence number and send time), which vegeta itself does not report. A rate can be sustained in throughput while many requests go out late.")
 	fmt.Fprintf(&w, "\nMachine: %s. Load average before %s, after %s (other work on the machine disturbs every figure). The bench took %s.\n",
 		strings.Join(env, "; "), load0, load1, took.Round(time.Second))
 	return w.String()

