@@ -14,6 +14,7 @@ GO=${GO:-go}
 missing=""
 for p in wrk hey; do command -v "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 command -v taskset >/dev/null 2>&1 || missing="$missing util-linux"
+[ -x /usr/bin/time ] || missing="$missing time"
 if [ -n "$missing" ]; then
 	echo "installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive

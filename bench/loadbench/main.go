@@ -5,8 +5,9 @@
 //
 // The target runs pinned to CPU 1 and each tool to CPU 0 (taskset), one at
 // a time. A tool's CPU time and peak RSS come from the kernel's rusage of
-// its process (the vegeta CLI's attack process: its results are decoded
-// afterwards by `vegeta report`, outside the measurement).
+// its process, read by GNU time (the vegeta CLI's attack process: its
+// results are decoded afterwards by `vegeta report`, outside the
+// measurement).
 //
 //	(a) the highest rate each tool sustains with errors < 0.1 %: open-model
 //	    tools (loadcheck, vegeta) step the rate; closed-model ones (wrk,
@@ -32,6 +33,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -78,8 +80,11 @@ func main() {
 	flag.StringVar(&c.only, "only", "", "comma-separated parts to run (a,b,c,soak); default all")
 	flag.Parse()
 
-	// Every run is bounded: the whole bench stops after an hour at most.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	// Every run is bounded: the whole bench stops after an hour at most,
+	// or at Ctrl-C, stopping the tool and the server it runs.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, time.Hour)
 	defer cancel()
 	b, err := newBench(c)
 	if err != nil {
@@ -166,7 +171,7 @@ func newBench(c config) (*bench, error) {
 			return nil, fmt.Errorf("%v (run `make bench`, which builds it)", err)
 		}
 	}
-	for _, p := range []string{"taskset", "wrk", "hey"} {
+	for _, p := range []string{"taskset", "wrk", "hey", "/usr/bin/time"} {
 		if _, err := exec.LookPath(p); err != nil {
 			return nil, fmt.Errorf("%s: %v (run `make bench`, which installs it)", p, err)
 		}
@@ -565,8 +570,13 @@ func (l *serverLog) served() []time.Duration {
 // constant rate from the first one, for dur, each answered by the server's
 // own schedule — one arriving during a freeze waits for its end and then
 // takes the service time; one whose service time ends during a freeze
-// completes at its end.
+// completes at its end. The service time is the median the server measured
+// (its 50 ms sleep overshoots a little), not the nominal delay.
 func (l *serverLog) openModel(rate float64, dur time.Duration) []time.Duration {
+	service := l.Delay
+	if p := percentiles(l.served()); p != nil {
+		service = p[0]
+	}
 	n := int(rate * dur.Seconds())
 	out := make([]time.Duration, n)
 	frozen := func(t time.Duration) (time.Duration, bool) {
@@ -583,7 +593,7 @@ func (l *serverLog) openModel(rate float64, dur time.Duration) []time.Duration {
 		if end, ok := frozen(a); ok {
 			start = end
 		}
-		done := start + l.Delay
+		done := start + service
 		if end, ok := frozen(done); ok {
 			done = end
 		}
@@ -610,26 +620,40 @@ func percentiles(d []time.Duration) []time.Duration {
 
 // pinned runs a command on the generator's CPU and returns its output and
 // resource usage.
-func pinned(ctx context.Context, limit time.Duration, name string, args ...string) ([]byte, *syscall.Rusage, error) {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", genCPU, name}, args...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &errb
-	err := cmd.Run()
-	var ru *syscall.Rusage
-	if cmd.ProcessState != nil {
-		ru, _ = cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	}
+func pinned(ctx context.Context, limit time.Duration, name string, args ...string) ([]byte, *usageFigures, error) {
+	return pinnedWatch(ctx, limit, nil, name, args...)
+}
+
+// usageFigures are a tool's CPU time and peak RSS.
+type usageFigures struct {
+	cpu    time.Duration
+	maxRSS int64 // bytes
+}
+
+// timeFormat makes GNU time write user and system seconds and the peak
+// RSS in KiB. The tool runs under /usr/bin/time rather than straight from
+// this process: Linux keeps a process's peak RSS across exec, and Go
+// starts children with vfork, so a child of loadbench would report
+// loadbench's own RSS when that is larger than the tool's.
+const timeFormat = "%U %S %M"
+
+func readUsage(path string) (*usageFigures, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("%s: %v: %s", name, err, tail(errb.String()))
-		}
-		return out.Bytes(), ru, &exitError{code: ee.ExitCode(), stderr: errb.String()}
+		return nil, err
 	}
-	return out.Bytes(), ru, nil
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	f := strings.Fields(lines[len(lines)-1]) // after any "Command exited with..." line
+	if len(f) != 3 {
+		return nil, fmt.Errorf("/usr/bin/time wrote %q", b)
+	}
+	user, err1 := strconv.ParseFloat(f[0], 64)
+	sys, err2 := strconv.ParseFloat(f[1], 64)
+	kib, err3 := strconv.ParseInt(f[2], 10, 64)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, fmt.Errorf("/usr/bin/time wrote %q: %v", b, err)
+	}
+	return &usageFigures{cpu: time.Duration((user + sys) * float64(time.Second)), maxRSS: kib << 10}, nil
 }
 
 type exitError struct {
@@ -647,12 +671,10 @@ func tail(s string) string {
 	return s
 }
 
-func usage(m *measure, ru *syscall.Rusage) {
-	if ru == nil {
-		return
+func usage(m *measure, u *usageFigures) {
+	if u != nil {
+		m.CPU, m.MaxRSS = u.cpu, u.maxRSS
 	}
-	m.CPU = time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
-	m.MaxRSS = ru.Maxrss << 10 // KiB on Linux
 }
 
 // loadcheckRun runs loadcheck with the worker cap of (a) and (b); for (c)
@@ -689,13 +711,7 @@ http:
 	}
 	args := []string{"run", scen, "--target", tgt, "--format", "json", "--quiet",
 		"--rate", strconv.FormatFloat(rate, 'f', -1, 64) + "/s", "--duration", dur.String()}
-	var out []byte
-	var ru *syscall.Rusage
-	if watch == nil {
-		out, ru, err = pinned(ctx, dur+time.Minute, b.loadcheck, args...)
-	} else {
-		out, ru, err = pinnedWatch(ctx, dur+time.Minute, watch, b.loadcheck, args...)
-	}
+	out, ru, err := pinnedWatch(ctx, dur+time.Minute, watch, b.loadcheck, args...)
 	var ee *exitError
 	if err != nil && !(errors.As(err, &ee) && ee.code == 1) {
 		return measure{}, fmt.Errorf("loadcheck: %v", err)
@@ -712,31 +728,51 @@ http:
 	return m, nil
 }
 
-// pinnedWatch is pinned with a callback that gets the process id.
-func pinnedWatch(ctx context.Context, limit time.Duration, watch func(pid int), name string, args ...string) ([]byte, *syscall.Rusage, error) {
+// pinnedWatch is pinned with a callback, run while the tool runs, that
+// gets the tool's process id; watch may be nil.
+func pinnedWatch(ctx context.Context, limit time.Duration, watch func(pid int), name string, args ...string) ([]byte, *usageFigures, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", genCPU, name}, args...)...)
+	usageFile, err := os.CreateTemp("", "loadbench-time-")
+	if err != nil {
+		return nil, nil, err
+	}
+	usageFile.Close()
+	defer os.Remove(usageFile.Name())
+	cmd := exec.CommandContext(ctx, "taskset", append([]string{"-c", genCPU, "/usr/bin/time", "-o", usageFile.Name(), "-f", timeFormat, name}, args...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		return nil, nil, err
 	}
-	go watch(cmd.Process.Pid) // taskset execs: the same pid
-	err := cmd.Wait()
-	var ru *syscall.Rusage
-	if cmd.ProcessState != nil {
-		ru, _ = cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if watch != nil {
+		go func() {
+			// taskset execs /usr/bin/time, which forks the tool.
+			for ctx.Err() == nil {
+				if kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid)); err == nil {
+					if pid, err := strconv.Atoi(strings.TrimSpace(string(kids))); err == nil {
+						watch(pid)
+						return
+					}
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
 	}
+	err = cmd.Wait()
+	u, uerr := readUsage(usageFile.Name())
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && ctx.Err() == nil {
-			return out.Bytes(), ru, &exitError{code: ee.ExitCode(), stderr: errb.String()}
+			return out.Bytes(), u, &exitError{code: ee.ExitCode(), stderr: errb.String()}
 		}
 		return nil, nil, fmt.Errorf("%s: %v: %s", name, err, tail(errb.String()))
 	}
-	return out.Bytes(), ru, nil
+	if uerr != nil {
+		return nil, nil, uerr
+	}
+	return out.Bytes(), u, nil
 }
 
 func (b *bench) vegetaRun(ctx context.Context, test, addr string, rate float64, dur time.Duration) (measure, error) {
@@ -1089,12 +1125,12 @@ func (b *bench) markdown(day string, env []string, load0, load1 string, took tim
 	fmt.Fprintln(&w)
 	b.goals(&w)
 	fmt.Fprintln(&w, "\nHow each figure is taken:")
-	fmt.Fprintf(&w, "- (a) loadcheck and vegeta: the rate steps up by 5,000 req/s (%s each, both tools at each step in turn), then bisects to 1,000; a rate is sustained when errors < 0.1 %% and ≥ 97 %% of its requests were answered. loadcheck `max_workers: %d`, vegeta `-max-workers %d -max-body 0`. wrk (`-t1 -c%d`) and hey (`-c %d`) are closed-model: their throughput over %s.\n",
+	fmt.Fprintf(&w, "- (a) loadcheck and vegeta: the rate steps up by 5,000 req/s (%s each, both tools at each step in turn), then bisects to 1,000; a step that falls short is run once more before the rate counts as failed; a rate is sustained when errors < 0.1 %% and ≥ 97 %% of its requests were answered. loadcheck `max_workers: %d`, vegeta `-max-workers %d -max-body 0`. wrk (`-t1 -c%d`) and hey (`-c %d`) are closed-model: their throughput over %s.\n",
 		b.stepDur, conns, conns, conns, conns, 2*b.stepDur)
 	fmt.Fprintf(&w, "- (b) %s at 2,000 req/s, the same worker caps as (a); hey as 20 workers × `-q 100`. wrk cannot limit its rate.\n", b.fixedDur)
 	fmt.Fprintf(&w, "- (c) %s at 200 req/s (wrk `-c10`, hey `-c 10 -q 20`: the concurrency that carries 200 req/s at 50 ms; loadcheck and vegeta with their default worker caps, 512 and none). loadcheck shows its corrected latency (from the intended send time). "+
 		"Truth for the 50 ms target: the server's own arrival-to-answer times over all four runs. Truth for the freeze (1 s at 3 s and 7 s after the first request): an open-model client's requests at 200 req/s "+
-		"answered by the server's schedule (a request arriving during a freeze waits for its end, then 50 ms; one in service when a freeze begins completes at its end).\n", b.latDur)
+		"answered by the server's schedule (a request arriving during a freeze waits for its end, then the service time the server measured, ≈ 50 ms; one in service when a freeze begins completes at its end).\n", b.latDur)
 	if len(b.res.freeze) > 0 {
 		var seen []string
 		for _, t := range tools {

@@ -113,19 +113,18 @@ func marked(mark string) []proc {
 
 // simAddr waits until a marked sim process is running and returns its
 // listen address and process group.
-func simAddr(t *testing.T, ctx context.Context, mark string) (addr string, pgid int) {
-	t.Helper()
+func simAddr(ctx context.Context, mark string) (addr string, pgid int, err error) {
 	for {
 		for _, p := range marked(mark) {
 			for i, a := range p.cmdline {
 				if a == "--listen" && i+1 < len(p.cmdline) {
-					return p.cmdline[i+1], p.pgid
+					return p.cmdline[i+1], p.pgid, nil
 				}
 			}
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("no sim process marked %s appeared", mark)
+			return "", 0, fmt.Errorf("no sim process marked %s appeared", mark)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -160,15 +159,14 @@ func (p *simPoller) get() (simState, error) {
 }
 
 // wait polls the sim until cond holds and returns that state.
-func (p *simPoller) wait(t *testing.T, ctx context.Context, what string, cond func(simState) bool) simState {
-	t.Helper()
+func (p *simPoller) wait(ctx context.Context, what string, cond func(simState) bool) (simState, error) {
 	for {
 		if s, err := p.get(); err == nil && cond(s) {
-			return s
+			return s, nil
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("sim at %s: gave up waiting until %s", p.addr, what)
+			return simState{}, fmt.Errorf("sim at %s: gave up waiting until %s", p.addr, what)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -230,9 +228,17 @@ gates: ["http.errors < 1%"]
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				addr, _ := simAddr(t, ctx, mark)
+				addr, _, err := simAddr(ctx, mark)
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				sim := &simPoller{addr: addr}
-				s := sim.wait(t, ctx, "the load has sent 20 requests", func(s simState) bool { return s.Requests >= 20 })
+				s, err := sim.wait(ctx, "the load has sent 20 requests", func(s simState) bool { return s.Requests >= 20 })
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				killed = time.Now()
 				if err := syscall.Kill(s.PID, syscall.SIGKILL); err != nil {
 					t.Errorf("kill worker %d: %v", s.PID, err)
@@ -512,28 +518,33 @@ func TestFaultSignals(t *testing.T) {
 		warmup, duration, grace string
 		// at waits, from the moment the boards are connected, until the
 		// run is in the phase.
-		at func(t *testing.T, ctx context.Context, sim *simPoller)
+		at func(ctx context.Context, sim *simPoller) error
 	}{
 		{
 			name: "warm-up", warmup: "6s", duration: "2s", grace: "1s",
-			at: func(t *testing.T, ctx context.Context, sim *simPoller) {
+			at: func(ctx context.Context, sim *simPoller) error {
 				time.Sleep(time.Second)
 				if s, err := sim.get(); err != nil || s.Broadcasts > 0 || s.Requests == 0 {
-					t.Fatalf("state %+v, %v: want the warm-up (no broadcast yet)", s, err)
+					return fmt.Errorf("state %+v, %v: want the warm-up (requests, no broadcast yet)", s, err)
 				}
+				return nil
 			},
 		},
 		{
 			name: "measured", warmup: "1s", duration: "8s", grace: "1s",
-			at: func(t *testing.T, ctx context.Context, sim *simPoller) {
-				sim.wait(t, ctx, "the broadcasts began", func(s simState) bool { return s.Broadcasts > 0 })
+			at: func(ctx context.Context, sim *simPoller) error {
+				_, err := sim.wait(ctx, "the broadcasts began", func(s simState) bool { return s.Broadcasts > 0 })
 				time.Sleep(time.Second)
+				return err
 			},
 		},
 		{
 			name: "grace", warmup: "1s", duration: "2s", grace: "8s",
-			at: func(t *testing.T, ctx context.Context, sim *simPoller) {
-				s := sim.wait(t, ctx, "the broadcasts began", func(s simState) bool { return s.Broadcasts > 0 })
+			at: func(ctx context.Context, sim *simPoller) error {
+				s, err := sim.wait(ctx, "the broadcasts began", func(s simState) bool { return s.Broadcasts > 0 })
+				if err != nil {
+					return err
+				}
 				// The broadcasts (10/s) have ended when none came for
 				// 700 ms: the run is in its grace.
 				last, since := s.Broadcasts, time.Now()
@@ -543,9 +554,10 @@ func TestFaultSignals(t *testing.T) {
 						last, since = s.Broadcasts, time.Now()
 					}
 					if ctx.Err() != nil {
-						t.Fatal("the broadcasts did not end")
+						return errors.New("the broadcasts did not end")
 					}
 				}
+				return nil
 			},
 		},
 	}
@@ -582,21 +594,17 @@ gates: ["http.errors < 1%%"]
 				}
 				exited := make(chan error, 1)
 				go func() { exited <- cmd.Wait() }()
-				pgid := 0
-				func() {
-					defer func() {
-						if t.Failed() {
-							cmd.Process.Kill()
-						}
-					}()
-					var addr string
-					addr, pgid = simAddr(t, ctx, mark)
+				addr, pgid, err := simAddr(ctx, mark)
+				if err == nil {
 					sim := &simPoller{addr: addr}
 					// The load starts once every board is connected.
-					sim.wait(t, ctx, "both boards connected", func(s simState) bool { return s.Boards >= 2 })
-					ph.at(t, ctx, sim)
-				}()
-				if t.Failed() {
+					if _, err = sim.wait(ctx, "both boards connected", func(s simState) bool { return s.Boards >= 2 }); err == nil {
+						err = ph.at(ctx, sim)
+					}
+				}
+				if err != nil {
+					t.Error(err)
+					cmd.Process.Kill()
 					<-exited
 					noneLeft(t, mark, pgid)
 					return
@@ -605,7 +613,6 @@ gates: ["http.errors < 1%%"]
 				if err := cmd.Process.Signal(sig); err != nil {
 					t.Fatal(err)
 				}
-				var err error
 				select {
 				case err = <-exited:
 				case <-time.After(15 * time.Second):

@@ -108,8 +108,11 @@ func TestBroadcastLoss(t *testing.T) {
 					t.Errorf("board %d on worker %s received %.0f%%, want about half", b.ID, b.Worker, 100*b.Ratio)
 				}
 			}
-			if len(workers) != tc.wantWorkers {
-				t.Errorf("boards held by %d workers (%v), want %d", len(workers), workers, tc.wantWorkers)
+			// The kernel may put every board on one worker of the shared
+			// socket; with a connection per broadcast the POSTs still spread,
+			// so the loss does not depend on where the boards landed.
+			if len(workers) > tc.wantWorkers || len(workers) == 0 {
+				t.Errorf("boards held by %d workers (%v), want 1 to %d", len(workers), workers, tc.wantWorkers)
 			}
 			if pass := res.Pass; pass != (tc.maxLoss == 0) {
 				t.Errorf("gate ws.loss == 0%%: pass = %v, want %v", pass, tc.maxLoss == 0)
