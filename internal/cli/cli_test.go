@@ -179,6 +179,14 @@ func TestBadInput(t *testing.T) {
 			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml")} },
 		},
 		{
+			name: "target-fails-to-start",
+			fs: map[string]string{
+				"t.yaml": "name: crashing\nbase_url: http://127.0.0.1:{port}\nstart:\n  command: [sh, -c, \"echo listening on {port} soon; echo cannot import app >&2; exit 3\"]\nready: {timeout: 5s}\n",
+				"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n",
+			},
+			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml")} },
+		},
+		{
 			name: "unknown-field",
 			fs:   map[string]string{"s.yaml": "name: s\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /, wieght: 2}]\n"},
 			args: func(dir string) []string { return []string{"validate", filepath.Join(dir, "s.yaml")} },
@@ -194,7 +202,7 @@ func TestBadInput(t *testing.T) {
 			args: func(dir string) []string { return []string{"run", "x.yaml", "--rat", "1/s"} },
 		},
 	}
-	port := regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	port := regexp.MustCompile(`127\.0\.0\.1:\d+|on \d+ soon`)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := files(t, tc.fs)

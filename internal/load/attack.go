@@ -35,6 +35,7 @@ type Attack struct {
 	warmup   time.Duration
 	workers  uint64
 	stopped  atomic.Bool
+	stopAt   atomic.Pointer[time.Time]
 	sent     atomic.Uint64
 	warm     atomic.Uint64
 	canceled atomic.Uint64
@@ -52,7 +53,11 @@ type Stats struct {
 	// InflightMax is the peak of requests in flight during the run.
 	InflightMax int64
 	Began       time.Time
-	Ended       time.Time
+	// SendEnded is when sending ended: the end of the schedule, or the
+	// moment the run was stopped. Rates are per second of this window;
+	// Ended, later, is when the last response arrived.
+	SendEnded time.Time
+	Ended     time.Time
 }
 
 // New prepares the scenario's HTTP load against baseURL.
@@ -130,6 +135,8 @@ func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
 	go func() {
 		select {
 		case <-ctx.Done():
+			now := time.Now()
+			a.stopAt.Store(&now)
 			a.stopped.Store(true)
 			atk.Stop()
 			a.conns.closeAll()
@@ -180,6 +187,10 @@ func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
 		rec.Begin(began.Add(a.warmup))
 	}
 	end := time.Now()
+	sendEnd := began.Add(a.pacer.Duration())
+	if at := a.stopAt.Load(); at != nil && at.Before(sendEnd) {
+		sendEnd = *at
+	}
 	if !a.stopped.Load() {
 		// The last hit is due up to 1/rate before the schedule's end: the
 		// run still lasted the whole schedule.
@@ -191,6 +202,7 @@ func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
 		Canceled:    a.canceled.Load(),
 		InflightMax: a.gauge.peak.Load(),
 		Began:       began,
+		SendEnded:   sendEnd,
 		Ended:       end,
 	}
 	until := min(end.Sub(began), a.pacer.Duration())

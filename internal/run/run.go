@@ -180,7 +180,10 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		s := sse.Close()
 		res.SSE = &s
 	}
-	res.HTTP = rec.Close(minTime(end, stats.Ended))
+	rec.Close(minTime(end, stats.Ended))
+	// Rates are per second of sending: responses that drain after the
+	// schedule ends count, but their wait does not dilute the rate.
+	res.HTTP = rec.Snapshot(stats.SendEnded, true)
 	res.HTTP.InflightMax = stats.InflightMax
 	res.Start = res.HTTP.Start
 	res.Elapsed = res.HTTP.Elapsed
