@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -254,5 +253,3 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		}
 	}
 }
-
-var _ = fmt.Sprint

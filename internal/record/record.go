@@ -240,9 +240,9 @@ func (r *Recorder) Snapshot(now time.Time, encode bool) Summary {
 	}
 	s := Summary{Start: r.start, Elapsed: el}
 	for _, e := range r.endpoints {
-		s.Endpoints = append(s.Endpoints, e.summary(el, encode, r.sec))
+		s.Endpoints = append(s.Endpoints, e.summary(el, encode))
 	}
-	s.Total = r.total.summary(el, encode, r.sec)
+	s.Total = r.total.summary(el, encode)
 	return s
 }
 
@@ -257,7 +257,7 @@ func (r *Recorder) Close(end time.Time) Summary {
 	return r.Snapshot(end, true)
 }
 
-func (e *endpoint) summary(el time.Duration, encode bool, sec int) EndpointSummary {
+func (e *endpoint) summary(el time.Duration, encode bool) EndpointSummary {
 	s := EndpointSummary{
 		Name: e.name, Requests: e.requests, Errors: e.errors, Late: e.late,
 		BytesIn: e.bytesIn, BytesOut: e.bytesOut,
