@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -35,6 +36,7 @@ func writeTables(w io.Writer, ts []Table, md bool) error {
 			tablewriter.WithRowAutoWrap(tw.WrapNone),
 			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
 		}
+		opts = append(opts, tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: alignments(t)}))
 		if md {
 			opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
 		}
@@ -63,6 +65,43 @@ func writeTables(w io.Writer, ts []Table, md bool) error {
 		}
 	}
 	return nil
+}
+
+// alignments right-aligns the columns whose every cell is a figure, so
+// digits line up; text columns stay left-aligned.
+func alignments(t Table) []tw.Align {
+	a := make([]tw.Align, len(t.Header))
+	for c := range a {
+		a[c] = tw.AlignRight
+		for _, r := range t.Rows {
+			if c < len(r) && !figure(r[c]) {
+				a[c] = tw.AlignLeft
+				break
+			}
+		}
+	}
+	return a
+}
+
+// figure reports whether a cell is a number, possibly with a sign, a unit
+// or a delta ("1,200", "49.72%", "160.0MiB", "+10%", "~").
+func figure(s string) bool {
+	if s == "" || s == "~" || s == "–" || s == "-" {
+		return true
+	}
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+-−.,%/×~ ", r):
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == 'µ':
+		default:
+			return false
+		}
+	}
+	first := []rune(s)[0]
+	return digits > 0 && (first >= '0' && first <= '9' || strings.ContainsRune("+-−~", first))
 }
 
 func toAny(s []string) []any {
