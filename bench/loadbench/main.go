@@ -295,39 +295,37 @@ func (b *bench) partA(ctx context.Context) error {
 	// on the machine disturbs both alike; then bisect each.
 	lo := map[string]float64{}
 	hi := map[string]float64{}
+	// try runs one step and moves the bound it decides.
+	try := func(name string, rate float64) error {
+		m, err := open[name](rate)
+		if err != nil {
+			return err
+		}
+		m.Pass = m.sustains()
+		b.log(m)
+		if m.Pass {
+			lo[name] = rate
+			b.res.max[name] = m
+		} else {
+			hi[name] = rate
+		}
+		return nil
+	}
 	for rate := 5000.0; rate <= 100000 && len(hi) < len(open); rate += 5000 {
 		for _, name := range []string{"loadcheck", "vegeta"} {
 			if hi[name] > 0 {
 				continue
 			}
-			m, err := open[name](rate)
-			if err != nil {
+			if err := try(name, rate); err != nil {
 				return err
-			}
-			m.Pass = m.sustains()
-			b.log(m)
-			if m.Pass {
-				lo[name] = rate
-				b.res.max[name] = m
-			} else {
-				hi[name] = rate
 			}
 		}
 	}
 	for _, name := range []string{"loadcheck", "vegeta"} {
 		for hi[name]-lo[name] > 1000 {
 			rate := math.Round((lo[name]+hi[name])/2/500) * 500
-			m, err := open[name](rate)
-			if err != nil {
+			if err := try(name, rate); err != nil {
 				return err
-			}
-			m.Pass = m.sustains()
-			b.log(m)
-			if m.Pass {
-				lo[name] = rate
-				b.res.max[name] = m
-			} else {
-				hi[name] = rate
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -366,22 +367,8 @@ func (n *Nightly) Verdict() string {
 // TrendTable lists the trend: a row per night, a column per target, the
 // p95 of all endpoints, and the capacity when searched.
 func (n *Nightly) TrendTable() Table {
-	var targets []string
-	seen := map[string]bool{}
-	var dates []string
-	seenDate := map[string]bool{}
-	by := map[string]HistoryEntry{}
-	for _, e := range n.Trend {
-		if !seen[e.Target] {
-			seen[e.Target] = true
-			targets = append(targets, e.Target)
-		}
-		if !seenDate[e.Date] {
-			seenDate[e.Date] = true
-			dates = append(dates, e.Date)
-		}
-		by[e.Date+"\x00"+e.Target] = e
-	}
+	ix := indexTrend(n.Trend)
+	dates, targets := ix.dates, ix.targets
 	t := Table{Title: fmt.Sprintf("Trend (last %d nights)", TrendNights), Header: []string{"night"}}
 	for _, tg := range targets {
 		t.Header = append(t.Header, tg+" p95 ms", tg+" capacity /s", tg+" gates")
@@ -389,7 +376,7 @@ func (n *Nightly) TrendTable() Table {
 	for _, d := range dates {
 		row := []string{d}
 		for _, tg := range targets {
-			e, ok := by[d+"\x00"+tg]
+			e, ok := ix.entry(d, tg)
 			if !ok {
 				row = append(row, "—", "—", "—")
 				continue
@@ -486,4 +473,30 @@ func (n *Nightly) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	return WriteMarkdownTables(w, []Table{n.TrendTable()})
+}
+
+// trendIndex is a trend's nights and targets in order of first appearance,
+// with each night's entry per target.
+type trendIndex struct {
+	dates, targets []string
+	by             map[[2]string]HistoryEntry
+}
+
+func indexTrend(trend []HistoryEntry) trendIndex {
+	ix := trendIndex{by: map[[2]string]HistoryEntry{}}
+	for _, e := range trend {
+		if !slices.Contains(ix.dates, e.Date) {
+			ix.dates = append(ix.dates, e.Date)
+		}
+		if !slices.Contains(ix.targets, e.Target) {
+			ix.targets = append(ix.targets, e.Target)
+		}
+		ix.by[[2]string{e.Date, e.Target}] = e
+	}
+	return ix
+}
+
+func (ix trendIndex) entry(date, target string) (HistoryEntry, bool) {
+	e, ok := ix.by[[2]string{date, target}]
+	return e, ok
 }

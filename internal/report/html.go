@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -554,23 +555,13 @@ func saturationPage(s *Saturation) (htmlPage, error) {
 // trendCharts draw the last nights: p95 of every endpoint, capacity and
 // websocket loss, a line per target.
 func trendCharts(n *Nightly) []chart {
-	var dates, targets []string
-	seenD, seenT := map[string]bool{}, map[string]bool{}
+	ix := indexTrend(n.Trend)
+	dates, targets := slices.Clone(ix.dates), ix.targets
 	eps := map[string]bool{}
-	by := map[string]HistoryEntry{}
 	for _, e := range n.Trend {
-		if !seenD[e.Date] {
-			seenD[e.Date] = true
-			dates = append(dates, e.Date)
-		}
-		if !seenT[e.Target] {
-			seenT[e.Target] = true
-			targets = append(targets, e.Target)
-		}
 		for ep := range e.P95 {
 			eps[ep] = true
 		}
-		by[e.Date+"\x00"+e.Target] = e
 	}
 	sort.Strings(dates)
 	if len(dates) == 0 {
@@ -598,7 +589,7 @@ func trendCharts(n *Nightly) []chart {
 		for _, tg := range targets {
 			var xy plotter.XYs
 			for i, d := range dates {
-				if e, ok := by[d+"\x00"+tg]; ok {
+				if e, ok := ix.entry(d, tg); ok {
 					if v, ok := value(e); ok {
 						xy = append(xy, plotter.XY{X: float64(i), Y: v})
 					}
