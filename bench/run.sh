@@ -1,12 +1,13 @@
 #!/bin/sh
-# make bench: compare loadcheck with the vegeta CLI, wrk and hey on a
+# make bench: compare loadcheck with the vegeta CLI, the vegeta library
+# in-process (bench/vegetalib), wrk and hey on a
 # loopback target, target pinned to CPU 1 and generator to CPU 0. Installs
 # what is missing (wrk and hey from Debian, the vegeta CLI of go.mod's
 # version with go install), builds, and runs bench/loadbench, which prints
 # one table and writes it to bench/results/YYYY-MM-DD.md.
 #
 # BENCH_SOAK=1 adds the 5-minute RSS soak at 2,000 req/s. Extra arguments
-# go to loadbench (e.g. -only a,b).
+# go to loadbench (e.g. -only a,d).
 set -eu
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
@@ -30,5 +31,6 @@ fi
 
 $GO build -ldflags "-X github.com/loadcheck/loadcheck/internal/cli.Version=$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/loadcheck ./cmd/loadcheck
 $GO build -o bench/bin/fastserver ./bench/fastserver
+$GO build -o bench/bin/vegetalib ./bench/vegetalib
 $GO build -o bench/bin/loadbench ./bench/loadbench
 exec bench/bin/loadbench -out bench/results "$@"

@@ -21,10 +21,11 @@ type bench struct {
 	res results
 }
 
-var tools = []string{"loadcheck", "vegeta", "wrk", "hey"}
+// tools are the table's columns, in order.
+var tools = []string{"loadcheck", "vegeta", "vegetalib", "wrk", "hey"}
 
 func newBench(c config) (*bench, error) {
-	for _, p := range []string{c.loadcheck, c.vegeta, c.server, c.wrkScript} {
+	for _, p := range []string{c.loadcheck, c.vegeta, c.vegetaLib, c.server, c.wrkScript} {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("%v (run `make bench`, which builds it)", err)
 		}
@@ -89,6 +90,11 @@ func (b *bench) run(ctx context.Context) error {
 	if b.want("c") {
 		if err := b.partC(ctx); err != nil {
 			return fmt.Errorf("(c): %v", err)
+		}
+	}
+	if b.want("d") {
+		if err := b.partD(ctx); err != nil {
+			return fmt.Errorf("(d): %v", err)
 		}
 	}
 	if b.want("soak") {

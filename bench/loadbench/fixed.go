@@ -19,6 +19,7 @@ func (b *bench) partB(ctx context.Context) error {
 	runs := []func() (measure, error){
 		func() (measure, error) { return b.loadcheckRun(ctx, "fixed", srv.addr, rate, b.fixedDur) },
 		func() (measure, error) { return b.vegetaRun(ctx, "fixed", srv.addr, rate, b.fixedDur) },
+		func() (measure, error) { return b.vegetaLibRun(ctx, "fixed", srv.addr, rate, b.fixedDur) },
 		// hey's -q is per worker: 20 workers at 100/s.
 		func() (measure, error) { return b.heyRun(ctx, "fixed", srv.addr, 20, 100, b.fixedDur) },
 	}

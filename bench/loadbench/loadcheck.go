@@ -23,7 +23,9 @@ func (b *bench) loadcheckRun(ctx context.Context, test, addr string, rate float6
 }
 
 // capped reports whether a test runs with the worker cap conns.
-func capped(test string) bool { return test == "max" || test == "fixed" || test == "soak" }
+func capped(test string) bool {
+	return test == "max" || test == "fixed" || test == "soak" || test == "pair"
+}
 
 // loadcheckWith runs `loadcheck run` with a generated scenario and target
 // file; watch, when set, runs with the process id while loadcheck runs.

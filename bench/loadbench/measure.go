@@ -58,6 +58,8 @@ type results struct {
 	truthFreeze               []time.Duration
 	soak                      []soakSample
 	soakRun                   *measure
+	pairRate                  float64
+	pairs                     []pair
 }
 
 type soakSample struct {
