@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/loadcheck/loadcheck/internal/report"
 )
@@ -226,10 +230,11 @@ gates: ["http.errors < 1%", "http.zeus-search.p95 < 2s"]
 `,
 	})
 	reports := filepath.Join(dir, "reports")
+	textfiles := t.TempDir()
 	night := func(date string) outcome {
 		return loadcheck(t, context.Background(), "nightly", "--scenario", filepath.Join(dir, "s.yaml"),
 			"--target", filepath.Join(dir, "a.yaml"), "--target", filepath.Join(dir, "b.yaml"),
-			"--history", reports, "--date", date, "--settle", "200ms", "--quiet", "--format", "md")
+			"--history", reports, "--date", date, "--settle", "200ms", "--quiet", "--format", "md", "--textfile", textfiles)
 	}
 	n1 := night("2026-11-21")
 	if n1.code != ExitPass || !strings.Contains(n1.stdout, "no regression against earlier nights") {
@@ -274,6 +279,57 @@ gates: ["http.errors < 1%", "http.zeus-search.p95 < 2s"]
 	if !strings.Contains(string(html), "over the last 30 nights") {
 		t.Errorf("report.html lacks the trend")
 	}
+	checkTextfile(t, textfiles)
+}
+
+// checkTextfile checks what nightly --textfile left for node_exporter
+// after the second night: one readable .prom file, no temporary file,
+// which expfmt parses and which carries the gates and sim-a's regression.
+func checkTextfile(t *testing.T, dir string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != "loadcheck-nightly-check.prom" {
+		t.Fatalf("textfile folder holds %v, want loadcheck-nightly-check.prom alone", ents)
+	}
+	path := filepath.Join(dir, ents[0].Name())
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm()&0o044 != 0o044 {
+		t.Errorf("%s: %v, mode %v: node_exporter must be able to read it", path, err, st.Mode())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(f)
+	if err != nil {
+		t.Fatalf("%s does not parse: %v", path, err)
+	}
+	value := func(family string, want map[string]string) (float64, bool) {
+		for _, m := range fams[family].GetMetric() {
+			got := map[string]string{}
+			for _, l := range m.GetLabel() {
+				got[l.GetName()] = l.GetValue()
+			}
+			if maps.Equal(got, want) {
+				return m.GetGauge().GetValue(), true
+			}
+		}
+		return 0, false
+	}
+	for _, tg := range []string{"sim-a", "sim-b"} {
+		for _, g := range []string{"http.errors < 1%", "http.zeus-search.p95 < 2s"} {
+			if v, ok := value("loadcheck_gate_pass", map[string]string{"scenario": "nightly-check", "target": tg, "gate": g}); !ok || v != 1 {
+				t.Errorf("%s gate %q: %v (present %v), want 1", tg, g, v, ok)
+			}
+		}
+	}
+	if v, _ := value("loadcheck_nightly_regressions", map[string]string{"scenario": "nightly-check", "target": "sim-a"}); v < 1 {
+		t.Errorf("loadcheck_nightly_regressions for sim-a = %v, want at least 1", v)
+	}
+	if v, ok := value("loadcheck_nightly_pass", map[string]string{"scenario": "nightly-check"}); !ok || v != 0 {
+		t.Errorf("loadcheck_nightly_pass = %v (present %v), want 0 after a regression", v, ok)
+	}
 }
 
 func grep(s, word string) string {
@@ -300,6 +356,7 @@ func TestCapacityCommandsBadInput(t *testing.T) {
 		{[]string{"saturate", s, "--start", "fast"}, "--start"},
 		{[]string{"nightly"}, "want --scenario"},
 		{[]string{"nightly", "--scenario", s, "--date", "yesterday"}, "--date"},
+		{[]string{"nightly", "--scenario", s, "--textfile", filepath.Join(dir, "no-such-dir")}, "--textfile"},
 		{[]string{"report"}, "want at least one"},
 		{[]string{"report", filepath.Join(dir, "missing.json")}, "missing.json"},
 		{[]string{"report", s, s}, "not a loadcheck report"},

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -31,6 +34,7 @@ type nightlyOptions struct {
 	capacityDrop percentValue
 	baseline     int
 	format       string
+	textfile     string
 	quiet        bool
 	verbose      bool
 }
@@ -90,6 +94,7 @@ not start · 130 interrupted.`,
 	f.Var(&o.capacityDrop, "capacity-drop", "flag a capacity that dropped by more than this")
 	f.IntVar(&o.baseline, "baseline", th.Baseline, "earlier nights the baseline median is taken over")
 	f.StringVar(&o.format, "format", "table", "what to print: "+strings.Join(report.Formats(), ", ")+" (the files are written either way)")
+	f.StringVar(&o.textfile, "textfile", "", "also write the night in Prometheus format to DIR/"+report.TextfileName("SCENARIO")+", atomically, for node_exporter's textfile collector")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the targets' output on stderr")
 	return c
@@ -106,6 +111,9 @@ func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) e
 	}
 	if o.settle < 0 || o.step < 0 || o.p95Floor < 0 || o.baseline < 1 || o.maxSteps < 1 {
 		return usageError{fmt.Errorf("nightly: --settle, --step and --p95-floor want 0 or more, --baseline and --max-steps at least 1")}
+	}
+	if err := checkTextfileDir(o.textfile); err != nil {
+		return err
 	}
 	sc, targets, err := planTargets(o.scenario, o.targets, o.duration, o.rate)
 	if err != nil {
@@ -128,10 +136,51 @@ func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(stderr, "report: %s (report.json, report.md, report.html)\nhistory: %s\n", files.Dir, files.History)
 	if err != nil {
+		// A night cut short would put partial figures on dashboards.
 		return err
+	}
+	if o.textfile != "" {
+		path, terr := writeTextfile(o.textfile, n)
+		if terr != nil {
+			return terr
+		}
+		fmt.Fprintf(stderr, "textfile: %s\n", path)
 	}
 	if !n.Pass {
 		return errGatesFailed
 	}
 	return nil
+}
+
+// checkTextfileDir checks, before the night runs, that --textfile names a
+// folder: node_exporter reads its own folder, so loadcheck does not create
+// one in the wrong place.
+func checkTextfileDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return usageError{fmt.Errorf("--textfile %s: %v — name the folder node_exporter's --collector.textfile.directory reads", dir, errors.Unwrap(err))}
+	}
+	if !st.IsDir() {
+		return usageError{fmt.Errorf("--textfile %s: not a folder — name the folder node_exporter's --collector.textfile.directory reads", dir)}
+	}
+	return nil
+}
+
+// writeTextfile writes the night in Prometheus format into dir through a
+// temporary file and a rename: the collector reads only *.prom files, and
+// never sees a partial one.
+func writeTextfile(dir string, n *report.Nightly) (string, error) {
+	scenario := ""
+	if n.Comparison != nil && len(n.Comparison.Results) > 0 {
+		scenario = n.Comparison.Results[0].Scenario.Name
+	}
+	path := filepath.Join(dir, report.TextfileName(scenario))
+	err := report.WriteFileAtomic(path, func(w io.Writer) error { return report.Render(w, n, report.FormatPrometheus) })
+	if err != nil {
+		return "", fmt.Errorf("--textfile: %w", err)
+	}
+	return path, nil
 }

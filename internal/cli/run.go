@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,7 +52,7 @@ or target down, 130 interrupted (the partial result is still written).`,
 	f.DurationVar(&o.duration, "duration", 0, "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line")
-	f.StringVar(&o.format, "format", "table", "report format: table, md, html, json or junit")
+	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the target's output on stderr")
 	return c
 }

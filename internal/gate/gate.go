@@ -268,6 +268,17 @@ func Names() []string {
 	return n
 }
 
+// EndpointStats lists the statistics of one endpoint, sorted: the last
+// part of http.<endpoint>.<stat>.
+func EndpointStats() []string {
+	n := make([]string, 0, len(latencyStats))
+	for k := range latencyStats {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
 // KindOf returns the kind of a metric name, or an error naming the metrics
 // that exist.
 func KindOf(metric string) (Kind, error) {

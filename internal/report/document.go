@@ -37,7 +37,7 @@ const (
 
 // Formats lists the formats Render accepts.
 func Formats() []string {
-	return []string{FormatTable, FormatMarkdown, FormatHTML, FormatJSON, FormatJUnit}
+	return []string{FormatTable, FormatMarkdown, FormatHTML, FormatJSON, FormatJUnit, FormatPrometheus}
 }
 
 // Render writes doc in format.
@@ -49,6 +49,8 @@ func Render(w io.Writer, doc Document, format string) error {
 		return WriteHTML(w, doc)
 	case FormatJUnit:
 		return WriteJUnit(w, doc)
+	case FormatPrometheus:
+		return WritePrometheus(w, doc)
 	case FormatMarkdown:
 		switch d := doc.(type) {
 		case *Result:

@@ -215,7 +215,9 @@ func ReadFile(path string) (*Result, error) {
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same
-// folder and a rename, so a reader never sees a partial file.
+// folder and a rename, so a reader never sees a partial file. The file is
+// readable by all (0644), like one os.WriteFile makes: reports are read by
+// people and by collectors such as node_exporter running as another user.
 func WriteFileAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -223,6 +225,11 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	tmp := f.Name()
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %v", path, err)
+	}
 	if err := write(f); err != nil {
 		f.Close()
 		os.Remove(tmp)

@@ -1,0 +1,237 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+)
+
+// scrape renders doc as Prometheus text, parses it back with expfmt as a
+// Prometheus server would, and returns each sample as
+// `name{label="value",…}` (labels sorted) → value.
+func scrape(t *testing.T, doc Document) (map[string]float64, map[string]*dto.MetricFamily) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Render(&b, doc, FormatPrometheus); err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatalf("expfmt cannot parse the output: %v\n%s", err, b.String())
+	}
+	out := map[string]float64{}
+	for name, f := range fams {
+		for _, m := range f.Metric {
+			if m.TimestampMs != nil {
+				t.Errorf("%s carries a timestamp: node_exporter's textfile collector refuses those", name)
+			}
+			var ls []string
+			for _, l := range m.Label {
+				ls = append(ls, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			slices.Sort(ls)
+			key := name + "{" + strings.Join(ls, ",") + "}"
+			if _, dup := out[key]; dup {
+				t.Errorf("%s appears twice", key)
+			}
+			switch f.GetType() {
+			case dto.MetricType_COUNTER:
+				out[key] = m.GetCounter().GetValue()
+			default:
+				out[key] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	return out, fams
+}
+
+// sample builds the key scrape uses, labels given as name, value pairs.
+func sample(name string, labels ...string) string {
+	var ls []string
+	for i := 0; i+1 < len(labels); i += 2 {
+		ls = append(ls, fmt.Sprintf("%s=%q", labels[i], labels[i+1]))
+	}
+	slices.Sort(ls)
+	return name + "{" + strings.Join(ls, ",") + "}"
+}
+
+// wantGates checks that every gate outcome of r is exported as 0/1 under
+// the target label.
+func wantGates(t *testing.T, got map[string]float64, r *Result, target string) {
+	t.Helper()
+	if len(r.Gates) == 0 {
+		t.Fatal("the fixture has no gates")
+	}
+	for _, o := range r.Gates {
+		k := sample("loadcheck_gate_pass", "scenario", r.Scenario.Name, "target", target, "gate", o.Gate)
+		v, ok := got[k]
+		if !ok {
+			t.Errorf("%s missing", k)
+			continue
+		}
+		if v != bit(o.Pass) {
+			t.Errorf("%s = %v, want %v (gate pass %v)", k, v, bit(o.Pass), o.Pass)
+		}
+	}
+	k := sample("loadcheck_run_pass", "scenario", r.Scenario.Name, "target", target)
+	if v, ok := got[k]; !ok || v != bit(r.Pass) {
+		t.Errorf("%s = %v (present %v), want %v", k, v, ok, bit(r.Pass))
+	}
+}
+
+func TestPrometheusRun(t *testing.T) {
+	r := fixture(t)
+	got, fams := scrape(t, r)
+	wantGates(t, got, r, "uvicorn, 2 workers")
+	if got[sample("loadcheck_gate_pass", "scenario", "prelaunch", "target", "uvicorn, 2 workers", "gate", "ws.loss == 0%")] != 0 {
+		t.Errorf("the failing ws.loss gate is not 0")
+	}
+	lbl := []string{"scenario", "prelaunch", "target", "uvicorn, 2 workers"}
+	for k, want := range map[string]float64{
+		sample("loadcheck_http_endpoint_latency_seconds", append(lbl, "endpoint", "zeus-search", "quantile", "0.95")...): 1.02,
+		sample("loadcheck_http_endpoint_latency_seconds", append(lbl, "endpoint", "homepage", "quantile", "0.5")...):     0.0021,
+		sample("loadcheck_http_latency_seconds", append(lbl, "quantile", "0.99")...):                                     1.4,
+		sample("loadcheck_http_errors_ratio", lbl...):                                                                    0.001,
+		sample("loadcheck_ws_loss_ratio", lbl...):                                                                        0.4972,
+		sample("loadcheck_cpu_sustained_ratio", lbl...):                                                                  0.385,
+		sample("loadcheck_rss_total_bytes", lbl...):                                                                      160 << 20,
+		sample("loadcheck_target_ready_seconds", lbl...):                                                                 1.8,
+		sample("loadcheck_http_endpoint_requests_total", append(lbl, "endpoint", "zeus-search")...):                      1200,
+		sample("loadcheck_http_requests_total", lbl...):                                                                  3000,
+	} {
+		v, ok := got[k]
+		if !ok {
+			t.Errorf("%s missing", k)
+		} else if d := v - want; d > 1e-9*want || d < -1e-9*want {
+			t.Errorf("%s = %v, want %v", k, v, want)
+		}
+	}
+	for name, f := range fams {
+		if !strings.HasPrefix(name, "loadcheck_") || f.GetHelp() == "" {
+			t.Errorf("%s: want the loadcheck_ prefix and a help text, help %q", name, f.GetHelp())
+		}
+		if strings.HasSuffix(name, "_total") != (f.GetType() == dto.MetricType_COUNTER) {
+			t.Errorf("%s is a %v: only counters end in _total", name, f.GetType())
+		}
+	}
+	var b bytes.Buffer
+	if err := Render(&b, r, FormatPrometheus); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "run.prom", b.Bytes())
+}
+
+func TestPrometheusCompare(t *testing.T) {
+	c := comparison(t)
+	got, _ := scrape(t, c)
+	for i, r := range c.Results {
+		wantGates(t, got, r, c.Labels()[i])
+	}
+	// The 1-worker target fails on CPU, the 2-worker one on loss.
+	for k, want := range map[string]float64{
+		sample("loadcheck_gate_pass", "scenario", "prelaunch", "target", "uvicorn, 1 worker", "gate", "cpu.sustained < 60%"):  0,
+		sample("loadcheck_gate_pass", "scenario", "prelaunch", "target", "uvicorn, 1 worker", "gate", "ws.loss == 0%"):        1,
+		sample("loadcheck_gate_pass", "scenario", "prelaunch", "target", "uvicorn, 2 workers", "gate", "cpu.sustained < 60%"): 1,
+		sample("loadcheck_gate_pass", "scenario", "prelaunch", "target", "uvicorn, 2 workers", "gate", "ws.loss == 0%"):       0,
+	} {
+		if v, ok := got[k]; !ok || v != want {
+			t.Errorf("%s = %v (present %v), want %v", k, v, ok, want)
+		}
+	}
+	// Two runs of one target keep apart by their labels.
+	a, b := fixture(t), fixture(t)
+	b.RunID = "20261124T100000Z-ffff0000"
+	if err := Render(&bytes.Buffer{}, NewComparison([]*Result{a, b}), FormatPrometheus); err != nil {
+		t.Errorf("two runs of one target: %v", err)
+	}
+}
+
+func TestPrometheusNightly(t *testing.T) {
+	n := nightly(t)
+	if len(n.Regressions) == 0 {
+		t.Fatal("the fixture has no regression")
+	}
+	got, _ := scrape(t, n)
+	labels := n.Comparison.Labels()
+	regressions := 0.0
+	for i, r := range n.Comparison.Results {
+		wantGates(t, got, r, labels[i])
+		regressions += got[sample("loadcheck_nightly_regressions", "scenario", "prelaunch", "target", labels[i])]
+	}
+	if regressions != float64(len(n.Regressions)) {
+		t.Errorf("loadcheck_nightly_regressions sum to %v, want %d", regressions, len(n.Regressions))
+	}
+	for k, want := range map[string]float64{
+		sample("loadcheck_capacity_requests_per_second", "scenario", "prelaunch", "target", "uvicorn, 1 worker"): 32.5,
+		sample("loadcheck_capacity_headroom_ratio", "scenario", "prelaunch", "target", "uvicorn, 1 worker"):      32.5 / (40.0 / 60),
+		sample("loadcheck_nightly_pass", "scenario", "prelaunch"):                                                0,
+	} {
+		if v, ok := got[k]; !ok || v-want > 1e-9 || want-v > 1e-9 {
+			t.Errorf("%s = %v (present %v), want %v", k, v, ok, want)
+		}
+	}
+}
+
+// TestPromNamesCoverGates keeps the one table of Prometheus names equal to
+// the metrics gates know, with units that match each metric's kind.
+func TestPromNamesCoverGates(t *testing.T) {
+	want := map[string]bool{}
+	for _, n := range gate.Names() {
+		want[n] = true
+	}
+	for _, s := range gate.EndpointStats() {
+		want[promEndpoint+s] = true
+	}
+	if diff := setDiff(want, promNames); diff != "" {
+		t.Errorf("promNames and gate's metrics differ: %s", diff)
+	}
+	seen := map[string]string{}
+	for metric, p := range promNames {
+		kind, err := gate.KindOf(strings.Replace(metric, "*", "ep", 1))
+		if err != nil {
+			t.Errorf("%s: %v", metric, err)
+			continue
+		}
+		if !strings.HasSuffix(p.family, promSuffix(kind)) {
+			t.Errorf("%s (%v) is named %s: want the suffix %q", metric, kind, p.family, promSuffix(kind))
+		}
+		key := p.family + "/" + p.quantile
+		if other, dup := seen[key]; dup {
+			t.Errorf("%s and %s share %s quantile %q", metric, other, p.family, p.quantile)
+		}
+		seen[key] = metric
+	}
+}
+
+func setDiff(want map[string]bool, got map[string]promName) string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if _, ok := got[k]; !ok {
+			out = append(out, "missing "+k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(got)) {
+		if !want[k] {
+			out = append(out, "extra "+k)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func TestTextfileName(t *testing.T) {
+	for in, want := range map[string]string{"prelaunch": "loadcheck-prelaunch.prom", "pre launch/2": "loadcheck-pre_launch_2.prom", "": "loadcheck-scenario.prom"} {
+		if got := TextfileName(in); got != want {
+			t.Errorf("TextfileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
