@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -60,8 +62,9 @@ type Stats struct {
 	Ended     time.Time
 }
 
-// New prepares the scenario's HTTP load against baseURL.
-func New(sc *scenario.Scenario, baseURL string) (*Attack, error) {
+// New prepares the scenario's HTTP load against baseURL, its clients
+// connecting from the addresses of plan.
+func New(sc *scenario.Scenario, baseURL string, plan clientaddr.Plan) (*Attack, error) {
 	m, err := newMix(baseURL, sc.HTTP.Endpoints)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %v", sc.Name, err)
@@ -75,7 +78,7 @@ func New(sc *scenario.Scenario, baseURL string) (*Attack, error) {
 	return &Attack{
 		pacer:   NewPacer(sc.Warmup, sc.HTTP.Stages, sc.Duration),
 		mix:     m,
-		client:  newClient(sc.HTTP, int(workers), g, cs),
+		client:  newClient(sc.HTTP, int(workers), plan, g, cs),
 		conns:   cs,
 		gauge:   g,
 		warmup:  sc.Warmup,
@@ -83,24 +86,36 @@ func New(sc *scenario.Scenario, baseURL string) (*Attack, error) {
 	}, nil
 }
 
-func newClient(h scenario.HTTP, maxConns int, g *gauge, cs *conns) *http.Client {
+// newClient returns the vegeta client of the scenario's client model:
+// h.Clients independent clients, each with a connection pool of its own,
+// taking the arrivals in turn (see clients).
+func newClient(h scenario.HTTP, maxConns int, plan clientaddr.Plan, g *gauge, cs *conns) *http.Client {
 	timeout := h.Timeout
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
-	if h.LocalAddr.IsValid() {
-		d.LocalAddr = &net.TCPAddr{IP: h.LocalAddr.AsSlice()}
-	}
-	tr := &http.Transport{
-		DialContext:         cs.dial(d),
-		MaxIdleConnsPerHost: maxConns,
-		DisableKeepAlives:   !h.KeepAlive,
-		IdleConnTimeout:     90 * time.Second,
+	n := max(h.Clients, 1)
+	// A client keeps as many idle connections as its share of the
+	// generator's concurrency: one client keeps them all, as one proxy
+	// with upstream keep-alive does; a hundred keep about five each, as a
+	// browser keeps up to six.
+	idle := max((maxConns+n-1)/n, 1)
+	c := &clients{gauge: g, pool: make([]*http.Transport, n)}
+	for i := range c.pool {
+		d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+		if a := plan.HTTP(i); a.IsValid() {
+			d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(a, 0))
+		}
+		c.pool[i] = &http.Transport{
+			DialContext:         cs.dial(d),
+			MaxIdleConnsPerHost: idle,
+			DisableKeepAlives:   !h.KeepAlive,
+			IdleConnTimeout:     90 * time.Second,
+		}
 	}
 	return &http.Client{
 		Timeout:   timeout,
-		Transport: &counting{next: tr, gauge: g},
+		Transport: c,
 		CheckRedirect: func(_ *http.Request, via []*http.Request) error {
 			if len(via) >= 10 {
 				return fmt.Errorf("stopped after 10 redirects")
@@ -182,6 +197,9 @@ func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
 		}
 		rec.Record(&hit)
 	}
+	// Every response is in: the clients' idle connections go now rather
+	// than linger to the next run of a compare or saturate.
+	a.conns.closeAll()
 	if began.IsZero() {
 		began = time.Now()
 		rec.Begin(began.Add(a.warmup))
@@ -234,16 +252,25 @@ func (g *gauge) inc() {
 // result: vegeta with MaxBody(0) drains bodies without counting them.
 const bytesHeader = "Loadcheck-Body-Bytes"
 
-// counting is an http.RoundTripper that keeps the in-flight gauge and counts
-// response bytes.
-type counting struct {
-	next  http.RoundTripper
+// clients is the client model as an http.RoundTripper: each request goes
+// to the next client in turn, which sends it on its own idle keep-alive
+// connection, or on a new one of its own while its earlier requests are
+// in flight. A multi-worker target behind a shared socket gives each new
+// connection to one worker, so many clients spread the load over the
+// workers as real users do, where one shared pool would carry a steady
+// open-model load on one or two connections, to one worker. It also keeps
+// the in-flight gauge and counts response bytes; the cost per request is
+// one atomic add beyond that.
+type clients struct {
+	pool  []*http.Transport
+	next  atomic.Uint64
 	gauge *gauge
 }
 
-func (c *counting) RoundTrip(req *http.Request) (*http.Response, error) {
+func (c *clients) RoundTrip(req *http.Request) (*http.Response, error) {
+	tr := c.pool[(c.next.Add(1)-1)%uint64(len(c.pool))]
 	c.gauge.inc()
-	resp, err := c.next.RoundTrip(req)
+	resp, err := tr.RoundTrip(req)
 	if err != nil {
 		c.gauge.cur.Add(-1)
 		return nil, err

@@ -2,13 +2,16 @@ package load
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -46,7 +49,7 @@ func newScenario(stages []scenario.Stage, d time.Duration, eps ...scenario.Endpo
 
 func attack(t *testing.T, ctx context.Context, sc *scenario.Scenario, url string) (record.Summary, Stats) {
 	t.Helper()
-	a, err := New(sc, url)
+	a, err := New(sc, url, clientaddr.Plan{})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -246,5 +249,75 @@ func TestErrorsClassified(t *testing.T) {
 	}
 	if sum.Total.BytesIn == 0 {
 		t.Errorf("bytes in = 0, want the error bodies counted")
+	}
+}
+
+// TestClientModel: the load is carried by http.clients independent
+// clients, each on its own keep-alive connection (from its own source
+// address when the plan spreads them); keepalive false opens a connection
+// per request. The server counts the connections it accepted: at least
+// one per client, and more only while a client's requests overlap.
+func TestClientModel(t *testing.T) {
+	spread := clientaddr.Spread(clientaddr.Counts{HTTP: 20})
+	if ln, err := net.Listen("tcp", spread.HTTP(0).String()+":0"); err != nil {
+		t.Skipf("no %v on this machine: %v", spread.HTTP(0), err)
+	} else {
+		ln.Close()
+	}
+	tests := []struct {
+		name       string
+		clients    int
+		keepAlive  bool
+		plan       clientaddr.Plan
+		perRequest bool
+		wantAddrs  int
+	}{
+		{"one client", 1, true, clientaddr.Plan{}, false, 1},
+		{"20 clients", 20, true, clientaddr.Plan{}, false, 1},
+		{"20 clients spread", 20, true, spread, false, 20},
+		{"a connection per request", 20, false, clientaddr.Plan{}, true, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			conns := map[string]bool{}
+			addrs := map[string]bool{}
+			s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte("ok"))
+			}))
+			s.Config.ConnState = func(c net.Conn, st http.ConnState) {
+				if st == http.StateNew {
+					host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+					mu.Lock()
+					conns[c.RemoteAddr().String()] = true
+					addrs[host] = true
+					mu.Unlock()
+				}
+			}
+			s.Start()
+			defer s.Close()
+			sc := newScenario(constant(200, time.Second), time.Second)
+			sc.HTTP.Clients, sc.HTTP.KeepAlive = tc.clients, tc.keepAlive
+			a, err := New(sc, s.URL, tc.plan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := a.Run(context.Background(), record.New([]string{"root"}))
+			mu.Lock()
+			defer mu.Unlock()
+			if st.Sent != 200 {
+				t.Fatalf("sent %d, want 200", st.Sent)
+			}
+			lo, hi := tc.clients, tc.clients+int(st.InflightMax)-1
+			if tc.perRequest {
+				lo, hi = 200, 200
+			}
+			if n := len(conns); n < lo || n > hi {
+				t.Errorf("%d connections for 200 requests (at most %d in flight), want %d–%d", n, st.InflightMax, lo, hi)
+			}
+			if len(addrs) != tc.wantAddrs {
+				t.Errorf("connections came from %d addresses, want %d: %v", len(addrs), tc.wantAddrs, addrs)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/record"
 )
 
@@ -42,7 +43,7 @@ func BenchmarkAttack(b *testing.B) {
 	d = max(d, 10*time.Millisecond)
 	sc := newScenario(constant(perSec, d), d)
 	sc.HTTP.MaxWorkers = 50
-	a, err := New(sc, url)
+	a, err := New(sc, url, clientaddr.Plan{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -85,7 +86,7 @@ func BenchmarkBoards10k(b *testing.B) {
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	start := time.Now()
-	ws, err := StartWS(ctx, url, cfg)
+	ws, err := StartWS(ctx, url, cfg, clientaddr.Plan{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,15 +33,16 @@ const (
 const SentAtField = "sent_at"
 
 // newTransport returns an HTTP transport for the probes, from the source
-// address local when it is valid, keeping up to conns idle connections,
-// with buffers of bufSize bytes. It never uses a proxy.
+// address local when it is valid (or the one a request's context carries,
+// see withFrom), keeping up to conns idle connections, with buffers of
+// bufSize bytes. It never uses a proxy.
 func newTransport(local netip.Addr, conns, bufSize int) *http.Transport {
 	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	if local.IsValid() {
 		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0))
 	}
 	return &http.Transport{
-		DialContext:           d.DialContext,
+		DialContext:           dialFrom(d),
 		MaxIdleConns:          conns,
 		MaxIdleConnsPerHost:   conns,
 		IdleConnTimeout:       90 * time.Second,
@@ -49,6 +50,33 @@ func newTransport(local netip.Addr, conns, bufSize int) *http.Transport {
 		DisableCompression:    true,
 		WriteBufferSize:       bufSize,
 		ReadBufferSize:        bufSize,
+	}
+}
+
+type fromKey struct{}
+
+// withFrom returns ctx carrying the source address of the connections
+// dialed for a request made with it; a zero address leaves ctx as it is.
+// The boards and the SSE clients share one transport, each client with an
+// address of its own: their transports keep no idle connection, so every
+// request dials from its own client's address.
+func withFrom(ctx context.Context, a netip.Addr) context.Context {
+	if !a.IsValid() {
+		return ctx
+	}
+	return context.WithValue(ctx, fromKey{}, a)
+}
+
+// dialFrom dials with d, from the address ctx carries when it carries one.
+func dialFrom(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		a, ok := ctx.Value(fromKey{}).(netip.Addr)
+		if !ok {
+			return d.DialContext(ctx, network, addr)
+		}
+		dd := *d
+		dd.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(a, 0))
+		return dd.DialContext(ctx, network, addr)
 	}
 }
 

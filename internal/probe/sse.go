@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -39,7 +40,8 @@ type SSE struct {
 // until it exits; Close reads them after.
 type sseClient struct {
 	id          int
-	start       time.Time // of the first request
+	from        netip.Addr // source address; zero for the system's choice
+	start       time.Time  // of the first request
 	events      int64
 	first       time.Duration // to the first event; -1 before it
 	last        time.Time     // of the latest event
@@ -53,7 +55,9 @@ type sseClient struct {
 // (after closing those that were) when ctx ends or some client could not
 // connect within 30 s. The clients read until Close or until ctx ends,
 // reconnecting with backoff when a stream ends or fails.
-func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE) (*SSE, error) {
+//
+// Client i connects from plan.SSE(i).
+func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE, plan clientaddr.Plan) (*SSE, error) {
 	if cfg.Clients < 1 {
 		return nil, fmt.Errorf("sse: want 1 or more clients, got %d", cfg.Clients)
 	}
@@ -61,6 +65,9 @@ func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE) (*SSE, erro
 		return nil, fmt.Errorf("sse: %d clients: %v", cfg.Clients, err)
 	}
 	tr := newTransport(netip.Addr{}, cfg.Clients, 4<<10)
+	if !plan.IsZero() {
+		tr.DisableKeepAlives = true // a reconnect dials from its own client's address
+	}
 	s := &SSE{
 		url:    strings.TrimRight(baseURL, "/") + cfg.Path,
 		client: &http.Client{Transport: tr},
@@ -69,7 +76,7 @@ func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE) (*SSE, erro
 	s.cancel = cancel
 	var ready sync.WaitGroup
 	for i := range cfg.Clients {
-		c := &sseClient{id: i, first: -1}
+		c := &sseClient{id: i, first: -1, from: plan.SSE(i)}
 		s.clients = append(s.clients, c)
 		ready.Add(1)
 		s.wg.Add(1)
@@ -119,7 +126,7 @@ func (s *SSE) run(ctx context.Context, c *sseClient, ready *sync.WaitGroup) {
 	c.start = time.Now()
 	wait := backoffMin
 	for {
-		resp, err := s.open(ctx)
+		resp, err := s.open(ctx, c.from)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -153,8 +160,8 @@ func (s *SSE) run(ctx context.Context, c *sseClient, ready *sync.WaitGroup) {
 }
 
 // open sends one stream request and checks the answer.
-func (s *SSE) open(ctx context.Context) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
+func (s *SSE) open(ctx context.Context, from netip.Addr) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(withFrom(ctx, from), http.MethodGet, s.url, nil)
 	if err != nil {
 		return nil, err
 	}

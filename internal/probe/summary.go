@@ -90,6 +90,10 @@ type Board struct {
 	// board. A board that reconnected to other workers lists each,
 	// comma-separated, in order.
 	Worker string `json:"worker,omitempty"`
+	// From is the board's source address, "" when the system chose it: a
+	// proxy that balances by client address (nginx ip_hash) pins the board
+	// by it.
+	From string `json:"from,omitempty"`
 }
 
 // SSESummary is what the server-sent-events clients measured.

@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -133,6 +134,7 @@ type slot struct {
 // goroutine until it exits; Close reads them after.
 type board struct {
 	id       int
+	from     netip.Addr               // source address; zero for the system's choice
 	live     atomic.Pointer[liveConn] // nil while disconnected
 	lastSeen atomic.Int64             // last message or pong, monotonic ns
 
@@ -162,11 +164,14 @@ type liveConn struct {
 // dropped, until Close or until ctx ends.
 //
 // Zero cfg fields mean: IDField "id", Stagger and Grace none.
-func StartWS(ctx context.Context, baseURL string, cfg scenario.WebSocket) (*WS, error) {
-	return startWS(ctx, baseURL, cfg, defaultLiveness)
+//
+// Board i connects from plan.Board(i), the broadcasts are posted from
+// plan.Broadcaster().
+func StartWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan) (*WS, error) {
+	return startWS(ctx, baseURL, cfg, plan, defaultLiveness)
 }
 
-func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, live liveness) (*WS, error) {
+func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, live liveness) (*WS, error) {
 	if cfg.IDField == "" {
 		cfg.IDField = "id"
 	}
@@ -184,8 +189,8 @@ func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, live l
 		postURL:    base + cfg.Broadcast.Path,
 		base:       time.Now(),
 		live:       live,
-		dialer:     &http.Client{Transport: newTransport(netip.Addr{}, 2, 1<<10)},
-		poster:     newPoster(cfg.Broadcast.LocalAddr),
+		dialer:     &http.Client{Transport: boardTransport()},
+		poster:     newPoster(plan.Broadcaster()),
 		connect:    record.NewHistogram(),
 		connectTCP: record.NewHistogram(),
 		rec:        record.New([]string{"broadcast"}),
@@ -196,7 +201,7 @@ func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, live l
 	}
 	w.boards = make([]*board, cfg.Boards)
 	for i := range w.boards {
-		w.boards[i] = &board{id: i, maxSeq: -1}
+		w.boards[i] = &board{id: i, maxSeq: -1, from: plan.Board(i)}
 	}
 	bctx, cancel := context.WithCancel(ctx)
 	w.cancel = cancel
@@ -351,7 +356,7 @@ func (w *WS) dial(ctx context.Context, b *board) (*liveConn, error) {
 		},
 	})
 	start := time.Now()
-	conn, resp, err := websocket.Dial(dctx, w.wsURL, &websocket.DialOptions{HTTPClient: w.dialer})
+	conn, resp, err := websocket.Dial(withFrom(dctx, b.from), w.wsURL, &websocket.DialOptions{HTTPClient: w.dialer})
 	if err != nil {
 		return nil, err
 	}
@@ -380,6 +385,24 @@ func (w *WS) dial(ctx context.Context, b *board) (*liveConn, error) {
 		conn.CloseNow()
 	}
 	return lc, nil
+}
+
+// boardTransport is the boards' transport. It keeps no idle connection: an
+// upgrade takes its connection over anyway, and a connection left by a
+// failed one must not carry another board's handshake from this board's
+// address.
+func boardTransport() *http.Transport {
+	tr := newTransport(netip.Addr{}, 2, 1<<10)
+	tr.DisableKeepAlives = true
+	return tr
+}
+
+// addrString is a's text, "" for the zero address.
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }
 
 // hasWord reports whether the comma-separated list has w.
@@ -612,6 +635,7 @@ func (w *WS) summarize(connected int) WSSummary {
 			Disconnects:          b.disconnects,
 			Disconnected:         time.Duration(off),
 			Worker:               b.worker,
+			From:                 addrString(b.from),
 		}
 		if t.expected > 0 {
 			pb.Ratio = float64(t.delivered) / float64(t.expected)

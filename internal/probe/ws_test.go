@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -40,11 +41,17 @@ func wsConfig() scenario.WebSocket {
 // runs alongside the broadcast.
 func runWS(t *testing.T, h http.Handler, cfg scenario.WebSocket, during func(*WS)) WSSummary {
 	t.Helper()
+	return runWSFrom(t, h, cfg, clientaddr.Plan{}, during)
+}
+
+// runWSFrom is runWS with the clients' source addresses from plan.
+func runWSFrom(t *testing.T, h http.Handler, cfg scenario.WebSocket, plan clientaddr.Plan, during func(*WS)) WSSummary {
+	t.Helper()
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ws, err := StartWS(ctx, srv.URL, cfg)
+	ws, err := StartWS(ctx, srv.URL, cfg, plan)
 	if err != nil {
 		t.Fatalf("StartWS: %v", err)
 	}
@@ -201,13 +208,14 @@ func TestWSReconnect(t *testing.T) {
 	}
 }
 
-// TestWSLocalAddr sends the broadcasts from 127.0.0.2 while the boards
-// connect from 127.0.0.1, as a test of nginx ip_hash needs.
-func TestWSLocalAddr(t *testing.T) {
+// TestWSSourceAddresses: with a spread plan each board and the
+// broadcaster connect from a loopback /24 of their own, as a test of nginx
+// ip_hash needs, and the summary names each board's address.
+func TestWSSourceAddresses(t *testing.T) {
 	t.Parallel()
-	src := netip.MustParseAddr("127.0.0.2")
-	if ln, err := net.Listen("tcp", src.String()+":0"); err != nil {
-		t.Skipf("no %v on this machine: %v", src, err)
+	plan := clientaddr.Spread(clientaddr.Counts{Boards: testBoards})
+	if ln, err := net.Listen("tcp", plan.Board(0).String()+":0"); err != nil {
+		t.Skipf("no %v on this machine: %v", plan.Board(0), err)
 	} else {
 		ln.Close()
 	}
@@ -224,20 +232,32 @@ func TestWSLocalAddr(t *testing.T) {
 		mu.Unlock()
 		hub.ServeHTTP(w, r)
 	})
-	cfg := wsConfig()
-	cfg.Broadcast.LocalAddr = src
-	sum := runWS(t, h, cfg, nil)
+	sum := runWSFrom(t, h, wsConfig(), plan, nil)
 	checkBasics(t, sum)
 	if sum.Loss != 0 {
 		t.Errorf("Loss = %v%%, want 0", sum.Loss)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if got := from[probetest.BroadcastPath]; len(got) != 1 || !got["127.0.0.2"] {
-		t.Errorf("broadcasts came from %v, want 127.0.0.2 only", got)
+	if got, want := from[probetest.BroadcastPath], plan.Broadcaster().String(); len(got) != 1 || !got[want] {
+		t.Errorf("broadcasts came from %v, want %s only", got, want)
 	}
-	if got := from[probetest.WSPath]; len(got) != 1 || !got["127.0.0.1"] {
-		t.Errorf("boards came from %v, want 127.0.0.1 only", got)
+	boards := from[probetest.WSPath]
+	if len(boards) != testBoards {
+		t.Errorf("boards came from %v, want %d addresses", boards, testBoards)
+	}
+	nets := map[[3]byte]bool{}
+	for _, b := range sum.PerBoard {
+		a, err := netip.ParseAddr(b.From)
+		if err != nil || !boards[b.From] || a != plan.Board(b.ID) {
+			t.Errorf("board %d: From %q, want %v, an address the server saw", b.ID, b.From, plan.Board(b.ID))
+			continue
+		}
+		v := a.As4()
+		nets[[3]byte{v[0], v[1], v[2]}] = true
+	}
+	if len(nets) != testBoards {
+		t.Errorf("boards in %d /24 networks, want %d", len(nets), testBoards)
 	}
 }
 
@@ -269,7 +289,7 @@ func TestStartWSNoEndpoint(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	ws, err := StartWS(ctx, srv.URL, wsConfig())
+	ws, err := StartWS(ctx, srv.URL, wsConfig(), clientaddr.Plan{})
 	if err == nil {
 		ws.Close(context.Background())
 		t.Fatal("StartWS against a 404: no error")
@@ -288,7 +308,7 @@ func TestWSCloseInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := wsConfig()
 	cfg.Grace = time.Minute
-	ws, err := StartWS(ctx, srv.URL, cfg)
+	ws, err := StartWS(ctx, srv.URL, cfg, clientaddr.Plan{})
 	if err != nil {
 		t.Fatalf("StartWS: %v", err)
 	}
@@ -322,7 +342,7 @@ func TestWSDeadPeer(t *testing.T) {
 	cfg := wsConfig()
 	cfg.Boards = 2
 	fast := liveness{scan: 50 * time.Millisecond, pingIdle: 200 * time.Millisecond, pingTimeout: 200 * time.Millisecond, readIdle: 2 * time.Second}
-	ws, err := startWS(ctx, srv.URL, cfg, fast)
+	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, fast)
 	if err != nil {
 		t.Fatalf("startWS: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
@@ -46,22 +47,26 @@ type Result struct {
 	WebSocket *probe.WSSummary  `json:"websocket,omitempty"`
 	SSE       *probe.SSESummary `json:"sse,omitempty"`
 	Resources *resource.Summary `json:"resources,omitempty"`
-	Gates     []gate.Outcome    `json:"gates"`
-	Pass      bool              `json:"pass"`
-	Host      *Host             `json:"host,omitempty"`
+	// Sources are the source addresses the clients connected from.
+	Sources *clientaddr.Description `json:"sources,omitempty"`
+	Gates   []gate.Outcome          `json:"gates"`
+	Pass    bool                    `json:"pass"`
+	Host    *Host                   `json:"host,omitempty"`
 }
 
 // ScenarioInfo records what was asked for, defaults included.
 type ScenarioInfo struct {
-	Name       string         `json:"name"`
-	File       string         `json:"file"`
-	Duration   time.Duration  `json:"duration_ns"`
-	Warmup     time.Duration  `json:"warmup_ns"`
-	Load       []string       `json:"load"` // stages as written, e.g. "to 20/s over 1m0s"
-	Timeout    time.Duration  `json:"timeout_ns"`
-	KeepAlive  bool           `json:"keepalive"`
-	MaxWorkers int            `json:"max_workers"`
-	Endpoints  []EndpointInfo `json:"endpoints"`
+	Name       string        `json:"name"`
+	File       string        `json:"file"`
+	Duration   time.Duration `json:"duration_ns"`
+	Warmup     time.Duration `json:"warmup_ns"`
+	Load       []string      `json:"load"` // stages as written, e.g. "to 20/s over 1m0s"
+	Timeout    time.Duration `json:"timeout_ns"`
+	KeepAlive  bool          `json:"keepalive"`
+	MaxWorkers int           `json:"max_workers"`
+	// Clients is the number of independent HTTP clients (http.clients).
+	Clients   int            `json:"clients,omitempty"`
+	Endpoints []EndpointInfo `json:"endpoints"`
 	// Production is today's real traffic in requests per second, if known.
 	Production float64 `json:"production_rate_per_s,omitempty"`
 }

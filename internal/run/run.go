@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/load"
 	"github.com/loadcheck/loadcheck/internal/probe"
@@ -118,10 +121,14 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		defer stopSampling()
 	}
 
+	plan := sourcePlan(sc, baseURL)
+	desc := plan.Describe(sc.WebSocket != nil)
+	res.Sources = &desc
+
 	var ws *probe.WS
 	if sc.WebSocket != nil {
 		var err error
-		ws, err = probe.StartWS(ctx, baseURL, *sc.WebSocket)
+		ws, err = probe.StartWS(ctx, baseURL, *sc.WebSocket, plan)
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: websocket: %w", sc.Name, err)
 		}
@@ -129,7 +136,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	var sse *probe.SSE
 	if sc.SSE != nil {
 		var err error
-		sse, err = probe.StartSSE(ctx, baseURL, *sc.SSE)
+		sse, err = probe.StartSSE(ctx, baseURL, *sc.SSE, plan)
 		if err != nil {
 			if ws != nil {
 				ws.Close(ctx)
@@ -138,7 +145,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		}
 	}
 
-	atk, err := load.New(sc, baseURL)
+	atk, err := load.New(sc, baseURL, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +236,38 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 
 var errAborted = errors.New("aborted")
 
+// sourcePlan returns the source addresses of the run's clients: the
+// scenario's pinned address, or against a loopback target an address of
+// its own for each client.
+func sourcePlan(sc *scenario.Scenario, baseURL string) clientaddr.Plan {
+	c := clientaddr.Counts{HTTP: sc.HTTP.Clients}
+	if len(sc.HTTP.Endpoints) == 0 {
+		c.HTTP = 0
+	}
+	if sc.WebSocket != nil {
+		c.Boards = sc.WebSocket.Boards
+	}
+	if sc.SSE != nil {
+		c.SSE = sc.SSE.Clients
+	}
+	return clientaddr.For(sc.SourceAddress, loopback(baseURL), c)
+}
+
+// loopback reports whether baseURL's host is a loopback address or
+// localhost.
+func loopback(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	if h := u.Hostname(); h == "localhost" {
+		return true
+	} else if a, err := netip.ParseAddr(h); err == nil {
+		return a.Unmap().Is4() && a.IsLoopback()
+	}
+	return false
+}
+
 // intoRun says when something happened, d after the measured phase began.
 func intoRun(d time.Duration) string {
 	d = d.Round(100 * time.Millisecond)
@@ -284,6 +323,7 @@ func scenarioInfo(sc *scenario.Scenario) report.ScenarioInfo {
 	si := report.ScenarioInfo{
 		Name: sc.Name, File: sc.File, Duration: sc.Duration, Warmup: sc.Warmup,
 		Timeout: sc.HTTP.Timeout, KeepAlive: sc.HTTP.KeepAlive, MaxWorkers: sc.HTTP.MaxWorkers,
+		Clients: sc.HTTP.Clients,
 	}
 	for _, st := range sc.HTTP.Stages {
 		if st.To != nil {

@@ -10,6 +10,7 @@ type scenarioFile struct {
 	Name       string          `yaml:"name"`
 	Target     string          `yaml:"target"`
 	Duration   *duration       `yaml:"duration"`
+	SourceAddr string          `yaml:"source_address"`
 	Warmup     *duration       `yaml:"warmup"`
 	HTTP       *httpFile       `yaml:"http"`
 	WebSocket  *websocketFile  `yaml:"websocket"`
@@ -24,7 +25,7 @@ type httpFile struct {
 	Timeout    *duration      `yaml:"timeout"`
 	KeepAlive  *bool          `yaml:"keepalive"`
 	MaxWorkers *int           `yaml:"max_workers"`
-	LocalAddr  string         `yaml:"local_addr"`
+	Clients    *int           `yaml:"clients"`
 	Load       *loadFile      `yaml:"load"`
 	Endpoints  []endpointFile `yaml:"endpoints"`
 }
@@ -60,11 +61,10 @@ type websocketFile struct {
 }
 
 type broadcastFile struct {
-	Path      string            `yaml:"path"`
-	Rate      *rate             `yaml:"rate"`
-	Stages    []stageFile       `yaml:"stages"`
-	Fields    map[string]string `yaml:"fields"`
-	LocalAddr string            `yaml:"local_addr"`
+	Path   string            `yaml:"path"`
+	Rate   *rate             `yaml:"rate"`
+	Stages []stageFile       `yaml:"stages"`
+	Fields map[string]string `yaml:"fields"`
 }
 
 type sseFile struct {
@@ -93,6 +93,7 @@ const (
 	defaultTimeout         = 30 * time.Second
 	defaultKeepAlive       = true
 	defaultMaxWorkers      = 512
+	defaultClients         = 100
 	defaultIDField         = "id"
 	defaultStagger         = 10 * time.Millisecond
 	defaultGrace           = 2 * time.Second
@@ -108,6 +109,7 @@ func (f scenarioFile) withDefaults() scenarioFile {
 		h.Timeout = or(h.Timeout, duration(defaultTimeout))
 		h.KeepAlive = or(h.KeepAlive, defaultKeepAlive)
 		h.MaxWorkers = or(h.MaxWorkers, defaultMaxWorkers)
+		h.Clients = or(h.Clients, defaultClients)
 		h.Endpoints = make([]endpointFile, len(f.HTTP.Endpoints))
 		for i, e := range f.HTTP.Endpoints {
 			if e.Method == "" {

@@ -54,6 +54,7 @@ func buildScenario(p *problems, f scenarioFile) *Scenario {
 	if f.Warmup != nil {
 		s.Warmup = time.Duration(*f.Warmup)
 	}
+	s.SourceAddress = sourceAddress(p, f.SourceAddr)
 
 	// The profiles first: the duration may come from the stages.
 	var httpProfile, broadcastProfile []Stage
@@ -192,6 +193,7 @@ func buildHTTP(p *problems, dir string, f httpFile) HTTP {
 		Timeout:    time.Duration(*f.Timeout),
 		KeepAlive:  *f.KeepAlive,
 		MaxWorkers: *f.MaxWorkers,
+		Clients:    *f.Clients,
 	}
 	if h.Timeout <= 0 {
 		p.at("http.timeout", "want a request timeout longer than 0s, e.g. 30s")
@@ -199,7 +201,9 @@ func buildHTTP(p *problems, dir string, f httpFile) HTTP {
 	if h.MaxWorkers < 1 {
 		p.at("http.max_workers", "want 1 or more workers, e.g. %d", defaultMaxWorkers)
 	}
-	h.LocalAddr = localAddr(p, "http.local_addr", f.LocalAddr)
+	if h.Clients < 1 {
+		p.at("http.clients", "want 1 or more clients, e.g. %d (1 is one proxy with upstream keep-alive)", defaultClients)
+	}
 	if len(f.Endpoints) == 0 {
 		p.at("http.endpoints", "no endpoints: add at least one, e.g. endpoints: [{name: home, path: /}]")
 	}
@@ -273,15 +277,17 @@ func checkPath(p *problems, path, v, example string) {
 	}
 }
 
-func localAddr(p *problems, path, s string) netip.Addr {
+// sourceAddress parses the address every client is pinned to; "" for none.
+func sourceAddress(p *problems, s string) netip.Addr {
 	if s == "" {
 		return netip.Addr{}
 	}
 	a, err := netip.ParseAddr(s)
-	if err != nil {
-		p.at(path, "want an IP address such as 127.0.0.2, got %q", s)
+	if err != nil || a.IsUnspecified() || a.Zone() != "" {
+		p.at("source_address", "want one IP address of this machine such as 127.0.0.1 (every client connects from it), got %q", s)
+		return netip.Addr{}
 	}
-	return a
+	return a.Unmap()
 }
 
 func buildWebSocket(p *problems, f websocketFile) *WebSocket {
@@ -302,9 +308,8 @@ func buildWebSocket(p *problems, f websocketFile) *WebSocket {
 		return w
 	}
 	w.Broadcast = Broadcast{
-		Path:      b.Path,
-		Fields:    b.Fields,
-		LocalAddr: localAddr(p, "websocket.broadcast.local_addr", b.LocalAddr),
+		Path:   b.Path,
+		Fields: b.Fields,
 	}
 	checkPath(p, "websocket.broadcast.path", b.Path, "/api/dispatch/broadcast")
 	switch {

@@ -60,6 +60,7 @@ websocket:
 			Timeout:    30 * time.Second,
 			KeepAlive:  true,
 			MaxWorkers: 512,
+			Clients:    100,
 			Stages:     []scenario.Stage{{To: rate(t, "5/s")}, {Hold: time.Minute}},
 			Endpoints:  []scenario.Endpoint{{Name: "home", Method: "GET", Path: "/", Weight: 1}},
 		},
@@ -80,18 +81,19 @@ func TestLoadExplicitOverridesDefaults(t *testing.T) {
 	s := mustLoad(t, t.TempDir(), `
 name: explicit
 duration: 1m
+source_address: 127.0.0.2
 http:
   timeout: 5s
   keepalive: false
   max_workers: 64
-  local_addr: 127.0.0.2
+  clients: 8
   load: {rate: 5/s}
   endpoints:
     - {name: post, method: post, path: /p, weight: 7, body: "{}", headers: {Content-Type: application/json}}
 resources: {every: 500ms, sustained_window: 10s}
 `)
 	h := s.HTTP
-	if s.Name != "explicit" || h.Timeout != 5*time.Second || h.KeepAlive || h.MaxWorkers != 64 || h.LocalAddr.String() != "127.0.0.2" {
+	if s.Name != "explicit" || h.Timeout != 5*time.Second || h.KeepAlive || h.MaxWorkers != 64 || h.Clients != 8 || s.SourceAddress.String() != "127.0.0.2" {
 		t.Errorf("Load: HTTP settings = %+v, name %q; want the values written", h, s.Name)
 	}
 	e := h.Endpoints[0]

@@ -65,6 +65,11 @@ type Scenario struct {
 	Duration time.Duration
 	Warmup   time.Duration
 
+	// SourceAddress, when valid, is the one address every client connects
+	// from (one office behind NAT). Zero: against a loopback target each
+	// client has a loopback address of its own (see package clientaddr).
+	SourceAddress netip.Addr
+
 	HTTP       HTTP
 	WebSocket  *WebSocket // nil without a websocket section
 	SSE        *SSE       // nil without an sse section
@@ -108,8 +113,11 @@ type HTTP struct {
 	// When every worker waits on a slow target, further arrivals are sent
 	// late and counted as such rather than spawning without bound.
 	MaxWorkers int
-	// LocalAddr is the source address of requests; zero for any.
-	LocalAddr netip.Addr
+	// Clients is the number of independent clients that carry the load,
+	// each arrival going to the next in turn; each reuses its own
+	// keep-alive connection (KeepAlive false: a new connection per
+	// request). Default 100; 1 is one proxy with upstream keep-alive.
+	Clients int
 	// Stages is the load profile after the warm-up. A scenario's
 	// http.load.rate R is the single stage {Hold: Duration} at R, written
 	// as a ramp of zero length to R followed by the hold. The stages last
@@ -158,9 +166,8 @@ type Broadcast struct {
 	Rate Rate
 	// Stages, when set, is the broadcast profile, fitted to the scenario's
 	// Duration like HTTP.Stages; Rate is then zero.
-	Stages    []Stage
-	Fields    map[string]string // extra JSON fields in each body
-	LocalAddr netip.Addr        // source address of the POSTs; zero for any
+	Stages []Stage
+	Fields map[string]string // extra JSON fields in each body
 }
 
 // SSE configures the server-sent-events clients.
