@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -491,9 +490,10 @@ func clearJSON(t *testing.T, dir string) {
 // loadcheck process to signal.
 func buildLoadcheck(t *testing.T, dir string) string {
 	t.Helper()
+	// go test puts the toolchain's bin folder first on PATH.
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("the go tool is not on PATH: %v", err)
 	}
 	bin := filepath.Join(dir, "loadcheck")
 	cmd := exec.Command(goTool, "build", "-o", bin, "github.com/loadcheck/loadcheck/cmd/loadcheck")

@@ -33,7 +33,6 @@ type Recorder struct {
 	endpoints []*endpoint
 	total     *endpoint
 	sec       int // the second the current timeline row covers
-	timeline  []Second
 }
 
 // New returns a recorder for the named endpoints. Recording starts at

@@ -6,6 +6,6 @@
 //
 // It is the one place where the pipeline's stages meet; compare, saturate
 // and nightly call Execute repeatedly. The CLI only parses flags and maps
-// errors to exit codes. (DESIGN.md puts this wiring in internal/cli; keeping
-// it out of the CLI lets those commands and the tests share it.)
+// errors to exit codes: keeping the wiring out of the CLI lets those
+// commands and the tests share it (docs/architecture.md).
 package run

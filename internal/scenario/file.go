@@ -2,7 +2,8 @@ package scenario
 
 import "time"
 
-// The file structs mirror the YAML formats of DESIGN.md field for field.
+// The file structs mirror the YAML formats the README documents ("Scenario
+// files", "Target files") field for field.
 // Optional settings with a default are pointers, so that an explicit zero
 // can be told from an absent field; withDefaults fills them in a copy.
 

@@ -559,7 +559,7 @@ func TestLoadShippedFixtures(t *testing.T) {
 	t.Parallel()
 	s, err := scenario.Load("testdata/scenarios/prelaunch.yaml")
 	if err != nil {
-		t.Fatalf("Load(DESIGN.md's example) = %v", err)
+		t.Fatalf("Load(the documented example scenario) = %v", err)
 	}
 	if _, err := scenario.LoadTarget(s.TargetFile); err != nil {
 		t.Errorf("LoadTarget(%s) = %v", s.TargetFile, err)
