@@ -3,12 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,11 +45,32 @@ type outcome struct {
 	stdout, stderr string
 }
 
+// loadcheck runs the command line args. A command that writes results by
+// default (into reports/ under the working folder, here the package's
+// folder) writes them into a temporary folder instead unless args say
+// where.
 func loadcheck(t *testing.T, ctx context.Context, args ...string) outcome {
 	t.Helper()
+	if len(args) > 0 && !slices.Contains(args, "--help") {
+		switch {
+		case slices.Contains([]string{"run", "compare", "saturate"}, args[0]) && !hasFlag(args, "--out"):
+			args = append(args, "--out", t.TempDir())
+		case args[0] == "nightly" && !hasFlag(args, "--history"):
+			args = append(args, "--history", t.TempDir())
+		}
+	}
 	var out, errb bytes.Buffer
 	code := Main(ctx, args, &out, &errb)
 	return outcome{code, out.String(), errb.String()}
+}
+
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 // server answers with the handler; its address goes into a target file
@@ -250,6 +275,70 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	for _, want := range []string{"Exit codes", "130"} {
 		if !strings.Contains(o.stdout, want) {
 			t.Errorf("loadcheck --help lacks %q", want)
+		}
+	}
+}
+
+// TestResultsDefaultToReports checks that, run from the top of the
+// repository, every command writes where reports/README.md says, and that
+// git ignores what is generated there but keeps the README.
+func TestResultsDefaultToReports(t *testing.T) {
+	root := newRoot(io.Discard, io.Discard)
+	for _, tc := range []struct{ cmd, flag, want string }{
+		{"run", "out", "reports/runs"},
+		{"compare", "out", "reports/runs"},
+		{"saturate", "out", "reports/runs"},
+		{"nightly", "history", "reports"},
+	} {
+		c, _, err := root.Find([]string{tc.cmd})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := c.Flags().Lookup(tc.flag); f == nil || f.DefValue != tc.want {
+			t.Errorf("%s --%s defaults to %v, want %s", tc.cmd, tc.flag, f, tc.want)
+		}
+	}
+	readme, err := os.ReadFile("../../reports/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"demo/", "runs/", "nightly/", "YYYY-MM-DD/", "history.jsonl"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("reports/README.md does not explain %s", want)
+		}
+	}
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mk), "--out reports/demo") {
+		t.Error("make demo does not write into reports/demo")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	for _, tc := range []struct {
+		path    string
+		ignored bool
+	}{
+		{"reports/README.md", false},
+		{"reports/.gitignore", false},
+		{"reports/runs/20261123T100000Z-abcd1234.json", true},
+		{"reports/demo/20261123T100000Z-abcd1234.json", true},
+		{"reports/nightly/2026-11-23/report.html", true},
+		{"reports/history.jsonl", true},
+	} {
+		cmd := exec.Command("git", "check-ignore", "-q", "--no-index", tc.path)
+		cmd.Dir = "../.."
+		err := cmd.Run()
+		var ee *exec.ExitError
+		switch {
+		case err == nil && !tc.ignored:
+			t.Errorf("git ignores %s, which belongs to the repository", tc.path)
+		case errors.As(err, &ee) && ee.ExitCode() == 1 && tc.ignored:
+			t.Errorf("git does not ignore the generated %s", tc.path)
+		case err != nil && !errors.As(err, &ee):
+			t.Skipf("git check-ignore: %v", err)
 		}
 	}
 }

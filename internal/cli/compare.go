@@ -52,7 +52,7 @@ condition fired on some target · 2 bad input or a target that did not start ·
 	}
 	f := c.Flags()
 	f.StringArrayVar(&o.targets, "target", nil, "target file; repeat for each target, the first is the baseline (default: the scenario's target)")
-	f.StringVar(&o.out, "out", "", "folder for each result JSON and the comparison JSON (created if missing)")
+	f.StringVar(&o.out, "out", defaultOut, "folder for each result JSON and the comparison JSON (created if missing; '' writes none)")
 	f.DurationVar(&o.duration, "duration", 0, "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
 	f.DurationVar(&o.settle, "settle", 5*time.Second, "pause between two targets")

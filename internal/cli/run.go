@@ -16,6 +16,13 @@ import (
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
+// Where results go by default, relative to the working folder: the
+// repository's reports/ (reports/README.md describes its layout).
+const (
+	defaultOut     = "reports/runs"
+	defaultHistory = "reports"
+)
+
 // runOptions are the flags of run.
 type runOptions struct {
 	scenario string
@@ -48,7 +55,7 @@ or target down, 130 interrupted (the partial result is still written).`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.target, "target", "", "target file (default: the scenario's target)")
-	f.StringVar(&o.out, "out", "", "folder for the result JSON (created if missing)")
+	f.StringVar(&o.out, "out", defaultOut, "folder for the result JSON (created if missing; '' writes none)")
 	f.DurationVar(&o.duration, "duration", 0, "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line")

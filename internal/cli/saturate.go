@@ -61,7 +61,7 @@ steps so far are still reported).`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.target, "target", "", "target file (default: the scenario's target)")
-	f.StringVar(&o.out, "out", "", "folder for the search's JSON and each step's result (created if missing)")
+	f.StringVar(&o.out, "out", defaultOut, "folder for the search's JSON (created if missing; '' writes none)")
 	addSearchFlags(f, &o.step, &o.start, &o.max, &o.precision, &o.maxSteps)
 	f.DurationVar(&o.settle, "settle", 2*time.Second, "pause between two steps")
 	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
