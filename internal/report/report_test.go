@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
@@ -45,7 +46,9 @@ func fixture(t *testing.T) *Result {
 	r := &Result{
 		Schema: Schema, RunID: "20261123T100000Z-abcd1234",
 		Scenario: ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 2 * time.Minute, Warmup: 10 * time.Second,
-			Load: []string{"to 20/s over 1m0s", "hold 1m0s"}, Timeout: 30 * time.Second, KeepAlive: true, MaxWorkers: 512},
+			Load: []string{"to 20/s over 1m0s", "hold 1m0s"}, Timeout: 30 * time.Second, KeepAlive: true, MaxWorkers: 512, Clients: 100},
+		Sources: &clientaddr.Description{Mode: "spread", Broadcaster: "127.1.0.1", Boards: "127.1.1.1–127.1.6.1 (6 /24s)",
+			SSE: "127.1.7.1–127.1.9.1 (3 /24s)", HTTP: "127.1.10.1–127.1.109.1 (100 /24s)"},
 		Target:    TargetInfo{Name: "uvicorn, 2 workers", BaseURL: "http://127.0.0.1:41234", Started: true, ReadyTime: 1800 * time.Millisecond},
 		Start:     time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
 		Elapsed:   2 * time.Minute,
@@ -55,22 +58,26 @@ func fixture(t *testing.T) *Result {
 		WebSocket: &probe.WSSummary{Boards: 6, Connected: 6, Sent: 240, Acked: 240, Expected: 1440, Delivered: 724, Missing: 716, Loss: 49.72,
 			Delivery: record.Percentiles{P50: msv(1.2), P95: msv(3.1), P99: msv(5.5)},
 			PerBoard: []probe.Board{
-				{ID: 0, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "101"},
-				{ID: 1, Expected: 240, Delivered: 119, Ratio: 0.496, Worker: "102"},
-				{ID: 2, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "101"},
-				{ID: 3, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "101"},
-				{ID: 4, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "102"},
-				{ID: 5, Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "102"},
+				{ID: 0, From: "127.1.1.1", Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "101"},
+				{ID: 1, From: "127.1.2.1", Expected: 240, Delivered: 119, Ratio: 0.496, Worker: "102"},
+				{ID: 2, From: "127.1.3.1", Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "101"},
+				{ID: 3, From: "127.1.4.1", Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "101"},
+				{ID: 4, From: "127.1.5.1", Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "102"},
+				{ID: 5, From: "127.1.6.1", Expected: 240, Delivered: 121, Ratio: 0.504, Worker: "102"},
 			}},
 		SSE: &probe.SSESummary{Clients: 3, Connected: 3, Events: 360, FirstEvent: record.Percentiles{P50: msv(520)}, GapMax: msv(1004)},
 		Resources: &resource.Summary{Source: "process tree of pid 100", Cores: 2, SustainedWindow: 30 * time.Second,
+			Start:        time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
 			CPUSustained: 38.5, CPUTotal: 61.2, RSSTotal: 160 << 20, RSSMaxProcess: 70 << 20,
 			Processes: []resource.Process{
 				{PID: 100, Name: "python3 -m uvicorn app:app --workers 2", Role: "master", CPUMean: 0.4, CPUSustained: 0.6, RSSPeak: 20 << 20},
 				{PID: 101, Name: "python3 -c from multiprocessing.spawn ...", Role: "worker", CPUMean: 30.1, CPUSustained: 38.5, RSSPeak: 70 << 20},
 				{PID: 102, Name: "python3 -c from multiprocessing.spawn ...", Role: "worker", CPUMean: 30.7, CPUSustained: 37.9, RSSPeak: 70 << 20},
 			},
-			Timeline: []resource.Sample{{T: time.Second, CPU: 61, RSS: 160 << 20}}},
+			Timeline: []resource.Sample{
+				{T: time.Second, CPU: 61, RSS: 160 << 20, PerProcess: []float64{0.4, 30.5, 30.1}},
+				{T: 2 * time.Second, CPU: 61, RSS: 160 << 20, PerProcess: []float64{0.4, 29.5, 30.9}},
+			}},
 	}
 	var gates []gate.Gate
 	for _, s := range []string{"http.zeus-search.p95 < 2s", "http.errors < 1%", "ws.loss == 0%", "cpu.sustained < 60%"} {

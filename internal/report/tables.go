@@ -111,6 +111,9 @@ func httpTable(r *Result) Table {
 		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s requests were scheduled but never sent: every worker was busy", count(g.Scheduled-g.Sent)))
 	}
 	t.Notes = append(t.Notes, fmt.Sprintf("in flight: mean %.1f, peak %d", r.HTTP.Total.InflightMean, r.HTTP.InflightMax))
+	if n := clientsNote(r); n != "" {
+		t.Notes = append(t.Notes, n)
+	}
 	return t
 }
 
@@ -142,11 +145,17 @@ func wsTable(r *Result) Table {
 	}
 	t.Rows = append(t.Rows, []string{count(w.Boards), count(w.Connected), count(w.Acked), count(w.Expected), count(w.Delivered),
 		pctString(w.Loss), count(w.Duplicates), ms(w.Delivery.P50), ms(w.Delivery.P95), ms(w.Delivery.P99), count(below)})
+	if src := r.Sources; src != nil && src.Mode == "spread" && src.Broadcaster != "" {
+		t.Notes = append(t.Notes, fmt.Sprintf("broadcasts posted from %s, boards from %s", src.Broadcaster, src.Boards))
+	}
 	if below > 0 {
-		// Group boards by worker so a split between processes is visible.
+		// Group boards by worker so a split between processes is visible,
+		// with the networks they came from: a proxy that hashes client
+		// addresses (nginx ip_hash) pins them by these.
 		type agg struct {
 			exp, del int64
 			n        int
+			from     []string
 		}
 		by := map[string]*agg{}
 		for _, b := range w.PerBoard {
@@ -162,6 +171,9 @@ func wsTable(r *Result) Table {
 			a.exp += b.Expected
 			a.del += b.Delivered
 			a.n++
+			if b.From != "" {
+				a.from = append(a.from, b.From)
+			}
 		}
 		keys := make([]string, 0, len(by))
 		for k := range by {
@@ -174,7 +186,11 @@ func wsTable(r *Result) Table {
 			if a.exp > 0 {
 				ratio = 100 * float64(a.del) / float64(a.exp)
 			}
-			t.Notes = append(t.Notes, fmt.Sprintf("boards on worker %s: %d, received %.1f%% of expected events", k, a.n, ratio))
+			note := fmt.Sprintf("boards on worker %s: %d, received %.1f%% of expected events", k, a.n, ratio)
+			if n := networks(a.from); n != "" {
+				note += ", from " + n
+			}
+			t.Notes = append(t.Notes, note)
 		}
 	}
 	if w.Reconnects > 0 || w.Disconnects > 0 || w.Disconnected > 0 {
@@ -192,12 +208,16 @@ func wsTable(r *Result) Table {
 
 func sseTable(r *Result) Table {
 	s := r.SSE
-	return Table{
+	t := Table{
 		Title:  "Server-sent events",
 		Header: []string{"clients", "connected", "events", "first event p50 ms", "largest gap ms", "disconnects", "reconnects"},
 		Rows: [][]string{{count(s.Clients), count(s.Connected), count(s.Events), ms(s.FirstEvent.P50), ms(s.GapMax),
 			count(s.Disconnects), count(s.Reconnects)}},
 	}
+	if src := r.Sources; src != nil && src.Mode == "spread" && src.SSE != "" {
+		t.Notes = append(t.Notes, "clients from "+src.SSE)
+	}
+	return t
 }
 
 func resourceTable(r *Result) Table {
@@ -222,6 +242,9 @@ func resourceTable(r *Result) Table {
 	}
 	t.Rows = append(t.Rows, []string{"", "total", "", pctString(s.CPUTotal), pctString(s.CPUSustained), bytesString(s.RSSTotal)})
 	t.Notes = append(t.Notes, fmt.Sprintf("CPU in %% of one core (%d cores); sustained = highest %s rolling mean of the busiest process", s.Cores, s.SustainedWindow))
+	if n := spreadNote(Spread(r)); n != "" {
+		t.Notes = append(t.Notes, n)
+	}
 	for _, e := range s.Errors {
 		t.Notes = append(t.Notes, fmt.Sprintf("sampling: %d × %s (%s)", e.Count, e.Kind, e.Example))
 	}
@@ -263,6 +286,9 @@ func Verdict(r *Result) string {
 		b.WriteString("FAILED: " + r.Reason + "; ")
 	case r.Reason != "":
 		b.WriteString("warning: " + r.Reason + "\n")
+	}
+	if w := spreadWarning(r); w != "" {
+		b.WriteString("warning: " + w + "\n")
 	}
 	switch {
 	case len(r.Gates) == 0:

@@ -5,9 +5,12 @@ import "time"
 // Summary is what the samplers measured of the target. CPU figures are in
 // percent of one core; memory in bytes.
 type Summary struct {
-	Source string        `json:"source"` // e.g. "process tree of pid 123", "cgroup /sys/fs/cgroup/…"
-	Every  time.Duration `json:"every_ns"`
-	Cores  int           `json:"cores"` // of the machine, for reading totals
+	Source string `json:"source"` // e.g. "process tree of pid 123", "cgroup /sys/fs/cgroup/…"
+	// Start is the time of the first reading, the origin of the timeline's
+	// T, so that figures can be taken over the measured phase alone.
+	Start time.Time     `json:"start,omitzero"`
+	Every time.Duration `json:"every_ns"`
+	Cores int           `json:"cores"` // of the machine, for reading totals
 	// CPUSustained is the highest rolling mean, over SustainedWindow (or the
 	// whole run when shorter), of the busiest process's CPU.
 	CPUSustained    float64       `json:"cpu_sustained_pct"`

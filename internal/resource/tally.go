@@ -342,6 +342,7 @@ func (t *tally) sustained() float64 {
 // summary returns the figures so far; the slices are copies.
 func (t *tally) summary() Summary {
 	s := Summary{
+		Start:         t.t0,
 		CPUSustained:  t.sustained(),
 		CPUTotal:      cpuPercent(t.cpuSum, t.wallSum),
 		RSSTotal:      t.rssTotalPeak,
