@@ -128,7 +128,7 @@ func TestTally(t *testing.T) {
 	got := tl.summary()
 	exit := 2 * s
 	want := Summary{
-		Start:         t0, // the first reading
+		Start:         t0,  // the first reading
 		CPUSustained:  100, // process 1 over [1s, 3s]
 		CPUTotal:      100.0 * (2500 + 100 + 400) / 3000,
 		RSSTotal:      170,
