@@ -84,6 +84,8 @@ Exit codes: 0 every gate held · 1 a gate failed or an abort condition fired ·
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// Flags every command shares are checked in one place.
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error { return checkDurationFlag(c) }
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%v — see %s --help", err, c.CommandPath())}
 	})

@@ -122,11 +122,17 @@ gates: ["`+tc.gate+`"]
 }
 
 func TestAbortStopsRun(t *testing.T) {
-	url := server(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) })
+	// Ready on /, failing on the endpoint under load.
+	url := server(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			return
+		}
+		http.Error(w, "down", 500)
+	})
 	dir := scenarioFiles(t, url, `duration: 30s
 http:
   load: {rate: 20/s}
-  endpoints: [{name: root, path: /}]
+  endpoints: [{name: search, path: /search}]
 gates: ["http.errors < 1%"]
 abort: {when: ["http.errors > 50%"]}
 `)
@@ -189,6 +195,7 @@ func TestBadInput(t *testing.T) {
 	closed := httptest.NewServer(http.HandlerFunc(ok))
 	closedURL := closed.URL
 	closed.Close()
+	notFoundURL := server(t, http.NotFoundHandler().ServeHTTP)
 	tests := []struct {
 		name string
 		args func(dir string) []string
@@ -219,6 +226,46 @@ func TestBadInput(t *testing.T) {
 			name: "bad-rate-flag",
 			fs:   map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n", "t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"},
 			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml"), "--rate", "fast"} },
+		},
+		{
+			name: "missing-target-file",
+			fs:   map[string]string{"s.yaml": "name: s\ntarget: targets/tpyo.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n"},
+			args: func(dir string) []string { return []string{"validate", filepath.Join(dir, "s.yaml")} },
+		},
+		{
+			name: "target-file-as-scenario",
+			fs:   map[string]string{"t.yaml": "name: t\nready: {path: /health}\nbase_url: http://127.0.0.1:1\n"},
+			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "t.yaml")} },
+		},
+		{
+			name: "duration-zero-flag",
+			fs:   map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n", "t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"},
+			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml"), "--duration", "0s"} },
+		},
+		{
+			name: "target-twice",
+			fs:   map[string]string{"s.yaml": "name: s\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n", "a.yaml": "name: a\nbase_url: http://127.0.0.1:1\n", "b.yaml": "name: b\nbase_url: http://127.0.0.1:1\n"},
+			args: func(dir string) []string {
+				return []string{"run", filepath.Join(dir, "s.yaml"), "--target", "a.yaml", "--target", "b.yaml"}
+			},
+		},
+		{
+			name: "rate-flag-zero",
+			fs:   map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n", "t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"},
+			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml"), "--rate", "0/s"} },
+		},
+		{
+			name: "not-ready",
+			fs: map[string]string{
+				"t.yaml": "name: up but not ready\nbase_url: " + notFoundURL + "\nready: {path: /api/health}\n",
+				"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n",
+			},
+			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml")} },
+		},
+		{
+			name: "sim-workers-zero",
+			fs:   map[string]string{},
+			args: func(dir string) []string { return []string{"sim", "--workers", "0"} },
 		},
 		{
 			name: "unknown-flag",

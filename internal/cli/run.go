@@ -54,7 +54,7 @@ or target down, 130 interrupted (the partial result is still written).`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.target, "target", "", "target file (default: the scenario's target)")
+	f.Var(&onceValue{p: &o.target, what: "run measures one target: use compare to measure several"}, "target", "target file (default: the scenario's target)")
 	f.StringVar(&o.out, "out", defaultOut, "folder for the result JSON (created if missing; '' writes none)")
 	f.DurationVar(&o.duration, "duration", 0, "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
@@ -92,17 +92,55 @@ func plan(scenarioFile, targetFile string, duration time.Duration, rate string) 
 		}
 		sc = sc.WithRate(r)
 	}
+	var tg *scenario.Target
 	if targetFile == "" {
-		targetFile = sc.TargetFile
+		tg, err = sc.LoadTarget()
+	} else {
+		tg, err = scenario.LoadTarget(targetFile)
 	}
-	if targetFile == "" {
-		return nil, nil, usageError{fmt.Errorf("%s: the scenario names no target — add `target: path.yaml` or pass --target", sc.File)}
-	}
-	tg, err := scenario.LoadTarget(targetFile)
 	if err != nil {
 		return nil, nil, err
 	}
 	return sc, tg, nil
+}
+
+// onceValue is a string flag that may be given once: a second value would
+// silently replace the first.
+type onceValue struct {
+	p    *string
+	set  bool
+	what string // why once, for the error
+}
+
+func (v *onceValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v *onceValue) Set(s string) error {
+	if v.set {
+		return fmt.Errorf("given twice (%s, then %s): %s", *v.p, s, v.what)
+	}
+	*v.p, v.set = s, true
+	return nil
+}
+
+func (v *onceValue) Type() string { return "string" }
+
+// checkDurationFlag refuses a --duration of 0 or less given on the
+// command line: 0 is the flag's "not set", which would silently run the
+// scenario's own duration.
+func checkDurationFlag(c *cobra.Command) error {
+	f := c.Flags().Lookup("duration")
+	if f == nil || !f.Changed {
+		return nil
+	}
+	if d, err := time.ParseDuration(f.Value.String()); err == nil && d <= 0 {
+		return usageError{fmt.Errorf("--duration %s: want a measured phase longer than 0s, e.g. 30s — see %s --help", f.Value, c.CommandPath())}
+	}
+	return nil
 }
 
 func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {

@@ -60,7 +60,7 @@ steps so far are still reported).`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.target, "target", "", "target file (default: the scenario's target)")
+	f.Var(&onceValue{p: &o.target, what: "saturate searches one target's capacity: run it once per target"}, "target", "target file (default: the scenario's target)")
 	f.StringVar(&o.out, "out", defaultOut, "folder for the search's JSON (created if missing; '' writes none)")
 	addSearchFlags(f, &o.step, &o.start, &o.max, &o.precision, &o.maxSteps)
 	f.DurationVar(&o.settle, "settle", 2*time.Second, "pause between two steps")

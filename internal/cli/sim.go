@@ -20,6 +20,9 @@ test knows the truth it must measure. Stops on SIGTERM or Ctrl-C.`,
 		Example: `  loadcheck sim --workers 2 --listen 127.0.0.1:8765 --search-cpu 20ms`,
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := sim.CheckWorkers(o.Workers); err != nil {
+				return usageError{err}
+			}
 			o.Log = stderr
 			return sim.Run(c.Context(), o)
 		},

@@ -176,6 +176,16 @@ func Parse(s string) (Gate, error) {
 // durations ("2s", "250ms"), percentages with "%", rates as "20/s" or
 // "40/min", bytes with a unit ("300MB", "1.5GiB"), counts as plain numbers.
 func ParseValue(s string, kind Kind) (Value, error) {
+	v, err := parseValue(s, kind)
+	if err == nil && (math.IsNaN(v.V) || math.IsInf(v.V, 0) || v.V < 0) {
+		// A NaN threshold makes every comparison false, a negative one
+		// cannot be measured: either way the gate says nothing.
+		return Value{}, fmt.Errorf("threshold %q: want a finite %s of 0 or more, such as %s", s, kind, kind.example())
+	}
+	return v, err
+}
+
+func parseValue(s string, kind Kind) (Value, error) {
 	bad := func() (Value, error) {
 		return Value{}, fmt.Errorf("threshold %q: want a %s such as %s", s, kind, kind.example())
 	}

@@ -96,7 +96,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		rootPID = running.PID()
 		res.Target.Started = true
 		res.Target.ReadyTime = running.ReadyTime()
-	} else if err := target.CheckReachable(ctx, baseURL); err != nil {
+	} else if err := target.CheckReachable(ctx, baseURL, tg.Ready.Path); err != nil {
 		return nil, fmt.Errorf("%s: base_url: %w", tg.Where("$.base_url"), err)
 	}
 	res.Target.BaseURL = redact(baseURL, append(sc.Secrets, tg.Secrets...))

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -29,9 +30,19 @@ import (
 func decodeFile(path string, dst any) (*source, []string, error) {
 	src := &source{file: path}
 	p := &problems{src: src}
-	data, err := os.ReadFile(path)
+	data, size, err := readBounded(path)
 	if err != nil {
 		p.atNode(nil, "", err, "cannot read the file: %v", unwrapPathError(err))
+		return nil, nil, p.err()
+	}
+	if size > MaxFileBytes {
+		p.errs = append(p.errs, &fieldError{file: path, line: 1, col: 1, msg: fmt.Sprintf(
+			"the file is %s: scenario and target files are limited to %s — move bulk data such as search terms into a feed file", mib(size), mib(MaxFileBytes))})
+		return nil, nil, p.err()
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if le := scanLimits(data); le != nil {
+		p.errs = append(p.errs, &fieldError{file: path, line: le.line, col: le.col, msg: le.msg})
 		return nil, nil, p.err()
 	}
 	f, err := parseYAML(data)
@@ -60,6 +71,14 @@ func decodeFile(path string, dst any) (*source, []string, error) {
 		return nil, nil, p.err()
 	}
 	body := docs[0]
+	if n := expandedSize(body, maxNodes); n > maxNodes {
+		p.atNode(body, "", nil, "aliases expand to more than %d values: loadcheck reads files of at most %d values — write the values out, or use fewer aliases", maxNodes, maxNodes)
+		return nil, nil, p.err()
+	}
+	if msg := otherKind(body, reflect.TypeOf(dst).Elem()); msg != "" {
+		p.atNode(body, "", nil, "%s", msg)
+		return nil, nil, p.err()
+	}
 
 	secrets := expandEnv(p, body, "")
 	check(p, body, reflect.TypeOf(dst).Elem(), "")
@@ -88,6 +107,56 @@ func parseYAML(data []byte) (f *ast.File, err error) {
 		}
 	}()
 	return parser.ParseBytes(data, 0)
+}
+
+// mib formats a size in bytes as "1 MiB" or "1.3 MiB".
+func mib(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
+
+// otherKind returns, for a target file read as a scenario or a scenario
+// read as a target, a message that names what the file is and how to
+// pass it; "" otherwise. Without it every field would be reported as
+// unknown. A file is of the other kind when none of its top-level fields
+// belongs only to t and some belong only to the other kind.
+func otherKind(body ast.Node, t reflect.Type) string {
+	m, ok := body.(ast.MapNode)
+	if !ok {
+		return ""
+	}
+	scenarioFields, _ := fieldsOf(reflect.TypeFor[scenarioFile]())
+	targetFields, _ := fieldsOf(reflect.TypeFor[targetFile]())
+	var own, other map[string]reflect.StructField
+	var msg string
+	switch t {
+	case reflect.TypeFor[scenarioFile]():
+		own, other = scenarioFields, targetFields
+		msg = "this is a target file, not a scenario: pass it with --target, or name it in the scenario's target: field"
+	case reflect.TypeFor[targetFile]():
+		own, other = targetFields, scenarioFields
+		msg = "this is a scenario file, not a target: pass it as the SCENARIO argument, and a target file (one with base_url) with --target"
+	default:
+		return ""
+	}
+	ownOnly, otherOnly := 0, 0
+	for it := m.MapRange(); it.Next(); {
+		k := keyText(it.Key())
+		_, inOwn := own[k]
+		_, inOther := other[k]
+		switch {
+		case inOwn && !inOther:
+			ownOnly++
+		case inOther && !inOwn:
+			otherOnly++
+		}
+	}
+	if ownOnly == 0 && otherOnly > 0 {
+		return msg
+	}
+	return ""
 }
 
 func unwrapPathError(err error) error {
@@ -436,7 +505,11 @@ func (d *duration) UnmarshalYAML(n ast.Node) error {
 		return fmt.Errorf("want a duration such as 30s, got %s", describe(n))
 	}
 	s = strings.TrimSpace(s)
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if f == 0 {
+			// "e.g. 0s" would mislead where 0s is not allowed either.
+			return fmt.Errorf("want a duration with a unit, e.g. 30s, got %s", s)
+		}
 		return fmt.Errorf("want a duration with a unit, e.g. %ss, got %s", s, s)
 	}
 	v, err := time.ParseDuration(s)

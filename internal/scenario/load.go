@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -172,13 +173,11 @@ func profile(p *problems, path string, l *loadFile, required bool) []Stage {
 				p.at(at, "the first stage cannot be a hold: there is no rate yet to hold; start with {to: 20/s, over: 30s}")
 			}
 			out = append(out, Stage{Hold: time.Duration(*st.Hold)})
+		case st.To != nil && st.Over == nil:
+			p.at(at, "over: missing: a ramp needs the time it takes, e.g. {to: %s, over: 30s} (over: 0s for a step)", Rate(*st.To))
 		case st.To != nil:
 			r := Rate(*st.To)
-			var over time.Duration
-			if st.Over != nil {
-				over = time.Duration(*st.Over)
-			}
-			out = append(out, Stage{To: &r, Over: over})
+			out = append(out, Stage{To: &r, Over: time.Duration(*st.Over)})
 		case st.Over != nil:
 			p.at(at, "to: missing: a ramp needs the rate it goes to, e.g. {to: 20/s, over: 30s}")
 		default:
@@ -273,8 +272,25 @@ func checkPath(p *problems, path, v, example string) {
 	case v == "":
 		p.at(parent(path), "path: missing: the URL path on the target, e.g. path: %s", example)
 	case !strings.HasPrefix(v, "/"):
-		p.at(path, "want a path starting with /, e.g. /%s: it is appended to the target's base_url", v)
+		p.at(path, "%s", pathFix(v))
 	}
+}
+
+// pathFix is the message for a URL path that does not start with /. A
+// full URL gets its own path as the example: the scheme and host come from
+// the target's base_url.
+func pathFix(v string) string {
+	if u, err := url.Parse(v); err == nil && u.Scheme != "" && u.Host != "" {
+		ex := u.EscapedPath()
+		if ex == "" {
+			ex = "/"
+		}
+		if u.RawQuery != "" {
+			ex += "?" + u.RawQuery
+		}
+		return fmt.Sprintf("want a path, not a full URL, e.g. %s: the scheme and host come from the target's base_url", ex)
+	}
+	return fmt.Sprintf("want a path starting with /, e.g. /%s: it is appended to the target's base_url", v)
 }
 
 // sourceAddress parses the address every client is pinned to; "" for none.
@@ -345,6 +361,9 @@ func buildGates(p *problems, path string, list []string, s *Scenario) []gate.Gat
 		at := index(path, i)
 		g, err := gate.Parse(text)
 		if err != nil {
+			if p.full() {
+				continue // counted; the suggestion below is not worth computing
+			}
 			msg := strings.TrimSuffix(err.Error(), ": "+gate.ErrSyntax.Error())
 			if fields := strings.Fields(text); len(fields) > 0 {
 				if _, kerr := gate.KindOf(fields[0]); kerr != nil {

@@ -351,6 +351,10 @@ ready: {path: /api/health, timeout: 20s}
 stop: {signal: SIGINT, grace: 5s}
 resources: {pidfile: run/app.pid}
 `)
+	// start.dir must exist.
+	if err := os.MkdirAll(filepath.Join(dir, "targets/titan"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	got, err := scenario.LoadTarget(path)
 	if err != nil {
 		t.Fatalf("LoadTarget: %v", err)
@@ -407,7 +411,7 @@ func TestLoadTargetBaseURL(t *testing.T) {
 		{"https://localhost:8443", "", ""},
 		{"http://LOCALHOST:8000", "", ""},
 		{"http://[::1]:8000", "", ""},
-		{"http://127.0.0.1:{port}", "start: {command: [app]}\n", ""},
+		{"http://127.0.0.1:{port}", "start: {command: [sh]}\n", ""},
 		{"http://10.0.0.7:8000", "", `host "10.0.0.7" is not loopback`},
 		{"http://0.0.0.0:8000", "", `host "0.0.0.0" is not loopback`},
 		{"http://example.com", "", `host "example.com" is not loopback`},

@@ -147,14 +147,34 @@ func position(n ast.Node) *token.Position {
 	return tk.Position
 }
 
+// maxProblems bounds the problems reported for one file: a file with
+// thousands of bad values gets the first ones and a count of the rest,
+// rather than a report that costs more than the file (placing each problem
+// searches the file).
+const maxProblems = 50
+
 // problems collects every error found in one file.
 type problems struct {
-	src  *source
-	errs []error
+	src     *source
+	errs    []error
+	dropped int // problems past maxProblems, counted only
+}
+
+// full reports whether maxProblems are recorded, counting the one the
+// caller would add.
+func (p *problems) full() bool {
+	if len(p.errs) < maxProblems {
+		return false
+	}
+	p.dropped++
+	return true
 }
 
 // atNode records a problem at a node.
 func (p *problems) atNode(n ast.Node, path string, cause error, format string, args ...any) {
+	if p.full() {
+		return
+	}
 	e := &fieldError{file: p.src.file, path: path, msg: fmt.Sprintf(format, args...), cause: cause}
 	if pos := position(n); pos != nil {
 		e.line, e.col = pos.Line, pos.Column
@@ -169,6 +189,9 @@ func (p *problems) at(path string, format string, args ...any) {
 }
 
 func (p *problems) atCause(path string, cause error, format string, args ...any) {
+	if p.full() {
+		return
+	}
 	p.atNode(p.nearest(path), path, cause, format, args...)
 }
 
@@ -197,6 +220,10 @@ func (p *problems) err() error {
 		}
 		return cmp.Or(cmp.Compare(ea.line, eb.line), cmp.Compare(ea.col, eb.col))
 	})
+	if p.dropped > 0 {
+		return errors.Join(append(p.errs, &fieldError{file: p.src.file, line: 1, col: 1,
+			msg: fmt.Sprintf("and %d more problems, not listed: fix the ones above first", p.dropped)})...)
+	}
 	return errors.Join(p.errs...)
 }
 

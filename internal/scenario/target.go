@@ -1,9 +1,15 @@
 package scenario
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"net/netip"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -52,10 +58,12 @@ func buildTarget(p *problems, f targetFile) *Target {
 		t.Start = &Start{Command: f.Start.Command, Dir: rel(f.Start.Dir), Env: f.Start.Env}
 		if len(t.Start.Command) == 0 || t.Start.Command[0] == "" {
 			p.at("start.command", "command: missing: the program and its arguments, e.g. command: [python3, -m, uvicorn, app:app, --port, \"{port}\"]")
+		} else {
+			checkStart(p, t.Start)
 		}
 	}
 	if !strings.HasPrefix(t.Ready.Path, "/") {
-		p.at("ready.path", "want a path starting with /, e.g. /%s", t.Ready.Path)
+		p.at("ready.path", "%s", pathFix(t.Ready.Path))
 	}
 	if t.Ready.Timeout <= 0 {
 		p.at("ready.timeout", "want a timeout longer than 0s, e.g. 30s")
@@ -122,6 +130,11 @@ func checkBaseURL(p *problems, raw string, started bool) {
 		p.at(at, "scheme %q: want http or https, e.g. http://127.0.0.1:8000", u.Scheme)
 		return
 	}
+	if port := u.Port(); port != "" && !hasPort {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			p.at(at, "port %s: want a port from 1 to 65535", port)
+		}
+	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		p.at(at, "want a URL without a query or fragment, got %q: endpoint paths are appended to it", raw)
 	}
@@ -139,4 +152,85 @@ func isLoopback(host string) bool {
 	}
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.Unmap().IsLoopback()
+}
+
+// checkStart checks what starting the target needs before any process
+// runs: that the folder exists and the command is found and executable,
+// the way Start looks for it. Values holding {port} are checked once the
+// port is known, at start.
+func checkStart(p *problems, s *Start) {
+	dirOK := true
+	if s.Dir != "" && !strings.Contains(s.Dir, "{port}") {
+		if st, err := os.Stat(s.Dir); err != nil || !st.IsDir() {
+			dirOK = false
+			p.at("start.dir", "folder %s does not exist — create it or fix the path (relative to the target file's folder)", s.Dir)
+		}
+	}
+	name := s.Command[0]
+	if !dirOK || strings.Contains(name, "{port}") || strings.Contains(s.Dir, "{port}") {
+		return
+	}
+	if _, err := ResolveCommand(name, s.Dir); err != nil {
+		hint := "install it, or give its path"
+		if strings.Contains(name, "/") {
+			hint = "fix the path (relative to start.dir) or make the file executable"
+		}
+		p.at("start.command[0]", "%q: %v — %s", name, unwrapExecError(err), hint)
+	}
+}
+
+// SelfCommand as the first word of a start command means this very
+// executable, loadcheck itself.
+const SelfCommand = "loadcheck"
+
+// ResolveCommand finds the executable for the first word of a start
+// command, as Start runs it: "loadcheck" is this executable; a relative
+// path with a slash is taken from dir; any other name is looked up in
+// PATH.
+func ResolveCommand(name, dir string) (string, error) {
+	if name == SelfCommand {
+		self, err := os.Executable()
+		if err != nil {
+			return "", fmt.Errorf("find loadcheck's own executable: %v", err)
+		}
+		return self, nil
+	}
+	if strings.Contains(name, "/") && !filepath.IsAbs(name) && dir != "" {
+		name = filepath.Join(dir, name)
+	}
+	return exec.LookPath(name)
+}
+
+// unwrapExecError drops the `exec: "name":` prefix of a LookPath error,
+// which the caller names itself.
+func unwrapExecError(err error) error {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		if ee.Err == exec.ErrNotFound {
+			return errors.New("not found in PATH")
+		}
+		return ee.Err
+	}
+	return err
+}
+
+// LoadTarget loads the scenario's own target, the file its target: field
+// names. A file that cannot be read is reported at that field, whose path
+// is relative to the scenario's folder.
+func (s *Scenario) LoadTarget() (*Target, error) {
+	src := s.src
+	if src == nil {
+		src = &source{file: s.File}
+	}
+	p := &problems{src: src}
+	if s.TargetFile == "" {
+		p.at("", "the scenario names no target — add `target: path.yaml` or pass --target")
+		return nil, p.err()
+	}
+	t, err := LoadTarget(s.TargetFile)
+	if err != nil && errors.Is(err, fs.ErrNotExist) {
+		p.atCause("target", fs.ErrNotExist, "%s does not exist — fix the path (relative to the scenario's folder) or pass --target", s.TargetFile)
+		return nil, p.err()
+	}
+	return t, err
 }

@@ -40,15 +40,27 @@ func (r Rate) String() string {
 	return strconv.FormatFloat(r.Freq, 'g', -1, 64) + "/" + unit
 }
 
-// ParseRate parses "20/s", "40/min", "3/h" or "0.5/s".
+// MaxRate is the highest rate, per second, a file or flag may ask for:
+// far above what one loadcheck sends, so a rate past it is a typo (1e12/s)
+// that would only flood the machine.
+const MaxRate = 1_000_000
+
+// ParseRate parses "20/s", "40/min", "3/h" or "0.5/s". The rate must be
+// finite, above zero (a rate of 0 sends nothing) and at most MaxRate per
+// second.
 func ParseRate(s string) (Rate, error) {
 	num, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
 	per := map[string]time.Duration{"s": time.Second, "sec": time.Second, "m": time.Minute, "min": time.Minute, "h": time.Hour}[unit]
 	f, err := strconv.ParseFloat(num, 64)
-	if !ok || per == 0 || err != nil || f < 0 {
+	if !ok || per == 0 || err != nil {
 		return Rate{}, fmt.Errorf("rate %q: want N/s, N/min or N/h, e.g. 20/s", s)
 	}
-	return Rate{Freq: f, Per: per}, nil
+	r := Rate{Freq: f, Per: per}
+	if !(f > 0 && r.PerSecond() <= MaxRate) { // also NaN
+
+		return Rate{}, fmt.Errorf("rate %q: want more than 0 and at most %d/s, e.g. 20/s", s, MaxRate)
+	}
+	return r, nil
 }
 
 // Scenario is a decoded, validated scenario file with defaults applied.

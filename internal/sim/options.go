@@ -38,6 +38,19 @@ func (f *Fanout) Set(s string) error {
 // Type names the flag value type in help text; it implements pflag.Value.
 func (f *Fanout) Type() string { return "process|shared" }
 
+// MaxWorkers bounds Options.Workers. Each worker is a process; a typo such
+// as --workers 100000 would otherwise fork until the machine stalls.
+const MaxWorkers = 64
+
+// CheckWorkers checks a worker count given on the command line, where 0
+// is a mistake rather than "the default".
+func CheckWorkers(n int) error {
+	if n < 1 || n > MaxWorkers {
+		return fmt.Errorf("--workers %d: want 1 to %d worker processes", n, MaxWorkers)
+	}
+	return nil
+}
+
 // Options configures a sim. Every cost is a duration per request; a zero
 // cost is free. The zero Options is valid: one worker on a free loopback
 // port, no costs, 1 s SSE interval. Defaults returns the values the
@@ -51,7 +64,7 @@ type Options struct {
 	// Empty means "127.0.0.1:0".
 	Listen string `json:"listen"`
 	// Workers is the number of worker processes, each with its own GIL
-	// and state. Zero means 1.
+	// and state. Zero means 1; at most MaxWorkers.
 	Workers int `json:"workers"`
 
 	// SearchCPU is CPU burnt holding the GIL per /api/zeus/search:
@@ -133,7 +146,7 @@ func (o *Options) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Listen, "listen", d.Listen,
 		"host:port of the listening socket shared by all workers (port 0 picks a free one)")
 	fs.IntVar(&o.Workers, "workers", d.Workers,
-		"worker processes; each has its own GIL, boards, SSE poller and cache")
+		"worker processes, 1 to 64; each has its own GIL, boards, SSE poller and cache")
 	fs.DurationVar(&o.SearchCPU, "search-cpu", d.SearchCPU,
 		"CPU burnt per /api/zeus/search while holding the worker's GIL")
 	fs.DurationVar(&o.SearchBlocking, "search-blocking", d.SearchBlocking,
@@ -191,7 +204,7 @@ func (o Options) withDefaults() (Options, error) {
 			errs = append(errs, fmt.Errorf(format, args...))
 		}
 	}
-	check(o.Workers >= 1, "workers: want >= 1, got %d", o.Workers)
+	check(o.Workers >= 1 && o.Workers <= MaxWorkers, "workers: want 1 to %d, got %d", MaxWorkers, o.Workers)
 	for _, d := range []struct {
 		name string
 		v    time.Duration

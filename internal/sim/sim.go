@@ -114,6 +114,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	g := &group{exits: make(chan childExit, o.Workers), hub: newHub(o.Workers), grace: o.StopGrace}
 	for i := range o.Workers {
+		if err := ctx.Err(); err != nil {
+			g.stop()
+			return nil, fmt.Errorf("sim: interrupted while starting workers: %w", err)
+		}
 		if err := g.start(exe, i, cfg, lnFile, out); err != nil {
 			g.stop()
 			return nil, fmt.Errorf("sim: starting worker %d: %v", i, err)
@@ -121,7 +125,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if err := g.waitReady(ctx); err != nil {
 		g.stop()
-		return nil, fmt.Errorf("sim: %v", err)
+		return nil, fmt.Errorf("sim: %w", err)
 	}
 	s := &Server{addr: ln.Addr().String(), done: make(chan struct{})}
 	for _, c := range g.kids {

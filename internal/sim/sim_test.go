@@ -685,7 +685,7 @@ func TestStartRejectsBadOptions(t *testing.T) {
 		opts sim.Options
 		want []string
 	}{
-		{"workers", sim.Options{Workers: -1}, []string{"workers: want >= 1, got -1"}},
+		{"workers", sim.Options{Workers: -1}, []string{"workers: want 1 to 64, got -1"}},
 		{"fanout", sim.Options{Fanout: "redis"}, []string{`fanout: want "process" or "shared", got "redis"`}},
 		{"several", sim.Options{SearchCPU: -time.Second, WSDropEvery: -2}, []string{"search-cpu: want >= 0", "ws-drop-every: want >= 0"}},
 		{"listen", sim.Options{Listen: "127.0.0.1:99999"}, []string{"invalid port"}},

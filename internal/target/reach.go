@@ -30,21 +30,26 @@ func (e *kindError) Error() string        { return e.msg }
 func (e *kindError) Is(target error) bool { return target == e.kind }
 func (e *kindError) Unwrap() error        { return e.cause }
 
-// CheckReachable checks that an HTTP server answers at baseURL, for a target
-// loadcheck does not start. Any HTTP answer counts, even 404 or 500. When
-// the connection is refused the error reads "nothing is listening at
-// http://127.0.0.1:8765 — start the service or pass --target"; it and every
-// other failure to get an answer match ErrUnreachable. When ctx ends first
-// the error wraps ctx.Err() instead.
-func CheckReachable(ctx context.Context, baseURL string) error {
+// CheckReachable checks that a target loadcheck does not start is ready,
+// by the one readiness rule that Start applies too: GET baseURL+readyPath
+// ("/" when empty) answers with a 2xx status. When the connection is
+// refused the error reads "nothing is listening at http://127.0.0.1:8765 —
+// start the service or pass --target"; an answer other than 2xx names the
+// status and the path. These and every other failure to get a 2xx match
+// ErrUnreachable. When ctx ends first the error wraps ctx.Err() instead.
+func CheckReachable(ctx context.Context, baseURL, readyPath string) error {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return &kindError{msg: fmt.Sprintf("base URL %q: want http://host:port", baseURL), kind: ErrUnreachable, cause: err}
 	}
+	if readyPath == "" {
+		readyPath = defaultReadyPath
+	}
 	shown := u.Redacted()
 	rctx, cancel := context.WithTimeout(ctx, reachTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodGet, baseURL, nil)
+	readyURL := joinURL(baseURL, readyPath)
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, readyURL, nil)
 	if err != nil {
 		return &kindError{msg: fmt.Sprintf("base URL %s: %v", shown, err), kind: ErrUnreachable, cause: err}
 	}
@@ -58,7 +63,13 @@ func CheckReachable(ctx context.Context, baseURL string) error {
 	if err == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
-		return nil
+		if ready(resp.StatusCode) {
+			return nil
+		}
+		return &kindError{
+			msg:  fmt.Sprintf("GET %s answered %s, want a 2xx — fix ready.path in the target file, or the service", redactURL(readyURL), resp.Status),
+			kind: ErrUnreachable,
+		}
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("check %s: %w", shown, ctx.Err())
@@ -82,4 +93,16 @@ func CheckReachable(ctx context.Context, baseURL string) error {
 		kind:  ErrUnreachable,
 		cause: err,
 	}
+}
+
+// ready is the readiness rule: a 2xx answer. A redirect or a 404 means the
+// path is wrong or the service is not up yet.
+func ready(status int) bool { return status >= 200 && status < 300 }
+
+// redactURL hides a password in u, for messages.
+func redactURL(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Redacted()
+	}
+	return u
 }

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,12 +38,12 @@ const (
 	pollEvery = 50 * time.Millisecond
 	// pollTimeout bounds one readiness request.
 	pollTimeout = 2 * time.Second
+	// interruptedStartGrace bounds the stop signal's grace when Start is
+	// interrupted: then the group is killed.
+	interruptedStartGrace = time.Second
 	// portAttempts is how often Start picks a new port when the target
 	// says its port is taken.
 	portAttempts = 3
-	// selfCommand as the first word of a start command means this very
-	// executable.
-	selfCommand = "loadcheck"
 	// watchdogScript leads the target's process group: it ignores the
 	// usual stop signals and, once its stdin ends without a newline (its
 	// only writer, loadcheck, died), kills its own process group.
@@ -129,8 +128,8 @@ func (e *StartError) Is(target error) bool { return target == ErrStart }
 func (e *StartError) Unwrap() error { return e.Err }
 
 // Start starts t, which must have a start command, and waits until it
-// answers GET BaseURL+Ready.Path with a 2xx or 3xx status, within
-// Ready.Timeout.
+// answers GET BaseURL+Ready.Path with a 2xx status, within Ready.Timeout:
+// the readiness rule CheckReachable applies to targets started elsewhere.
 //
 // "{port}" in the base URL, the command, the directory and the environment
 // values is replaced by a free loopback port. A command whose first word is
@@ -194,7 +193,7 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 	fail := func(problem string, err error) error {
 		return &StartError{Target: t.Name, Problem: problem, Err: err}
 	}
-	path, err := resolveCommand(args[0], dir)
+	path, err := scenario.ResolveCommand(args[0], dir)
 	if err != nil {
 		return nil, fail(fmt.Sprintf("could not be started: %v", err), err)
 	}
@@ -262,7 +261,14 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 		return r, nil
 	}
 	// Stop what was started even when ctx is done; the stop bounds itself.
-	stopErr := r.stop(context.WithoutCancel(ctx))
+	// After an interrupt the grace is short: a target that never became
+	// ready has no requests to drain, and Ctrl-C must take effect at once.
+	sctx, cancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
+	if ctx.Err() != nil {
+		sctx, cancel = context.WithTimeout(sctx, interruptedStartGrace)
+	}
+	defer cancel()
+	stopErr := r.stop(sctx)
 	var se *StartError
 	if errors.As(err, &se) {
 		// After the stop every writer of the output is gone: the tail is
@@ -276,7 +282,7 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 	return nil, err
 }
 
-// waitReady polls the readiness URL until it answers 2xx or 3xx. It returns
+// waitReady polls the readiness URL until it answers 2xx. It returns
 // a *StartError on early exit or timeout, and a wrapped ctx.Err() when ctx
 // ends first.
 func (r *Running) waitReady(ctx context.Context, began time.Time, ready scenario.Ready) error {
@@ -364,7 +370,7 @@ func check(ctx context.Context, client *http.Client, readyURL string, timeout ti
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	if resp.StatusCode >= 200 && resp.StatusCode < 400 {
+	if ready(resp.StatusCode) {
 		return true, false, ""
 	}
 	return false, false, fmt.Sprintf("GET %s: %s", readyURL, resp.Status)
@@ -456,21 +462,6 @@ func (r *Running) disarm() {
 	_ = r.watchdog.Wait()
 	r.armed.Close()
 	r.watchdog = nil
-}
-
-// resolveCommand finds the executable for the first word of a command.
-func resolveCommand(name, dir string) (string, error) {
-	if name == selfCommand {
-		self, err := os.Executable()
-		if err != nil {
-			return "", fmt.Errorf("find loadcheck's own executable: %v", err)
-		}
-		return self, nil
-	}
-	if strings.Contains(name, "/") && !filepath.IsAbs(name) && dir != "" {
-		name = filepath.Join(dir, name)
-	}
-	return exec.LookPath(name)
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.

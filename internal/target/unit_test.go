@@ -191,6 +191,12 @@ func TestCheckReachable(t *testing.T) {
 	l.Close()
 	notFound := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(notFound.Close)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc("GET /api/health", func(http.ResponseWriter, *http.Request) {})
+	mux.Handle("GET /moved", http.RedirectHandler("/api/health", http.StatusFound))
+	healthy := httptest.NewServer(mux)
+	t.Cleanup(healthy.Close)
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 
@@ -198,13 +204,18 @@ func TestCheckReachable(t *testing.T) {
 		name    string
 		ctx     context.Context
 		url     string
+		path    string // the ready path; "" for /
 		wantErr error  // nil: reachable
 		wantMsg string // exact message, when set
 	}{
 		{name: "closed port", ctx: context.Background(), url: closed, wantErr: ErrUnreachable,
 			wantMsg: "nothing is listening at " + closed + " — start the service or pass --target"},
 		{name: "closed port is refused", ctx: context.Background(), url: closed, wantErr: syscall.ECONNREFUSED},
-		{name: "404 counts", ctx: context.Background(), url: notFound.URL + "/no/such/page"},
+		{name: "404 is not ready", ctx: context.Background(), url: notFound.URL, path: "/api/health", wantErr: ErrUnreachable,
+			wantMsg: "GET " + notFound.URL + "/api/health answered 404 Not Found, want a 2xx — fix ready.path in the target file, or the service"},
+		{name: "2xx on the ready path", ctx: context.Background(), url: healthy.URL, path: "/api/health"},
+		{name: "2xx on / without a ready path", ctx: context.Background(), url: healthy.URL},
+		{name: "redirect is not ready", ctx: context.Background(), url: healthy.URL, path: "/moved", wantErr: ErrUnreachable},
 		{name: "not a URL", ctx: context.Background(), url: "127.0.0.1:8765", wantErr: ErrUnreachable,
 			wantMsg: `base URL "127.0.0.1:8765": want http://host:port`},
 		{name: "interrupted", ctx: cancelled, url: notFound.URL, wantErr: context.Canceled},
@@ -212,7 +223,7 @@ func TestCheckReachable(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err := CheckReachable(tc.ctx, tc.url)
+			err := CheckReachable(tc.ctx, tc.url, tc.path)
 			if tc.wantErr == nil && err != nil || !errors.Is(err, tc.wantErr) {
 				t.Fatalf("CheckReachable(%q) = %v, want %v", tc.url, err, tc.wantErr)
 			}

@@ -1,0 +1,157 @@
+package cli
+
+// Hostile input: files and flags that once took the machine down, and
+// interrupts while loadcheck waits on something slow.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestValidateHostileFilesBounded: `validate` of a file of nested brackets
+// (48 KB took 6.6 s and 1.9 GB before the bounds) and of a file over the
+// size limit exits 2 naming the file, line and column, and allocates no
+// more than reading a file of the size limit takes. Memory is measured
+// with runtime.MemStats (TotalAlloc only grows), not wall time.
+func TestValidateHostileFilesBounded(t *testing.T) {
+	dir := t.TempDir()
+	nested := filepath.Join(dir, "nested.yaml")
+	if err := os.WriteFile(nested, []byte("name: "+strings.Repeat("[", 24000)+strings.Repeat("]", 24000)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge.yaml")
+	if err := os.WriteFile(huge, []byte("name: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, 50<<20); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	tests := []struct{ file, want string }{
+		{nested, nested + ":1:70: nested more than 64 levels deep"},
+		{huge, huge + ":1:1: the file is 50 MiB: scenario and target files are limited to 1 MiB"},
+	}
+	for _, tc := range tests {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			o := loadcheck(t, context.Background(), "validate", tc.file)
+			runtime.ReadMemStats(&after)
+			if o.code != ExitBadInput || !strings.Contains(o.stderr, tc.want) {
+				t.Errorf("exit %d, want 2 and %q; stderr:\n%s", o.code, tc.want, o.stderr)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+				t.Errorf("validate allocated %d KiB, want at most 4 MiB", alloc>>10)
+			}
+		})
+	}
+}
+
+// TestSimWorkersBounded: `sim --workers 100000` once forked until the
+// load average reached 3,600. It must exit 2 before starting anything.
+func TestSimWorkersBounded(t *testing.T) {
+	before := children()
+	o := loadcheck(t, context.Background(), "sim", "--workers", "100000", "--listen", "127.0.0.1:0")
+	if o.code != ExitBadInput || !strings.Contains(o.stderr, "--workers 100000: want 1 to 64 worker processes") {
+		t.Errorf("exit %d, want 2 naming the bound; stderr:\n%s", o.code, o.stderr)
+	}
+	if after := children(); after > before {
+		t.Errorf("%d child processes after sim --workers 100000, %d before: want none started", after, before)
+	}
+}
+
+// children counts the live child processes of this test process.
+func children() int {
+	self := strconv.Itoa(os.Getpid())
+	n := 0
+	for _, p := range processes(func(pid int, _ proc) bool { return true }) {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) > 1 && f[1] == self {
+			n++
+		}
+	}
+	return n
+}
+
+// TestInterruptWhileTargetStarts sends SIGINT to a real loadcheck while its
+// target is still starting (the start command sleeps 30 s before it would
+// listen, and ignores SIGTERM): loadcheck exits 130 within 2 s and leaves
+// no process behind.
+func TestInterruptWhileTargetStarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds loadcheck")
+	}
+	bin := buildLoadcheck(t, t.TempDir())
+	mark := newMark(t)
+	dir := files(t, map[string]string{
+		"target.yaml": fmt.Sprintf(`name: slow starter
+base_url: http://127.0.0.1:{port}
+start:
+  command: [sh, -c, "trap '' TERM; sleep 30; exec loadcheck sim --listen 127.0.0.1:{port}"]
+  env: {%s: %q}
+ready: {timeout: 60s}
+stop: {grace: 10s}
+`, markEnv, mark),
+		"scenario.yaml": "name: s\ntarget: target.yaml\nduration: 5s\nhttp:\n  load: {rate: 5/s}\n  endpoints: [{name: a, path: /}]\n",
+	})
+	cmd := exec.Command(bin, "run", filepath.Join(dir, "scenario.yaml"), "--quiet")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// Wait until the sleep runs: the target is starting.
+	deadline := time.Now().Add(10 * time.Second)
+	pgid := 0
+	for pgid == 0 && time.Now().Before(deadline) {
+		for _, p := range marked(mark) {
+			if len(p.cmdline) > 0 && p.cmdline[0] == "sleep" {
+				pgid = p.pgid
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pgid == 0 {
+		cmd.Process.Kill()
+		<-exited
+		noneLeft(t, mark, 0)
+		t.Fatalf("the target's sleep did not start within 10 s; stderr:\n%s", stderr.String())
+	}
+	signalled := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		<-exited
+		noneLeft(t, mark, pgid)
+		t.Fatalf("loadcheck still running 15 s after SIGINT; stderr:\n%s", stderr.String())
+	}
+	if took := time.Since(signalled); took > 2*time.Second {
+		t.Errorf("loadcheck took %v to exit after SIGINT, want at most 2 s", took.Round(time.Millisecond))
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != ExitInterrupted {
+		t.Errorf("exit: %v, want status 130; stderr:\n%s", err, stderr.String())
+	}
+	noneLeft(t, mark, pgid)
+}

@@ -1,0 +1,156 @@
+package scenario_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+const validScenario = "name: s\nduration: 1m\nhttp:\n  load: {rate: 5/s}\n  endpoints: [{name: a, path: /}]\n"
+
+// TestLoadAcceptsBOM: editors on Windows start UTF-8 files with a byte
+// order mark, which YAML allows.
+func TestLoadAcceptsBOM(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := writeFile(t, dir, "s.yaml", "\ufeff"+validScenario)
+	if s, err := scenario.Load(path); err != nil || s.Name != "s" {
+		t.Errorf("Load(file with a BOM) = %v, %v; want the scenario named s", s, err)
+	}
+	tpath := writeFile(t, dir, "t.yaml", "\ufeffname: t\nbase_url: http://127.0.0.1:8000\n")
+	if tg, err := scenario.LoadTarget(tpath); err != nil || tg.Name != "t" {
+		t.Errorf("LoadTarget(file with a BOM) = %v, %v; want the target named t", tg, err)
+	}
+}
+
+// TestMissingTargetFileNamesTheLine: a scenario's target: that names no
+// file is reported at that line of the scenario, not as a bare file error.
+func TestMissingTargetFileNamesTheLine(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, t.TempDir(), "s.yaml", "name: s\ntarget: targets/typo.yaml\n"+strings.TrimPrefix(validScenario, "name: s\n"))
+	s, err := scenario.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.LoadTarget()
+	want := path + ":2:9: target: " + filepath.Join(filepath.Dir(path), "targets/typo.yaml") + " does not exist — fix the path"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("LoadTarget() = %v, want %s…", err, want)
+	}
+	if !errors.Is(err, scenario.ErrInvalid) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("LoadTarget() = %v, want it to wrap ErrInvalid and fs.ErrNotExist", err)
+	}
+}
+
+// TestHostileInputsBounded loads files that took the machine down before
+// the bounds (a 48 KB file of nested brackets took 1.9 GB, dashes nested
+// 60,000 deep 2.2 GB; a 64 MiB file was read whole) and checks that each
+// is refused with a located error, allocating no more than reading a file
+// of MaxFileBytes takes. Memory is measured (runtime.MemStats.TotalAlloc, which
+// only grows), not time.
+func TestHostileInputsBounded(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.yaml")
+	if err := os.WriteFile(huge, []byte(validScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, 64<<20); err != nil { // sparse: costs no disk
+		t.Fatal(err)
+	}
+	laughs := "name: x\nhttp:\n  endpoints:\n    - &a {name: a, path: /, headers: {a: b, c: d, e: f, g: h}}\n"
+	for i := range 6 {
+		laughs += "    - &l" + string(rune('a'+i+1)) + " [" + strings.Repeat("*"+anchorName(i)+", ", 9) + "]\n"
+	}
+	tests := []struct {
+		name, file, want string
+		maxAlloc         uint64
+	}{
+		{"nested brackets", writeFile(t, dir, "nested.yaml", "name: "+strings.Repeat("[", 24000)+strings.Repeat("]", 24000)+"\n"),
+			":1:70: nested more than 64 levels deep", 4 << 20},
+		{"nested dashes", writeFile(t, dir, "dashes.yaml", strings.Repeat("- ", 60000)+"x\n"),
+			":1:1: nested more than 64 levels deep", 4 << 20},
+		{"over the size limit", huge, ":1:1: the file is 64 MiB: scenario and target files are limited to 1 MiB", 4 << 20},
+		{"too many values", writeFile(t, dir, "values.yaml", "name: x\ngates: ["+strings.Repeat("a, ", 60000)+"]\n"),
+			":2:1: more than 50000 values", 4 << 20},
+		{"aliases of aliases", writeFile(t, dir, "laughs.yaml", laughs),
+			":1:1: aliases expand to more than 50000 values", 4 << 20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := scenario.Load(tc.file)
+			runtime.ReadMemStats(&after)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.file+tc.want) || !errors.Is(err, scenario.ErrInvalid) {
+				t.Errorf("Load = %v, want an invalid-file error %s%s…", err, tc.file, tc.want)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > tc.maxAlloc {
+				t.Errorf("Load allocated %d KiB, want at most %d KiB", alloc>>10, tc.maxAlloc>>10)
+			}
+		})
+	}
+}
+
+func anchorName(i int) string {
+	if i == 0 {
+		return "a"
+	}
+	return "l" + string(rune('a'+i))
+}
+
+// TestLargestAcceptedFileBounded loads files just inside the bounds, the
+// most a file can make the parser do, and checks the memory they take
+// against the 100 MB budget `validate` promises. BenchmarkLoadLargest
+// measures the time.
+func TestLargestAcceptedFileBounded(t *testing.T) {
+	for name, content := range largestFiles() {
+		t.Run(name, func(t *testing.T) {
+			path := writeFile(t, t.TempDir(), "s.yaml", content)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			scenario.Load(path)
+			runtime.ReadMemStats(&after)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
+				t.Errorf("Load of %d KiB allocated %d MiB, want at most 100 MiB", len(content)>>10, alloc>>20)
+			}
+		})
+	}
+}
+
+func BenchmarkLoadLargest(b *testing.B) {
+	for name, content := range largestFiles() {
+		b.Run(name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "s.yaml")
+			if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				scenario.Load(path)
+			}
+		})
+	}
+}
+
+// largestFiles are files just inside the bounds: many endpoints (a valid
+// scenario), many small flow lists, and many bad gates (each a problem).
+func largestFiles() map[string]string {
+	var endpoints strings.Builder
+	endpoints.WriteString("name: x\nduration: 1m\nhttp:\n  load: {rate: 5/s}\n  endpoints:\n")
+	for i := range 4400 {
+		endpoints.WriteString("    - {name: e" + strconv.Itoa(i) + ", path: /api/zeus/search?q=abcdefgh, weight: 1}\n")
+	}
+	return map[string]string{
+		"endpoints":  endpoints.String(),
+		"flow lists": "name: x\ngates: [" + strings.Repeat("[[]], ", 12000) + "]\n",
+		"bad gates":  "name: x\ngates: [" + strings.Repeat("a, ", 24500) + "]\n",
+		"deep":       "name: x\ngates: " + strings.Repeat("[", 62) + strings.Repeat("]", 62) + "\n",
+	}
+}
