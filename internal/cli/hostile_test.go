@@ -108,7 +108,7 @@ stop: {grace: 10s}
 `, markEnv, mark),
 		"scenario.yaml": "name: s\ntarget: target.yaml\nduration: 5s\nhttp:\n  load: {rate: 5/s}\n  endpoints: [{name: a, path: /}]\n",
 	})
-	cmd := exec.Command(bin, "run", filepath.Join(dir, "scenario.yaml"), "--quiet")
+	cmd := exec.Command(bin, "run", filepath.Join(dir, "scenario.yaml"), "--quiet", "--out", t.TempDir())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
