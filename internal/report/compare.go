@@ -259,6 +259,21 @@ func (c *Comparison) gateTable(labels []string) (Table, bool) {
 		}
 		t.Rows = append(t.Rows, row)
 	}
+	// Why a target lost broadcasts, or measured one worker for two.
+	for i, r := range c.Results {
+		if w := r.WebSocket; w != nil && w.Loss > 0 {
+			src := ""
+			if r.Sources != nil && r.Sources.Broadcaster != "" {
+				src = " (broadcasts posted from " + r.Sources.Broadcaster + ")"
+			}
+			for _, n := range boardNotes(w) {
+				t.Notes = append(t.Notes, fmt.Sprintf("%s: %s%s", labels[i], n, src))
+			}
+		}
+		if w := spreadWarning(r); w != "" {
+			t.Notes = append(t.Notes, fmt.Sprintf("%s: warning: %s", labels[i], w))
+		}
+	}
 	return t, true
 }
 

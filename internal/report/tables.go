@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 )
 
@@ -149,49 +150,7 @@ func wsTable(r *Result) Table {
 		t.Notes = append(t.Notes, fmt.Sprintf("broadcasts posted from %s, boards from %s", src.Broadcaster, src.Boards))
 	}
 	if below > 0 {
-		// Group boards by worker so a split between processes is visible,
-		// with the networks they came from: a proxy that hashes client
-		// addresses (nginx ip_hash) pins them by these.
-		type agg struct {
-			exp, del int64
-			n        int
-			from     []string
-		}
-		by := map[string]*agg{}
-		for _, b := range w.PerBoard {
-			k := b.Worker
-			if k == "" {
-				k = "?"
-			}
-			a := by[k]
-			if a == nil {
-				a = &agg{}
-				by[k] = a
-			}
-			a.exp += b.Expected
-			a.del += b.Delivered
-			a.n++
-			if b.From != "" {
-				a.from = append(a.from, b.From)
-			}
-		}
-		keys := make([]string, 0, len(by))
-		for k := range by {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			a := by[k]
-			ratio := 0.0
-			if a.exp > 0 {
-				ratio = 100 * float64(a.del) / float64(a.exp)
-			}
-			note := fmt.Sprintf("boards on worker %s: %d, received %.1f%% of expected events", k, a.n, ratio)
-			if n := networks(a.from); n != "" {
-				note += ", from " + n
-			}
-			t.Notes = append(t.Notes, note)
-		}
+		t.Notes = append(t.Notes, boardNotes(w)...)
 	}
 	if w.Reconnects > 0 || w.Disconnects > 0 || w.Disconnected > 0 {
 		// The window the boards missed is stated, not hidden: how long they
@@ -204,6 +163,54 @@ func wsTable(r *Result) Table {
 		t.Notes = append(t.Notes, fmt.Sprintf("%d out of order, %d without an id", w.OutOfOrder, w.NoID))
 	}
 	return t
+}
+
+// boardNotes groups the boards by the worker that holds them, so a split
+// between processes is visible, with the networks they came from: a proxy
+// that hashes client addresses (nginx ip_hash) pins them by these.
+func boardNotes(w *probe.WSSummary) []string {
+	type agg struct {
+		exp, del int64
+		n        int
+		from     []string
+	}
+	by := map[string]*agg{}
+	for _, b := range w.PerBoard {
+		k := b.Worker
+		if k == "" {
+			k = "?"
+		}
+		a := by[k]
+		if a == nil {
+			a = &agg{}
+			by[k] = a
+		}
+		a.exp += b.Expected
+		a.del += b.Delivered
+		a.n++
+		if b.From != "" {
+			a.from = append(a.from, b.From)
+		}
+	}
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var notes []string
+	for _, k := range keys {
+		a := by[k]
+		ratio := 0.0
+		if a.exp > 0 {
+			ratio = 100 * float64(a.del) / float64(a.exp)
+		}
+		note := fmt.Sprintf("boards on worker %s: %d, received %.1f%% of expected events", k, a.n, ratio)
+		if n := networks(a.from); n != "" {
+			note += ", from " + n
+		}
+		notes = append(notes, note)
+	}
+	return notes
 }
 
 func sseTable(r *Result) Table {
