@@ -86,7 +86,7 @@ func (m *model) execute(ctx context.Context, o run.Options) (*report.Result, err
 	if rate < c {
 		p95 = time.Duration(float64(m.service) / (1 - rate/c))
 	}
-	ep := record.EndpointSummary{Name: "search", Requests: uint64(rate * o.Scenario.Duration.Seconds()), Rate: math.Min(rate, c),
+	ep := record.EndpointSummary{Name: "search", Requests: uint64(rate * o.Scenario.Duration.Seconds()), Rate: rate, Achieved: math.Min(rate, c),
 		Latency: record.Percentiles{P95: record.Millis(p95)}}
 	res := &report.Result{
 		Schema: report.Schema, RunID: o.RunID, Status: report.Complete, Elapsed: o.Scenario.Duration,

@@ -331,8 +331,12 @@ gates: ["http.errors < 1%"]
 	if len(tot.ErrorKinds) != 1 || tot.ErrorKinds[0].Kind != "timeout" || tot.ErrorKinds[0].Count != tot.Requests {
 		t.Errorf("error kinds %+v, want every request counted as a timeout", tot.ErrorKinds)
 	}
-	if p50 := tot.Service.P50.Duration(); p50 < time.Second || p50 > 1500*time.Millisecond {
-		t.Errorf("service p50 %v, want the 1 s timeout", p50)
+	// The timeouts have their own latency; no success, so no percentile.
+	if p50 := tot.ErrorLatency.P50.Duration(); p50 < time.Second || p50 > 1500*time.Millisecond {
+		t.Errorf("error p50 %v, want the 1 s timeout", p50)
+	}
+	if tot.Latency.P50 != 0 {
+		t.Errorf("latency p50 %v with no success, want none", tot.Latency.P50.Duration())
 	}
 	if !strings.Contains(o.stdout, "timeout") {
 		t.Errorf("the report does not name the timeouts:\n%s", o.stdout)

@@ -15,7 +15,7 @@ func FuzzParse(f *testing.F) {
 		if g.Source == "" || g.Metric == "" {
 			t.Errorf("Parse(%q) = %+v with empty fields", s, g)
 		}
-		_ = g.Eval(metrics{g.Metric: {1, g.Threshold.Kind}})
+		_ = g.Eval(metrics{g.Metric: {V: 1, Kind: g.Threshold.Kind}})
 		_ = g.Threshold.String()
 	})
 }

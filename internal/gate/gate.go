@@ -60,10 +60,19 @@ func (k Kind) example() string {
 type Value struct {
 	V    float64 `json:"value"`
 	Kind Kind    `json:"kind"`
+	// AtLeast marks a measured value clipped at the ceiling of what was
+	// measurable (a latency above the histogram's range): the truth is
+	// higher. It prints as "> 60.00s".
+	AtLeast bool `json:"at_least,omitempty"`
 }
 
 // String formats v in a unit a person reads at a glance.
 func (v Value) String() string {
+	if v.AtLeast {
+		w := v
+		w.AtLeast = false
+		return "> " + w.String()
+	}
 	switch v.Kind {
 	case Duration:
 		d := time.Duration(v.V * float64(time.Second))
@@ -195,7 +204,7 @@ func parseValue(s string, kind Kind) (Value, error) {
 		if err != nil || strings.Trim(s, "0123456789.") == "" {
 			return bad()
 		}
-		return Value{d.Seconds(), Duration}, nil
+		return Value{V: d.Seconds(), Kind: Duration}, nil
 	case Percent:
 		num, ok := strings.CutSuffix(s, "%")
 		if !ok {
@@ -205,7 +214,7 @@ func parseValue(s string, kind Kind) (Value, error) {
 		if err != nil || f < 0 || f > 100 {
 			return bad()
 		}
-		return Value{f, Percent}, nil
+		return Value{V: f, Kind: Percent}, nil
 	case Rate:
 		num, per, ok := strings.Cut(s, "/")
 		if !ok {
@@ -216,7 +225,7 @@ func parseValue(s string, kind Kind) (Value, error) {
 		if err != nil || f < 0 || unit == 0 {
 			return bad()
 		}
-		return Value{f / unit, Rate}, nil
+		return Value{V: f / unit, Kind: Rate}, nil
 	case Bytes:
 		i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
 		if i <= 0 {
@@ -230,13 +239,13 @@ func parseValue(s string, kind Kind) (Value, error) {
 		if err != nil || mult == 0 {
 			return bad()
 		}
-		return Value{f * mult, Bytes}, nil
+		return Value{V: f * mult, Kind: Bytes}, nil
 	case Count:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			return bad()
 		}
-		return Value{f, Count}, nil
+		return Value{V: f, Kind: Count}, nil
 	}
 	return bad()
 }
@@ -253,6 +262,7 @@ var fixed = map[string]Kind{
 	"http.p99": Duration, "http.max": Duration, "http.rate": Rate,
 	"http.errors":       Percent,
 	"http.late":         Percent,
+	"http.unsent":       Percent,
 	"http.inflight.max": Count,
 	"ws.loss":           Percent,
 	"ws.dup":            Percent,

@@ -13,12 +13,12 @@ func TestParse(t *testing.T) {
 		want    Gate
 		wantErr string
 	}{
-		{in: "http.zeus-search.p95 < 2s", want: Gate{Source: "http.zeus-search.p95 < 2s", Metric: "http.zeus-search.p95", Op: LT, Threshold: Value{2, Duration}}},
-		{in: "http.p99 <= 250ms", want: Gate{Source: "http.p99 <= 250ms", Metric: "http.p99", Op: LE, Threshold: Value{0.25, Duration}}},
-		{in: "ws.loss == 0%", want: Gate{Source: "ws.loss == 0%", Metric: "ws.loss", Op: EQ, Threshold: Value{0, Percent}}},
-		{in: "http.search.rate >= 40/min", want: Gate{Source: "http.search.rate >= 40/min", Metric: "http.search.rate", Op: GE, Threshold: Value{40.0 / 60, Rate}}},
-		{in: "rss.total < 300MB", want: Gate{Source: "rss.total < 300MB", Metric: "rss.total", Op: LT, Threshold: Value{300e6, Bytes}}},
-		{in: "ws.connected > 5", want: Gate{Source: "ws.connected > 5", Metric: "ws.connected", Op: GT, Threshold: Value{5, Count}}},
+		{in: "http.zeus-search.p95 < 2s", want: Gate{Source: "http.zeus-search.p95 < 2s", Metric: "http.zeus-search.p95", Op: LT, Threshold: Value{V: 2, Kind: Duration}}},
+		{in: "http.p99 <= 250ms", want: Gate{Source: "http.p99 <= 250ms", Metric: "http.p99", Op: LE, Threshold: Value{V: 0.25, Kind: Duration}}},
+		{in: "ws.loss == 0%", want: Gate{Source: "ws.loss == 0%", Metric: "ws.loss", Op: EQ, Threshold: Value{V: 0, Kind: Percent}}},
+		{in: "http.search.rate >= 40/min", want: Gate{Source: "http.search.rate >= 40/min", Metric: "http.search.rate", Op: GE, Threshold: Value{V: 40.0 / 60, Kind: Rate}}},
+		{in: "rss.total < 300MB", want: Gate{Source: "rss.total < 300MB", Metric: "rss.total", Op: LT, Threshold: Value{V: 300e6, Kind: Bytes}}},
+		{in: "ws.connected > 5", want: Gate{Source: "ws.connected > 5", Metric: "ws.connected", Op: GT, Threshold: Value{V: 5, Kind: Count}}},
 		{in: "http.p95 < 2", wantErr: `threshold "2": want a duration such as 2s or 250ms`},
 		{in: "http.errors < 1", wantErr: `threshold "1": want a percentage such as 1%`},
 		{in: "http.p95 = 2s", wantErr: `did you mean ==?`},
@@ -63,9 +63,9 @@ func (m metrics) Metric(n string) (Value, bool) { v, ok := m[n]; return v, ok }
 func TestEval(t *testing.T) {
 	t.Parallel()
 	m := metrics{
-		"http.p95":      {1.5, Duration},
-		"ws.loss":       {49.7, Percent},
-		"cpu.sustained": {12, Percent},
+		"http.p95":      {V: 1.5, Kind: Duration},
+		"ws.loss":       {V: 49.7, Kind: Percent},
+		"cpu.sustained": {V: 12, Kind: Percent},
 	}
 	tests := []struct {
 		gate string
@@ -121,12 +121,12 @@ func TestValueString(t *testing.T) {
 		v    Value
 		want string
 	}{
-		{Value{2, Duration}, "2.00s"},
-		{Value{0.0123, Duration}, "12.3ms"},
-		{Value{49.71, Percent}, "49.7%"},
-		{Value{300 << 20, Bytes}, "300.0MiB"},
-		{Value{0.6667, Rate}, "0.7/s"},
-		{Value{6, Count}, "6"},
+		{Value{V: 2, Kind: Duration}, "2.00s"},
+		{Value{V: 0.0123, Kind: Duration}, "12.3ms"},
+		{Value{V: 49.71, Kind: Percent}, "49.7%"},
+		{Value{V: 300 << 20, Kind: Bytes}, "300.0MiB"},
+		{Value{V: 0.6667, Kind: Rate}, "0.7/s"},
+		{Value{V: 6, Kind: Count}, "6"},
 	}
 	for _, tc := range tests {
 		if got := tc.v.String(); got != tc.want {

@@ -223,7 +223,9 @@ func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
 		SendEnded:   sendEnd,
 		Ended:       end,
 	}
-	until := min(end.Sub(began), a.pacer.Duration())
+	// Scheduled counts what was due until sending ended: after a stop, the
+	// hits the schedule still held are not "unsent".
+	until := min(sendEnd.Sub(began), a.pacer.Duration())
 	if sched := a.pacer.Hits(until) - a.pacer.Hits(a.warmup); sched > 0 {
 		st.Scheduled = uint64(sched + 0.5)
 	}

@@ -8,24 +8,36 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// The range and precision of every latency histogram.
+// The range and precision of every latency histogram. DefaultCeiling is
+// the top of the range unless a run's timeout asks for more (NewHistogramUpTo).
 const (
-	minLatency = time.Microsecond
-	maxLatency = time.Minute
-	sigFigs    = 3
+	minLatency     = time.Microsecond
+	DefaultCeiling = time.Minute
+	sigFigs        = 3
 )
 
 // Histogram is an HDR histogram of durations in microseconds. It is not
 // safe for concurrent use.
 type Histogram struct {
 	h *hdr.Histogram
-	// OutOfRange counts values above one minute, recorded as one minute.
+	// OutOfRange counts values above the ceiling, recorded as the ceiling:
+	// their true value is only known to be higher.
 	OutOfRange int64
 }
 
-// NewHistogram returns an empty histogram covering 1 µs to 60 s.
-func NewHistogram() *Histogram {
-	return &Histogram{h: hdr.New(int64(minLatency/time.Microsecond), int64(maxLatency/time.Microsecond), sigFigs)}
+// NewHistogram returns an empty histogram covering 1 µs to DefaultCeiling.
+func NewHistogram() *Histogram { return NewHistogramUpTo(DefaultCeiling) }
+
+// NewHistogramUpTo returns an empty histogram covering 1 µs to ceiling
+// (at least DefaultCeiling).
+func NewHistogramUpTo(ceiling time.Duration) *Histogram {
+	ceiling = max(ceiling, DefaultCeiling)
+	return &Histogram{h: hdr.New(int64(minLatency/time.Microsecond), int64(ceiling/time.Microsecond), sigFigs)}
+}
+
+// Ceiling is the highest value the histogram tells apart.
+func (h *Histogram) Ceiling() time.Duration {
+	return time.Duration(h.h.HighestTrackableValue()) * time.Microsecond
 }
 
 // Record adds one duration.
@@ -53,7 +65,7 @@ func (h *Histogram) Percentiles() Percentiles {
 	if h.Count() == 0 {
 		return Percentiles{}
 	}
-	return Percentiles{
+	p := Percentiles{
 		P50:  Millis(h.Quantile(50)),
 		P90:  Millis(h.Quantile(90)),
 		P95:  Millis(h.Quantile(95)),
@@ -61,6 +73,10 @@ func (h *Histogram) Percentiles() Percentiles {
 		Max:  Millis(time.Duration(h.h.Max()) * time.Microsecond),
 		Mean: Millis(time.Duration(h.h.Mean() * float64(time.Microsecond))),
 	}
+	if h.OutOfRange > 0 {
+		p.Ceiling = Millis(h.Ceiling())
+	}
+	return p
 }
 
 // Merge adds every value of o to h.
@@ -76,7 +92,7 @@ func (h *Histogram) Reset() { h.h.Reset(); h.OutOfRange = 0 }
 
 // Clone returns an independent copy.
 func (h *Histogram) Clone() *Histogram {
-	c := NewHistogram()
+	c := NewHistogramUpTo(h.Ceiling())
 	c.Merge(h)
 	return c
 }
@@ -131,4 +147,12 @@ type Percentiles struct {
 	P99  Millis `json:"p99_ms"`
 	Max  Millis `json:"max_ms"`
 	Mean Millis `json:"mean_ms"`
+	// Ceiling is set when some values were above the histogram's range and
+	// recorded as its ceiling: a figure at the ceiling is a lower bound
+	// ("> 60 s"), the truth is higher.
+	Ceiling Millis `json:"ceiling_ms,omitempty"`
 }
+
+// Clipped reports whether v, one of p's figures, sits at the ceiling of the
+// histogram, so that the true value is only known to be at least v.
+func (p Percentiles) Clipped(v Millis) bool { return p.Ceiling > 0 && v >= p.Ceiling }

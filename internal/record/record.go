@@ -30,43 +30,66 @@ type Hit struct {
 type Recorder struct {
 	mu        sync.Mutex
 	start     time.Time
+	phase     time.Duration // length of the measured phase; 0 for no end
 	endpoints []*endpoint
 	total     *endpoint
 	sec       int // the second the current timeline row covers
 }
 
-// New returns a recorder for the named endpoints. Recording starts at
-// Begin.
-func New(names []string) *Recorder {
-	r := &Recorder{total: newEndpoint("all")}
+// Limits are what a recorder knows of a run before it starts.
+type Limits struct {
+	// Phase is the length of the measured phase. A response that completes
+	// after the phase ended still counts in the latency and error figures,
+	// but not in the achieved rate nor in the in-flight mean: those say
+	// what the target did within the phase. 0: the phase has no set end.
+	Phase time.Duration
+	// Timeout is the longest a request may take. The histograms reach at
+	// least twice it (and at least DefaultCeiling), so a timed-out request
+	// is not clipped even when it also waited in the generator.
+	Timeout time.Duration
+}
+
+// New returns a recorder for the named endpoints without limits.
+// Recording starts at Begin.
+func New(names []string) *Recorder { return NewLimited(names, Limits{}) }
+
+// NewLimited returns a recorder for the named endpoints of a run with
+// those limits.
+func NewLimited(names []string, l Limits) *Recorder {
+	ceiling := max(DefaultCeiling, 2*l.Timeout)
+	r := &Recorder{total: newEndpoint("all", ceiling), phase: l.Phase}
 	for _, n := range names {
-		r.endpoints = append(r.endpoints, newEndpoint(n))
+		r.endpoints = append(r.endpoints, newEndpoint(n, ceiling))
 	}
 	return r
 }
 
 type endpoint struct {
 	name     string
-	resp     *Histogram // from the intended send time: gates use this
-	service  *Histogram // from the actual send time
-	cur      *Histogram // response times of the current second
+	resp     *Histogram // successes, from the intended send time: gates use this
+	service  *Histogram // successes, from the actual send time
+	errResp  *Histogram // failures, from the intended send time
+	cur      *Histogram // response times of the current second's successes
 	curReq   uint64
 	curErr   uint64
 	requests uint64
 	errors   uint64
 	late     uint64
+	inPhase  uint64 // successes completed within the measured phase
+	after    uint64 // responses (or failures) completed after it
 	bytesIn  uint64
 	bytesOut uint64
-	busy     time.Duration // sum of service times, for Little's law
+	busy     time.Duration // time in flight within the measured phase, for Little's law
 	codes    map[uint16]uint64
 	kinds    map[string]uint64
 	examples map[string]string
 	timeline []Second
 }
 
-func newEndpoint(name string) *endpoint {
+func newEndpoint(name string, ceiling time.Duration) *endpoint {
 	return &endpoint{
-		name: name, resp: NewHistogram(), service: NewHistogram(), cur: NewHistogram(),
+		name: name, resp: NewHistogramUpTo(ceiling), service: NewHistogramUpTo(ceiling),
+		errResp: NewHistogramUpTo(ceiling), cur: NewHistogramUpTo(ceiling),
 		codes: map[uint16]uint64{}, kinds: map[string]uint64{}, examples: map[string]string{},
 	}
 }
@@ -90,35 +113,58 @@ func (r *Recorder) Record(h *Hit) {
 	if s := int(end.Sub(r.start) / time.Second); s > r.sec {
 		r.roll(s)
 	}
-	r.add(r.endpoints[h.Endpoint], h, end)
-	r.add(r.total, h, end)
+	// The part of the hit's time in flight within the measured phase.
+	from, until, inPhase := h.Sent, end, true
+	if from.Before(r.start) {
+		from = r.start
+	}
+	if r.phase > 0 {
+		if stop := r.start.Add(r.phase); end.After(stop) {
+			until, inPhase = stop, false
+		}
+	}
+	busy := max(until.Sub(from), 0)
+	r.add(r.endpoints[h.Endpoint], h, end, busy, inPhase)
+	r.add(r.total, h, end, busy, inPhase)
 }
 
-func (r *Recorder) add(e *endpoint, h *Hit, end time.Time) {
+// Failed reports whether a response is an error: a transport error, or a
+// status outside 2xx and 3xx.
+func Failed(code uint16, err string) bool { return err != "" || code < 200 || code >= 400 }
+
+func (r *Recorder) add(e *endpoint, h *Hit, end time.Time, busy time.Duration, inPhase bool) {
 	e.requests++
 	e.curReq++
 	e.bytesIn += h.BytesIn
 	e.bytesOut += h.BytesOut
 	e.codes[h.Code]++
-	e.service.Record(h.Latency)
-	e.busy += h.Latency
+	e.busy += busy
+	if !inPhase {
+		e.after++
+	}
 	rt := end.Sub(h.Intended)
 	if rt < h.Latency {
 		rt = h.Latency
 	}
-	e.resp.Record(rt)
-	e.cur.Record(rt)
 	if h.Sent.Sub(h.Intended) > LateAfter {
 		e.late++
 	}
-	if h.Err != "" || h.Code < 200 || h.Code >= 400 {
-		e.errors++
-		e.curErr++
-		k := ErrorKind(h.Code, h.Err)
-		e.kinds[k]++
-		if _, ok := e.examples[k]; !ok {
-			e.examples[k] = h.Err
+	if !Failed(h.Code, h.Err) {
+		e.service.Record(h.Latency)
+		e.resp.Record(rt)
+		e.cur.Record(rt)
+		if inPhase {
+			e.inPhase++
 		}
+		return
+	}
+	e.errResp.Record(rt)
+	e.errors++
+	e.curErr++
+	k := ErrorKind(h.Code, h.Err)
+	e.kinds[k]++
+	if _, ok := e.examples[k]; !ok {
+		e.examples[k] = h.Err
 	}
 }
 
@@ -174,7 +220,8 @@ func ErrorKind(code uint16, err string) string {
 // Summary is the HTTP part of a result: immutable, safe to share.
 type Summary struct {
 	Start time.Time `json:"start"`
-	// Elapsed is the measured time the rates are computed over.
+	// Elapsed is the measured time the rates are computed over: the
+	// measured phase, or the part of it that ran.
 	Elapsed   time.Duration     `json:"elapsed_ns"`
 	Endpoints []EndpointSummary `json:"endpoints"`
 	Total     EndpointSummary   `json:"total"`
@@ -184,30 +231,48 @@ type Summary struct {
 
 // EndpointSummary is what one endpoint (or all of them) measured.
 type EndpointSummary struct {
-	Name     string  `json:"name"`
-	Requests uint64  `json:"requests"`
-	Errors   uint64  `json:"errors"`
-	Late     uint64  `json:"late"`
-	Rate     float64 `json:"rate_per_s"` // achieved, completed requests per second
-	BytesIn  uint64  `json:"bytes_in"`
-	BytesOut uint64  `json:"bytes_out"`
+	Name string `json:"name"`
+	// Requests counts the requests sent in the measured phase that were
+	// answered or failed; Errors those that failed (see Failed).
+	Requests uint64 `json:"requests"`
+	Errors   uint64 `json:"errors"`
+	Late     uint64 `json:"late"`
+	// Rate is the sent rate: Requests per second of the measured phase.
+	Rate float64 `json:"rate_per_s"`
+	// Achieved is the throughput: successful responses completed within
+	// the measured phase, per second of it. Responses completing after
+	// the phase ended (AfterPhase, failures included) are in the latency
+	// and error figures but not here.
+	Achieved   float64 `json:"achieved_per_s"`
+	AfterPhase uint64  `json:"after_phase,omitempty"`
+	BytesIn    uint64  `json:"bytes_in"`
+	BytesOut   uint64  `json:"bytes_out"`
 	// InflightMean is the mean number of requests in flight (Little's law:
-	// the sum of service times over the elapsed time).
+	// the time requests spent in flight within the measured phase, over
+	// its length).
 	InflightMean float64 `json:"inflight_mean"`
-	// Latency is measured from the intended send time (gates use it);
-	// Service from the actual send time.
-	Latency Percentiles `json:"latency"`
-	Service Percentiles `json:"service"`
+	// Latency is measured over successful responses only, from the
+	// intended send time (gates use it); Service from the actual send
+	// time. Failed requests are apart, in ErrorLatency: a fast 503 must
+	// not make the percentiles look better.
+	Latency      Percentiles `json:"latency"`
+	Service      Percentiles `json:"service"`
+	ErrorLatency Percentiles `json:"error_latency"`
 	// Codes counts responses by status code; "0" is a transport error.
 	Codes      map[string]uint64 `json:"codes"`
 	ErrorKinds []ErrorCount      `json:"error_kinds,omitempty"`
 	OutOfRange int64             `json:"out_of_range,omitempty"`
 	Timeline   []Second          `json:"timeline"`
-	// LatencyHist and ServiceHist are the HDR histograms, encoded, so
-	// results can be re-read and merged.
+	// LatencyHist, ServiceHist and ErrorHist are the HDR histograms,
+	// encoded, so results can be re-read and merged.
 	LatencyHist string `json:"latency_hdr"`
 	ServiceHist string `json:"service_hdr"`
+	ErrorHist   string `json:"error_hdr,omitempty"`
 }
+
+// Successes is the number of successful responses: the requests the
+// latency percentiles are taken over.
+func (s EndpointSummary) Successes() uint64 { return s.Requests - s.Errors }
 
 // ErrorCount is how often one kind of error happened, with one example.
 type ErrorCount struct {
@@ -217,7 +282,8 @@ type ErrorCount struct {
 }
 
 // Second is one row of the per-second timeline; T counts seconds from the
-// start of the measured phase, by completion time.
+// start of the measured phase, by completion time. The percentiles are
+// those of the second's successful responses.
 type Second struct {
 	T        int    `json:"t_s"`
 	Requests uint64 `json:"requests"`
@@ -236,6 +302,9 @@ func (r *Recorder) Snapshot(now time.Time, encode bool) Summary {
 	el := now.Sub(r.start)
 	if r.start.IsZero() || el < 0 {
 		el = 0
+	}
+	if r.phase > 0 && el > r.phase {
+		el = r.phase
 	}
 	s := Summary{Start: r.start, Elapsed: el}
 	for _, e := range r.endpoints {
@@ -258,15 +327,16 @@ func (r *Recorder) Close(end time.Time) Summary {
 
 func (e *endpoint) summary(el time.Duration, encode bool) EndpointSummary {
 	s := EndpointSummary{
-		Name: e.name, Requests: e.requests, Errors: e.errors, Late: e.late,
+		Name: e.name, Requests: e.requests, Errors: e.errors, Late: e.late, AfterPhase: e.after,
 		BytesIn: e.bytesIn, BytesOut: e.bytesOut,
-		Latency: e.resp.Percentiles(), Service: e.service.Percentiles(),
+		Latency: e.resp.Percentiles(), Service: e.service.Percentiles(), ErrorLatency: e.errResp.Percentiles(),
 		Codes:      map[string]uint64{},
-		OutOfRange: e.resp.OutOfRange + e.service.OutOfRange,
+		OutOfRange: e.resp.OutOfRange + e.service.OutOfRange + e.errResp.OutOfRange,
 		Timeline:   append([]Second(nil), e.timeline...),
 	}
 	if el > 0 {
 		s.Rate = float64(e.requests) / el.Seconds()
+		s.Achieved = float64(e.inPhase) / el.Seconds()
 		s.InflightMean = float64(e.busy) / float64(el)
 	}
 	for c, n := range e.codes {
@@ -284,6 +354,9 @@ func (e *endpoint) summary(el time.Duration, encode bool) EndpointSummary {
 	if encode {
 		s.LatencyHist, _ = e.resp.Encode()
 		s.ServiceHist, _ = e.service.Encode()
+		if e.errors > 0 {
+			s.ErrorHist, _ = e.errResp.Encode()
+		}
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 	"time"
 )
@@ -127,9 +128,107 @@ func TestRecorder(t *testing.T) {
 	if back.Total.Latency.P99 != s.Total.Latency.P99 {
 		t.Errorf("JSON round trip: p99 %v, want %v", back.Total.Latency.P99, s.Total.Latency.P99)
 	}
+	// The percentiles hold the two successes; the two failures are apart.
 	h, err := DecodeHistogram(back.Total.LatencyHist)
-	if err != nil || h.Count() != 4 {
-		t.Errorf("decoded histogram: count %v err %v, want 4", h, err)
+	if err != nil || h.Count() != 2 {
+		t.Errorf("decoded histogram: count %v err %v, want the 2 successes", h, err)
+	}
+	if e, err := DecodeHistogram(back.Total.ErrorHist); err != nil || e.Count() != 2 {
+		t.Errorf("decoded error histogram: count %v err %v, want the 2 failures", e, err)
+	}
+}
+
+// Errors are kept out of the percentiles: three fast 503s to every slow
+// success must not pull p50 down to the 503s' latency.
+func TestErrorsApartFromPercentiles(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1000, 0)
+	r := New([]string{"a"})
+	r.Begin(start)
+	for i := range 100 {
+		at := start.Add(time.Duration(i) * 10 * time.Millisecond)
+		if i%4 == 0 {
+			r.Record(&Hit{Intended: at, Sent: at, Latency: 500 * time.Millisecond, Code: 200})
+			continue
+		}
+		r.Record(&Hit{Intended: at, Sent: at, Latency: 2 * time.Millisecond, Code: 503, Err: "503 Service Unavailable"})
+	}
+	tot := r.Close(start.Add(2 * time.Second)).Total
+	if got := tot.Latency.P50.Duration(); got < 499*time.Millisecond || got > 501*time.Millisecond {
+		t.Errorf("p50 = %v, want 500ms: the successes only", got)
+	}
+	if got := tot.ErrorRate(); got != 75 {
+		t.Errorf("errors = %.1f%%, want 75%%", got)
+	}
+	if got := tot.ErrorLatency.P50.Duration(); got < 1990*time.Microsecond || got > 2010*time.Microsecond {
+		t.Errorf("error p50 = %v, want 2ms", got)
+	}
+	if tot.Successes() != 25 {
+		t.Errorf("successes = %d, want 25", tot.Successes())
+	}
+}
+
+// Achieved counts the successes completed within the measured phase; a
+// response completing after it is in the latency figures only, and its
+// time in flight after the phase is not in the in-flight mean.
+func TestAchievedWithinPhase(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1000, 0)
+	r := NewLimited([]string{"a"}, Limits{Phase: 2 * time.Second})
+	r.Begin(start)
+	hit := func(at, lat time.Duration, code uint16) {
+		sent := start.Add(at)
+		h := &Hit{Intended: sent, Sent: sent, Latency: lat, Code: code}
+		if code != 200 {
+			h.Err = "503 Service Unavailable"
+		}
+		r.Record(h)
+	}
+	hit(0, 500*time.Millisecond, 200)                      // in the phase
+	hit(500*time.Millisecond, 1000*time.Millisecond, 200)  // in the phase
+	hit(time.Second, 10*time.Millisecond, 503)             // an error: not achieved
+	hit(1500*time.Millisecond, 1500*time.Millisecond, 200) // completes 1 s after the phase
+	s := r.Close(start.Add(3 * time.Second))
+	tot := s.Total
+	if s.Elapsed != 2*time.Second {
+		t.Errorf("elapsed = %v, want the 2s phase", s.Elapsed)
+	}
+	if tot.Achieved != 1 || tot.Rate != 2 || tot.AfterPhase != 1 {
+		t.Errorf("achieved %.2f/s, sent %.2f/s, after the phase %d; want 1/s (2 successes in 2 s), 2/s, 1", tot.Achieved, tot.Rate, tot.AfterPhase)
+	}
+	// In flight within the phase: 0.5 + 1 + 0.01 + 0.5 s over 2 s.
+	if want := 2.01 / 2; math.Abs(tot.InflightMean-want) > 1e-9 {
+		t.Errorf("in flight mean = %.4f, want %.4f", tot.InflightMean, want)
+	}
+	if got := tot.Latency.Max.Duration(); got < 1499*time.Millisecond || got > 1501*time.Millisecond {
+		t.Errorf("max = %v, want the late response's 1.5s", got)
+	}
+}
+
+// A value past the ceiling is recorded as the ceiling and marked: the
+// figure is a lower bound. The ceiling reaches twice the timeout.
+func TestClippedPercentiles(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1000, 0)
+	for _, tc := range []struct {
+		timeout, lat time.Duration
+		clipped      bool
+	}{
+		{30 * time.Second, 90 * time.Second, true},
+		{30 * time.Second, 59 * time.Second, false},
+		{90 * time.Second, 90 * time.Second, false},
+	} {
+		r := NewLimited([]string{"a"}, Limits{Timeout: tc.timeout})
+		r.Begin(start)
+		r.Record(&Hit{Intended: start, Sent: start, Latency: tc.lat, Code: 200})
+		p := r.Close(start.Add(tc.lat)).Total.Latency
+		if p.Clipped(p.Max) != tc.clipped || p.Clipped(p.P50) != tc.clipped {
+			t.Errorf("timeout %v, latency %v: max %v clipped %v (ceiling %v), want %v",
+				tc.timeout, tc.lat, p.Max.Duration(), p.Clipped(p.Max), p.Ceiling.Duration(), tc.clipped)
+		}
+		if !tc.clipped && (p.Max.Duration() < tc.lat-tc.lat/1000 || p.Max.Duration() > tc.lat+tc.lat/1000) {
+			t.Errorf("timeout %v: max %v, want %v", tc.timeout, p.Max.Duration(), tc.lat)
+		}
 	}
 }
 

@@ -131,6 +131,11 @@ func (c *Comparison) rows() []compareRow {
 
 // cell formats a measured value in the row's unit, without the unit.
 func cell(v gate.Value) string {
+	if v.AtLeast {
+		w := v
+		w.AtLeast = false
+		return "> " + cell(w)
+	}
 	switch v.Kind {
 	case gate.Duration:
 		f := v.V * 1000

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -216,6 +217,7 @@ func saturation(t *testing.T) *Saturation {
 		r.Resources.CPUSustained = cpu
 		r.Gates, r.Pass = gate.EvalAll([]gate.Gate{g, c}, r)
 		r.HTTP.Total.Rate = rate * 0.99
+		r.HTTP.Total.Achieved = math.Min(rate*0.99, 36)
 		r.HTTP.Total.Latency.P95 = msv(p95s * 900)
 		r.RunID = "20261123T1000" + strings.ReplaceAll(phase[:2], "-", "") + "Z"
 		return StepOf(phase, rate, r)
@@ -300,6 +302,7 @@ func TestHTMLGolden(t *testing.T) {
 		figures int
 	}{
 		{"run", withTimelines(fixture(t), 1), 6},
+		{"run-overload", withTimelines(overload(t), 1), 2},
 		{"compare", comparison(t), 8},
 		{"saturate", saturation(t), 3},
 		{"nightly", nightly(t), 5 + 8 + 3},

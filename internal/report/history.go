@@ -48,7 +48,7 @@ func HistoryEntryOf(date string, r *Result, s *Saturation) HistoryEntry {
 	e := HistoryEntry{
 		Schema: Schema, Date: date, Time: r.Start, Scenario: r.Scenario.Name, Target: r.Target.Name,
 		RunID: r.RunID, Status: r.Status, Pass: r.Pass, P95: map[string]record.Millis{},
-		Rate: r.HTTP.Total.Rate, Errors: r.HTTP.Total.ErrorRate(),
+		Rate: r.HTTP.Total.Achieved, Errors: r.HTTP.Total.ErrorRate(),
 	}
 	for _, o := range r.Gates {
 		if !o.Pass {

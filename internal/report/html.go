@@ -216,8 +216,8 @@ func runCharts(r *Result) []chart {
 		c := chart{title: "Latency of " + e.Name + " over time", xLabel: "seconds into the measured phase", yLabel: "ms", yFromZero: true}
 		var p50, p95, p99 plotter.XYs
 		for _, s := range e.Timeline {
-			if s.Requests == 0 {
-				continue
+			if s.Requests == s.Errors {
+				continue // no success that second: no percentile
 			}
 			p50 = append(p50, plotter.XY{X: atSecond(s), Y: msOf(s.P50)})
 			p95 = append(p95, plotter.XY{X: atSecond(s), Y: msOf(s.P95)})
@@ -230,10 +230,10 @@ func runCharts(r *Result) []chart {
 	tp := chart{title: "Throughput and errors over time", xLabel: "seconds into the measured phase", yLabel: "requests per second", yFromZero: true}
 	var done, errs plotter.XYs
 	for _, s := range r.HTTP.Total.Timeline {
-		done = append(done, plotter.XY{X: atSecond(s), Y: float64(s.Requests)})
+		done = append(done, plotter.XY{X: atSecond(s), Y: float64(s.Requests - s.Errors)})
 		errs = append(errs, plotter.XY{X: atSecond(s), Y: float64(s.Errors)})
 	}
-	tp.lines = []series{{"completed /s", done}, {"errors /s", errs}}
+	tp.lines = []series{{"successful /s", done}, {"errors /s", errs}}
 	cs = append(cs, tp)
 	if c, ok := cpuChart(r, ""); ok {
 		cs = append(cs, c)
@@ -339,7 +339,7 @@ func comparisonSections(c *Comparison) ([]htmlSection, error) {
 			e, _ := r.HTTP.Endpoint(ep)
 			var xy plotter.XYs
 			for _, s := range e.Timeline {
-				if s.Requests > 0 {
+				if s.Requests > s.Errors {
 					xy = append(xy, plotter.XY{X: atSecond(s), Y: msOf(s.P95)})
 				}
 			}
@@ -350,13 +350,13 @@ func comparisonSections(c *Comparison) ([]htmlSection, error) {
 		}
 		cs = append(cs, ch)
 	}
-	tp := chart{title: "Throughput over time", xLabel: "seconds into the measured phase", yLabel: "completed requests per second", yFromZero: true}
+	tp := chart{title: "Throughput over time", xLabel: "seconds into the measured phase", yLabel: "successful responses completed per second", yFromZero: true}
 	ers := chart{title: "Errors over time", xLabel: "seconds into the measured phase", yLabel: "failed requests per second", yFromZero: true}
 	anyErr := false
 	for i, r := range c.Results {
 		var a, b plotter.XYs
 		for _, s := range r.HTTP.Total.Timeline {
-			a = append(a, plotter.XY{X: atSecond(s), Y: float64(s.Requests)})
+			a = append(a, plotter.XY{X: atSecond(s), Y: float64(s.Requests - s.Errors)})
 			b = append(b, plotter.XY{X: atSecond(s), Y: float64(s.Errors)})
 			anyErr = anyErr || s.Errors > 0
 		}
@@ -494,7 +494,7 @@ func saturationCharts(s *Saturation) []chart {
 		c.marks = []marks{{"step passed", pass, true}, {"step failed", fail, false}}
 		cs = append(cs, c)
 	}
-	ach := chart{title: "Achieved against offered rate", xLabel: "offered requests per second", yLabel: "completed requests per second", yFromZero: true, points: true}
+	ach := chart{title: "Achieved against offered rate", xLabel: "offered requests per second", yLabel: "successful responses completed per second", yFromZero: true, points: true}
 	var a, ideal plotter.XYs
 	for _, st := range steps {
 		a = append(a, plotter.XY{X: st.Rate, Y: st.Achieved})

@@ -26,22 +26,24 @@ func msv(f float64) record.Millis { return record.Millis(f * float64(time.Millis
 func fixture(t *testing.T) *Result {
 	t.Helper()
 	search := record.EndpointSummary{
-		Name: "zeus-search", Requests: 1200, Errors: 3, Rate: 10, Late: 0, InflightMean: 4.2,
-		Latency:    record.Percentiles{P50: msv(412), P90: msv(870), P95: msv(1020), P99: msv(1480), Max: msv(2210), Mean: msv(500)},
-		Service:    record.Percentiles{P50: msv(410), P90: msv(860), P95: msv(1010), P99: msv(1470), Max: msv(2200), Mean: msv(498)},
-		Codes:      map[string]uint64{"200": 1197, "503": 3},
-		ErrorKinds: []record.ErrorCount{{Kind: "http 5xx", Count: 3, Example: "503 Service Unavailable"}},
+		Name: "zeus-search", Requests: 1200, Errors: 3, Rate: 10, Achieved: 9.95, Late: 0, InflightMean: 4.2,
+		Latency:      record.Percentiles{P50: msv(412), P90: msv(870), P95: msv(1020), P99: msv(1480), Max: msv(2210), Mean: msv(500)},
+		Service:      record.Percentiles{P50: msv(410), P90: msv(860), P95: msv(1010), P99: msv(1470), Max: msv(2200), Mean: msv(498)},
+		Codes:        map[string]uint64{"200": 1197, "503": 3},
+		ErrorKinds:   []record.ErrorCount{{Kind: "http 5xx", Count: 3, Example: "503 Service Unavailable"}},
+		ErrorLatency: record.Percentiles{P50: msv(1.1), P95: msv(1.4), Max: msv(1.5)},
 	}
 	home := record.EndpointSummary{
-		Name: "homepage", Requests: 1800, Rate: 15, InflightMean: 0.1,
+		Name: "homepage", Requests: 1800, Rate: 15, Achieved: 15, InflightMean: 0.1,
 		Latency: record.Percentiles{P50: msv(2.1), P90: msv(3.4), P95: msv(4.8), P99: msv(9.9), Max: msv(31), Mean: msv(2.4)},
 		Service: record.Percentiles{P50: msv(2.1), P90: msv(3.4), P95: msv(4.8), P99: msv(9.9), Max: msv(31), Mean: msv(2.4)},
 		Codes:   map[string]uint64{"200": 1800},
 	}
 	total := record.EndpointSummary{
-		Name: "all", Requests: 3000, Errors: 3, Rate: 25, InflightMean: 4.3,
-		Latency: record.Percentiles{P50: msv(3), P90: msv(700), P95: msv(900), P99: msv(1400), Max: msv(2210)},
-		Service: record.Percentiles{P50: msv(3), P90: msv(700), P95: msv(900), P99: msv(1400), Max: msv(2200)},
+		Name: "all", Requests: 3000, Errors: 3, Rate: 25, Achieved: 24.95, AfterPhase: 2, InflightMean: 4.3,
+		ErrorLatency: record.Percentiles{P50: msv(1.1), P95: msv(1.4), Max: msv(1.5)},
+		Latency:      record.Percentiles{P50: msv(3), P90: msv(700), P95: msv(900), P99: msv(1400), Max: msv(2210)},
+		Service:      record.Percentiles{P50: msv(3), P90: msv(700), P95: msv(900), P99: msv(1400), Max: msv(2200)},
 	}
 	r := &Result{
 		Schema: Schema, RunID: "20261123T100000Z-abcd1234",
@@ -110,6 +112,66 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// overload is a fixed result of a target past its capacity: three fast
+// 503s to every slow success, requests the generator never sent, and
+// responses beyond the histogram's ceiling.
+func overload(t *testing.T) *Result {
+	t.Helper()
+	clip := record.Millis(time.Minute)
+	ep := record.EndpointSummary{
+		Name: "search", Requests: 400, Errors: 300, Rate: 80, Achieved: 18.4, AfterPhase: 12, InflightMean: 61.5,
+		Latency:      record.Percentiles{P50: msv(500), P90: msv(2400), P95: msv(31000), P99: clip, Max: clip, Mean: msv(4100), Ceiling: clip},
+		Service:      record.Percentiles{P50: msv(480), P90: msv(2100), P95: msv(9000), P99: msv(30100), Max: msv(30100), Mean: msv(1900)},
+		ErrorLatency: record.Percentiles{P50: msv(2.2), P95: msv(4.1), Max: msv(30000), Mean: msv(3)},
+		Codes:        map[string]uint64{"200": 100, "503": 290, "0": 10},
+		ErrorKinds: []record.ErrorCount{{Kind: "http 5xx", Count: 290, Example: "503 Service Unavailable"},
+			{Kind: "timeout", Count: 10, Example: `Get "http://127.0.0.1:41234/search": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`}},
+		OutOfRange: 3,
+	}
+	total := ep
+	total.Name = "all"
+	r := &Result{
+		Schema: Schema, RunID: "20261123T110000Z-overload",
+		Scenario: ScenarioInfo{Name: "overload", File: "scenarios/overload.yaml", Duration: 5 * time.Second, Warmup: time.Second,
+			Load: []string{"hold 5s"}, Timeout: 30 * time.Second, MaxWorkers: 64},
+		Target:    TargetInfo{Name: "uvicorn, 1 worker", BaseURL: "http://127.0.0.1:41234"},
+		Start:     time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC),
+		Elapsed:   5 * time.Second,
+		Status:    Complete,
+		Generator: Generator{Scheduled: 500, Sent: 400, MaxWorkers: 64, InflightMax: 64},
+		HTTP:      record.Summary{Endpoints: []record.EndpointSummary{ep}, Total: total, InflightMax: 64, Elapsed: 5 * time.Second},
+	}
+	var gates []gate.Gate
+	for _, s := range []string{"http.p99 < 2s", "http.errors < 1%", "http.unsent < 1%", "http.rate >= 20/s"} {
+		g, err := gate.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gates = append(gates, g)
+	}
+	r.Gates, r.Pass = gate.EvalAll(gates, r)
+	return r
+}
+
+func TestOverloadGolden(t *testing.T) {
+	r := overload(t)
+	var txt, md bytes.Buffer
+	if err := WriteText(&txt, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "run-overload.txt", txt.Bytes())
+	if err := WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "run-overload.md", md.Bytes())
+	for _, want := range []string{"> 60 s", "achieved 18.4/s", "100 never sent", "300 failed requests (75.00%) are outside them",
+		"http.unsent", "> 60.00s"} {
+		if !strings.Contains(txt.String(), want) {
+			t.Errorf("text report lacks %q", want)
+		}
+	}
+}
+
 func TestWriteTextGolden(t *testing.T) {
 	var b bytes.Buffer
 	if err := WriteText(&b, fixture(t)); err != nil {
@@ -155,6 +217,7 @@ func TestMetric(t *testing.T) {
 	}{
 		{"http.zeus-search.p95", gate.Value{V: 1.02, Kind: gate.Duration}, true},
 		{"http.homepage.rate", gate.Value{V: 15, Kind: gate.Rate}, true},
+		{"http.rate", gate.Value{V: 24.95, Kind: gate.Rate}, true},
 		{"http.errors", gate.Value{V: 0.1, Kind: gate.Percent}, true},
 		{"ws.loss", gate.Value{V: 49.72, Kind: gate.Percent}, true},
 		{"cpu.sustained", gate.Value{V: 38.5, Kind: gate.Percent}, true},

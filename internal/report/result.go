@@ -90,7 +90,10 @@ type TargetInfo struct {
 	ReadyTime time.Duration `json:"ready_time_ns,omitempty"`
 }
 
-// Generator is what loadcheck itself did: whether it kept up.
+// Generator is what loadcheck itself did: whether it kept up. Scheduled
+// less Sent is the unsent requests: due in the measured phase (up to its
+// end, or to the interruption) but never sent, because every worker was
+// busy. They are in no latency figure; the http.unsent gate counts them.
 type Generator struct {
 	Scheduled   uint64 `json:"scheduled"`
 	Sent        uint64 `json:"sent"`
@@ -108,37 +111,53 @@ type Host struct {
 	Version  string `json:"loadcheck_version"`
 }
 
-// Metric implements gate.Metrics.
+// Unsent returns the requests scheduled in the measured phase but never
+// sent.
+func (g Generator) Unsent() uint64 {
+	if g.Scheduled <= g.Sent {
+		return 0
+	}
+	return g.Scheduled - g.Sent
+}
+
+// UnsentRate returns the share of the scheduled requests never sent, in
+// percent.
+func (g Generator) UnsentRate() float64 {
+	if g.Scheduled == 0 {
+		return 0
+	}
+	return 100 * float64(g.Unsent()) / float64(g.Scheduled)
+}
+
+// Metric implements gate.Metrics. Latency statistics are over successful
+// responses only and not measured when there was none; rate is the
+// achieved rate (successes completed within the measured phase).
 func (r *Result) Metric(name string) (gate.Value, bool) {
-	dur := func(m record.Millis) gate.Value { return gate.Value{V: m.Duration().Seconds(), Kind: gate.Duration} }
 	pct := func(f float64) gate.Value { return gate.Value{V: f, Kind: gate.Percent} }
 	latency := func(e record.EndpointSummary, stat string) (gate.Value, bool) {
-		if e.Requests == 0 {
-			return gate.Value{}, false
-		}
-		switch stat {
-		case "p50":
-			return dur(e.Latency.P50), true
-		case "p90":
-			return dur(e.Latency.P90), true
-		case "p95":
-			return dur(e.Latency.P95), true
-		case "p99":
-			return dur(e.Latency.P99), true
-		case "max":
-			return dur(e.Latency.Max), true
-		case "rate":
-			return gate.Value{V: e.Rate, Kind: gate.Rate}, true
-		case "errors":
+		if stat == "rate" || stat == "errors" {
+			if e.Requests == 0 && r.Generator.Scheduled == 0 {
+				return gate.Value{}, false
+			}
+			if stat == "rate" {
+				return gate.Value{V: e.Achieved, Kind: gate.Rate}, true
+			}
 			return pct(e.ErrorRate()), true
 		}
-		return gate.Value{}, false
+		if e.Successes() == 0 {
+			return gate.Value{}, false
+		}
+		p := e.Latency
+		v, ok := map[string]record.Millis{"p50": p.P50, "p90": p.P90, "p95": p.P95, "p99": p.P99, "max": p.Max}[stat]
+		return durationValue(p, v), ok
 	}
 	switch name {
 	case "http.p50", "http.p90", "http.p95", "http.p99", "http.max", "http.rate", "http.errors":
 		return latency(r.HTTP.Total, name[len("http."):])
 	case "http.late":
 		return pct(r.HTTP.Total.LateRate()), r.HTTP.Total.Requests > 0
+	case "http.unsent":
+		return pct(r.Generator.UnsentRate()), r.Generator.Scheduled > 0
 	case "http.inflight.max":
 		return gate.Value{V: float64(r.HTTP.InflightMax), Kind: gate.Count}, true
 	}
@@ -150,7 +169,7 @@ func (r *Result) Metric(name string) (gate.Value, bool) {
 	case name == "ws.dup":
 		return pct(ws.Dup), ws.Expected > 0
 	case name == "ws.delivery.p95":
-		return dur(ws.Delivery.P95), ws.Delivered > 0
+		return durationValue(ws.Delivery, ws.Delivery.P95), ws.Delivered > 0
 	case name == "ws.connected":
 		return gate.Value{V: float64(ws.Connected), Kind: gate.Count}, true
 	}
@@ -158,7 +177,7 @@ func (r *Result) Metric(name string) (gate.Value, bool) {
 	case sse == nil && gate.Section(name) == "sse":
 		return gate.Value{}, false
 	case name == "sse.gap.max":
-		return dur(sse.GapMax), sse.Events > 0
+		return durationValue(record.Percentiles{}, sse.GapMax), sse.Events > 0
 	case name == "sse.connected":
 		return gate.Value{V: float64(sse.Connected), Kind: gate.Count}, true
 	}
@@ -184,6 +203,12 @@ func (r *Result) Metric(name string) (gate.Value, bool) {
 		}
 	}
 	return gate.Value{}, false
+}
+
+// durationValue is v, one of p's figures, as a gate value, marked as a
+// lower bound when it was clipped at the histogram's ceiling.
+func durationValue(p record.Percentiles, v record.Millis) gate.Value {
+	return gate.Value{V: v.Duration().Seconds(), Kind: gate.Duration, AtLeast: p.Clipped(v)}
 }
 
 // Write encodes r as indented JSON.

@@ -60,14 +60,18 @@ type Step struct {
 	// Phase is "ramp" (rate multiplied until a gate fails), "back-off"
 	// (divided until one passes) or "bisect".
 	Phase string `json:"phase"`
-	// Rate is the offered arrival rate, Achieved the completed requests
-	// per second, both per second.
+	// Rate is the offered arrival rate; Sent the requests sent; Achieved
+	// the successful responses completed within the measured phase; all
+	// per second. At capacity Achieved flattens while Rate climbs.
 	Rate     float64 `json:"rate_per_s"`
+	Sent     float64 `json:"sent_per_s,omitempty"`
 	Achieved float64 `json:"achieved_per_s"`
-	// P95 is the p95 latency over all endpoints; Errors the share of
-	// failed requests in percent.
-	P95    record.Millis `json:"p95_ms"`
-	Errors float64       `json:"errors_pct"`
+	// P95 is the p95 latency of successful responses over all endpoints
+	// (P95Clipped: a lower bound, clipped at the histogram's ceiling);
+	// Errors the share of failed requests in percent.
+	P95        record.Millis `json:"p95_ms"`
+	P95Clipped bool          `json:"p95_clipped,omitempty"`
+	Errors     float64       `json:"errors_pct"`
 	// CPUSustained is the busiest process's sustained CPU in % of one
 	// core; HasCPU says whether it was measured.
 	CPUSustained float64        `json:"cpu_sustained_pct"`
@@ -82,8 +86,10 @@ type Step struct {
 func StepOf(phase string, rate float64, r *Result) Step {
 	s := Step{
 		RunID: r.RunID, Phase: phase, Rate: rate,
-		Achieved: r.HTTP.Total.Rate, P95: r.HTTP.Total.Latency.P95, Errors: r.HTTP.Total.ErrorRate(),
-		Pass: r.Pass, Status: r.Status, Reason: r.Reason, Gates: r.Gates,
+		Achieved: r.HTTP.Total.Achieved, Sent: r.HTTP.Total.Rate,
+		P95: r.HTTP.Total.Latency.P95, P95Clipped: r.HTTP.Total.Latency.Clipped(r.HTTP.Total.Latency.P95),
+		Errors: r.HTTP.Total.ErrorRate(),
+		Pass:   r.Pass, Status: r.Status, Reason: r.Reason, Gates: r.Gates,
 	}
 	if v, ok := r.Metric("cpu.sustained"); ok {
 		s.CPUSustained, s.HasCPU = v.V, true
@@ -208,12 +214,16 @@ func (s *Saturation) Tables() []Table {
 		if st.Status != Complete {
 			res += " (" + string(st.Status) + ")"
 		}
-		t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), st.Phase, rateNumber(st.Rate), strconv.FormatFloat(st.Achieved, 'f', 1, 64),
-			ms(st.P95), pctString(st.Errors), cpu, res, strings.Join(st.Failed(), "; ")})
+		p95 := ms(st.P95)
+		if st.P95Clipped {
+			p95 = latencyCell(record.Percentiles{Ceiling: st.P95}, st.P95)
+		}
+		t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), st.Phase, rateNumber(st.Rate), rate1(st.Achieved),
+			p95, pctString(st.Errors), cpu, res, strings.Join(st.Failed(), "; ")})
 	}
 	t.Notes = append(t.Notes, fmt.Sprintf("each step holds a constant rate for %s after the scenario's %s warm-up; the rate doubles until a gate fails, then bisects to within %.0f%%",
 		s.Hold, s.Scenario.Warmup, s.Precision))
-	t.Notes = append(t.Notes, "p95 over all endpoints, from the intended send time")
+	t.Notes = append(t.Notes, "achieved: successful responses completed within the step, per second; p95 of the successful responses over all endpoints, from the intended send time")
 	return []Table{t}
 }
 

@@ -33,6 +33,15 @@ func ms(m record.Millis) string {
 	return strconv.FormatFloat(f, 'f', 2, 64)
 }
 
+// latencyCell formats v, one of p's figures, in milliseconds, or as a
+// lower bound ("> 60 s") when it was clipped at the histogram's ceiling.
+func latencyCell(p record.Percentiles, v record.Millis) string {
+	if p.Clipped(v) {
+		return "> " + strconv.FormatFloat(p.Ceiling.Duration().Seconds(), 'f', -1, 64) + " s"
+	}
+	return ms(v)
+}
+
 func pctString(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) + "%" }
 
 func count[T ~int | ~int64 | ~uint64](n T) string {
@@ -78,14 +87,17 @@ func Tables(r *Result) []Table {
 	return ts
 }
 
+func rate1(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
 func httpTable(r *Result) Table {
 	t := Table{
 		Title:  "HTTP",
-		Header: []string{"endpoint", "requests", "rate /s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms", "errors"},
+		Header: []string{"endpoint", "requests", "sent /s", "achieved /s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms", "errors"},
 	}
 	row := func(e record.EndpointSummary) []string {
-		return []string{e.Name, count(e.Requests), strconv.FormatFloat(e.Rate, 'f', 1, 64),
-			ms(e.Latency.P50), ms(e.Latency.P90), ms(e.Latency.P95), ms(e.Latency.P99), ms(e.Latency.Max),
+		l := e.Latency
+		return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved),
+			latencyCell(l, l.P50), latencyCell(l, l.P90), latencyCell(l, l.P95), latencyCell(l, l.P99), latencyCell(l, l.Max),
 			pctString(e.ErrorRate())}
 	}
 	for _, e := range r.HTTP.Endpoints {
@@ -94,9 +106,9 @@ func httpTable(r *Result) Table {
 	if len(r.HTTP.Endpoints) > 1 {
 		t.Rows = append(t.Rows, row(r.HTTP.Total))
 	}
-	t.Notes = append(t.Notes, "latency from the intended send time (corrected for coordinated omission), errors included")
-	for _, e := range append(r.HTTP.Endpoints, r.HTTP.Total) {
-		if e.Requests == 0 || e.Name == "all" && len(r.HTTP.Endpoints) > 1 {
+	t.Notes = append(t.Notes, throughputNote(r), percentileNote(r.HTTP.Total))
+	for _, e := range r.HTTP.Endpoints {
+		if e.Successes() == 0 {
 			continue
 		}
 		c, s := e.Latency.P95, e.Service.P95
@@ -108,8 +120,12 @@ func httpTable(r *Result) Table {
 		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s of %s requests (%s) were sent more than %s late: loadcheck itself fell behind (max_workers %d)",
 			count(tot.Late), count(tot.Requests), pctString(tot.LateRate()), record.LateAfter, r.Generator.MaxWorkers))
 	}
-	if g := r.Generator; g.Scheduled > g.Sent+g.Scheduled/100 && r.Status == Complete {
-		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s requests were scheduled but never sent: every worker was busy", count(g.Scheduled-g.Sent)))
+	if g := r.Generator; g.Unsent() > g.Scheduled/100 {
+		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s requests (%s) were scheduled but never sent: every worker was busy (max_workers %d); they are in no latency figure (gate them with http.unsent)",
+			count(g.Unsent()), pctString(g.UnsentRate()), g.MaxWorkers))
+	}
+	if tot := r.HTTP.Total; tot.Latency.Ceiling > 0 || tot.ErrorLatency.Ceiling > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("%s responses took longer than the histogram's ceiling: figures shown as \"> N s\" are lower bounds", count(tot.OutOfRange)))
 	}
 	t.Notes = append(t.Notes, fmt.Sprintf("in flight: mean %.1f, peak %d", r.HTTP.Total.InflightMean, r.HTTP.InflightMax))
 	if n := clientsNote(r); n != "" {
@@ -118,15 +134,52 @@ func httpTable(r *Result) Table {
 	return t
 }
 
+// throughputNote puts the achieved rate beside the offered and sent rates,
+// with the rule for responses that completed after the measured phase.
+func throughputNote(r *Result) string {
+	tot, g := r.HTTP.Total, r.Generator
+	offered := 0.0
+	if r.Elapsed > 0 {
+		offered = float64(g.Scheduled) / r.Elapsed.Seconds()
+	}
+	s := fmt.Sprintf("offered %s/s (%s scheduled, %s never sent), sent %s/s, achieved %s/s: successful responses completed within the measured phase",
+		rate1(offered), count(g.Scheduled), count(g.Unsent()), rate1(tot.Rate), rate1(tot.Achieved))
+	if tot.AfterPhase > 0 {
+		s += fmt.Sprintf(" (%s completed after it ended: in the latency and error figures, not in achieved)", count(tot.AfterPhase))
+	}
+	return s
+}
+
+// percentileNote says what the percentiles are taken over and how many
+// requests are outside them.
+func percentileNote(tot record.EndpointSummary) string {
+	s := fmt.Sprintf("latency percentiles over the %s successful responses, from the intended send time (corrected for coordinated omission)", count(tot.Successes()))
+	if tot.Errors > 0 {
+		s += fmt.Sprintf("; %s failed requests (%s) are outside them, see Errors", count(tot.Errors), pctString(tot.ErrorRate()))
+	}
+	return s
+}
+
+// errorTable lists the failed requests by endpoint and kind, with their
+// share of the endpoint's requests, and the failures' own latency.
 func errorTable(r *Result) (Table, bool) {
-	t := Table{Title: "Errors", Header: []string{"endpoint", "kind", "count", "example"}}
+	t := Table{Title: "Errors", Header: []string{"endpoint", "kind", "count", "share", "example"}}
 	for _, e := range r.HTTP.Endpoints {
 		for _, k := range e.ErrorKinds {
 			ex := k.Example
 			if len(ex) > 80 {
 				ex = ex[:77] + "..."
 			}
-			t.Rows = append(t.Rows, []string{e.Name, k.Kind, count(k.Count), ex})
+			share := 0.0
+			if e.Requests > 0 {
+				share = 100 * float64(k.Count) / float64(e.Requests)
+			}
+			t.Rows = append(t.Rows, []string{e.Name, k.Kind, count(k.Count), pctString(share), ex})
+		}
+		if e.Errors > 0 {
+			l := e.ErrorLatency
+			t.Notes = append(t.Notes, fmt.Sprintf("%s: %s failed (%s), their latency p50 %s ms, p95 %s ms, max %s ms",
+				e.Name, count(e.Errors), pctString(e.ErrorRate()), latencyCell(l, l.P50), latencyCell(l, l.P95), latencyCell(l, l.Max)))
 		}
 	}
 	return t, len(t.Rows) > 0

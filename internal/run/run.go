@@ -153,7 +153,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	for i, e := range sc.HTTP.Endpoints {
 		names[i] = e.Name
 	}
-	rec := record.New(names)
+	rec := record.NewLimited(names, record.Limits{Phase: sc.Duration, Timeout: sc.HTTP.Timeout})
 
 	loadDone := make(chan load.Stats, 1)
 	go func() { loadDone <- atk.Run(loadCtx, rec) }()

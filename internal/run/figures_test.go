@@ -1,0 +1,141 @@
+package run_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/run"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// executeAt runs the scenario against a server the test started, which
+// loadcheck does not start or stop.
+func executeAt(t *testing.T, ctx context.Context, baseURL, scenarioYAML string) (*report.Result, error) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "target.yaml"), []byte("name: test server\nbase_url: "+baseURL+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "scenario.yaml")
+	if err := os.WriteFile(p, []byte("name: test\ntarget: target.yaml\n"+scenarioYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := scenario.LoadTarget(sc.TargetFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run.Execute(ctx, run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
+}
+
+// limitedServer completes at most perSecond requests a second, one every
+// 1/perSecond, in arrival order; like uvicorn's --limit-concurrency it
+// answers 503 at once when queue requests are already waiting.
+func limitedServer(t *testing.T, perSecond, queue int) *httptest.Server {
+	t.Helper()
+	tokens := make(chan struct{})
+	stop := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(time.Second / time.Duration(perSecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				select {
+				case tokens <- struct{}{}:
+				case <-stop:
+					return
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
+	var waiting atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if waiting.Add(1) > int64(queue) {
+			waiting.Add(-1)
+			http.Error(w, "over the concurrency limit", http.StatusServiceUnavailable)
+			return
+		}
+		defer waiting.Add(-1)
+		select {
+		case <-tokens:
+			w.Write([]byte("ok"))
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(stop); s.Close() })
+	return s
+}
+
+// Offered twice what the server completes, the achieved rate is what it
+// completes, not what loadcheck sent.
+func TestAchievedAtCapacity(t *testing.T) {
+	s := limitedServer(t, 50, 20)
+	res, err := executeAt(t, context.Background(), s.URL, `duration: 5s
+warmup: 0s
+http:
+  load: {rate: 100/s}
+  endpoints: [{name: root, path: /}]
+gates: ["http.rate >= 90/s"]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := res.HTTP.Total
+	if tot.Achieved < 45 || tot.Achieved > 55 {
+		t.Errorf("achieved %.1f/s, want 45–55/s (the server completes 50/s)", tot.Achieved)
+	}
+	if tot.Rate < 90 {
+		t.Errorf("sent %.1f/s, want ≈ 100/s", tot.Rate)
+	}
+	if res.Pass || res.Gates[0].Observed == nil || res.Gates[0].Observed.V > 55 {
+		t.Errorf("gate http.rate >= 90/s: %+v, want it to fail on the achieved rate", res.Gates[0])
+	}
+}
+
+// Three fast 503s to every 500 ms success: the percentiles are those of
+// the successes, and the errors are counted apart.
+func TestErrorsOutsidePercentiles(t *testing.T) {
+	var n atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%4 != 0 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(s.Close)
+	res, err := executeAt(t, context.Background(), s.URL, `duration: 3s
+warmup: 0s
+http:
+  load: {rate: 20/s}
+  endpoints: [{name: root, path: /}]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := res.HTTP.Total
+	if p50 := tot.Latency.P50.Duration(); p50 < 495*time.Millisecond || p50 > 600*time.Millisecond {
+		t.Errorf("p50 = %v, want ≈ 500ms (the successes)", p50)
+	}
+	if e := tot.ErrorRate(); e < 73 || e > 77 {
+		t.Errorf("errors = %.1f%%, want 75%%", e)
+	}
+	if tot.ErrorLatency.P50.Duration() > 100*time.Millisecond {
+		t.Errorf("error p50 = %v, want the fast 503s", tot.ErrorLatency.P50.Duration())
+	}
+}
