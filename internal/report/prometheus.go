@@ -35,14 +35,15 @@ const promEndpoint = "http.*."
 // Result.Metric, so a metric the gates know is exported the same way it is
 // gated; TestPromNamesCoverGates keeps the table and gate's names equal.
 var promNames = map[string]promName{
-	"http.p50":          {"http_latency_seconds", "0.5", "Latency from the intended send time, all endpoints."},
+	"http.p50":          {"http_latency_seconds", "0.5", "Latency of the successful responses from the intended send time, all endpoints."},
 	"http.p90":          {"http_latency_seconds", "0.9", ""},
 	"http.p95":          {"http_latency_seconds", "0.95", ""},
 	"http.p99":          {"http_latency_seconds", "0.99", ""},
-	"http.max":          {"http_latency_max_seconds", "", "Largest latency from the intended send time, all endpoints."},
-	"http.rate":         {"http_achieved_requests_per_second", "", "Completed requests per second, all endpoints."},
+	"http.max":          {"http_latency_max_seconds", "", "Largest latency of a successful response from the intended send time, all endpoints."},
+	"http.rate":         {"http_achieved_requests_per_second", "", "Successful responses completed within the measured phase per second, all endpoints."},
 	"http.errors":       {"http_errors_ratio", "", "Share of requests that failed, all endpoints."},
 	"http.late":         {"http_late_ratio", "", "Share of requests loadcheck sent more than 10ms after their intended time."},
+	"http.unsent":       {"http_unsent_ratio", "", "Share of scheduled requests loadcheck never sent: every worker was busy."},
 	"http.inflight.max": {"http_inflight_max", "", "Most requests in flight at once."},
 	"ws.loss":           {"ws_loss_ratio", "", "Share of expected broadcast deliveries that never arrived."},
 	"ws.dup":            {"ws_duplicate_ratio", "", "Share of broadcast deliveries that arrived twice."},
@@ -61,7 +62,7 @@ var promNames = map[string]promName{
 	promEndpoint + "p95":    {"http_endpoint_latency_seconds", "0.95", ""},
 	promEndpoint + "p99":    {"http_endpoint_latency_seconds", "0.99", ""},
 	promEndpoint + "max":    {"http_endpoint_latency_max_seconds", "", "Largest latency from the intended send time, per endpoint."},
-	promEndpoint + "rate":   {"http_endpoint_achieved_requests_per_second", "", "Completed requests per second, per endpoint."},
+	promEndpoint + "rate":   {"http_endpoint_achieved_requests_per_second", "", "Successful responses completed within the measured phase per second, per endpoint."},
 	promEndpoint + "errors": {"http_endpoint_errors_ratio", "", "Share of requests that failed, per endpoint."},
 }
 
