@@ -111,6 +111,9 @@ gates: ["http.rate >= 90/s"]
 func TestErrorsOutsidePercentiles(t *testing.T) {
 	var n atomic.Int64
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/work" {
+			return // the reachability check gets its 200
+		}
 		if n.Add(1)%4 != 0 {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
@@ -123,7 +126,7 @@ func TestErrorsOutsidePercentiles(t *testing.T) {
 warmup: 0s
 http:
   load: {rate: 20/s}
-  endpoints: [{name: root, path: /}]
+  endpoints: [{name: work, path: /work}]
 `)
 	if err != nil {
 		t.Fatal(err)
