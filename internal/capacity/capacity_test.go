@@ -333,3 +333,58 @@ func TestNightlyTwoNights(t *testing.T) {
 		t.Errorf("history holds %d lines after an interrupted night, want still 4", len(h))
 	}
 }
+
+// TestNightlySameDayKeepsFirst runs a night twice on one date: the second
+// writes its report to DATE.2/ and keeps the first's files, its figures
+// replace the first's in the history, and each run's result is in the
+// night's folder as soon as the run ends (before the next one starts).
+func TestNightlySameDayKeepsFirst(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "a", "b")
+	dir := t.TempDir()
+	m := &model{capacity: map[string]float64{"a": 100, "b": 100}, service: 20 * time.Millisecond}
+	night := func() NightlyFiles {
+		t.Helper()
+		_, f, err := Nightly(context.Background(), sc, tgs, NightlyOptions{Options: Options{Execute: m.execute}, Dir: dir, Date: "2026-11-21"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	var savedBefore []int // result files in the night's folder as each run starts
+	m.onRun = func(int) {
+		got, _ := filepath.Glob(filepath.Join(dir, "nightly", "2026-11-21*", "20*Z-*.json")) // run ids
+		savedBefore = append(savedBefore, len(got))
+	}
+	first := night()
+	firstReport, err := os.ReadFile(first.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.capacity["b"] = 50 // the rerun measures something else
+	second := night()
+
+	if want := filepath.Join(dir, "nightly", "2026-11-21"); first.Dir != want {
+		t.Errorf("first night in %s, want %s", first.Dir, want)
+	}
+	if want := filepath.Join(dir, "nightly", "2026-11-21.2"); second.Dir != want {
+		t.Errorf("second night in %s, want %s", second.Dir, want)
+	}
+	if again, err := os.ReadFile(first.JSON); err != nil || !bytes.Equal(again, firstReport) {
+		t.Errorf("the first night's report changed or went missing after the rerun: %v", err)
+	}
+	// Runs 1 and 2 are the first night's, 3 and 4 the rerun's: 0, 1, 2, 3
+	// results already written when each starts.
+	if diff := cmp.Diff([]int{0, 1, 2, 3}, savedBefore); diff != "" {
+		t.Errorf("results in the night's folders as each run starts (-want +got):\n%s", diff)
+	}
+	h, _, _ := report.ReadHistory(filepath.Join(dir, "history.jsonl"))
+	if len(h) != 2 {
+		t.Fatalf("history holds %d lines, want the rerun's 2 (one per target)", len(h))
+	}
+	for _, e := range h {
+		if e.Target == "b" && e.RunID != m.runs[3].RunID {
+			t.Errorf("history of b is run %s, want the rerun's %s", e.RunID, m.runs[3].RunID)
+		}
+	}
+}

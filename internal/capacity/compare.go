@@ -37,6 +37,11 @@ type Options struct {
 	Now func() time.Time
 	// Sleep pauses for d or until ctx is done; nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Out, when set, is the folder each run's result is written to as soon
+	// as the run ends, with checkpoints while it runs (see
+	// run.Options.Checkpoint): a crash part-way through a long compare,
+	// search or night keeps every step already measured.
+	Out string
 }
 
 func (o Options) execute(ctx context.Context, ro run.Options) (*report.Result, error) {
@@ -44,10 +49,26 @@ func (o Options) execute(ctx context.Context, ro run.Options) (*report.Result, e
 	if ro.RunID == "" {
 		ro.RunID = run.NewRunID(o.now())
 	}
-	if o.Execute != nil {
-		return o.Execute(ctx, ro)
+	if o.Out != "" {
+		ro.Checkpoint = func(r *report.Result) {
+			if _, err := r.Save(o.Out); err != nil {
+				o.logf("checkpoint: %v", err)
+			}
+		}
 	}
-	return run.Execute(ctx, ro)
+	exec := run.Execute
+	if o.Execute != nil {
+		exec = o.Execute
+	}
+	res, err := exec(ctx, ro)
+	if res != nil && o.Out != "" {
+		// A failure is logged, not returned: the caller still has the
+		// result, and writes its own files at the end.
+		if _, serr := res.Save(o.Out); serr != nil {
+			o.logf("saving the result of run %s: %v", res.RunID, serr)
+		}
+	}
+	return res, err
 }
 
 func (o Options) now() time.Time {

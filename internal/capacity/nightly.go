@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -34,7 +35,9 @@ type NightlyFiles struct {
 }
 
 // Nightly compares targets on sc, searches each one's capacity when asked,
-// writes report.json, report.md and report.html into Dir/nightly/DATE/,
+// writes each run's result and then report.json, report.md and report.html
+// into Dir/nightly/DATE/ (DATE.2/, DATE.3/… when the night already ran:
+// an earlier run's files are measurements too, and are kept),
 // adds one line per target to Dir/history.jsonl and flags regressions
 // against earlier nights (report.Regressions with o.Threshold).
 //
@@ -46,12 +49,16 @@ func Nightly(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Tar
 	if date == "" {
 		date = o.now().Format("2006-01-02")
 	}
-	files := NightlyFiles{Dir: filepath.Join(o.Dir, "nightly", date), History: filepath.Join(o.Dir, "history.jsonl")}
+	files := NightlyFiles{History: filepath.Join(o.Dir, "history.jsonl")}
+	var err error
+	if files.Dir, err = nightFolder(filepath.Join(o.Dir, "nightly"), date); err != nil {
+		return nil, files, fmt.Errorf("nightly: %v", err)
+	}
 	files.JSON = filepath.Join(files.Dir, "report.json")
 	files.Markdown = filepath.Join(files.Dir, "report.md")
 	files.HTML = filepath.Join(files.Dir, "report.html")
-	if err := os.MkdirAll(files.Dir, 0o755); err != nil {
-		return nil, files, fmt.Errorf("nightly: %v", err)
+	if o.Out == "" {
+		o.Out = files.Dir // each run's result as soon as it ends
 	}
 	th := o.Threshold
 	def := report.DefaultThresholds()
@@ -144,4 +151,29 @@ func Nightly(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Tar
 		return n, files, fmt.Errorf("nightly: %v", werr)
 	}
 	return n, files, nil
+}
+
+// nightFolder creates and returns the night's folder under dir: DATE, or,
+// when a night of that date already has one, the first free DATE.N
+// (N = 2, 3…). Creating it claims it, so two nightlies started together
+// never share one.
+func nightFolder(dir, date string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	for n := 1; n < 1000; n++ {
+		name := date
+		if n > 1 {
+			name = fmt.Sprintf("%s.%d", date, n)
+		}
+		p := filepath.Join(dir, name)
+		err := os.Mkdir(p, 0o755)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%s: 999 folders for %s already: remove some", dir, date)
 }

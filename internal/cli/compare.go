@@ -115,7 +115,9 @@ func runCompare(c *cobra.Command, o *compareOptions, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	cmp, err := capacity.Compare(c.Context(), sc, targets, capacityOptions(o.quiet, o.verbose, o.settle, stderr))
+	co := capacityOptions(o.quiet, o.verbose, o.settle, stderr)
+	co.Out = outDir // each run's result as soon as it ends
+	cmp, err := capacity.Compare(c.Context(), sc, targets, co)
 	if cmp == nil {
 		return err
 	}

@@ -8,15 +8,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/report"
 )
 
 // TestValidateHostileFilesBounded: `validate` of a file of nested brackets
@@ -154,4 +158,58 @@ stop: {grace: 10s}
 		t.Errorf("exit: %v, want status 130; stderr:\n%s", err, stderr.String())
 	}
 	noneLeft(t, mark, pgid)
+}
+
+// TestKilledRunLeavesCheckpoint kills a real loadcheck with SIGKILL 12 s
+// into a 60 s run: the checkpoint in --out, marked incomplete, holds the
+// requests measured up to at most one checkpoint interval before the
+// kill, and `loadcheck report` renders it, saying what it is.
+func TestKilledRunLeavesCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds loadcheck and runs it for 12 s")
+	}
+	bin := buildLoadcheck(t, t.TempDir())
+	var served atomic.Int64
+	url := server(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/search" {
+			served.Add(1)
+		}
+		w.Write([]byte("ok"))
+	})
+	dir := scenarioFiles(t, url, `duration: 60s
+http:
+  load: {rate: 20/s}
+  endpoints: [{name: search, path: /search}]
+gates: ["http.p95 < 5s"]
+`)
+	out := t.TempDir()
+	cmd := exec.Command(bin, "run", filepath.Join(dir, "scenario.yaml"), "--quiet", "--out", out)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(12 * time.Second)
+	cmd.Process.Kill() // SIGKILL: nothing runs after it
+	cmd.Wait()
+	sent := served.Load()
+
+	m, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	if len(m) != 1 {
+		t.Fatalf("%s holds %v, want one checkpoint", out, m)
+	}
+	res, err := report.ReadFile(m[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := int64(res.HTTP.Total.Requests)
+	t.Logf("checkpoint: %d requests over %v; the server got %d before the kill", got, res.Elapsed, sent)
+	// The last checkpoint is at most CheckpointEvery (5 s, 100 requests at
+	// 20/s) and a tick older than the kill.
+	if res.Status != report.Incomplete || got > sent || got < sent-130 {
+		t.Errorf("checkpoint: status %q with %d requests; the server got %d: want incomplete with at least %d",
+			res.Status, got, sent, sent-130)
+	}
+	o := loadcheck(t, context.Background(), "report", m[0])
+	if o.code != ExitPass || !strings.Contains(o.stdout, "INCOMPLETE: a checkpoint") || !strings.Contains(o.stdout, "search") {
+		t.Errorf("report of the checkpoint: exit %d, want 0 and INCOMPLETE; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
+	}
 }

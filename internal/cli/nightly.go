@@ -54,9 +54,13 @@ A regression is flagged when an endpoint's p95 grows by more than
 --capacity-drop, or broadcast loss appears where there was none; the
 baseline is the median of the last --baseline earlier nights.
 
-The history file is rewritten atomically: a crash leaves the old file or the
-new one, never a partial line. Running a night again replaces its lines. A
-night cut short writes its report but adds nothing to the history.
+Each run's result is written to the night's folder as soon as the run ends
+(with checkpoints while it runs), so a crash keeps every step measured. The
+history file is rewritten atomically: a crash leaves the old file or the
+new one, never a partial line. Running a night again replaces its lines in
+the history, and writes its report to HISTORY/nightly/YYYY-MM-DD.2/ (.3/…):
+the earlier run's files are kept. A night cut short writes its report but
+adds nothing to the history.
 
 Exit codes: 0 every gate held and nothing regressed · 1 a gate failed, a
 capacity search failed, or a regression · 2 bad input or a target that did

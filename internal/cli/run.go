@@ -155,7 +155,7 @@ func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := run.Options{Scenario: sc, Target: tg, Version: Version}
+	opts := run.Options{Scenario: sc, Target: tg, Version: Version, Checkpoint: checkpointer(outDir, stderr)}
 	if !o.quiet && isTerminal(stderr) {
 		opts.Progress = stderr
 	}
@@ -213,6 +213,22 @@ func prepareOut(dir string, stderr io.Writer) (string, error) {
 		fmt.Fprintf(stderr, "loadcheck: warning: --out %s cannot be created (%v); the result will be saved in %s instead\n", dir, err, os.TempDir())
 	}
 	return dir, nil
+}
+
+// checkpointer returns a run.Options.Checkpoint that writes the result so
+// far into dir, where the final result replaces it; nil without dir. The
+// first failure is reported once: the run goes on.
+func checkpointer(dir string, stderr io.Writer) func(*report.Result) {
+	if dir == "" {
+		return nil
+	}
+	var warned bool
+	return func(r *report.Result) {
+		if _, err := r.Save(dir); err != nil && !warned {
+			warned = true
+			fmt.Fprintf(stderr, "loadcheck: warning: checkpoint: %v\n", err)
+		}
+	}
 }
 
 // saveResult writes the result into dir, or, when dir fails, into the

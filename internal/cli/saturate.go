@@ -95,8 +95,10 @@ func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	co := capacityOptions(o.quiet, o.verbose, o.settle, stderr)
+	co.Out = outDir // each step's result as soon as it ends
 	so := capacity.SaturateOptions{
-		Options: capacityOptions(o.quiet, o.verbose, o.settle, stderr),
+		Options: co,
 		Hold:    o.step, Start: float64(o.start), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps,
 	}
 	s, err := capacity.Saturate(c.Context(), sc, tg, so)

@@ -27,6 +27,10 @@ const (
 	Interrupted Status = "interrupted" // Ctrl-C or SIGTERM; partial
 	Aborted     Status = "aborted"     // an abort condition fired; partial
 	Failed      Status = "failed"      // loadcheck or the target failed; partial
+	// Incomplete marks a checkpoint: written while the run went on, so that
+	// a crash or kill -9 leaves what was measured. The final result
+	// replaces it; a file still marked so is from a run that never ended.
+	Incomplete Status = "incomplete"
 )
 
 // Result is everything one run measured.

@@ -338,6 +338,9 @@ func Verdict(r *Result) string {
 	}
 	var b strings.Builder
 	switch {
+	case r.Status == Incomplete:
+		b.WriteString("INCOMPLETE: a checkpoint written " + r.Elapsed.Round(time.Second).String() +
+			" into the measured phase by a run that did not finish (killed or crashed?) — partial figures; ")
 	case r.Status == Interrupted:
 		b.WriteString("INTERRUPTED after " + r.Elapsed.Round(time.Second).String() + " — partial figures; ")
 	case r.Status == Aborted:

@@ -30,6 +30,7 @@ func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats 
 	defer t.Stop()
 	sc := m.o.Scenario
 	peakReset := false
+	lastCheckpoint := time.Now()
 	for {
 		select {
 		case st := <-done:
@@ -50,6 +51,10 @@ func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats 
 			snap := m.rec.Snapshot(now, false)
 			if m.o.Progress != nil {
 				m.progress(el, snap)
+			}
+			if m.o.Checkpoint != nil && now.Sub(lastCheckpoint) >= CheckpointEvery-time.Second/2 {
+				m.o.Checkpoint(m.checkpoint(now))
+				lastCheckpoint = now
 			}
 			if len(sc.Abort.When) > 0 && el >= sc.Warmup+sc.Abort.After {
 				if reason := m.checkAbort(snap); reason != "" {
@@ -98,4 +103,20 @@ func (m *monitor) progress(el time.Duration, s record.Summary) {
 		line += fmt.Sprintf("  boards %d", m.ws.Connected())
 	}
 	fmt.Fprintf(m.o.Progress, "\r\033[K%s", line)
+}
+
+// checkpoint returns the result so far, marked report.Incomplete: the
+// run's settings and the HTTP figures of the measured phase up to now,
+// with the gates evaluated on them. It shares nothing with m.res.
+func (m *monitor) checkpoint(now time.Time) *report.Result {
+	r := *m.res
+	r.Status = report.Incomplete
+	r.Reason = ""
+	r.HTTP = m.rec.Snapshot(now, true)
+	_, r.HTTP.InflightMax = m.atk.Inflight()
+	r.Start, r.Elapsed = r.HTTP.Start, r.HTTP.Elapsed
+	r.Generator = report.Generator{Late: r.HTTP.Total.Late, InflightMax: r.HTTP.InflightMax, MaxWorkers: m.o.Scenario.HTTP.MaxWorkers}
+	r.Gates, _ = gate.EvalAll(m.o.Scenario.Gates, &r)
+	r.Pass = false
+	return &r
 }

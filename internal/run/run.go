@@ -42,7 +42,16 @@ type Options struct {
 	RunID string
 	// Version is recorded in the result's host block.
 	Version string
+	// Checkpoint, when set, receives the result so far, marked
+	// report.Incomplete, every CheckpointEvery of the run, so that a crash
+	// or kill -9 does not lose what was measured. The CLI writes it to
+	// --out, where the final result replaces it. It is called from the
+	// goroutine that watches the run and should not block for long.
+	Checkpoint func(*report.Result)
 }
+
+// CheckpointEvery is how often Options.Checkpoint is called.
+const CheckpointEvery = 5 * time.Second
 
 // ErrInterrupted is wrapped by the error Execute returns when ctx was
 // cancelled: the result is partial.
