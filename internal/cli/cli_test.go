@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,39 +93,56 @@ func scenarioFiles(t *testing.T, baseURL, body string) string {
 func ok(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }
 
 func TestGatesDecideExitCode(t *testing.T) {
-	url := server(t, ok)
+	var n atomic.Int64
+	url := server(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/flaky" && n.Add(1)%2 == 0 {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		w.Write([]byte("ok"))
+	})
 	tests := []struct {
 		name     string
-		gate     string
+		path     string
+		gates    []string
 		wantCode int
-		wantOut  string
+		wantOut  []string
 	}{
-		{"gate holds", "http.p95 < 5s", ExitPass, "PASS: all 1 gates hold"},
-		{"gate fails", "http.p95 < 1µs", ExitFail, "FAIL"},
+		{"gate holds", "/", []string{"http.p95 < 5s"}, ExitPass, []string{"PASS: all 1 gates hold", "decision: stay at one worker, tune it — http.p95"}},
+		{"gate fails", "/", []string{"http.p95 < 1µs"}, ExitFail, []string{"FAIL", "decision: scale — http.p95"}},
+		// p95 holds, but half the requests fail: the decision must not say stay.
+		{"errors gate fails", "/flaky", []string{"http.p95 < 5s", "http.errors < 1%"}, ExitFail,
+			[]string{"FAIL: 1 of 2 gates failed: http.errors", "decision: none — http.errors"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := scenarioFiles(t, url, `duration: 2s
 http:
   load: {rate: 20/s}
-  endpoints: [{name: root, path: /}]
-gates: ["`+tc.gate+`"]
+  endpoints: [{name: root, path: `+tc.path+`}]
+gates: ["`+strings.Join(tc.gates, `", "`)+`"]
 `)
-			o := loadcheck(t, context.Background(), "run", filepath.Join(dir, "scenario.yaml"), "--quiet")
-			if o.code != tc.wantCode || !strings.Contains(o.stdout, tc.wantOut) {
+			o := loadcheck(t, context.Background(), "run", filepath.Join(dir, "scenario.yaml"), "--quiet", "--out", "")
+			if o.code != tc.wantCode {
 				t.Errorf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", o.code, tc.wantCode, o.stdout, o.stderr)
 			}
-			if !strings.Contains(o.stdout, tc.gate) {
-				t.Errorf("report does not list the gate %q:\n%s", tc.gate, o.stdout)
+			for _, want := range append(tc.wantOut, tc.gates...) {
+				if !strings.Contains(o.stdout, want) {
+					t.Errorf("report lacks %q:\n%s", want, o.stdout)
+				}
+			}
+			if tc.wantCode != ExitPass && strings.Contains(o.stdout, "decision: stay") {
+				t.Errorf("a failing run says stay:\n%s", o.stdout)
 			}
 		})
 	}
 }
 
 func TestAbortStopsRun(t *testing.T) {
-	// Ready on /, failing on the endpoint under load.
+	// Ready on /, failing 3 of 4 requests on the endpoint under load.
+	var n atomic.Int64
 	url := server(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" {
+		if r.URL.Path == "/" || n.Add(1)%4 == 0 {
 			return
 		}
 		http.Error(w, "down", 500)
@@ -133,7 +151,7 @@ func TestAbortStopsRun(t *testing.T) {
 http:
   load: {rate: 20/s}
   endpoints: [{name: search, path: /search}]
-gates: ["http.errors < 1%"]
+gates: ["http.errors < 1%", "http.p95 < 5s"]
 abort: {when: ["http.errors > 50%"]}
 `)
 	start := time.Now()
@@ -144,6 +162,9 @@ abort: {when: ["http.errors > 50%"]}
 	}
 	if o.code != ExitFail || !strings.Contains(o.stdout, "ABORTED") || !strings.Contains(o.stdout, "http.errors > 50%") {
 		t.Errorf("exit %d, want 1 and ABORTED naming the condition; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
+	}
+	if !strings.Contains(o.stdout, "decision: none — the run was aborted (abort condition") {
+		t.Errorf("the decision does not say the run was aborted:\n%s", o.stdout)
 	}
 	res := onlyResult(t, out)
 	if res.Status != report.Aborted || res.HTTP.Total.Requests == 0 {

@@ -189,22 +189,59 @@ func TestWriteMarkdownGolden(t *testing.T) {
 	golden(t, "run.md", b.Bytes())
 }
 
-func TestVerdict(t *testing.T) {
-	r := fixture(t)
-	v := Verdict(r)
-	for _, want := range []string{"FAIL: 1 of 4 gates failed", "ws.loss 49.7% fails ws.loss == 0%", "decision: stay at one worker, tune it", "cpu.sustained 38.5% < 60.0%"} {
-		if !strings.Contains(v, want) {
-			t.Errorf("Verdict() = %q, want it to contain %q", v, want)
-		}
+// The decision follows every gate and the run's status: it says "stay"
+// only for a complete run whose every gate holds.
+func TestDecisionFollowsGates(t *testing.T) {
+	tests := []struct {
+		name   string
+		gates  []string
+		modify func(r *Result)
+		want   []string
+	}{
+		{"every gate holds", []string{"http.zeus-search.p95 < 2s", "http.errors < 1%", "cpu.sustained < 60%"}, nil,
+			[]string{"PASS: all 3 gates hold", "decision: stay at one worker, tune it — http.zeus-search.p95 1.02s < 2.00s, cpu.sustained 38.5% < 60.0%"}},
+		{"ws.loss fails", []string{"http.zeus-search.p95 < 2s", "ws.loss == 0%", "cpu.sustained < 60%"}, nil,
+			[]string{"decision: none — ws.loss 49.7% fails ws.loss == 0%"}},
+		{"http.errors fails", []string{"http.errors < 0.05%", "cpu.sustained < 60%"}, nil,
+			[]string{"FAIL: 1 of 2 gates failed", "decision: none — http.errors 0.1% fails http.errors < 0.05%"}},
+		{"aborted", []string{"cpu.sustained < 60%"}, func(r *Result) {
+			r.Status, r.Reason = Aborted, `abort condition "http.errors > 20%" held (http.errors 35.0%)`
+		}, []string{"ABORTED after 2m0s", `decision: none — the run was aborted (abort condition "http.errors > 20%" held (http.errors 35.0%))`}},
+		{"interrupted", []string{"cpu.sustained < 60%"}, func(r *Result) {
+			r.Status, r.Elapsed = Interrupted, 6*time.Second
+		}, []string{"INTERRUPTED after 6s", `decision: none — the run was interrupted after 6s`}},
+		{"cpu fails", []string{"cpu.sustained < 30%", "http.errors < 0.05%"}, nil,
+			[]string{"decision: scale — cpu.sustained 38.5% fails < 30.0%; also: http.errors 0.1% fails http.errors < 0.05%"}},
+		{"no scaling gate", []string{"http.errors < 1%"}, nil, []string{"PASS: all 1 gates hold"}},
 	}
-	r.Resources.CPUSustained = 74
-	r.Gates, r.Pass = nil, false
-	for _, s := range []string{"cpu.sustained < 60%"} {
-		g, _ := gate.Parse(s)
-		r.Gates = append(r.Gates, g.Eval(r))
-	}
-	if d := Decision(r); !strings.Contains(d, "decision: scale — cpu.sustained 74.0% fails < 60.0%") {
-		t.Errorf("Decision() = %q, want scale on cpu.sustained", d)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := fixture(t)
+			if tc.modify != nil {
+				tc.modify(r)
+			}
+			var gates []gate.Gate
+			for _, s := range tc.gates {
+				g, err := gate.Parse(s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				gates = append(gates, g)
+			}
+			r.Gates, r.Pass = gate.EvalAll(gates, r)
+			v := Verdict(r)
+			for _, want := range tc.want {
+				if !strings.Contains(v, want) {
+					t.Errorf("Verdict() = %q, want it to contain %q", v, want)
+				}
+			}
+			if stay := strings.Contains(v, "decision: stay"); stay != (tc.name == "every gate holds") {
+				t.Errorf("Verdict() = %q: says stay %v", v, stay)
+			}
+			if tc.name == "no scaling gate" && strings.Contains(v, "decision") {
+				t.Errorf("Verdict() = %q, want no decision without a scaling gate", v)
+			}
+		})
 	}
 }
 

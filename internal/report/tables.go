@@ -374,31 +374,54 @@ func describe(o gate.Outcome) string {
 	return fmt.Sprintf("%s %s fails %s", o.Metric, o.Observed, o.Gate)
 }
 
+// scalingGate reports whether a gate's metric is one the scaling rule
+// reads: cpu.sustained and the p95 latencies.
+func scalingGate(metric string) bool {
+	return metric == "cpu.sustained" || strings.HasSuffix(metric, ".p95")
+}
+
 // Decision states the scaling rule in plain words, from the gates on
-// cpu.sustained and on p95 latencies: scale only past a gate.
+// cpu.sustained and on p95 latencies: scale only past a gate. It follows
+// every gate and the run's status: a run that failed another gate, was
+// aborted or interrupted never reads "stay", and the decision names why.
+// A scenario without a scaling gate gets no decision.
 func Decision(r *Result) string {
-	var holds, fails []string
+	var holds, fails, others []string
 	for _, o := range r.Gates {
-		if o.Metric != "cpu.sustained" && !strings.HasSuffix(o.Metric, ".p95") {
-			continue
-		}
-		if o.Observed == nil {
-			continue
-		}
-		s := fmt.Sprintf("%s %s %s %s", o.Metric, o.Observed, o.Op, o.Limit)
-		if o.Pass {
-			holds = append(holds, s)
-		} else {
+		switch {
+		case scalingGate(o.Metric) && o.Observed != nil && o.Pass:
+			holds = append(holds, fmt.Sprintf("%s %s %s %s", o.Metric, o.Observed, o.Op, o.Limit))
+		case scalingGate(o.Metric) && o.Observed != nil:
 			fails = append(fails, fmt.Sprintf("%s %s fails %s %s", o.Metric, o.Observed, o.Op, o.Limit))
+		case !o.Pass:
+			others = append(others, describe(o))
 		}
 	}
-	switch {
-	case len(fails) > 0:
-		return "decision: scale — " + strings.Join(fails, ", ")
-	case len(holds) > 0:
-		return "decision: stay at one worker, tune it — " + strings.Join(holds, ", ")
+	if len(holds) == 0 && len(fails) == 0 {
+		return ""
 	}
-	return ""
+	var why []string
+	switch r.Status {
+	case Aborted:
+		why = append(why, "the run was aborted ("+r.Reason+")")
+	case Interrupted:
+		why = append(why, "the run was interrupted after "+r.Elapsed.Round(time.Second).String())
+	case Failed:
+		why = append(why, "the run failed ("+r.Reason+")")
+	}
+	why = append(why, others...)
+	if len(fails) > 0 {
+		d := "decision: scale — " + strings.Join(fails, ", ")
+		if len(why) > 0 {
+			d += "; also: " + strings.Join(why, "; ")
+		}
+		return d
+	}
+	if len(why) > 0 {
+		return "decision: none — " + strings.Join(why, "; ") +
+			"; stay or scale is decided on a complete run whose every gate holds (scaling gates: " + strings.Join(holds, ", ") + ")"
+	}
+	return "decision: stay at one worker, tune it — " + strings.Join(holds, ", ")
 }
 
 // Headline is the first line of a report: what ran against what.

@@ -21,8 +21,31 @@ type monitor struct {
 	rec     *record.Recorder
 	sampler *resource.Sampler
 	ws      *probe.WS
+	sse     *probe.SSE
 	res     *report.Result
 	stop    context.CancelCauseFunc
+	// atEnd is the probes' state when the measured phase ended or was
+	// interrupted, taken once: the first tick past the phase's end, or
+	// when the load stops, whichever comes first.
+	atEnd struct {
+		taken   bool
+		ws, sse int
+	}
+}
+
+// takeEndState records the probes' connections at the end of the
+// measured phase, once.
+func (m *monitor) takeEndState() {
+	if m.atEnd.taken {
+		return
+	}
+	m.atEnd.taken = true
+	if m.ws != nil {
+		m.atEnd.ws = m.ws.Connected()
+	}
+	if m.sse != nil {
+		m.atEnd.sse = m.sse.Connected()
+	}
 }
 
 func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats {
@@ -34,6 +57,7 @@ func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats 
 	for {
 		select {
 		case st := <-done:
+			m.takeEndState()
 			if m.o.Progress != nil {
 				fmt.Fprint(m.o.Progress, "\r\033[K")
 			}
@@ -44,6 +68,9 @@ func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats 
 				continue
 			}
 			el := now.Sub(began)
+			if el >= sc.Warmup+sc.Duration {
+				m.takeEndState()
+			}
 			if el >= sc.Warmup && !peakReset {
 				m.atk.ResetPeak()
 				peakReset = true

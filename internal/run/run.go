@@ -134,10 +134,18 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	desc := plan.Describe(sc.WebSocket != nil)
 	res.Sources = &desc
 
+	// An interrupt does not tear the probes down by itself: the gates on
+	// end-of-run state (ws.connected, sse.connected) read the state when
+	// the measured phase ended or was interrupted, before the teardown.
+	// While they connect, an interrupt still stops them at once.
+	probeCtx, stopProbes := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopProbes()
+	disarm := context.AfterFunc(ctx, stopProbes)
+
 	var ws *probe.WS
 	if sc.WebSocket != nil {
 		var err error
-		ws, err = probe.StartWS(ctx, baseURL, *sc.WebSocket, plan)
+		ws, err = probe.StartWS(probeCtx, baseURL, *sc.WebSocket, plan)
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: websocket: %w", sc.Name, err)
 		}
@@ -145,7 +153,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	var sse *probe.SSE
 	if sc.SSE != nil {
 		var err error
-		sse, err = probe.StartSSE(ctx, baseURL, *sc.SSE, plan)
+		sse, err = probe.StartSSE(probeCtx, baseURL, *sc.SSE, plan)
 		if err != nil {
 			if ws != nil {
 				ws.Close(ctx)
@@ -153,6 +161,8 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 			return nil, fmt.Errorf("scenario %s: sse: %w", sc.Name, err)
 		}
 	}
+
+	disarm()
 
 	atk, err := load.New(sc, baseURL, plan)
 	if err != nil {
@@ -183,19 +193,22 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		bcastDone <- nil
 	}
 
-	mon := monitor{o: o, atk: atk, rec: rec, sampler: sampler, ws: ws, res: res, stop: stopLoad}
+	mon := monitor{o: o, atk: atk, rec: rec, sampler: sampler, ws: ws, sse: sse, res: res, stop: stopLoad}
 	stats := mon.watch(loadCtx, loadDone)
 	<-bcastDone
 	end := time.Now()
 
 	if ws != nil {
 		s := ws.Close(ctx)
+		s.Connected = mon.atEnd.ws
 		res.WebSocket = &s
 	}
 	if sse != nil {
 		s := sse.Close()
+		s.Connected = mon.atEnd.sse
 		res.SSE = &s
 	}
+	stopProbes()
 	rec.Close(minTime(end, stats.Ended))
 	// Rates are per second of sending: responses that drain after the
 	// schedule ends count, but their wait does not dilute the rate.

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/report"
+)
+
+// Ctrl-C part-way through a run with boards and an SSE client: the gates on
+// end-of-run state read the state when the run was interrupted, before the
+// teardown closed the connections, so ws.connected == 3 holds.
+func TestInterruptKeepsEndState(t *testing.T) {
+	dir := files(t, map[string]string{
+		"target.yaml": simTargetFile(newMark(t)),
+		"scenario.yaml": `name: interrupted
+target: target.yaml
+warmup: 1s
+duration: 30s
+http:
+  load: {rate: 5/s}
+  endpoints: [{name: health, path: /api/health}]
+websocket:
+  boards: 3
+  path: /ws/dispatch
+  grace: 1s
+  broadcast: {path: /api/dispatch/broadcast, rate: 2/s}
+sse: {clients: 1, path: /api/stream}
+gates: ["ws.connected == 3", "sse.connected == 1"]
+`,
+	})
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(6*time.Second, cancel)
+	o := loadcheck(t, ctx, "run", filepath.Join(dir, "scenario.yaml"), "--quiet", "--out", out)
+	if o.code != ExitInterrupted {
+		t.Errorf("exit %d, want 130; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
+	}
+	res := onlyResult(t, out)
+	if res.Status != report.Interrupted {
+		t.Errorf("status %q, want interrupted", res.Status)
+	}
+	for _, g := range res.Gates {
+		if !g.Pass {
+			t.Errorf("gate %s failed (observed %v) in the partial result; want it to hold", g.Gate, g.Observed)
+		}
+	}
+	if !strings.Contains(o.stdout, "INTERRUPTED") || strings.Contains(o.stdout, "decision: stay") {
+		t.Errorf("report:\n%s\nwant INTERRUPTED and no stay", o.stdout)
+	}
+}
