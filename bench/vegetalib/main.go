@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -38,12 +39,25 @@ func main() {
 	dur := flag.Duration("duration", 5*time.Second, "how long to send")
 	maxWorkers := flag.Uint64("max-workers", vegeta.DefaultMaxWorkers, "the attacker's worker cap (vegeta's -max-workers)")
 	timeout := flag.Duration("timeout", 10*time.Second, "per-request timeout")
+	profile := flag.String("cpuprofile", "", "write a CPU profile to this file, to compare with loadcheck's (internal/load BenchmarkAttack)")
 	flag.Parse()
 	if *url == "" || *rate <= 0 || *dur <= 0 {
 		fmt.Fprintln(os.Stderr, "vegetalib: -url, a -rate above 0 and a -duration above 0 are required")
 		os.Exit(2)
 	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "vegetalib: -cpuprofile: %v\n", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+	}
 	c := attack(*url, *rate, *dur, *maxWorkers, *timeout)
+	pprof.StopCPUProfile()
 	if err := json.NewEncoder(os.Stdout).Encode(c); err != nil {
 		fmt.Fprintf(os.Stderr, "vegetalib: %v\n", err)
 		os.Exit(1)
