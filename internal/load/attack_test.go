@@ -321,3 +321,54 @@ func TestClientModel(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeout: http.timeout bounds each request — waiting for headers,
+// reading the body, and a whole redirect chain, as http.Client.Timeout
+// does — and a request cut by it counts as a timeout.
+func TestTimeout(t *testing.T) {
+	hold := func(r *http.Request, d time.Duration) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(d):
+		}
+	}
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+	}{
+		{"headers", func(w http.ResponseWriter, r *http.Request) { hold(r, 5*time.Second) }},
+		{"body", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			hold(r, 5*time.Second)
+			w.Write([]byte("late"))
+		}},
+		// Three hops of 150 ms each: every hop is within the timeout of
+		// 300 ms, the chain is not.
+		{"redirect chain", func(w http.ResponseWriter, r *http.Request) {
+			hold(r, 150*time.Millisecond)
+			if n := len(r.URL.Path); n < 4 {
+				http.Redirect(w, r, r.URL.Path+"x", http.StatusFound)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := httptest.NewServer(tc.handler)
+			defer s.Close()
+			sc := newScenario(constant(10, 500*time.Millisecond), 500*time.Millisecond)
+			sc.HTTP.Timeout = 300 * time.Millisecond
+			sum, _ := attack(t, context.Background(), sc, s.URL)
+			if sum.Total.Requests == 0 || sum.Total.Errors != sum.Total.Requests {
+				t.Fatalf("errors %d of %d, want all", sum.Total.Errors, sum.Total.Requests)
+			}
+			if len(sum.Total.ErrorKinds) != 1 || sum.Total.ErrorKinds[0].Kind != "timeout" {
+				t.Errorf("error kinds = %+v, want one: timeout", sum.Total.ErrorKinds)
+			}
+			// Cut at 300 ms, not at the 5 s the server holds on.
+			if p := sum.Total.ErrorLatency.P99.Duration(); p < 300*time.Millisecond || p > 3*time.Second {
+				t.Errorf("error latency p99 = %s, want the request cut at the 300ms timeout", p)
+			}
+		})
+	}
+}
