@@ -213,3 +213,40 @@ gates: ["http.p95 < 5s"]
 		t.Errorf("report of the checkpoint: exit %d, want 0 and INCOMPLETE; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
 	}
 }
+
+// TestErrorFilesExit2 runs every bad file of the scenario package's
+// golden tests through the command line: `validate` for a scenario, `run
+// --target` for a target file, `run` for a target file given as the
+// scenario. Each exits 2 with exactly the golden
+// message: file:line:col, the field, and the fix.
+func TestErrorFilesExit2(t *testing.T) {
+	t.Setenv("LOADCHECK_TEST_UNSET_TOKEN", "") // missing-env.yaml needs it unset
+	os.Unsetenv("LOADCHECK_TEST_UNSET_TOKEN")
+	const dir = "../scenario/testdata/errors"
+	bad, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if len(bad) < 20 {
+		t.Fatalf("%d files in %s, want the scenario package's golden cases", len(bad), dir)
+	}
+	valid := files(t, map[string]string{"s.yaml": "name: s\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n"})
+	for _, file := range bad {
+		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			args := []string{"validate", file}
+			switch {
+			case name == "passed-a-target-file": // validate takes either kind
+				args = []string{"run", file, "--out", ""}
+			case strings.HasPrefix(name, "target-"):
+				args = []string{"run", filepath.Join(valid, "s.yaml"), "--target", file, "--out", ""}
+			}
+			golden, err := os.ReadFile(filepath.Join(dir, name+".golden"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "loadcheck: " + strings.ReplaceAll(string(golden), "testdata/errors/", dir+"/")
+			o := loadcheck(t, context.Background(), args...)
+			if o.code != ExitBadInput || o.stderr != want {
+				t.Errorf("%s: exit %d, want 2; stderr:\n%s\nwant:\n%s", strings.Join(args, " "), o.code, o.stderr, want)
+			}
+		})
+	}
+}

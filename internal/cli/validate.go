@@ -30,6 +30,11 @@ Exit 0 when every file is valid, 2 otherwise.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			var errs []error
 			for _, f := range args {
+				// Each file takes well under a second (the bounds of
+				// scenario.Load); Ctrl-C takes effect between files.
+				if err := c.Context().Err(); err != nil {
+					return err
+				}
 				msg, err := validateFile(f)
 				if err != nil {
 					errs = append(errs, err)
