@@ -210,6 +210,10 @@ func TestDecisionFollowsGates(t *testing.T) {
 		{"interrupted", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Status, r.Elapsed = Interrupted, 6*time.Second
 		}, []string{"INTERRUPTED after 6s", `decision: none — the run was interrupted after 6s`}},
+		{"checkpoint of a killed run", []string{"cpu.sustained < 60%"}, func(r *Result) {
+			r.Status, r.Elapsed = Incomplete, 10*time.Second
+		}, []string{"INCOMPLETE: a checkpoint written 10s into the measured phase by a run that did not finish",
+			`decision: none — the run did not finish (a checkpoint after 10s)`}},
 		{"cpu fails", []string{"cpu.sustained < 30%", "http.errors < 0.05%"}, nil,
 			[]string{"decision: scale — cpu.sustained 38.5% fails < 30.0%; also: http.errors 0.1% fails http.errors < 0.05%"}},
 		{"no scaling gate", []string{"http.errors < 1%"}, nil, []string{"PASS: all 1 gates hold"}},

@@ -408,6 +408,8 @@ func Decision(r *Result) string {
 		why = append(why, "the run was interrupted after "+r.Elapsed.Round(time.Second).String())
 	case Failed:
 		why = append(why, "the run failed ("+r.Reason+")")
+	case Incomplete:
+		why = append(why, "the run did not finish (a checkpoint after "+r.Elapsed.Round(time.Second).String()+")")
 	}
 	why = append(why, others...)
 	if len(fails) > 0 {
