@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +65,7 @@ type Stats struct {
 
 // New prepares the scenario's HTTP load against baseURL, its clients
 // connecting from the addresses of plan.
-func New(sc *scenario.Scenario, baseURL string, plan clientaddr.Plan) (*Attack, error) {
+func New(sc *scenario.Scenario, baseURL string, plan clientaddr.Plan, tlsConf *tls.Config) (*Attack, error) {
 	m, err := newMix(baseURL, sc.HTTP.Endpoints)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %v", sc.Name, err)
@@ -78,7 +79,7 @@ func New(sc *scenario.Scenario, baseURL string, plan clientaddr.Plan) (*Attack, 
 	return &Attack{
 		pacer:   NewPacer(sc.Warmup, sc.HTTP.Stages, sc.Duration),
 		mix:     m,
-		client:  newClient(sc.HTTP, int(workers), plan, g, cs),
+		client:  newClient(sc.HTTP, int(workers), plan, g, cs, tlsConf),
 		conns:   cs,
 		gauge:   g,
 		warmup:  sc.Warmup,
@@ -89,7 +90,7 @@ func New(sc *scenario.Scenario, baseURL string, plan clientaddr.Plan) (*Attack, 
 // newClient returns the vegeta client of the scenario's client model:
 // h.Clients independent clients, each with a connection pool of its own,
 // taking the arrivals in turn (see clients).
-func newClient(h scenario.HTTP, maxConns int, plan clientaddr.Plan, g *gauge, cs *conns) *http.Client {
+func newClient(h scenario.HTTP, maxConns int, plan clientaddr.Plan, g *gauge, cs *conns, tlsConf *tls.Config) *http.Client {
 	timeout := h.Timeout
 	if timeout == 0 {
 		timeout = 30 * time.Second
@@ -111,6 +112,7 @@ func newClient(h scenario.HTTP, maxConns int, plan clientaddr.Plan, g *gauge, cs
 			MaxIdleConnsPerHost: idle,
 			DisableKeepAlives:   !h.KeepAlive,
 			IdleConnTimeout:     90 * time.Second,
+			TLSClientConfig:     tlsConf,
 		}
 	}
 	// No Client.Timeout: clients applies the timeout itself (see there).

@@ -49,7 +49,7 @@ func newScenario(stages []scenario.Stage, d time.Duration, eps ...scenario.Endpo
 
 func attack(t *testing.T, ctx context.Context, sc *scenario.Scenario, url string) (record.Summary, Stats) {
 	t.Helper()
-	a, err := New(sc, url, clientaddr.Plan{})
+	a, err := New(sc, url, clientaddr.Plan{}, nil)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -298,7 +298,7 @@ func TestClientModel(t *testing.T) {
 			defer s.Close()
 			sc := newScenario(constant(200, time.Second), time.Second)
 			sc.HTTP.Clients, sc.HTTP.KeepAlive = tc.clients, tc.keepAlive
-			a, err := New(sc, s.URL, tc.plan)
+			a, err := New(sc, s.URL, tc.plan, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -39,7 +39,7 @@ func BenchmarkAttack(b *testing.B) {
 	if n, err := strconv.Atoi(os.Getenv("LOADCHECK_BENCH_CLIENTS")); err == nil && n > 0 {
 		sc.HTTP.Clients = n
 	}
-	a, err := New(sc, url, clientaddr.Spread(clientaddr.Counts{HTTP: sc.HTTP.Clients}))
+	a, err := New(sc, url, clientaddr.Spread(clientaddr.Counts{HTTP: sc.HTTP.Clients}), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func BenchmarkBoards10k(b *testing.B) {
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	start := time.Now()
-	ws, err := StartWS(ctx, url, cfg, clientaddr.Plan{})
+	ws, err := StartWS(ctx, url, cfg, clientaddr.Plan{}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

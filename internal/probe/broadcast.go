@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -35,8 +36,9 @@ const SentAtField = "sent_at"
 // newTransport returns an HTTP transport for the probes, from the source
 // address local when it is valid (or the one a request's context carries,
 // see withFrom), keeping up to conns idle connections, with buffers of
-// bufSize bytes. It never uses a proxy.
-func newTransport(local netip.Addr, conns, bufSize int) *http.Transport {
+// bufSize bytes, checking an https target's certificate with tlsConf (nil:
+// against the system's roots). It never uses a proxy.
+func newTransport(local netip.Addr, conns, bufSize int, tlsConf *tls.Config) *http.Transport {
 	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	if local.IsValid() {
 		d.LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(local, 0))
@@ -50,6 +52,7 @@ func newTransport(local netip.Addr, conns, bufSize int) *http.Transport {
 		DisableCompression:    true,
 		WriteBufferSize:       bufSize,
 		ReadBufferSize:        bufSize,
+		TLSClientConfig:       tlsConf,
 	}
 }
 
@@ -86,8 +89,8 @@ func dialFrom(d *net.Dialer) func(ctx context.Context, network, addr string) (ne
 // clients; one kept-alive connection would pin every POST to the worker
 // that accepted it, and the loss would depend only on where the boards
 // landed rather than on how the workers share the POSTs.
-func newPoster(local netip.Addr) *http.Client {
-	tr := newTransport(local, maxInflight, 4<<10)
+func newPoster(local netip.Addr, tlsConf *tls.Config) *http.Client {
+	tr := newTransport(local, maxInflight, 4<<10, tlsConf)
 	tr.DisableKeepAlives = true
 	return &http.Client{
 		Transport:     tr,

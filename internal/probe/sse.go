@@ -3,6 +3,7 @@ package probe
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"mime"
 	"net/http"
@@ -56,15 +57,16 @@ type sseClient struct {
 // connect within 30 s. The clients read until Close or until ctx ends,
 // reconnecting with backoff when a stream ends or fails.
 //
-// Client i connects from plan.SSE(i).
-func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE, plan clientaddr.Plan) (*SSE, error) {
+// Client i connects from plan.SSE(i). tlsConf checks an https target's
+// certificate (nil: against the system's roots).
+func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE, plan clientaddr.Plan, tlsConf *tls.Config) (*SSE, error) {
 	if cfg.Clients < 1 {
 		return nil, fmt.Errorf("sse: want 1 or more clients, got %d", cfg.Clients)
 	}
 	if err := ensureFiles(cfg.Clients + 256); err != nil {
 		return nil, fmt.Errorf("sse: %d clients: %v", cfg.Clients, err)
 	}
-	tr := newTransport(netip.Addr{}, cfg.Clients, 4<<10)
+	tr := newTransport(netip.Addr{}, cfg.Clients, 4<<10, tlsConf)
 	if !plan.IsZero() {
 		tr.DisableKeepAlives = true // a reconnect dials from its own client's address
 	}

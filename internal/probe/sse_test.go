@@ -22,7 +22,7 @@ func runSSE(t *testing.T, h *probetest.Stream, clients int, d time.Duration) SSE
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := StartSSE(ctx, srv.URL, scenario.SSE{Clients: clients, Path: "/api/stream"}, clientaddr.Plan{})
+	s, err := StartSSE(ctx, srv.URL, scenario.SSE{Clients: clients, Path: "/api/stream"}, clientaddr.Plan{}, nil)
 	if err != nil {
 		t.Fatalf("StartSSE: %v", err)
 	}
@@ -104,7 +104,7 @@ func TestStartSSENotAStream(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	s, err := StartSSE(ctx, srv.URL, scenario.SSE{Clients: 2, Path: "/api/stream"}, clientaddr.Plan{})
+	s, err := StartSSE(ctx, srv.URL, scenario.SSE{Clients: 2, Path: "/api/stream"}, clientaddr.Plan{}, nil)
 	if err == nil {
 		s.Close()
 		t.Fatal("StartSSE against text/plain: no error")

@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -167,11 +168,11 @@ type liveConn struct {
 //
 // Board i connects from plan.Board(i), the broadcasts are posted from
 // plan.Broadcaster().
-func StartWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan) (*WS, error) {
-	return startWS(ctx, baseURL, cfg, plan, defaultLiveness)
+func StartWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf *tls.Config) (*WS, error) {
+	return startWS(ctx, baseURL, cfg, plan, tlsConf, defaultLiveness)
 }
 
-func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, live liveness) (*WS, error) {
+func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf *tls.Config, live liveness) (*WS, error) {
 	if cfg.IDField == "" {
 		cfg.IDField = "id"
 	}
@@ -189,8 +190,8 @@ func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan c
 		postURL:    base + cfg.Broadcast.Path,
 		base:       time.Now(),
 		live:       live,
-		dialer:     &http.Client{Transport: boardTransport()},
-		poster:     newPoster(plan.Broadcaster()),
+		dialer:     &http.Client{Transport: boardTransport(tlsConf)},
+		poster:     newPoster(plan.Broadcaster(), tlsConf),
 		connect:    record.NewHistogram(),
 		connectTCP: record.NewHistogram(),
 		rec:        record.New([]string{"broadcast"}),
@@ -391,8 +392,8 @@ func (w *WS) dial(ctx context.Context, b *board) (*liveConn, error) {
 // upgrade takes its connection over anyway, and a connection left by a
 // failed one must not carry another board's handshake from this board's
 // address.
-func boardTransport() *http.Transport {
-	tr := newTransport(netip.Addr{}, 2, 1<<10)
+func boardTransport(tlsConf *tls.Config) *http.Transport {
+	tr := newTransport(netip.Addr{}, 2, 1<<10, tlsConf)
 	tr.DisableKeepAlives = true
 	return tr
 }

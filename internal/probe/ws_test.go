@@ -51,7 +51,7 @@ func runWSFrom(t *testing.T, h http.Handler, cfg scenario.WebSocket, plan client
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ws, err := StartWS(ctx, srv.URL, cfg, plan)
+	ws, err := StartWS(ctx, srv.URL, cfg, plan, nil)
 	if err != nil {
 		t.Fatalf("StartWS: %v", err)
 	}
@@ -289,7 +289,7 @@ func TestStartWSNoEndpoint(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	ws, err := StartWS(ctx, srv.URL, wsConfig(), clientaddr.Plan{})
+	ws, err := StartWS(ctx, srv.URL, wsConfig(), clientaddr.Plan{}, nil)
 	if err == nil {
 		ws.Close(context.Background())
 		t.Fatal("StartWS against a 404: no error")
@@ -308,7 +308,7 @@ func TestWSCloseInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := wsConfig()
 	cfg.Grace = time.Minute
-	ws, err := StartWS(ctx, srv.URL, cfg, clientaddr.Plan{})
+	ws, err := StartWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil)
 	if err != nil {
 		t.Fatalf("StartWS: %v", err)
 	}
@@ -342,7 +342,7 @@ func TestWSDeadPeer(t *testing.T) {
 	cfg := wsConfig()
 	cfg.Boards = 2
 	fast := liveness{scan: 50 * time.Millisecond, pingIdle: 200 * time.Millisecond, pingTimeout: 200 * time.Millisecond, readIdle: 2 * time.Second}
-	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, fast)
+	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, fast)
 	if err != nil {
 		t.Fatalf("startWS: %v", err)
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -306,5 +307,36 @@ func TestReadRefusesNewerSchema(t *testing.T) {
 	_, err := Read(strings.NewReader(`{"schema": 99}`))
 	if err == nil || !strings.Contains(err.Error(), "schema 99") {
 		t.Errorf("Read(schema 99) = %v, want an error naming the schema", err)
+	}
+}
+
+// TestTLSNotVerifiedIsLoud checks that a run whose certificate was not
+// verified says so in its first line and under its verdict, in every
+// format a person reads, and that a verified one says nothing.
+func TestTLSNotVerifiedIsLoud(t *testing.T) {
+	r := fixture(t)
+	r.Target.TLS = "verified against the system's roots"
+	if strings.Contains(Headline(r)+Verdict(r), "NOT VERIFIED") {
+		t.Errorf("a verified run warns: %q / %q", Headline(r), Verdict(r))
+	}
+	r.Target.TLS = TLSNotVerified
+	for _, f := range []string{FormatTable, FormatMarkdown, FormatHTML} {
+		var b bytes.Buffer
+		if err := Render(&b, r, f); err != nil {
+			t.Fatal(err)
+		}
+		page := b.String()
+		first, _, _ := strings.Cut(page, "\n")
+		if f == FormatHTML {
+			page = html.UnescapeString(page)
+			first = page[strings.Index(page, "<h1"):]
+			first = first[:strings.Index(first, "</h1>")]
+		}
+		if !strings.Contains(first, "TLS CERTIFICATE NOT VERIFIED") {
+			t.Errorf("%s: the first line lacks the warning: %q", f, first)
+		}
+		if !strings.Contains(page, "warning: the target's TLS certificate was NOT VERIFIED") {
+			t.Errorf("%s: no warning under the verdict", f)
+		}
 	}
 }

@@ -92,6 +92,23 @@ type TargetInfo struct {
 	// the time from start to ready.
 	Started   bool          `json:"started"`
 	ReadyTime time.Duration `json:"ready_time_ns,omitempty"`
+	// Remote is true for a target on another machine (allow_remote).
+	Remote bool `json:"remote,omitempty"`
+	// TLS says how an https target's certificate was checked, e.g.
+	// "verified against the system's roots" or TLSNotVerified; "" for http.
+	TLS string `json:"tls,omitempty"`
+}
+
+// TLSNotVerified is TargetInfo.TLS when the target file skipped
+// certificate verification; every report then carries a warning.
+const TLSNotVerified = "NOT VERIFIED (tls.insecure_skip_verify: true)"
+
+// tlsWarning is the warning a report prints about t's certificate, or "".
+func (t TargetInfo) tlsWarning() string {
+	if t.TLS != TLSNotVerified {
+		return ""
+	}
+	return "the target's TLS certificate was NOT VERIFIED (tls.insecure_skip_verify: true): any machine on the path could have answered in its place"
 }
 
 // Generator is what loadcheck itself did: whether it kept up. Scheduled

@@ -353,6 +353,9 @@ func Verdict(r *Result) string {
 	if w := spreadWarning(r); w != "" {
 		b.WriteString("warning: " + w + "\n")
 	}
+	if w := r.Target.tlsWarning(); w != "" {
+		b.WriteString("warning: " + w + "\n")
+	}
 	switch {
 	case len(r.Gates) == 0:
 		b.WriteString("no gates")
@@ -428,7 +431,11 @@ func Decision(r *Result) string {
 
 // Headline is the first line of a report: what ran against what.
 func Headline(r *Result) string {
-	return fmt.Sprintf("loadcheck: %s against %s (%s) — %s measured after %s warm-up, %s requests",
+	h := fmt.Sprintf("loadcheck: %s against %s (%s) — %s measured after %s warm-up, %s requests",
 		r.Scenario.Name, r.Target.Name, r.Target.BaseURL, r.Elapsed.Round(100*time.Millisecond),
 		r.Scenario.Warmup, count(r.HTTP.Total.Requests))
+	if r.Target.TLS == TLSNotVerified {
+		h += " — TLS CERTIFICATE " + TLSNotVerified
+	}
+	return h
 }

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		Schema:   report.Schema,
 		RunID:    o.RunID,
 		Scenario: scenarioInfo(sc),
-		Target:   report.TargetInfo{Name: tg.Name, File: tg.File},
+		Target:   report.TargetInfo{Name: tg.Name, File: tg.File, Remote: tg.Remote(), TLS: tlsInfo(tg)},
 		Status:   report.Complete,
 	}
 	if res.RunID == "" {
@@ -105,7 +106,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		rootPID = running.PID()
 		res.Target.Started = true
 		res.Target.ReadyTime = running.ReadyTime()
-	} else if err := target.CheckReachable(ctx, baseURL, tg.Ready.Path); err != nil {
+	} else if err := target.CheckReachable(ctx, baseURL, tg.Ready.Path, tg.TLSConfig()); err != nil {
 		return nil, fmt.Errorf("%s: base_url: %w", tg.Where("$.base_url"), err)
 	}
 	res.Target.BaseURL = redact(baseURL, append(sc.Secrets, tg.Secrets...))
@@ -145,7 +146,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	var ws *probe.WS
 	if sc.WebSocket != nil {
 		var err error
-		ws, err = probe.StartWS(probeCtx, baseURL, *sc.WebSocket, plan)
+		ws, err = probe.StartWS(probeCtx, baseURL, *sc.WebSocket, plan, tg.TLSConfig())
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: websocket: %w", sc.Name, err)
 		}
@@ -153,7 +154,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	var sse *probe.SSE
 	if sc.SSE != nil {
 		var err error
-		sse, err = probe.StartSSE(probeCtx, baseURL, *sc.SSE, plan)
+		sse, err = probe.StartSSE(probeCtx, baseURL, *sc.SSE, plan, tg.TLSConfig())
 		if err != nil {
 			if ws != nil {
 				ws.Close(ctx)
@@ -164,7 +165,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 
 	disarm()
 
-	atk, err := load.New(sc, baseURL, plan)
+	atk, err := load.New(sc, baseURL, plan, tg.TLSConfig())
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +289,19 @@ func loopback(baseURL string) bool {
 		return a.Unmap().Is4() && a.IsLoopback()
 	}
 	return false
+}
+
+// tlsInfo says how the target's certificate is checked, for the report.
+func tlsInfo(tg *scenario.Target) string {
+	switch {
+	case !strings.HasPrefix(tg.BaseURL, "https://"):
+		return ""
+	case tg.TLS.InsecureSkipVerify:
+		return report.TLSNotVerified
+	case tg.TLS.CAFile != "":
+		return "verified against tls.ca_file " + filepath.Base(tg.TLS.CAFile)
+	}
+	return "verified against the system's roots"
 }
 
 // intoRun says when something happened, d after the measured phase began.

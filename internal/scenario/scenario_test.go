@@ -1,6 +1,8 @@
 package scenario_test
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -12,11 +14,12 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/tlstest"
 )
 
 // ignoreUnexported compares the exported fields only (netip.Addr by ==).
 var ignoreUnexported = cmp.Options{
-	cmpopts.IgnoreUnexported(scenario.Scenario{}, scenario.Target{}),
+	cmpopts.IgnoreUnexported(scenario.Scenario{}, scenario.Target{}, scenario.TLS{}),
 	cmpopts.EquateComparable(netip.Addr{}),
 }
 
@@ -571,4 +574,100 @@ func TestLoadShippedFixtures(t *testing.T) {
 	if _, err := os.Stat(s.TargetFile); err != nil {
 		t.Errorf("TargetFile %q: %v", s.TargetFile, err)
 	}
+}
+
+// TestLoadTargetRemote checks the opt-in for another machine: allow_remote
+// lets its host through, and then only its exporter may say what it uses,
+// since every other source is read on this machine; and the tls section.
+func TestLoadTargetRemote(t *testing.T) {
+	t.Parallel()
+	ca := tlstest.New(t, "198.18.0.2")
+	const remote = "base_url: http://198.18.0.2:8000\nallow_remote: true\n"
+	tests := []struct {
+		name, body string
+		wantAt     string // "field: " and its line:col; "" for valid
+		wantErr    string
+	}{
+		{"refused without allow_remote", "base_url: http://198.18.0.2:8000\n", ":1:11: base_url: ", "unless the target file says allow_remote: true"},
+		{"allow_remote false", "base_url: http://198.18.0.2:8000\nallow_remote: false\n", ":1:11: base_url: ", "allow_remote: true"},
+		{"allowed", remote, "", ""},
+		{"allowed by name", "base_url: https://staging.example.com\nallow_remote: true\n", "", ""},
+		{"loopback with allow_remote", "base_url: http://127.0.0.1:8000\nallow_remote: true\n", "", ""},
+		{"exporter", remote + "resources: {prometheus: http://198.18.0.2:9100/metrics}\n", "", ""},
+		{"pid", remote + "resources: {pid: 1234}\n", ":3:18: resources.pid: ", "pid is read on this machine, and this target runs on another"},
+		{"pidfile", remote + "resources: {pidfile: x.pid}\n", ":3:22: resources.pidfile: ", "read its CPU and memory from its exporter"},
+		{"process", remote + "resources: {process: uvicorn}\n", ":3:22: resources.process: ", "prometheus: http://HOST:9100/metrics"},
+		{"systemd_unit", remote + "resources: {systemd_unit: titan.service}\n", ":3:27: resources.systemd_unit: ", "runs on another"},
+		{"cgroup", remote + "resources: {cgroup: /sys/fs/cgroup/x}\n", ":3:21: resources.cgroup: ", "runs on another"},
+		{"start", remote + "start: {command: [app]}\n", ":2:15: allow_remote: ", "a target loadcheck starts runs on this machine"},
+		{"ca_file", "base_url: https://198.18.0.2:8443\nallow_remote: true\ntls: {ca_file: " + ca.CA + "}\n", "", ""},
+		{"insecure", "base_url: https://198.18.0.2:8443\nallow_remote: true\ntls: {insecure_skip_verify: true}\n", "", ""},
+		{"tls on http", remote + "tls: {insecure_skip_verify: true}\n", ":3:6: tls: ", "base_url is not https://"},
+		{"ca_file missing", "base_url: https://127.0.0.1:8443\ntls: {ca_file: nowhere.pem}\n", ":2:16: tls.ca_file: ", "cannot read the CA file"},
+		{"ca_file is a key", "base_url: https://127.0.0.1:8443\ntls: {ca_file: " + ca.Key + "}\n", ":2:16: tls.ca_file: ", "holds no PEM certificate"},
+		{"both", "base_url: https://127.0.0.1:8443\ntls: {ca_file: " + ca.CA + ", insecure_skip_verify: true}\n", ":2:", "tls.insecure_skip_verify: name one"},
+		{"misspelt", "base_url: http://198.18.0.2:8000\nallow_remotes: true\n", ":2:1: ", `did you mean "allow_remote"?`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeFile(t, t.TempDir(), "t.yaml", tc.body)
+			tg, err := scenario.LoadTarget(path)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("LoadTarget(%q) = %v, want no error", tc.body, err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), path+tc.wantAt) || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("LoadTarget(%q) = %v, want an error at %s containing %q", tc.body, err, tc.wantAt, tc.wantErr)
+			case err == nil && tg.AllowRemote != strings.Contains(tc.body, "allow_remote: true"):
+				t.Errorf("AllowRemote = %v for %q", tg.AllowRemote, tc.body)
+			}
+		})
+	}
+}
+
+// TestTargetTLSConfig checks that the CA of tls.ca_file, and only it, is
+// what the client trusts, and that skipping verification is carried over.
+func TestTargetTLSConfig(t *testing.T) {
+	t.Parallel()
+	ca := tlstest.New(t, "127.0.0.1")
+	dir := t.TempDir()
+	withCA, err := scenario.LoadTarget(writeFile(t, dir, "a.yaml", "base_url: https://127.0.0.1:8443\ntls: {ca_file: "+ca.CA+"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	insecure, err := scenario.LoadTarget(writeFile(t, dir, "b.yaml", "base_url: https://127.0.0.1:8443\ntls: {insecure_skip_verify: true}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	system, err := scenario.LoadTarget(writeFile(t, dir, "c.yaml", "base_url: https://127.0.0.1:8443\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, _ := os.ReadFile(ca.Cert)
+	block, _ := pemDecode(pem)
+	cert, err := x509.ParseCertificate(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: withCA.TLSConfig().RootCAs}); err != nil {
+		t.Errorf("the server certificate does not verify against tls.ca_file's pool: %v", err)
+	}
+	if withCA.TLSConfig().InsecureSkipVerify || system.TLSConfig().InsecureSkipVerify || !insecure.TLSConfig().InsecureSkipVerify {
+		t.Errorf("InsecureSkipVerify: ca_file %v, system %v, insecure %v; want false, false, true",
+			withCA.TLSConfig().InsecureSkipVerify, system.TLSConfig().InsecureSkipVerify, insecure.TLSConfig().InsecureSkipVerify)
+	}
+	if system.TLSConfig().RootCAs != nil {
+		t.Errorf("without tls.ca_file RootCAs is set; want nil for the system's roots")
+	}
+	if first, second := withCA.TLSConfig(), withCA.TLSConfig(); first == second {
+		t.Errorf("TLSConfig returns one shared config; want a copy per caller")
+	}
+}
+
+func pemDecode(b []byte) ([]byte, []byte) {
+	block, rest := pem.Decode(b)
+	if block == nil {
+		return nil, rest
+	}
+	return block.Bytes, rest
 }

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -53,7 +54,7 @@ func buildTarget(p *problems, f targetFile) *Target {
 	if t.Name == "" {
 		t.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	}
-	checkBaseURL(p, f.BaseURL, f.Start != nil)
+	checkBaseURL(p, f.BaseURL, f.Start != nil, f.AllowRemote)
 	if f.Start != nil {
 		t.Start = &Start{Command: f.Start.Command, Dir: rel(f.Start.Dir), Env: f.Start.Env}
 		if len(t.Start.Command) == 0 || t.Start.Command[0] == "" {
@@ -74,47 +75,110 @@ func buildTarget(p *problems, f targetFile) *Target {
 		p.at("stop.signal", "unknown signal %q: want TERM, INT, QUIT or KILL", f.Stop.Signal)
 	}
 	if f.Resources != nil {
-		r := *f.Resources
-		t.Resources = Source{
-			PID:         r.PID,
-			PIDFile:     rel(r.PIDFile),
-			Process:     r.Process,
-			SystemdUnit: r.SystemdUnit,
-			Cgroup:      r.Cgroup,
-			Prometheus:  r.Prometheus,
+		t.Resources = buildSource(p, *f.Resources, rel)
+	}
+	t.AllowRemote = f.AllowRemote
+	t.TLS = buildTLS(p, f.TLS, f.BaseURL, rel)
+	checkRemote(p, t, f)
+	return t
+}
+
+// buildSource checks and builds the resources section.
+func buildSource(p *problems, r sourceFile, rel func(string) string) Source {
+	src := Source{
+		PID:         r.PID,
+		PIDFile:     rel(r.PIDFile),
+		Process:     r.Process,
+		SystemdUnit: r.SystemdUnit,
+		Cgroup:      r.Cgroup,
+		Prometheus:  r.Prometheus,
+	}
+	var named []string
+	for _, s := range []struct {
+		name string
+		set  bool
+	}{
+		{"pid", r.PID != 0}, {"pidfile", r.PIDFile != ""}, {"process", r.Process != ""},
+		{"systemd_unit", r.SystemdUnit != ""}, {"cgroup", r.Cgroup != ""}, {"prometheus", r.Prometheus != ""},
+	} {
+		if s.set {
+			named = append(named, s.name)
 		}
-		var named []string
-		for _, s := range []struct {
-			name string
-			set  bool
-		}{
-			{"pid", r.PID != 0}, {"pidfile", r.PIDFile != ""}, {"process", r.Process != ""},
-			{"systemd_unit", r.SystemdUnit != ""}, {"cgroup", r.Cgroup != ""}, {"prometheus", r.Prometheus != ""},
-		} {
-			if s.set {
-				named = append(named, s.name)
-			}
+	}
+	if len(named) > 1 {
+		p.at("resources", "name one source of CPU and memory figures, not %s", strings.Join(named, " and "))
+	}
+	if r.PID < 0 {
+		p.at("resources.pid", "want a process id above 0, got %d", r.PID)
+	}
+	if r.Cgroup != "" && !strings.HasPrefix(r.Cgroup, "/") {
+		p.at("resources.cgroup", "want an absolute cgroup v2 path, e.g. /sys/fs/cgroup/system.slice/%s", r.Cgroup)
+	}
+	if r.Prometheus != "" {
+		if u, err := url.Parse(r.Prometheus); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.at("resources.prometheus", "want the http URL of a metrics page, e.g. http://127.0.0.1:9100/metrics, got %q", r.Prometheus)
 		}
-		if len(named) > 1 {
-			p.at("resources", "name one source of CPU and memory figures, not %s", strings.Join(named, " and "))
-		}
-		if r.PID < 0 {
-			p.at("resources.pid", "want a process id above 0, got %d", r.PID)
-		}
-		if r.Cgroup != "" && !strings.HasPrefix(r.Cgroup, "/") {
-			p.at("resources.cgroup", "want an absolute cgroup v2 path, e.g. /sys/fs/cgroup/system.slice/%s", r.Cgroup)
-		}
-		if r.Prometheus != "" {
-			if u, err := url.Parse(r.Prometheus); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				p.at("resources.prometheus", "want the http URL of a metrics page, e.g. http://127.0.0.1:9100/metrics, got %q", r.Prometheus)
-			}
-		}
+	}
+	return src
+}
+
+// buildTLS checks the tls section and reads its CA file, so that a missing
+// or empty file is a validation error rather than a failed run.
+func buildTLS(p *problems, f *tlsFile, baseURL string, rel func(string) string) TLS {
+	if f == nil {
+		return TLS{}
+	}
+	t := TLS{CAFile: rel(f.CAFile), InsecureSkipVerify: f.InsecureSkipVerify}
+	if !strings.HasPrefix(baseURL, "https://") {
+		p.at("tls", "base_url is not https://, so these settings would check nothing — use an https:// base_url or remove tls")
+	}
+	if t.CAFile != "" && t.InsecureSkipVerify {
+		p.at("tls.insecure_skip_verify", "name one: ca_file verifies the certificate against your CA, insecure_skip_verify verifies nothing")
+	}
+	if t.CAFile == "" {
+		return t
+	}
+	pem, err := os.ReadFile(t.CAFile)
+	if err != nil {
+		p.at("tls.ca_file", "cannot read the CA file: %v — name the PEM file of the CA that signed the target's certificate", unwrapPathError(err))
+		return t
+	}
+	t.roots = x509.NewCertPool()
+	if !t.roots.AppendCertsFromPEM(pem) {
+		p.at("tls.ca_file", "%s holds no PEM certificate (-----BEGIN CERTIFICATE-----): name the CA's certificate, not its key", f.CAFile)
 	}
 	return t
 }
 
+// checkRemote enforces the rules of a target on another machine: load goes
+// there only with allow_remote: true, loadcheck cannot start it, and its
+// CPU and memory can be read only from its exporter.
+func checkRemote(p *problems, t *Target, f targetFile) {
+	if !t.Remote() {
+		return
+	}
+	if f.Start != nil && f.AllowRemote {
+		p.at("allow_remote", "a target loadcheck starts runs on this machine: remove the start section to load a running remote service, or allow_remote for a local one")
+	}
+	if f.Resources == nil {
+		return
+	}
+	r := f.Resources
+	for _, s := range []struct {
+		name string
+		set  bool
+	}{
+		{"pid", r.PID != 0}, {"pidfile", r.PIDFile != ""}, {"process", r.Process != ""},
+		{"systemd_unit", r.SystemdUnit != ""}, {"cgroup", r.Cgroup != ""},
+	} {
+		if s.set {
+			p.at("resources."+s.name, "%s is read on this machine, and this target runs on another: read its CPU and memory from its exporter instead, e.g. resources: {prometheus: http://HOST:9100/metrics}", s.name)
+		}
+	}
+}
+
 // checkBaseURL enforces the safety rule: load goes only to loopback hosts.
-func checkBaseURL(p *problems, raw string, started bool) {
+func checkBaseURL(p *problems, raw string, started, allowRemote bool) {
 	const at = "base_url"
 	if raw == "" {
 		p.at("", "base_url: missing: where the target serves, e.g. base_url: http://127.0.0.1:8000")
@@ -138,8 +202,9 @@ func checkBaseURL(p *problems, raw string, started bool) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		p.at(at, "want a URL without a query or fragment, got %q: endpoint paths are appended to it", raw)
 	}
-	if !isLoopback(u.Hostname()) {
-		p.at(at, "host %q is not loopback: loadcheck sends load only to 127.0.0.0/8, ::1 or localhost, never to another machine", u.Hostname())
+	if !isLoopback(u.Hostname()) && !allowRemote {
+		p.at(at, "host %q is not loopback: loadcheck sends load only to 127.0.0.0/8, ::1 or localhost unless the target file says allow_remote: true — "+
+			"add that line only for a machine you may load, such as your own staging server: it lets this scenario's full load go there", u.Hostname())
 	}
 	if hasPort && !started {
 		p.at(at, "{port} is chosen for targets loadcheck starts, and this one has no start section: write the port the target listens on")

@@ -1,8 +1,11 @@
 package scenario
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -205,8 +208,15 @@ type Target struct {
 	Name string
 	File string
 	// BaseURL may contain {port}, replaced by a free loopback port per run.
-	// Its host is loopback and it has no trailing slash.
-	BaseURL   string
+	// Its host is loopback unless AllowRemote, and it has no trailing
+	// slash.
+	BaseURL string
+	// AllowRemote is the target file's allow_remote: true, the explicit
+	// consent to send load to a host other than this machine. Without it
+	// LoadTarget refuses such a host.
+	AllowRemote bool
+	// TLS is how an https base URL's certificate is checked.
+	TLS       TLS
 	Start     *Start // nil: the target is already running
 	Ready     Ready
 	Stop      Stop
@@ -217,6 +227,34 @@ type Target struct {
 	Secrets []string
 
 	src *source
+}
+
+// TLS is how loadcheck checks the certificate of an https target: against
+// the system's roots by default, against the CA in CAFile when set, or not
+// at all with InsecureSkipVerify, which every report then warns about.
+type TLS struct {
+	CAFile             string // PEM file, resolved relative to the target file
+	InsecureSkipVerify bool
+	roots              *x509.CertPool // CAFile's certificates; nil for the system's
+}
+
+// Remote reports whether the target's host is another machine: load to it
+// needs allow_remote, and its CPU and memory come from its exporter.
+func (t *Target) Remote() bool {
+	u, err := url.Parse(strings.ReplaceAll(t.BaseURL, "{port}", "1"))
+	return err == nil && !isLoopback(u.Hostname())
+}
+
+// TLSConfig returns a new client TLS configuration for the target: every
+// HTTP client, WebSocket board and SSE client of a run uses one, so all
+// check the certificate alike. Each caller gets its own copy, as a
+// tls.Config must not change once used.
+func (t *Target) TLSConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		RootCAs:            t.TLS.roots,
+		InsecureSkipVerify: t.TLS.InsecureSkipVerify, //nolint:gosec // the target file's explicit, reported choice
+	}
 }
 
 // Start is how loadcheck starts a target. Command, Dir and Env values may

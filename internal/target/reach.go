@@ -2,6 +2,8 @@ package target
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -36,8 +38,11 @@ func (e *kindError) Unwrap() error        { return e.cause }
 // refused the error reads "nothing is listening at http://127.0.0.1:8765 —
 // start the service or pass --target"; an answer other than 2xx names the
 // status and the path. These and every other failure to get a 2xx match
-// ErrUnreachable. When ctx ends first the error wraps ctx.Err() instead.
-func CheckReachable(ctx context.Context, baseURL, readyPath string) error {
+// ErrUnreachable. An https server's certificate is checked with tlsConf
+// (nil: against the system's roots); a certificate that fails says which
+// setting of the target file fixes it. When ctx ends first the error wraps
+// ctx.Err() instead.
+func CheckReachable(ctx context.Context, baseURL, readyPath string, tlsConf *tls.Config) error {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return &kindError{msg: fmt.Sprintf("base URL %q: want http://host:port", baseURL), kind: ErrUnreachable, cause: err}
@@ -53,7 +58,7 @@ func CheckReachable(ctx context.Context, baseURL, readyPath string) error {
 	if err != nil {
 		return &kindError{msg: fmt.Sprintf("base URL %s: %v", shown, err), kind: ErrUnreachable, cause: err}
 	}
-	tr := &http.Transport{Proxy: nil, DisableKeepAlives: true}
+	tr := &http.Transport{Proxy: nil, DisableKeepAlives: true, TLSClientConfig: tlsConf}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{
 		Transport:     tr,
@@ -88,6 +93,9 @@ func CheckReachable(ctx context.Context, baseURL, readyPath string) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("no answer within %v", reachTimeout)
 	}
+	if hint := certificateHint(err); hint != "" {
+		return &kindError{msg: fmt.Sprintf("cannot reach %s: %v — %s", shown, err, hint), kind: ErrUnreachable, cause: err}
+	}
 	return &kindError{
 		msg:   fmt.Sprintf("cannot reach %s: %v — start the service or pass --target", shown, err),
 		kind:  ErrUnreachable,
@@ -105,4 +113,25 @@ func redactURL(u string) string {
 		return p.Redacted()
 	}
 	return u
+}
+
+// certificateHint says how to fix a certificate the client refused, or ""
+// when err is not about the certificate.
+func certificateHint(err error) string {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &unknown):
+		return "the certificate is signed by a CA this machine does not trust: name that CA's PEM file in the target file's tls.ca_file"
+	case errors.As(err, &host):
+		return "the certificate is not for this host: use the host name it was issued for in base_url"
+	case errors.As(err, &invalid):
+		return "the certificate is not valid (expired, or not for a server): renew it, or name the right CA in tls.ca_file"
+	}
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) {
+		return "the certificate does not verify: name the CA that signed it in the target file's tls.ca_file"
+	}
+	return ""
 }

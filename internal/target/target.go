@@ -2,6 +2,7 @@ package target
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -256,7 +257,7 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 	go r.copyOutput()
 	go r.wait()
 
-	err = r.waitReady(ctx, began, t.Ready)
+	err = r.waitReady(ctx, began, t.Ready, t.TLSConfig())
 	if err == nil {
 		return r, nil
 	}
@@ -285,7 +286,7 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 // waitReady polls the readiness URL until it answers 2xx. It returns
 // a *StartError on early exit or timeout, and a wrapped ctx.Err() when ctx
 // ends first.
-func (r *Running) waitReady(ctx context.Context, began time.Time, ready scenario.Ready) error {
+func (r *Running) waitReady(ctx context.Context, began time.Time, ready scenario.Ready, tlsConf *tls.Config) error {
 	timeout := ready.Timeout
 	if timeout <= 0 {
 		timeout = defaultReadyTimeout
@@ -296,7 +297,7 @@ func (r *Running) waitReady(ctx context.Context, began time.Time, ready scenario
 	}
 	readyURL := joinURL(r.baseURL, path)
 	deadline := began.Add(timeout)
-	tr := &http.Transport{Proxy: nil, DisableKeepAlives: true}
+	tr := &http.Transport{Proxy: nil, DisableKeepAlives: true, TLSClientConfig: tlsConf}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{
 		Transport:     tr,

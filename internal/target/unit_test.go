@@ -3,6 +3,7 @@ package target
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -223,7 +224,7 @@ func TestCheckReachable(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err := CheckReachable(tc.ctx, tc.url, tc.path)
+			err := CheckReachable(tc.ctx, tc.url, tc.path, nil)
 			if tc.wantErr == nil && err != nil || !errors.Is(err, tc.wantErr) {
 				t.Fatalf("CheckReachable(%q) = %v, want %v", tc.url, err, tc.wantErr)
 			}
@@ -256,5 +257,25 @@ func TestParseSignal(t *testing.T) {
 		if got != tc.want || (err != nil) != tc.wantErr {
 			t.Errorf("parseSignal(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.wantErr)
 		}
+	}
+}
+
+// TestCheckReachableTLS checks that an https target's certificate is
+// verified with the configuration given, and that a refused certificate
+// names the setting that fixes it.
+func TestCheckReachableTLS(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	trusting := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	if err := CheckReachable(context.Background(), srv.URL, "/", trusting); err != nil {
+		t.Errorf("with the server's CA: %v", err)
+	}
+	err := CheckReachable(context.Background(), srv.URL, "/", nil)
+	if err == nil || !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "tls.ca_file") {
+		t.Errorf("with the system's roots = %v, want ErrUnreachable naming tls.ca_file", err)
+	}
+	if err := CheckReachable(context.Background(), srv.URL, "/", &tls.Config{InsecureSkipVerify: true}); err != nil {
+		t.Errorf("not verifying: %v", err)
 	}
 }

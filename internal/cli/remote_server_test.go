@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/probe/probetest"
+)
+
+// The environment of a test binary that serves as the remote target of
+// TestRemoteTarget, inside the network namespace the test made.
+const (
+	envServeHTTP  = "LOADCHECK_TEST_SERVE_HTTP"  // host:port of plain HTTP
+	envServeHTTPS = "LOADCHECK_TEST_SERVE_HTTPS" // host:port of HTTPS
+	envServeCert  = "LOADCHECK_TEST_SERVE_CERT"  // PEM certificate and key files,
+	envServeKey   = "LOADCHECK_TEST_SERVE_KEY"   // for HTTPS
+)
+
+// maybeServeRemote serves the remote test target and never returns when
+// this test binary was started as one; otherwise it returns at once. The
+// target answers GET / and serves dispatch boards (WebSocket), their
+// broadcasts and an SSE stream, over HTTP and HTTPS alike, until killed.
+func maybeServeRemote() {
+	plain, secure := os.Getenv(envServeHTTP), os.Getenv(envServeHTTPS)
+	if plain == "" && secure == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	hub := &probetest.Hub{}
+	mux.Handle(probetest.WSPath, hub)
+	mux.Handle(probetest.BroadcastPath, hub)
+	mux.Handle("/api/stream", &probetest.Stream{Every: 100 * time.Millisecond})
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) })
+	errs := make(chan error, 2)
+	serve := func(addr string, tls bool) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			errs <- err
+			return
+		}
+		// Refused handshakes are what some cases test: not worth a log line.
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+		if tls {
+			errs <- srv.ServeTLS(ln, os.Getenv(envServeCert), os.Getenv(envServeKey))
+		} else {
+			errs <- srv.Serve(ln)
+		}
+	}
+	if plain != "" {
+		go serve(plain, false)
+	}
+	if secure != "" {
+		go serve(secure, true)
+	}
+	err := <-errs
+	if errors.Is(err, http.ErrServerClosed) {
+		os.Exit(0)
+	}
+	fmt.Fprintf(os.Stderr, "remote test target: %v\n", err)
+	os.Exit(3)
+}
