@@ -404,7 +404,11 @@ func (c *Comparison) Headline() string {
 	if len(c.Results) > 0 {
 		name = c.Results[0].Scenario.Name
 	}
-	return fmt.Sprintf("loadcheck compare: %s against %d targets — %s", name, len(c.Results), strings.Join(c.Labels(), " · "))
+	var targets []TargetInfo
+	for _, r := range c.Results {
+		targets = append(targets, r.Target)
+	}
+	return fmt.Sprintf("loadcheck compare: %s against %d targets — %s", name, len(c.Results), strings.Join(c.Labels(), " · ")) + tlsHeadline(targets...)
 }
 
 // WriteText writes the comparison for a terminal.

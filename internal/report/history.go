@@ -406,10 +406,14 @@ func (n *Nightly) TrendTable() Table {
 // Headline is the first line of the nightly report.
 func (n *Nightly) Headline() string {
 	name := ""
+	var targets []TargetInfo
 	if n.Comparison != nil && len(n.Comparison.Results) > 0 {
 		name = n.Comparison.Results[0].Scenario.Name
+		for _, r := range n.Comparison.Results {
+			targets = append(targets, r.Target)
+		}
 	}
-	return fmt.Sprintf("loadcheck nightly %s: %s", n.Date, name)
+	return fmt.Sprintf("loadcheck nightly %s: %s", n.Date, name) + tlsHeadline(targets...)
 }
 
 func (n *Nightly) regressionLines() []string {

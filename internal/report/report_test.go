@@ -339,4 +339,23 @@ func TestTLSNotVerifiedIsLoud(t *testing.T) {
 			t.Errorf("%s: no warning under the verdict", f)
 		}
 	}
+	// Compare, saturate and nightly name the unverified target first thing.
+	c := comparison(t)
+	c.Results[1].Target.TLS = TLSNotVerified
+	s := saturation(t)
+	s.Target.TLS = TLSNotVerified
+	n := nightly(t)
+	n.Comparison = c
+	want := "TLS CERTIFICATE " + TLSNotVerified + " for uvicorn, 2 workers"
+	for _, h := range []string{c.Headline(), n.Headline()} {
+		if !strings.HasSuffix(h, want) {
+			t.Errorf("headline %q, want it to end %q", h, want)
+		}
+	}
+	if h := s.Headline(); !strings.HasSuffix(h, TLSNotVerified+" for uvicorn, 1 worker") {
+		t.Errorf("saturate headline %q lacks the TLS warning", h)
+	}
+	if h := comparison(t).Headline(); strings.Contains(h, "TLS") {
+		t.Errorf("verified compare headline %q warns", h)
+	}
 }

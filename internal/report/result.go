@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
@@ -102,6 +103,21 @@ type TargetInfo struct {
 // TLSNotVerified is TargetInfo.TLS when the target file skipped
 // certificate verification; every report then carries a warning.
 const TLSNotVerified = "NOT VERIFIED (tls.insecure_skip_verify: true)"
+
+// tlsHeadline is what a report's first line adds when a target's
+// certificate was not verified: the warning cannot scroll away.
+func tlsHeadline(targets ...TargetInfo) string {
+	var names []string
+	for _, t := range targets {
+		if t.TLS == TLSNotVerified {
+			names = append(names, t.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " — TLS CERTIFICATE " + TLSNotVerified + " for " + strings.Join(names, ", ")
+}
 
 // tlsWarning is the warning a report prints about t's certificate, or "".
 func (t TargetInfo) tlsWarning() string {

@@ -434,8 +434,5 @@ func Headline(r *Result) string {
 	h := fmt.Sprintf("loadcheck: %s against %s (%s) — %s measured after %s warm-up, %s requests",
 		r.Scenario.Name, r.Target.Name, r.Target.BaseURL, r.Elapsed.Round(100*time.Millisecond),
 		r.Scenario.Warmup, count(r.HTTP.Total.Requests))
-	if r.Target.TLS == TLSNotVerified {
-		h += " — TLS CERTIFICATE " + TLSNotVerified
-	}
-	return h
+	return h + tlsHeadline(r.Target)
 }
