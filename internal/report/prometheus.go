@@ -103,7 +103,7 @@ func WritePrometheus(w io.Writer, doc Document) error {
 	case *Comparison:
 		e.comparison(d)
 	case *Saturation:
-		e.saturation(d)
+		e.saturation(d, d.Target.Name)
 	case *Nightly:
 		e.nightly(d)
 	default:
@@ -252,8 +252,22 @@ func (e *promExport) comparison(c *Comparison) {
 	}
 }
 
-func (e *promExport) saturation(s *Saturation) {
-	sc, tg := s.Scenario.Name, s.Target.Name
+// saturation exports a capacity search of the target labelled tg, and the
+// gates that failed at the lowest failing rate: what limited the capacity.
+func (e *promExport) saturation(s *Saturation, tg string) {
+	sc := s.Scenario.Name
+	for _, st := range s.Steps {
+		if s.LimitRate == 0 || st.Rate != s.LimitRate {
+			continue
+		}
+		for _, o := range st.Gates {
+			if !o.Pass {
+				e.add("capacity_limited_by", "1 for each gate that failed at the lowest failing rate of the capacity search.", dto.MetricType_GAUGE,
+					1, "scenario", sc, "target", tg, "gate", o.Gate)
+			}
+		}
+		break
+	}
 	e.add("capacity_requests_per_second", "Highest offered rate at which every gate held; 0 when none did.", dto.MetricType_GAUGE,
 		s.Capacity, "scenario", sc, "target", tg)
 	e.add("capacity_pass", "1 when a capacity was found and it is at least today's production rate.", dto.MetricType_GAUGE,
@@ -285,8 +299,16 @@ func (e *promExport) nightly(n *Nightly) {
 				float64(count), "scenario", sc, "target", labels[i])
 		}
 	}
+	seen := map[string]int{}
 	for _, s := range n.Saturations {
-		e.saturation(s)
+		seen[s.Target.Name]++
+	}
+	for _, s := range n.Saturations {
+		tg := s.Target.Name
+		if seen[tg] > 1 {
+			tg += " " + s.ID // two searches of one target keep apart
+		}
+		e.saturation(s, tg)
 	}
 	e.add("nightly_pass", "1 when every gate held, every capacity search passed and nothing regressed.", dto.MetricType_GAUGE,
 		bit(n.Pass), "scenario", sc)

@@ -172,13 +172,31 @@ func TestPrometheusNightly(t *testing.T) {
 		t.Errorf("loadcheck_nightly_regressions sum to %v, want %d", regressions, len(n.Regressions))
 	}
 	for k, want := range map[string]float64{
-		sample("loadcheck_capacity_requests_per_second", "scenario", "prelaunch", "target", "uvicorn, 1 worker"): 32.5,
-		sample("loadcheck_capacity_headroom_ratio", "scenario", "prelaunch", "target", "uvicorn, 1 worker"):      32.5 / (40.0 / 60),
-		sample("loadcheck_nightly_pass", "scenario", "prelaunch"):                                                0,
+		sample("loadcheck_capacity_requests_per_second", "scenario", "prelaunch", "target", "uvicorn, 1 worker"):                             32.5,
+		sample("loadcheck_capacity_headroom_ratio", "scenario", "prelaunch", "target", "uvicorn, 1 worker"):                                  32.5 / (40.0 / 60),
+		sample("loadcheck_nightly_pass", "scenario", "prelaunch"):                                                                            0,
+		sample("loadcheck_capacity_limited_by", "scenario", "prelaunch", "target", "uvicorn, 1 worker", "gate", "http.zeus-search.p95 < 2s"): 1,
 	} {
 		if v, ok := got[k]; !ok || v-want > 1e-9 || want-v > 1e-9 {
 			t.Errorf("%s = %v (present %v), want %v", k, v, ok, want)
 		}
+	}
+}
+
+// TestPrometheusSaturate checks that only the gate that failed at the
+// lowest failing rate is named as the limit, and that two searches of one
+// target in a night keep apart.
+func TestPrometheusSaturate(t *testing.T) {
+	got, _ := scrape(t, saturation(t))
+	if _, ok := got[sample("loadcheck_capacity_limited_by", "scenario", "prelaunch", "target", "uvicorn, 1 worker", "gate", "cpu.sustained < 60%")]; ok {
+		t.Errorf("cpu.sustained held at 35 req/s but is named as a limit")
+	}
+	n := nightly(t)
+	again := saturation(t)
+	again.ID = "20261123T120000Z-6b6b6b6b"
+	n.Saturations = append(n.Saturations, again)
+	if err := Render(&bytes.Buffer{}, n, FormatPrometheus); err != nil {
+		t.Errorf("two searches of one target: %v", err)
 	}
 }
 
