@@ -148,6 +148,7 @@ websocket:
   grace: 500ms
   broadcast: {path: /api/dispatch/broadcast, rate: 4/s}
 sse: {clients: 2, path: /api/stream}
+resources: {every: 250ms, sustained_window: 1s}
 gates: ["http.errors == 0%", "http.rate > 15/s", "ws.loss == 0%", "ws.connected == 3", "sse.connected == 2"]
 `
 
@@ -174,6 +175,8 @@ func TestRemoteTarget(t *testing.T) {
 			[]string{"target.yaml:2:11: base_url: host \"" + n.peer.String() + "\" is not loopback", "allow_remote: true"}},
 		{"http with allow_remote", "base_url: http://" + plain + "\nallow_remote: true\n", ExitPass,
 			[]string{"PASS: all 5 gates hold"}},
+		{"resources from its exporter", "base_url: http://" + plain + "\nallow_remote: true\nresources: {prometheus: http://" + plain + "/metrics}\n", ExitPass,
+			[]string{"PASS: all 5 gates hold", "Resources (prometheus http://" + plain + "/metrics)", "MiB │"}},
 		{"local source refused", "base_url: http://" + plain + "\nallow_remote: true\nresources: {systemd_unit: titan.service}\n", ExitBadInput,
 			[]string{"target.yaml:4:27: resources.systemd_unit:", "prometheus"}},
 		{"https with tls.ca_file", "base_url: https://" + secure + "\nallow_remote: true\ntls: {ca_file: " + ca.CA + "}\n", ExitPass,

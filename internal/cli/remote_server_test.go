@@ -8,7 +8,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
+	"syscall"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
 )
@@ -36,6 +41,7 @@ func maybeServeRemote() {
 	mux.Handle(probetest.WSPath, hub)
 	mux.Handle(probetest.BroadcastPath, hub)
 	mux.Handle("/api/stream", &probetest.Stream{Every: 100 * time.Millisecond})
+	mux.HandleFunc("/metrics", processMetrics)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) })
 	errs := make(chan error, 2)
 	serve := func(addr string, tls bool) {
@@ -64,4 +70,23 @@ func maybeServeRemote() {
 	}
 	fmt.Fprintf(os.Stderr, "remote test target: %v\n", err)
 	os.Exit(3)
+}
+
+// processMetrics serves this process's CPU time and resident memory as a
+// Prometheus client library does: what a remote target's exporter gives
+// loadcheck instead of /proc.
+func processMetrics(w http.ResponseWriter, _ *http.Request) {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	var pages uint64
+	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
+		fmt.Sscan(strings.Fields(string(b))[1], &pages)
+	}
+	counter, gauge := dto.MetricType_COUNTER, dto.MetricType_GAUGE
+	cpuName, rssName := "process_cpu_seconds_total", "process_resident_memory_bytes"
+	rss := float64(pages * uint64(os.Getpagesize()))
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	expfmt.MetricFamilyToText(w, &dto.MetricFamily{Name: &cpuName, Type: &counter, Metric: []*dto.Metric{{Counter: &dto.Counter{Value: &cpu}}}})
+	expfmt.MetricFamilyToText(w, &dto.MetricFamily{Name: &rssName, Type: &gauge, Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: &rss}}}})
 }
