@@ -202,11 +202,15 @@ gates: ["http.p95 < 5s"]
 	}
 	got := int64(res.HTTP.Total.Requests)
 	t.Logf("checkpoint: %d requests over %v; the server got %d before the kill", got, res.Elapsed, sent)
-	// The last checkpoint is at most CheckpointEvery (5 s, 100 requests at
-	// 20/s) and a tick older than the kill.
-	if res.Status != report.Incomplete || got > sent || got < sent-130 {
+	// The last checkpoint is at most CheckpointEvery (5 s) and a late tick
+	// of the 1 s monitor older than the kill: 8 s at most on a busy
+	// machine, 160 requests at 20/s.
+	if res.Status != report.Incomplete || got > sent || got < sent-160 {
 		t.Errorf("checkpoint: status %q with %d requests; the server got %d: want incomplete with at least %d",
-			res.Status, got, sent, sent-130)
+			res.Status, got, sent, sent-160)
+	}
+	if g := res.Generator; g.Sent < uint64(got) || g.Scheduled < uint64(got) {
+		t.Errorf("checkpoint: %d scheduled and %d sent for %d requests measured, want at least as many", g.Scheduled, g.Sent, got)
 	}
 	o := loadcheck(t, context.Background(), "report", m[0])
 	if o.code != ExitPass || !strings.Contains(o.stdout, "INCOMPLETE: a checkpoint") || !strings.Contains(o.stdout, "search") {

@@ -227,11 +227,27 @@ func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
 	}
 	// Scheduled counts what was due until sending ended: after a stop, the
 	// hits the schedule still held are not "unsent".
-	until := min(sendEnd.Sub(began), a.pacer.Duration())
-	if sched := a.pacer.Hits(until) - a.pacer.Hits(a.warmup); sched > 0 {
-		st.Scheduled = uint64(sched + 0.5)
-	}
+	st.Scheduled = a.scheduled(sendEnd.Sub(began))
 	return st
+}
+
+// scheduled returns the measured hits due before offset until.
+func (a *Attack) scheduled(until time.Duration) uint64 {
+	until = min(until, a.pacer.Duration())
+	if sched := a.pacer.Hits(until) - a.pacer.Hits(a.warmup); sched > 0 {
+		return uint64(sched + 0.5)
+	}
+	return 0
+}
+
+// SoFar returns the measured hits due before now and those sent so far,
+// for a checkpoint of a run still going; zeros before the run began.
+func (a *Attack) SoFar(now time.Time) (scheduled, sent uint64) {
+	began := a.pacer.Began()
+	if began.IsZero() {
+		return 0, 0
+	}
+	return a.scheduled(now.Sub(began)), a.sent.Load() - a.warm.Load()
 }
 
 // ResetPeak forgets the in-flight peak, at the end of the warm-up.

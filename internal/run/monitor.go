@@ -143,6 +143,7 @@ func (m *monitor) checkpoint(now time.Time) *report.Result {
 	_, r.HTTP.InflightMax = m.atk.Inflight()
 	r.Start, r.Elapsed = r.HTTP.Start, r.HTTP.Elapsed
 	r.Generator = report.Generator{Late: r.HTTP.Total.Late, InflightMax: r.HTTP.InflightMax, MaxWorkers: m.o.Scenario.HTTP.MaxWorkers}
+	r.Generator.Scheduled, r.Generator.Sent = m.atk.SoFar(now)
 	r.Gates, _ = gate.EvalAll(m.o.Scenario.Gates, &r)
 	r.Pass = false
 	return &r
