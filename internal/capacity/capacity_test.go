@@ -221,13 +221,13 @@ func TestSaturateDefaults(t *testing.T) {
 	if _, err := Saturate(context.Background(), sc, tgs[0], SaturateOptions{Options: Options{Execute: m.execute}, Max: 20}); err != nil {
 		t.Fatal(err)
 	}
-	// Start at the scenario's 10/s, hold 20 s (its 5 s is too short),
-	// stop at the ceiling.
+	// Start at the scenario's 10/s, hold 30 s (its 5 s is too short, and
+	// the default 30 s sustained window must fill), stop at the ceiling.
 	if diff := cmp.Diff([]float64{10, 20}, m.rates()); diff != "" {
 		t.Errorf("rates (-want +got):\n%s", diff)
 	}
-	if d := m.runs[0].Scenario.Duration; d != MinHold {
-		t.Errorf("hold %s, want %s", d, MinHold)
+	if d := m.runs[0].Scenario.Duration; d != 30*time.Second {
+		t.Errorf("hold %s, want the 30s sustained window", d)
 	}
 	if _, err := Saturate(context.Background(), sc, tgs[0], SaturateOptions{Factor: 1, Precision: 120}); err == nil ||
 		!strings.Contains(err.Error(), "factor 1") || !strings.Contains(err.Error(), "precision 120%") {

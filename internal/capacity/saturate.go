@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
 // MinHold is the shortest default step of a capacity search: shorter
-// steps let a queue that grows by a few requests a second pass unnoticed,
-// and a 30 s sustained-CPU window never fills.
+// steps let a queue that grows by a few requests a second pass unnoticed.
+// The default step is also at least the scenario's sustained CPU window,
+// so that cpu.sustained is a rolling mean over a full window.
 const MinHold = 20 * time.Second
 
 // SaturateOptions configure a capacity search. Zero values take the
@@ -24,7 +26,7 @@ type SaturateOptions struct {
 	Options
 	// Hold is how long each step measures at its constant rate (after the
 	// scenario's warm-up); default the scenario's duration, at least
-	// MinHold.
+	// MinHold and the scenario's resources.sustained_window.
 	Hold time.Duration
 	// Start is the first rate, per second; default the scenario's highest
 	// stage rate (1/s when that is zero).
@@ -43,7 +45,11 @@ type SaturateOptions struct {
 
 func (o SaturateOptions) withDefaults(sc *scenario.Scenario) (SaturateOptions, error) {
 	if o.Hold == 0 {
-		o.Hold = max(sc.Duration, MinHold)
+		window := sc.Resources.SustainedWindow
+		if window == 0 {
+			window = resource.DefaultSustainedWindow
+		}
+		o.Hold = max(sc.Duration, MinHold, window)
 	}
 	if o.Start == 0 {
 		o.Start = PeakRate(sc)

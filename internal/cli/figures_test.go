@@ -49,6 +49,13 @@ gates: ["ws.connected == 3", "sse.connected == 1"]
 			t.Errorf("gate %s failed (observed %v) in the partial result; want it to hold", g.Gate, g.Observed)
 		}
 	}
+	// The resource figures cover the measured phase that ran, not the
+	// target's start, the boards' connecting nor the warm-up.
+	if rs := res.Resources; rs == nil || rs.Span <= 0 || rs.Span > res.Elapsed+1500*time.Millisecond {
+		t.Errorf("resources %+v: want figures over the %v measured", rs, res.Elapsed)
+	} else if !strings.Contains(o.stdout, "only (window 30 s)") {
+		t.Errorf("the report does not say the CPU window did not fill:\n%s", o.stdout)
+	}
 	if !strings.Contains(o.stdout, "INTERRUPTED") || strings.Contains(o.stdout, "decision: stay") {
 		t.Errorf("report:\n%s\nwant INTERRUPTED and no stay", o.stdout)
 	}

@@ -38,7 +38,8 @@ func newSaturateCmd(stdout, stderr io.Writer) *cobra.Command {
 last rate that passed and the first that failed. Each step is one run of the
 scenario at a constant rate (the target started and stopped each time), held
 long enough for the gates to mean something: by default the scenario's
-duration, at least 20 s. The rate doubles from --start (default: the
+duration, at least 20 s and at least the sustained CPU window (30 s by
+default), so that cpu.sustained covers a full window. The rate doubles from --start (default: the
 scenario's highest rate); when even the first step fails it halves instead.
 
 Prints each step (rate, p95, errors, CPU, pass/fail and the failing gates)
@@ -73,7 +74,7 @@ steps so far are still reported).`,
 // addSearchFlags registers the flags of a capacity search, shared by
 // saturate and nightly.
 func addSearchFlags(f *pflag.FlagSet, step *time.Duration, start, max *rateValue, precision *percentValue, maxSteps *int) {
-	f.DurationVar(step, "step", 0, "how long each step holds its rate (default: the scenario's duration, at least 20s)")
+	f.DurationVar(step, "step", 0, "how long each step holds its rate (default: the scenario's duration, at least 20s and the sustained_window)")
 	f.Var(start, "start", "first rate, e.g. 10/s (default: the scenario's highest rate)")
 	f.Var(max, "max", "highest rate tried (default 10000/s)")
 	f.Var(precision, "precision", "bisect until the failing rate is within this of the passing one")

@@ -302,7 +302,7 @@ func TestHTMLGolden(t *testing.T) {
 		figures int
 	}{
 		{"run", withTimelines(fixture(t), 1), 6},
-		{"run-overload", withTimelines(overload(t), 1), 2},
+		{"run-overload", withTimelines(overload(t), 1), 3},
 		{"compare", comparison(t), 8},
 		{"saturate", saturation(t), 3},
 		{"nightly", nightly(t), 5 + 8 + 3},

@@ -141,9 +141,15 @@ func overload(t *testing.T) *Result {
 		Status:    Complete,
 		Generator: Generator{Scheduled: 500, Sent: 400, MaxWorkers: 64, InflightMax: 64},
 		HTTP:      record.Summary{Endpoints: []record.EndpointSummary{ep}, Total: total, InflightMax: 64, Elapsed: 5 * time.Second},
+		Resources: &resource.Summary{Source: "prometheus http://127.0.0.1:41234/metrics", Cores: 2, Every: time.Second,
+			SustainedWindow: 30 * time.Second, Span: 5 * time.Second, CPUSustained: 97, CPUTotal: 97, RSSTotal: 80 << 20, RSSMaxProcess: 80 << 20,
+			Samples: 7, FailedSamples: 2,
+			Errors:    []resource.SampleError{{Kind: resource.KindScrape, Count: 2, Example: "http://127.0.0.1:41234/metrics: 503 Service Unavailable"}},
+			Processes: []resource.Process{{Name: `process{worker="a"}`, CPUMean: 97, CPUSustained: 97, RSSPeak: 80 << 20}},
+			Timeline:  []resource.Sample{{T: time.Second, CPU: 97, RSS: 80 << 20}}},
 	}
 	var gates []gate.Gate
-	for _, s := range []string{"http.p99 < 2s", "http.errors < 1%", "http.unsent < 1%", "http.rate >= 20/s"} {
+	for _, s := range []string{"http.p99 < 2s", "http.errors < 1%", "http.unsent < 1%", "http.rate >= 20/s", "cpu.sustained < 60%"} {
 		g, err := gate.Parse(s)
 		if err != nil {
 			t.Fatal(err)
@@ -166,7 +172,7 @@ func TestOverloadGolden(t *testing.T) {
 	}
 	golden(t, "run-overload.md", md.Bytes())
 	for _, want := range []string{"> 60 s", "achieved 18.4/s", "100 never sent", "300 failed requests (75.00%) are outside them",
-		"http.unsent", "> 60.00s"} {
+		"http.unsent", "> 60.00s", "cpu.sustained over 5 s only (window 30 s)", "2 of 7 samples failed"} {
 		if !strings.Contains(txt.String(), want) {
 			t.Errorf("text report lacks %q", want)
 		}
@@ -218,6 +224,9 @@ func TestDecisionFollowsGates(t *testing.T) {
 		{"cpu fails", []string{"cpu.sustained < 30%", "http.errors < 0.05%"}, nil,
 			[]string{"decision: scale — cpu.sustained 38.5% fails < 30.0%; also: http.errors 0.1% fails http.errors < 0.05%"}},
 		{"no scaling gate", []string{"http.errors < 1%"}, nil, []string{"PASS: all 1 gates hold"}},
+		{"window not filled", []string{"cpu.sustained < 60%"}, func(r *Result) {
+			r.Resources.Span, r.Resources.Every = 5*time.Second, time.Second
+		}, []string{"decision: stay at one worker, tune it — cpu.sustained 38.5% < 60.0% (cpu.sustained over 5 s only (window 30 s))"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -240,7 +249,7 @@ func TestDecisionFollowsGates(t *testing.T) {
 					t.Errorf("Verdict() = %q, want it to contain %q", v, want)
 				}
 			}
-			if stay := strings.Contains(v, "decision: stay"); stay != (tc.name == "every gate holds") {
+			if stay := strings.Contains(v, "decision: stay"); stay != (tc.name == "every gate holds" || tc.name == "window not filled") {
 				t.Errorf("Verdict() = %q: says stay %v", v, stay)
 			}
 			if tc.name == "no scaling gate" && strings.Contains(v, "decision") {

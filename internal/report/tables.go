@@ -10,6 +10,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/resource"
 )
 
 // Table is a rendered-format-neutral table: every renderer prints the same
@@ -302,13 +303,35 @@ func resourceTable(r *Result) Table {
 	}
 	t.Rows = append(t.Rows, []string{"", "total", "", pctString(s.CPUTotal), pctString(s.CPUSustained), bytesString(s.RSSTotal)})
 	t.Notes = append(t.Notes, fmt.Sprintf("CPU in %% of one core (%d cores); sustained = highest %s rolling mean of the busiest process", s.Cores, s.SustainedWindow))
+	if s.Span > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("figures over the measured phase (%s sampled)", s.Span.Round(100*time.Millisecond)))
+	}
+	if w := windowNote(s); w != "" {
+		t.Notes = append(t.Notes, "warning: "+w+": the measured phase is shorter than sustained_window, so it is the mean over the phase")
+	}
 	if n := spreadNote(Spread(r)); n != "" {
 		t.Notes = append(t.Notes, n)
+	}
+	if s.FailedSamples > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("sampling: %d of %d samples failed or were partial", s.FailedSamples, s.Samples))
 	}
 	for _, e := range s.Errors {
 		t.Notes = append(t.Notes, fmt.Sprintf("sampling: %d × %s (%s)", e.Count, e.Kind, e.Example))
 	}
 	return t
+}
+
+// windowNote says, when the CPU figures span less than the sustained
+// window, over how long cpu.sustained really is: "cpu.sustained over 5 s
+// only (window 30 s)"; "" when the window filled.
+func windowNote(s *resource.Summary) string {
+	if s == nil || s.WindowFilled() {
+		return ""
+	}
+	secs := func(d time.Duration) string {
+		return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + " s"
+	}
+	return fmt.Sprintf("cpu.sustained over %s only (window %s)", secs(s.Span), secs(s.SustainedWindow))
 }
 
 func gateTable(r *Result) Table {
@@ -415,6 +438,16 @@ func Decision(r *Result) string {
 		why = append(why, "the run did not finish (a checkpoint after "+r.Elapsed.Round(time.Second).String()+")")
 	}
 	why = append(why, others...)
+	caveat := ""
+	if w := windowNote(r.Resources); w != "" && cpuGated(r) {
+		caveat = " (" + w + ")"
+	}
+	return decide(holds, fails, why) + caveat
+}
+
+// decide words the decision from the scaling gates that hold and fail
+// and the reasons (status, other failed gates) that rule out "stay".
+func decide(holds, fails, why []string) string {
 	if len(fails) > 0 {
 		d := "decision: scale — " + strings.Join(fails, ", ")
 		if len(why) > 0 {
@@ -427,6 +460,16 @@ func Decision(r *Result) string {
 			"; stay or scale is decided on a complete run whose every gate holds (scaling gates: " + strings.Join(holds, ", ") + ")"
 	}
 	return "decision: stay at one worker, tune it — " + strings.Join(holds, ", ")
+}
+
+// cpuGated reports whether a gate reads cpu.sustained.
+func cpuGated(r *Result) bool {
+	for _, o := range r.Gates {
+		if o.Metric == "cpu.sustained" {
+			return true
+		}
+	}
+	return false
 }
 
 // Headline is the first line of a report: what ran against what.

@@ -95,7 +95,10 @@ func parseExposition(in io.Reader, at time.Time) (reading, error) {
 	}
 	rss := seriesByLabels(mfs[promRSS])
 	start := seriesByLabels(mfs[promStart])
-	r := reading{at: at}
+	// One scrape may reach one of several workers and list only its own
+	// series: a series missing from it keeps its last counter.
+	r := reading{at: at, keepMissing: true}
+	var noRSS []string
 	for _, m := range cpu.GetMetric() {
 		labels := labelString(m.GetLabel())
 		sec := value(m)
@@ -123,9 +126,13 @@ func parseExposition(in io.Reader, at time.Time) (reading, error) {
 		if b, ok := rss[labels]; ok && b >= 0 && !math.IsInf(b, 0) {
 			p.rss = uint64(b)
 		} else {
-			r.errs = append(r.errs, failure(KindScrape, "no %s%s in the exposition", promRSS, labels))
+			noRSS = append(noRSS, labels)
 		}
 		r.procs = append(r.procs, p)
+	}
+	if len(noRSS) > 0 {
+		// One failure per scrape, however many series lack their RSS.
+		r.errs = append(r.errs, failure(KindScrape, "no %s for %s in the exposition", promRSS, strings.Join(noRSS, ", ")))
 	}
 	slices.SortFunc(r.procs, func(a, b procReading) int { return strings.Compare(a.key, b.key) })
 	return r, nil

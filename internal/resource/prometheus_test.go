@@ -74,8 +74,53 @@ http_requests_total{code="200"} 12
 		!strings.Contains(sum.Errors[0].Example, "500 Internal Server Error") {
 		t.Errorf("errors = %+v, want one %q with the status", sum.Errors, KindScrape)
 	}
+	if sum.FailedSamples != 1 {
+		t.Errorf("%d failed samples, want the one failed scrape", sum.FailedSamples)
+	}
 	if sum.Samples < 5 {
 		t.Errorf("%d samples, want ≥ 5", sum.Samples)
+	}
+}
+
+// TestPrometheusAlternatingWorkers scrapes a server behind which two
+// workers answer in turn, each listing only its own series, without a pid
+// label: a series missing from a scrape keeps its counter and comes back,
+// so the CPU is the sum of both workers' rates, not 0.
+func TestPrometheusAlternatingWorkers(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	var scrapes atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		el := time.Since(start).Seconds()
+		worker, cpu := "a", 5+0.25*el
+		if scrapes.Add(1)%2 == 0 {
+			worker, cpu = "b", 0.10*el
+		}
+		fmt.Fprintf(w, "process_cpu_seconds_total{worker=%q} %g\nprocess_resident_memory_bytes{worker=%q} 1e+07\n", worker, cpu, worker)
+	}))
+	defer srv.Close()
+	s, err := New(scenario.Source{Prometheus: srv.URL + "/metrics"}, 0,
+		scenario.Resources{Every: 200 * time.Millisecond, SustainedWindow: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := runFor(t, s, 2200*time.Millisecond)
+	if len(sum.Processes) != 2 || sum.Processes[0].Exited != nil || sum.Processes[1].Exited != nil {
+		t.Fatalf("processes = %+v, want both workers, neither exited", sum.Processes)
+	}
+	if math.Abs(sum.CPUTotal-35) > 5 {
+		t.Errorf("CPUTotal = %.1f %%, want 35 ± 5 (25 + 10)", sum.CPUTotal)
+	}
+	for i, want := range []float64{25, 10} {
+		if got := sum.Processes[i].CPUMean; math.Abs(got-want) > 4 {
+			t.Errorf("%s CPUMean = %.1f %%, want %.0f ± 4", sum.Processes[i].Name, got, want)
+		}
+	}
+	if sum.CPUSustained < 20 {
+		t.Errorf("CPUSustained = %.1f %%, want ≈ 25 (worker a)", sum.CPUSustained)
+	}
+	if sum.RSSTotal != 2e7 {
+		t.Errorf("RSSTotal = %d, want both workers' 10 MB", sum.RSSTotal)
 	}
 }
 

@@ -46,6 +46,9 @@ type Sampler struct {
 	every  time.Duration
 	window time.Duration
 
+	// restart asks Run to take a reading and restart the figures from it.
+	restart chan struct{}
+
 	mu  sync.Mutex
 	ran bool
 	t   *tally
@@ -113,7 +116,7 @@ func New(src scenario.Source, rootPID int, cfg scenario.Resources) (*Sampler, er
 	if err != nil {
 		return nil, err
 	}
-	return &Sampler{src: s, desc: desc, every: every, window: window, t: newTally(window)}, nil
+	return &Sampler{src: s, desc: desc, every: every, window: window, t: newTally(window), restart: make(chan struct{}, 1)}, nil
 }
 
 // Run samples at once and then every cfg.Every until ctx is done, takes a
@@ -146,7 +149,24 @@ func (s *Sampler) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 			last = s.sample(ctx)
+		case <-s.restart:
+			last = s.sample(ctx)
+			s.mu.Lock()
+			s.t.restart()
+			s.mu.Unlock()
+			tick.Reset(s.every)
 		}
+	}
+}
+
+// MeasureFrom asks Run to take a reading now and to restart every figure
+// of the Summary from it, so that they cover what follows (the measured
+// phase) and not the warm-up; the timeline stays whole. Ending the ctx of
+// Run ends what the figures cover. It does not wait.
+func (s *Sampler) MeasureFrom() {
+	select {
+	case s.restart <- struct{}{}:
+	default:
 	}
 }
 
@@ -161,7 +181,11 @@ func (s *Sampler) sample(ctx context.Context) time.Time {
 	defer s.mu.Unlock()
 	if err != nil {
 		s.t.fail(err)
+		s.t.failedSamples++
 		return began
+	}
+	if len(r.errs) > 0 {
+		s.t.failedSamples++
 	}
 	s.t.add(r)
 	return began

@@ -18,13 +18,29 @@ type Summary struct {
 	CPUTotal        float64       `json:"cpu_total_pct"`         // mean of the sum over processes (a cgroup's own usage for a cgroup)
 	RSSTotal        uint64        `json:"rss_total_bytes"`       // peak of the sum (a cgroup's memory.current for a cgroup)
 	RSSMaxProcess   uint64        `json:"rss_max_process_bytes"` // peak of any one process
+	// Span is the wall time the CPU figures cover: the measured phase when
+	// the run marked it (Sampler.MeasureFrom), else all of the sampling.
+	// When it is shorter than SustainedWindow, CPUSustained is the mean
+	// over Span, not over a full window (see WindowFilled).
+	Span time.Duration `json:"span_ns,omitempty"`
 	// Samples is the number of readings taken; CPU figures need two.
-	Samples   int       `json:"samples"`
-	Processes []Process `json:"processes"`
-	Timeline  []Sample  `json:"timeline"`
+	// FailedSamples counts those that failed or were partial (a scrape
+	// error, a series without its RSS).
+	Samples       int       `json:"samples"`
+	FailedSamples int       `json:"failed_samples,omitempty"`
+	Processes     []Process `json:"processes"`
+	Timeline      []Sample  `json:"timeline"`
 	// Errors counts sampling failures by kind (process gone, permission
 	// denied, scrape error), with one example each; they are not fatal.
 	Errors []SampleError `json:"errors,omitempty"`
+}
+
+// WindowFilled reports whether the figures span a whole sustained window,
+// so that CPUSustained is a rolling mean over the window rather than the
+// mean over a shorter phase. A summary without Span (an older result)
+// counts as filled.
+func (s Summary) WindowFilled() bool {
+	return s.Span == 0 || s.Span+s.Every/2 >= s.SustainedWindow
 }
 
 // Process is one process (or Prometheus series, or cgroup) of the target.

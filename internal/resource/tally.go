@@ -118,6 +118,10 @@ type reading struct {
 	procs []procReading
 	group *groupReading
 	errs  []error // failures that did not spoil the whole reading
+	// keepMissing says that a process missing from this reading may still
+	// run: a Prometheus scrape answered by one of several workers lists
+	// only that worker's series. Its baseline is kept for staleAfter.
+	keepMissing bool
 }
 
 // track is tally's state for one process.
@@ -154,10 +158,35 @@ type tally struct {
 	rssMaxProcess uint64
 	timeline      []Sample
 	errs          map[string]*SampleError
+	failedSamples int // readings that failed or were partial
+
+	// staleAfter is how long a track missing from readings that keep
+	// missing tracks (reading.keepMissing) stays alive.
+	staleAfter time.Duration
+}
+
+// restart starts every figure afresh from the latest reading, which
+// stays the baseline of the next interval: the figures then cover only
+// what follows. The timeline is kept whole.
+func (t *tally) restart() {
+	t.walls = nil
+	t.cpuSum, t.wallSum = 0, 0
+	t.rssTotalPeak, t.rssMaxProcess = 0, 0
+	if n := len(t.timeline); n > 0 {
+		t.rssTotalPeak = t.timeline[n-1].RSS
+	}
+	for _, tr := range append(t.tracks, t.group) {
+		if tr == nil {
+			continue
+		}
+		tr.ivs, tr.live, tr.used, tr.sustain = nil, 0, 0, rolling{}
+		tr.row.RSSPeak = tr.rss
+		t.rssMaxProcess = max(t.rssMaxProcess, tr.rss)
+	}
 }
 
 func newTally(window time.Duration) *tally {
-	return &tally{window: window, byKey: map[string]*track{}, errs: map[string]*SampleError{}}
+	return &tally{window: window, byKey: map[string]*track{}, errs: map[string]*SampleError{}, staleAfter: 30 * time.Second}
 }
 
 // fail records failures without a reading.
@@ -245,6 +274,15 @@ func (t *tally) add(r reading) {
 	}
 	for _, tr := range t.tracks {
 		if seen[tr] {
+			continue
+		}
+		if r.keepMissing && !tr.gone && r.at.Sub(tr.last.at) <= t.staleAfter {
+			// Missing from this scrape only: keep the baseline, so the next
+			// interval spans this one and its CPU is not lost.
+			if !first {
+				tr.push(interval{}, t.window)
+			}
+			rss += tr.rss
 			continue
 		}
 		if !tr.gone {
@@ -345,6 +383,8 @@ func (t *tally) summary() Summary {
 		Start:         t.t0,
 		CPUSustained:  t.sustained(),
 		CPUTotal:      cpuPercent(t.cpuSum, t.wallSum),
+		Span:          t.wallSum,
+		FailedSamples: t.failedSamples,
 		RSSTotal:      t.rssTotalPeak,
 		RSSMaxProcess: t.rssMaxProcess,
 		Samples:       t.n,

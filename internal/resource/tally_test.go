@@ -133,6 +133,7 @@ func TestTally(t *testing.T) {
 		CPUTotal:      100.0 * (2500 + 100 + 400) / 3000,
 		RSSTotal:      170,
 		RSSMaxProcess: 120,
+		Span:          3 * time.Second, // from the first reading to the last
 		Samples:       4,
 		Processes: []Process{
 			{PID: 1, Name: "p1", CPUMean: 100 * 2.5 / 3, CPUSustained: 100, RSSPeak: 120},
@@ -246,5 +247,38 @@ func TestErrKind(t *testing.T) {
 		if got := errKind(tc.err); got != tc.want {
 			t.Errorf("errKind(%v) = %q, want %q", tc.err, got, tc.want)
 		}
+	}
+}
+
+// After restart (the measured phase begins), the figures cover only the
+// readings that follow: a busy warm-up does not count, the timeline keeps
+// it, and Span says how much wall time the figures cover.
+func TestTallyRestart(t *testing.T) {
+	t.Parallel()
+	tl := newTally(30 * time.Second)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	read := func(s int, cpu time.Duration, rss uint64) {
+		tl.add(reading{at: at(s), procs: []procReading{{key: "1", pid: 1, at: at(s), cpu: cpu, rss: rss}}})
+	}
+	read(0, 0, 500)
+	read(1, 900*ms, 500) // warm-up: 90 %
+	read(2, 1800*ms, 400)
+	tl.restart()
+	read(3, 1900*ms, 100) // measured: 10 %
+	read(4, 2000*ms, 100)
+	read(5, 2100*ms, 100)
+	s := tl.summary()
+	if math.Abs(s.CPUTotal-10) > 1e-9 || math.Abs(s.CPUSustained-10) > 1e-9 || math.Abs(s.Processes[0].CPUMean-10) > 1e-9 {
+		t.Errorf("cpu total %.1f, sustained %.1f, mean %.1f; want 10 %% each (the measured phase)", s.CPUTotal, s.CPUSustained, s.Processes[0].CPUMean)
+	}
+	if s.RSSTotal != 400 || s.Processes[0].RSSPeak != 400 {
+		t.Errorf("rss total %d, peak %d; want 400 (the reading the phase began at)", s.RSSTotal, s.Processes[0].RSSPeak)
+	}
+	if s.Span != 3*time.Second || len(s.Timeline) != 5 {
+		t.Errorf("span %v, timeline %d rows; want 3s and the whole 5", s.Span, len(s.Timeline))
+	}
+	s.Every, s.SustainedWindow = time.Second, 30*time.Second
+	if s.WindowFilled() {
+		t.Errorf("a 3 s span fills a 30 s window")
 	}
 }

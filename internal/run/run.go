@@ -116,7 +116,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	defer stopLoad(nil)
 
 	var sampler *resource.Sampler
-	stopSampling := func() {}
+	stopSampling, cancelSampling := func() {}, func() {}
 	if !tg.Resources.IsZero() || rootPID > 0 {
 		s, err := resource.New(tg.Resources, rootPID, sc.Resources)
 		if err != nil {
@@ -127,7 +127,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() { defer wg.Done(); sampler.Run(sampleCtx) }()
-		stopSampling = func() { cancel(); wg.Wait() }
+		stopSampling, cancelSampling = func() { cancel(); wg.Wait() }, cancel
 		defer stopSampling()
 	}
 
@@ -177,6 +177,24 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 
 	loadDone := make(chan load.Stats, 1)
 	go func() { loadDone <- atk.Run(loadCtx, rec) }()
+
+	// The resource figures cover the measured phase: from the end of the
+	// warm-up to the end of the phase, or to the stop.
+	if sampler != nil {
+		go func() {
+			defer cancelSampling()
+			select {
+			case <-time.After(sc.Warmup):
+			case <-loadCtx.Done():
+				return
+			}
+			sampler.MeasureFrom()
+			select {
+			case <-time.After(sc.Duration):
+			case <-loadCtx.Done():
+			}
+		}()
+	}
 
 	// The broadcaster runs for the measured phase.
 	bcastDone := make(chan error, 1)
