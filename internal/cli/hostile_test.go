@@ -254,3 +254,19 @@ func TestErrorFilesExit2(t *testing.T) {
 		})
 	}
 }
+
+// TestSimStartInterruptible: a sim interrupted before it has started its
+// workers (Ctrl-C arrives while it starts them; here, before) starts no
+// more of them and exits 130.
+func TestSimStartInterruptible(t *testing.T) {
+	before := children()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	o := loadcheck(t, ctx, "sim", "--workers", "64", "--listen", "127.0.0.1:0")
+	if o.code != ExitInterrupted {
+		t.Errorf("exit %d, want 130; stderr:\n%s", o.code, o.stderr)
+	}
+	if after := children(); after > before {
+		t.Errorf("%d child processes after an interrupted sim start, %d before: want none", after, before)
+	}
+}
