@@ -2,6 +2,7 @@ package resource
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"math"
@@ -36,13 +37,18 @@ type promSource struct {
 
 // newPromSource scrapes rawURL; each scrape may take up to every, within
 // 1–10 s.
-func newPromSource(rawURL string, every time.Duration) (source, string, error) {
+// An https page's certificate is checked with tlsConf (nil: against the
+// system's roots).
+func newPromSource(rawURL string, every time.Duration, tlsConf *tls.Config) (source, string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, "", fmt.Errorf("resources.prometheus: %q: want an http or https URL", rawURL)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 1
+	if tlsConf != nil {
+		tr.TLSClientConfig = tlsConf
+	}
 	s := &promSource{
 		url:     rawURL,
 		client:  &http.Client{Transport: tr},

@@ -3,6 +3,7 @@
 package resource
 
 import (
+	"crypto/tls"
 	"fmt"
 	"math"
 	"net/http"
@@ -121,6 +122,37 @@ func TestPrometheusAlternatingWorkers(t *testing.T) {
 	}
 	if sum.RSSTotal != 2e7 {
 		t.Errorf("RSSTotal = %d, want both workers' 10 MB", sum.RSSTotal)
+	}
+}
+
+// TestPrometheusTLS checks that an https exporter's certificate is checked
+// with the target's TLS settings: trusted with its CA, refused without.
+func TestPrometheusTLS(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, "process_cpu_seconds_total 1\nprocess_resident_memory_bytes 1048576\n")
+	}))
+	defer srv.Close()
+	trusting := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	for _, tc := range []struct {
+		name    string
+		tls     *tls.Config
+		wantRSS uint64
+	}{
+		{"with the exporter's CA", trusting, 1 << 20},
+		{"with the system's roots", nil, 0},
+	} {
+		s, err := New(scenario.Source{Prometheus: srv.URL + "/metrics", PrometheusTLS: tc.tls}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := runFor(t, s, 250*time.Millisecond)
+		if sum.RSSTotal != tc.wantRSS {
+			t.Errorf("%s: RSSTotal = %d, want %d (errors %+v)", tc.name, sum.RSSTotal, tc.wantRSS, sum.Errors)
+		}
+		if tc.wantRSS == 0 && (len(sum.Errors) == 0 || !strings.Contains(sum.Errors[0].Example, "certificate")) {
+			t.Errorf("%s: errors %+v, want a certificate error", tc.name, sum.Errors)
+		}
 	}
 }
 

@@ -107,7 +107,7 @@ func New(src scenario.Source, rootPID int, cfg scenario.Resources) (*Sampler, er
 	case src.Cgroup != "":
 		s, desc, err = newCgroupSource(src.Cgroup)
 	case src.Prometheus != "":
-		s, desc, err = newPromSource(src.Prometheus, every)
+		s, desc, err = newPromSource(src.Prometheus, every, src.PrometheusTLS)
 	case rootPID > 0:
 		s, desc, err = newTreeSource(rootPID)
 	default:

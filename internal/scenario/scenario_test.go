@@ -659,6 +659,16 @@ func TestTargetTLSConfig(t *testing.T) {
 	if system.TLSConfig().RootCAs != nil {
 		t.Errorf("without tls.ca_file RootCAs is set; want nil for the system's roots")
 	}
+	exporter, err := scenario.LoadTarget(writeFile(t, dir, "d.yaml", "base_url: https://127.0.0.1:8443\ntls: {ca_file: "+ca.CA+"}\nresources: {prometheus: https://127.0.0.1:9100/metrics}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tc := exporter.Resources.PrometheusTLS; tc == nil || tc.RootCAs == nil || !tc.RootCAs.Equal(withCA.TLSConfig().RootCAs) {
+		t.Errorf("an https exporter's TLS = %v, want the target's tls.ca_file", tc)
+	}
+	if withCA.Resources.PrometheusTLS != nil || !withCA.Resources.IsZero() {
+		t.Errorf("a target without an exporter has exporter TLS %v, IsZero %v", withCA.Resources.PrometheusTLS, withCA.Resources.IsZero())
+	}
 	if first, second := withCA.TLSConfig(), withCA.TLSConfig(); first == second {
 		t.Errorf("TLSConfig returns one shared config; want a copy per caller")
 	}

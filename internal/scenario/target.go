@@ -79,6 +79,9 @@ func buildTarget(p *problems, f targetFile) *Target {
 	}
 	t.AllowRemote = f.AllowRemote
 	t.TLS = buildTLS(p, f.TLS, f.BaseURL, rel)
+	if strings.HasPrefix(t.Resources.Prometheus, "https://") {
+		t.Resources.PrometheusTLS = t.TLSConfig()
+	}
 	checkRemote(p, t, f)
 	return t
 }

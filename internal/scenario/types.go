@@ -287,7 +287,12 @@ type Source struct {
 	SystemdUnit string
 	Cgroup      string // cgroup v2 path, e.g. /sys/fs/cgroup/system.slice/x.service
 	Prometheus  string // metrics URL
+	// PrometheusTLS checks the certificate of an https metrics URL with
+	// the target file's tls settings, as for the target itself: an exporter
+	// beside a staging service usually has a certificate from the same CA.
+	// Nil for http.
+	PrometheusTLS *tls.Config
 }
 
 // IsZero reports whether no source is named.
-func (s Source) IsZero() bool { return s == Source{} }
+func (s Source) IsZero() bool { return s == Source{PrometheusTLS: s.PrometheusTLS} }
