@@ -129,7 +129,8 @@ func TestBroadcastLoss(t *testing.T) {
 }
 
 // The sim burns a known CPU cost per search: loadcheck's sampler must see
-// it. 10 ms at 30/s is 30 % of one core, plus the HTTP overhead.
+// it. 10 ms at 30/s is 30 % of one core, plus the HTTP overhead; at 60/s
+// over two workers, the same for each, as the clients spread over them.
 func TestCPUSustained(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -166,6 +167,13 @@ gates: ["cpu.sustained < 60%"]
 			}
 			if workers != tc.wantWorker {
 				t.Errorf("%d worker rows, want %d: %+v", workers, tc.wantWorker, r.Processes)
+			}
+			// The default client model spreads the load like real
+			// traffic: each of two workers does about half the work.
+			for _, w := range report.Spread(res) {
+				if w.Share < 35 || w.Share > 65 {
+					t.Errorf("worker %d did %.1f%% of the workers' CPU, want 35–65%%", w.PID, w.Share)
+				}
 			}
 			if math.IsNaN(r.CPUTotal) || r.CPUTotal < r.CPUSustained*0.5 {
 				t.Errorf("cpu.total = %.1f%%, want at least half the sustained figure", r.CPUTotal)
