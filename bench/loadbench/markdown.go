@@ -82,7 +82,7 @@ func (b *bench) method(w io.Writer) {
 		}
 		fmt.Fprintf(w, "- Freeze, truth of the requests each tool actually sent (what the server saw): %s. A closed-model tool sends little during a freeze, so even the truth of what it sent hides the stall.\n", strings.Join(seen, ", "))
 	}
-	fmt.Fprintf(w, "- (d) loadcheck and the vegeta library at one rate, %s each, in pairs run back to back, which of the two goes first alternating; the rate is 80 %% of the lower of their highest rates in (a), so both sustain it. The ratio of each pair is taken before the median: a pair shares the machine's load of the moment, so the ratios vary less than the figures.\n", b.stepDur)
+	fmt.Fprintf(w, "- (d) loadcheck and the vegeta library at one rate, %s each, in pairs run back to back, which of the two goes first alternating; the rate is 80 %% of the lower of their highest rates in (a), meant to be one both sustain (the goal line counts the pairs where a run still fell short: on a busy machine the CPU per request of such a run is still measured, the rate is not). The ratio of each pair is taken before the median: a pair shares the machine's load of the moment, so the ratios vary less than the figures.\n", b.stepDur)
 	fmt.Fprintln(w, "- Late: loadcheck counts requests sent > 10 ms after their scheduled time and corrects their latency for it; for vegeta the bench computes the same from its results (each hit's sequence number and send time), which vegeta itself does not report; the library counts them in the drain. A rate can be sustained in throughput while many requests go out late.")
 }
 
