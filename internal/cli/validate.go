@@ -57,6 +57,12 @@ func validateFile(path string) (string, error) {
 		if t.Start != nil {
 			how = "started by loadcheck"
 		}
+		if t.Remote() {
+			how += " on another machine (allow_remote)"
+		}
+		if t.TLS.InsecureSkipVerify {
+			how += " — WARNING: its TLS certificate will NOT be verified (tls.insecure_skip_verify)"
+		}
 		return fmt.Sprintf("target %q, %s", t.Name, how), nil
 	}
 	sc, err := scenario.Load(path)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -89,4 +92,24 @@ func processMetrics(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	expfmt.MetricFamilyToText(w, &dto.MetricFamily{Name: &cpuName, Type: &counter, Metric: []*dto.Metric{{Counter: &dto.Counter{Value: &cpu}}}})
 	expfmt.MetricFamilyToText(w, &dto.MetricFamily{Name: &rssName, Type: &gauge, Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: &rss}}}})
+}
+
+// TestValidateRemoteTarget checks that validate says what a remote target
+// file allows, and warns when its certificate will not be verified.
+func TestValidateRemoteTarget(t *testing.T) {
+	dir := files(t, map[string]string{
+		"remote.yaml":   "name: staging\nbase_url: https://198.18.0.2:8443\nallow_remote: true\ntls: {insecure_skip_verify: true}\n",
+		"loopback.yaml": "name: local\nbase_url: http://127.0.0.1:8000\n",
+	})
+	o := loadcheck(t, context.Background(), "validate", filepath.Join(dir, "remote.yaml"), filepath.Join(dir, "loopback.yaml"))
+	if o.code != ExitPass {
+		t.Fatalf("exit %d:\n%s%s", o.code, o.stdout, o.stderr)
+	}
+	remote, local, _ := strings.Cut(o.stdout, "\n")
+	if !strings.Contains(remote, "on another machine (allow_remote)") || !strings.Contains(remote, "WARNING: its TLS certificate will NOT be verified") {
+		t.Errorf("validate of a remote, unverified target: %q", remote)
+	}
+	if strings.Contains(local, "WARNING") || strings.Contains(local, "another machine") {
+		t.Errorf("validate of a loopback target: %q", local)
+	}
 }
