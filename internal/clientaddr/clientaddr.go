@@ -13,6 +13,7 @@ package clientaddr
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 )
 
@@ -66,6 +67,21 @@ func For(pin netip.Addr, targetLoopback bool, c Counts) Plan {
 	return Plan{}
 }
 
+// Check reports whether this machine can connect from the plan's
+// addresses, by binding the first one: a pinned address must be one of
+// the machine's, and a spread needs the whole of 127.0.0.0/8 on loopback,
+// which Linux gives and some systems do not (macOS has 127.0.0.1 alone).
+func (p Plan) Check() error {
+	if p.IsZero() {
+		return nil
+	}
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(p.Broadcaster(), 0).String())
+	if err != nil {
+		return err
+	}
+	return ln.Close()
+}
+
 // IsZero reports whether the plan leaves every address to the system.
 func (p Plan) IsZero() bool { return !p.spread && !p.pinned.IsValid() }
 
@@ -94,8 +110,11 @@ func (p Plan) at(n int) netip.Addr {
 // Description says which addresses each kind of client used, compactly:
 // "127.1.1.1–127.1.6.1 (6 /24s)". Kinds a run did not have are "".
 type Description struct {
-	Mode        string `json:"mode"`             // "spread", "pinned" or "system"
-	Pinned      string `json:"pinned,omitempty"` // the one address of a pinned plan
+	Mode   string `json:"mode"`             // "spread", "pinned" or "system"
+	Pinned string `json:"pinned,omitempty"` // the one address of a pinned plan
+	// Note says why the addresses were left to the system against a
+	// loopback target.
+	Note        string `json:"note,omitempty"`
 	Broadcaster string `json:"broadcaster,omitempty"`
 	Boards      string `json:"boards,omitempty"`
 	SSE         string `json:"sse,omitempty"`

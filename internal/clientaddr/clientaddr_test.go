@@ -63,3 +63,20 @@ func TestSpreadNetworksDistinct(t *testing.T) {
 		check("http", i, p.HTTP(i))
 	}
 }
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name string
+		plan Plan
+		ok   bool
+	}{
+		{"system", Plan{}, true},
+		{"pinned to 127.0.0.1", Pinned(netip.MustParseAddr("127.0.0.1")), true},
+		{"pinned to an address of no machine (TEST-NET-1)", Pinned(netip.MustParseAddr("192.0.2.7")), false},
+	}
+	for _, tc := range tests {
+		if err := tc.plan.Check(); (err == nil) != tc.ok {
+			t.Errorf("%s: Check() = %v, want ok %v", tc.name, err, tc.ok)
+		}
+	}
+}

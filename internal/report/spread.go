@@ -130,6 +130,10 @@ func clientsNote(r *Result) string {
 			model += ", every client (boards, SSE and broadcaster too) from " + src.Pinned
 		case src.HTTP != "":
 			model += ", from " + src.HTTP
+		case src.Note != "":
+			model += "; " + src.Note
+		case src.Mode == "system":
+			model += ", source addresses chosen by the system"
 		}
 	}
 	return "HTTP load: " + model

@@ -77,6 +77,17 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	host, _ := os.Hostname()
 	res.Host = &report.Host{Hostname: host, Cores: runtime.NumCPU(), Version: o.Version}
 
+	// The clients' source addresses, checked before the target starts.
+	plan := sourcePlan(sc, tg.BaseURL)
+	desc := plan.Describe(sc.WebSocket != nil)
+	if err := plan.Check(); err != nil {
+		if sc.SourceAddress.IsValid() {
+			return nil, fmt.Errorf("%s: source_address %s: not an address this machine can connect from (%v): use one of its addresses, e.g. 127.0.0.1, or remove the field", sc.Where("$.source_address"), sc.SourceAddress, err)
+		}
+		plan = clientaddr.Plan{}
+		desc = clientaddr.Description{Mode: "system", Note: fmt.Sprintf("this machine has no loopback addresses beyond 127.0.0.1 (%v): every client connects from the system's choice", err)}
+	}
+
 	// The target: start it, or check that something listens.
 	baseURL := tg.BaseURL
 	rootPID := 0
@@ -131,8 +142,6 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		defer stopSampling()
 	}
 
-	plan := sourcePlan(sc, baseURL)
-	desc := plan.Describe(sc.WebSocket != nil)
 	res.Sources = &desc
 
 	// An interrupt does not tear the probes down by itself: the gates on

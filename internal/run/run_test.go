@@ -184,3 +184,36 @@ gates: ["cpu.sustained < 60%"]
 		})
 	}
 }
+
+// A pinned source address the machine does not have stops the run before
+// the target starts, naming the field and the fix.
+func TestSourceAddressNotOnThisMachine(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("target.yaml", "name: nothing\nbase_url: http://127.0.0.1:9\n")
+	sc, err := scenario.Load(write("scenario.yaml", `name: nat
+target: target.yaml
+source_address: 192.0.2.7
+duration: 1s
+http:
+  load: {rate: 1/s}
+  endpoints: [{name: health, path: /api/health}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := scenario.LoadTarget(sc.TargetFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
+	if res != nil || err == nil || !strings.Contains(err.Error(), "scenario.yaml:3:17: source_address 192.0.2.7: not an address this machine can connect from") {
+		t.Errorf("Execute = %v, %v; want no result and the field's position in the error", res, err)
+	}
+}
