@@ -88,6 +88,9 @@ func isTarget(path string) bool {
 		return false
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || st.Size() > scenario.MaxFileBytes {
+		return false // the loader reports it
+	}
 	b, _ := io.ReadAll(io.LimitReader(f, scenario.MaxFileBytes))
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	return bytes.HasPrefix(b, []byte("base_url:")) || bytes.Contains(b, []byte("\nbase_url:"))
