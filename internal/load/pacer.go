@@ -60,6 +60,9 @@ func (s segment) timeOf(h float64) (time.Duration, bool) {
 type Pacer struct {
 	segs  []segment
 	total time.Duration
+	// shard is this pacer's share of the schedule, 0-based, of shards: it
+	// sends global hits shard, shard+shards, shard+2·shards, … (see Shard).
+	shard, shards uint64
 	// began is the attack's start, learnt from the first call to Pace
 	// (vegeta does not export it), with its monotonic clock reading.
 	began atomic.Pointer[time.Time]
@@ -70,7 +73,7 @@ var _ vegeta.Pacer = (*Pacer)(nil)
 // NewPacer returns the pacer for warm-up w at the first stage's rate,
 // followed by stages cut or extended (holding the last rate) to measured.
 func NewPacer(warmup time.Duration, stages []scenario.Stage, measured time.Duration) *Pacer {
-	p := &Pacer{}
+	p := &Pacer{shards: 1}
 	var at time.Duration
 	var hits float64
 	add := func(dur time.Duration, r0, r1 float64) {
@@ -112,11 +115,36 @@ func NewPacer(warmup time.Duration, stages []scenario.Stage, measured time.Durat
 	return p
 }
 
+// Shard makes p send only shard k of n (1 ≤ k ≤ n): every n-th arrival of
+// the schedule, starting with arrival k-1, each at its own intended time,
+// so n pacers started on one clock send exactly the whole schedule between
+// them. Call it before the attack runs.
+func (p *Pacer) Shard(k, n int) {
+	if n < 1 || k < 1 || k > n {
+		panic("load: Pacer.Shard: want 1 ≤ k ≤ n")
+	}
+	p.shard, p.shards = uint64(k-1), uint64(n)
+}
+
 // Duration is the length of the whole schedule, warm-up included.
 func (p *Pacer) Duration() time.Duration { return p.total }
 
-// Hits returns the number of hits scheduled before offset t.
+// Hits returns the number of hits scheduled before offset t. For a shard
+// it counts the shard's own hits: a whole number.
 func (p *Pacer) Hits(t time.Duration) float64 {
+	h := p.allHits(t)
+	if p.shards <= 1 {
+		return h
+	}
+	// Global hits g < h with g ≡ shard (mod shards).
+	if c := math.Ceil((h - float64(p.shard)) / float64(p.shards)); c > 0 {
+		return c
+	}
+	return 0
+}
+
+// allHits returns the number of hits of the whole schedule before t.
+func (p *Pacer) allHits(t time.Duration) float64 {
 	for i := len(p.segs) - 1; i >= 0; i-- {
 		s := p.segs[i]
 		if t >= s.start {
@@ -130,9 +158,10 @@ func (p *Pacer) Hits(t time.Duration) float64 {
 }
 
 // Schedule returns the offset at which hit n (counting from 0) is meant to
-// be sent, and false when the schedule ends before it.
+// be sent, and false when the schedule ends before it. For a shard, n
+// counts the shard's own hits.
 func (p *Pacer) Schedule(n uint64) (time.Duration, bool) {
-	h := float64(n)
+	h := float64(n*max(p.shards, 1) + p.shard)
 	for _, s := range p.segs {
 		if h < s.hits0+s.hitsAt(s.dur) {
 			off, ok := s.timeOf(h - s.hits0)
@@ -166,11 +195,12 @@ func (p *Pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 }
 
 // Rate implements vegeta.Pacer: the rate at offset elapsed, in hits per
-// second.
+// second (a shard's share for a shard).
 func (p *Pacer) Rate(elapsed time.Duration) float64 {
 	for _, s := range p.segs {
 		if elapsed >= s.start && elapsed < s.start+s.dur {
-			return s.r0 + (s.r1-s.r0)*float64(elapsed-s.start)/float64(s.dur)
+			r := s.r0 + (s.r1-s.r0)*float64(elapsed-s.start)/float64(s.dur)
+			return r / float64(max(p.shards, 1))
 		}
 	}
 	return 0

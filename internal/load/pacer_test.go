@@ -141,3 +141,69 @@ func TestTemplate(t *testing.T) {
 		t.Errorf("compile with an unknown column: no error")
 	}
 }
+
+// N shards started on one clock must send exactly the schedule between
+// them: every arrival once, at its own intended time, and their Hits must
+// add up to the whole schedule's at every offset.
+func TestPacerShardsPartitionSchedule(t *testing.T) {
+	t.Parallel()
+	stages := []scenario.Stage{{To: rate(30), Over: 2 * time.Second}, {To: rate(7), Over: 3 * time.Second}, {Hold: time.Second}}
+	whole := NewPacer(time.Second, stages, 6*time.Second)
+	var want []time.Duration
+	for n := uint64(0); ; n++ {
+		at, ok := whole.Schedule(n)
+		if !ok {
+			break
+		}
+		want = append(want, at)
+	}
+	for _, shards := range []int{1, 2, 3, 4, 7} {
+		got := make([]time.Duration, len(want))
+		seen := make([]int, len(want))
+		parts := make([]*Pacer, shards)
+		for k := 1; k <= shards; k++ {
+			p := NewPacer(time.Second, stages, 6*time.Second)
+			p.Shard(k, shards)
+			parts[k-1] = p
+			for i := uint64(0); ; i++ {
+				at, ok := p.Schedule(i)
+				if !ok {
+					break
+				}
+				g := int(i)*shards + k - 1
+				if g >= len(want) {
+					t.Fatalf("%d shards: shard %d hit %d is global hit %d, past the schedule's %d", shards, k, i, g, len(want))
+				}
+				got[g] = at
+				seen[g]++
+			}
+		}
+		for g := range want {
+			if seen[g] != 1 || got[g] != want[g] {
+				t.Fatalf("%d shards: global hit %d sent %d times at %v, want once at %v", shards, g, seen[g], got[g], want[g])
+			}
+		}
+		for _, at := range []time.Duration{0, 700 * time.Millisecond, time.Second, 3 * time.Second, whole.Duration()} {
+			sum := 0.0
+			for _, p := range parts {
+				sum += p.Hits(at)
+			}
+			w := whole.Hits(at)
+			if shards > 1 {
+				w = math.Ceil(w) // shards count whole hits
+			}
+			if sum != w {
+				t.Errorf("%d shards: Hits(%v) sum to %v, want %v", shards, at, sum, w)
+			}
+		}
+	}
+}
+
+func TestPacerShardRate(t *testing.T) {
+	t.Parallel()
+	p := NewPacer(0, []scenario.Stage{{To: rate(100)}, {Hold: 5 * time.Second}}, 5*time.Second)
+	p.Shard(2, 4)
+	if got := p.Rate(time.Second); got != 25 {
+		t.Errorf("Rate = %v, want 25 (a quarter of 100/s)", got)
+	}
+}

@@ -65,6 +65,9 @@ type WSSummary struct {
 	// Broadcast is the broadcaster's HTTP latency, like an endpoint's.
 	Broadcast record.EndpointSummary `json:"broadcast"`
 	PerBoard  []Board                `json:"per_board"`
+	// Ledger is the raw account of a shard of a sharded run, for
+	// loadcheck merge; nil otherwise.
+	Ledger *Ledger `json:"ledger,omitempty"`
 }
 
 // Board is one dispatch board's account.

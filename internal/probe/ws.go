@@ -79,8 +79,11 @@ const WorkerHeader = "X-Worker-Pid"
 // safe for concurrent use. Broadcast runs at most once; call Close after
 // it has returned (Close returns the same summary when called again).
 type WS struct {
-	cfg     scenario.WebSocket
-	run     string // event id prefix
+	cfg scenario.WebSocket
+	run string // event id prefix
+	// shared is true when run is shared by the shards of one sharded run:
+	// the summary then carries the ledger loadcheck merge accounts from.
+	shared  bool
 	wsURL   string
 	postURL string
 	base    time.Time // origin of the monotonic nanoseconds used throughout
@@ -169,10 +172,24 @@ type liveConn struct {
 // Board i connects from plan.Board(i), the broadcasts are posted from
 // plan.Broadcaster().
 func StartWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf *tls.Config) (*WS, error) {
-	return startWS(ctx, baseURL, cfg, plan, tlsConf, defaultLiveness)
+	return startWS(ctx, baseURL, cfg, plan, tlsConf, defaultLiveness, "")
 }
 
-func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf *tls.Config, live liveness) (*WS, error) {
+// StartShardWS is StartWS for one shard of a sharded run: events is the
+// event id prefix every shard of the run shares (8 lowercase hex digits),
+// so each shard's boards recognise the broadcasts of the one shard that
+// runs the broadcaster (Broadcast there, Follow in the others). The
+// summary carries a Ledger for MergeWS.
+func StartShardWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf *tls.Config, events string) (*WS, error) {
+	if len(events) != 8 || strings.Trim(events, "0123456789abcdef") != "" {
+		return nil, fmt.Errorf("websocket: event id prefix %q: want 8 lowercase hex digits", events)
+	}
+	return startWS(ctx, baseURL, cfg, plan, tlsConf, defaultLiveness, events)
+}
+
+// startWS starts the boards; events is the event id prefix, "" for a
+// random one of this run alone.
+func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf *tls.Config, live liveness, events string) (*WS, error) {
 	if cfg.IDField == "" {
 		cfg.IDField = "id"
 	}
@@ -185,7 +202,8 @@ func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan c
 	base := strings.TrimRight(baseURL, "/")
 	w := &WS{
 		cfg:        cfg,
-		run:        newRunID(),
+		run:        events,
+		shared:     events != "",
 		wsURL:      base + cfg.Path,
 		postURL:    base + cfg.Broadcast.Path,
 		base:       time.Now(),
@@ -196,6 +214,9 @@ func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan c
 		connectTCP: record.NewHistogram(),
 		rec:        record.New([]string{"broadcast"}),
 		body:       newBodyMaker(cfg.IDField, cfg.Broadcast.Fields),
+	}
+	if w.run == "" {
+		w.run = newRunID()
 	}
 	for i := range w.delivery {
 		w.delivery[i].h = record.NewHistogram()
@@ -473,7 +494,11 @@ func (w *WS) receive(b *board, msg []byte, now int64) {
 	} else {
 		b.maxSeq = seq
 	}
-	if sent := (*tbl)[seq].sent.Load(); sent > 0 {
+	sent := (*tbl)[seq].sent.Load()
+	if sent == 0 && w.shared {
+		sent = w.sentAt(msg) // the broadcaster runs in another shard
+	}
+	if sent > 0 {
 		d := &w.delivery[b.id%deliveryShards]
 		d.Lock()
 		d.h.Record(time.Duration(now - sent))
@@ -688,6 +713,9 @@ func (w *WS) summarize(connected int) WSSummary {
 	}
 	if sum := w.rec.Close(end); len(sum.Endpoints) > 0 {
 		s.Broadcast = sum.Endpoints[0]
+	}
+	if w.shared {
+		s.Ledger = w.ledger(events, from, to)
 	}
 	return s
 }

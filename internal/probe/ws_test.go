@@ -342,7 +342,7 @@ func TestWSDeadPeer(t *testing.T) {
 	cfg := wsConfig()
 	cfg.Boards = 2
 	fast := liveness{scan: 50 * time.Millisecond, pingIdle: 200 * time.Millisecond, pingTimeout: 200 * time.Millisecond, readIdle: 2 * time.Second}
-	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, fast)
+	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, fast, "")
 	if err != nil {
 		t.Fatalf("startWS: %v", err)
 	}
