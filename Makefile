@@ -41,6 +41,7 @@ demo: build
 test: deps lint
 	$(GO) test -race -count=1 -p 1 -timeout 30m ./...
 	$(GO) test -count=1 -run 'TestFixedLatencyServer|TestCoordinatedOmission|TestOverloadStaysBounded' ./internal/load/
+	$(GO) test -count=1 -run 'TestShardsMatchOneRun' ./internal/cli/
 	$(MAKE) --no-print-directory fuzz FUZZTIME=8s
 
 # lint fails on unformatted code, on a go.mod or go.sum that `go mod tidy`

@@ -90,6 +90,7 @@ Exit codes: 0 every gate held · 1 a gate failed or an abort condition fired ·
 		return usageError{fmt.Errorf("%v — see %s --help", err, c.CommandPath())}
 	})
 	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout), newSimCmd(stderr),
-		newCompareCmd(stdout, stderr), newSaturateCmd(stdout, stderr), newNightlyCmd(stdout, stderr), newReportCmd(stdout))
+		newCompareCmd(stdout, stderr), newSaturateCmd(stdout, stderr), newNightlyCmd(stdout, stderr), newReportCmd(stdout),
+		newMergeCmd(stdout, stderr))
 	return root
 }

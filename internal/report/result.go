@@ -57,6 +57,38 @@ type Result struct {
 	Gates   []gate.Outcome          `json:"gates"`
 	Pass    bool                    `json:"pass"`
 	Host    *Host                   `json:"host,omitempty"`
+
+	// Shard is set on the result of one shard of a sharded run (run
+	// --shard); its gates are the shard's alone, and loadcheck merge
+	// judges the run. Shards lists the shards a merged result came from.
+	Shard  *ShardInfo `json:"shard,omitempty"`
+	Shards []ShardRun `json:"shards,omitempty"`
+}
+
+// ShardInfo says which share of a sharded run a result measured.
+type ShardInfo struct {
+	Index int `json:"index"` // 1-based
+	Count int `json:"count"`
+	// Set identifies the run the shards belong to: derived from the
+	// scenario and the common start time, so shards started apart agree.
+	Set   string    `json:"set"`
+	Start time.Time `json:"start"`
+	// StartedLate is how long after Start this shard's load began, when
+	// it could not be ready in time.
+	StartedLate time.Duration `json:"started_late_ns,omitempty"`
+}
+
+// ShardRun is one shard of a merged result: what it sent and how many of
+// its requests went out late, so a shard that fell behind shows.
+type ShardRun struct {
+	Index       int           `json:"index"`
+	RunID       string        `json:"run_id"`
+	Host        string        `json:"host,omitempty"`
+	Status      Status        `json:"status"`
+	Scheduled   uint64        `json:"scheduled"`
+	Sent        uint64        `json:"sent"`
+	Late        uint64        `json:"late"`
+	StartedLate time.Duration `json:"started_late_ns,omitempty"`
 }
 
 // ScenarioInfo records what was asked for, defaults included.

@@ -82,6 +82,9 @@ func Tables(r *Result) []Table {
 	if r.Resources != nil {
 		ts = append(ts, resourceTable(r))
 	}
+	if len(r.Shards) > 0 {
+		ts = append(ts, shardTable(r))
+	}
 	if len(r.Gates) > 0 {
 		ts = append(ts, gateTable(r))
 	}
@@ -89,6 +92,32 @@ func Tables(r *Result) []Table {
 }
 
 func rate1(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// shardTable shows the shards a merged result came from, so a shard
+// that fell behind (late requests, unsent ones, a late start) shows.
+func shardTable(r *Result) Table {
+	t := Table{
+		Title:  fmt.Sprintf("Shards: merged from %d", len(r.Shards)),
+		Header: []string{"shard", "host", "status", "scheduled", "sent", "late", "late %", "run"},
+	}
+	for _, s := range r.Shards {
+		late := 0.0
+		if s.Sent > 0 {
+			late = 100 * float64(s.Late) / float64(s.Sent)
+		}
+		host := s.Host
+		if host == "" {
+			host = "–"
+		}
+		t.Rows = append(t.Rows, []string{fmt.Sprintf("%d/%d", s.Index, len(r.Shards)), host, string(s.Status),
+			count(s.Scheduled), count(s.Sent), count(s.Late), pctString(late), s.RunID})
+		if s.StartedLate > 0 {
+			t.Notes = append(t.Notes, fmt.Sprintf("warning: shard %d began %s after the common start time", s.Index, s.StartedLate.Round(100*time.Millisecond)))
+		}
+	}
+	t.Notes = append(t.Notes, "latency percentiles are of every shard's requests (HDR histograms merged); the in-flight peak is the sum of the shards' peaks")
+	return t
+}
 
 func httpTable(r *Result) Table {
 	t := Table{
@@ -477,5 +506,11 @@ func Headline(r *Result) string {
 	h := fmt.Sprintf("loadcheck: %s against %s (%s) — %s measured after %s warm-up, %s requests",
 		r.Scenario.Name, r.Target.Name, r.Target.BaseURL, r.Elapsed.Round(100*time.Millisecond),
 		r.Scenario.Warmup, count(r.HTTP.Total.Requests))
+	switch {
+	case r.Shard != nil:
+		h += fmt.Sprintf(" — shard %d/%d of set %s: gates judged by loadcheck merge", r.Shard.Index, r.Shard.Count, r.Shard.Set)
+	case len(r.Shards) > 0:
+		h += fmt.Sprintf(" — merged from %d shards", len(r.Shards))
+	}
 	return h + tlsHeadline(r.Target)
 }

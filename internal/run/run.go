@@ -21,7 +21,6 @@ import (
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/load"
-	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/resource"
@@ -49,6 +48,12 @@ type Options struct {
 	// --out, where the final result replaces it. It is called from the
 	// goroutine that watches the run and should not block for long.
 	Checkpoint func(*report.Result)
+	// Start, when set, is when the load begins: every shard of a sharded
+	// run waits for it, which lines them up on one clock.
+	Start time.Time
+	// Shard makes the run one shard of a sharded run (see Shard); nil for
+	// a whole run.
+	Shard *report.ShardInfo
 }
 
 // CheckpointEvery is how often Options.Checkpoint is called.
@@ -152,24 +157,9 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	defer stopProbes()
 	disarm := context.AfterFunc(ctx, stopProbes)
 
-	var ws *probe.WS
-	if sc.WebSocket != nil {
-		var err error
-		ws, err = probe.StartWS(probeCtx, baseURL, *sc.WebSocket, plan, tg.TLSConfig())
-		if err != nil {
-			return nil, fmt.Errorf("scenario %s: websocket: %w", sc.Name, err)
-		}
-	}
-	var sse *probe.SSE
-	if sc.SSE != nil {
-		var err error
-		sse, err = probe.StartSSE(probeCtx, baseURL, *sc.SSE, plan, tg.TLSConfig())
-		if err != nil {
-			if ws != nil {
-				ws.Close(ctx)
-			}
-			return nil, fmt.Errorf("scenario %s: sse: %w", sc.Name, err)
-		}
+	ws, sse, err := startProbes(probeCtx, sc, baseURL, plan, tg.TLSConfig(), o.Shard)
+	if err != nil {
+		return nil, err
 	}
 
 	disarm()
@@ -177,6 +167,27 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	atk, err := load.New(sc, baseURL, plan, tg.TLSConfig())
 	if err != nil {
 		return nil, err
+	}
+	if o.Shard != nil {
+		atk.Pacer().Shard(o.Shard.Index, o.Shard.Count)
+		sh := *o.Shard
+		res.Shard = &sh
+	}
+	late, err := waitStart(ctx, o.Start)
+	if err != nil {
+		if ws != nil {
+			ws.Close(ctx)
+		}
+		if sse != nil {
+			sse.Close()
+		}
+		return nil, fmt.Errorf("waiting for --start %s: %w", o.Start.Format(time.RFC3339), ErrInterrupted)
+	}
+	if late > time.Second {
+		addReason(res, fmt.Sprintf("the load began %s after --start %s", late.Round(100*time.Millisecond), o.Start.Format(time.RFC3339)))
+		if res.Shard != nil {
+			res.Shard.StartedLate = late
+		}
 	}
 	names := make([]string, len(sc.HTTP.Endpoints))
 	for i, e := range sc.HTTP.Endpoints {
@@ -208,15 +219,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	// The broadcaster runs for the measured phase.
 	bcastDone := make(chan error, 1)
 	if ws != nil {
-		go func() {
-			select {
-			case <-time.After(sc.Warmup):
-			case <-loadCtx.Done():
-				bcastDone <- nil
-				return
-			}
-			bcastDone <- ws.Broadcast(loadCtx, sc.Duration)
-		}()
+		go func() { bcastDone <- broadcast(loadCtx, ws, sc, o.Shard) }()
 	} else {
 		bcastDone <- nil
 	}

@@ -1,0 +1,142 @@
+package run
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
+	"github.com/loadcheck/loadcheck/internal/probe"
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// MaxShards bounds --shard K/N: beyond it a shard's share of a scenario's
+// boards and rate is too small to be worth a process, and a typo (1/1000000)
+// is caught.
+const MaxShards = 1000
+
+// Shard returns the ShardInfo of shard k of n of scenario name started at
+// start, or an error naming the flag when k/n is out of range. Shards of
+// one run get the same Set however far apart they were started.
+func Shard(k, n int, name string, start time.Time) (*report.ShardInfo, error) {
+	switch {
+	case n < 1 || n > MaxShards:
+		return nil, fmt.Errorf("--shard %d/%d: want N from 1 to %d", k, n, MaxShards)
+	case k < 1 || k > n:
+		return nil, fmt.Errorf("--shard %d/%d: want K from 1 to N (%d)", k, n, n)
+	case start.IsZero():
+		return nil, fmt.Errorf("--shard %d/%d: the shards need a common start time — pass --start 2026-12-01T15:04:05Z (or set LOADCHECK_START) with the same value for every shard", k, n)
+	}
+	sum := sha256.Sum256([]byte(name + "\x00" + start.UTC().Format(time.RFC3339Nano)))
+	return &report.ShardInfo{Index: k, Count: n, Set: hex.EncodeToString(sum[:4]), Start: start}, nil
+}
+
+// shareOf returns how many of total items (boards, SSE clients) shard
+// s holds: items i with i mod N = K-1, so item i of shard K is item
+// i·N+K-1 of the run.
+func shareOf(total int, s *report.ShardInfo) int {
+	if s == nil {
+		return total
+	}
+	k := s.Index - 1
+	if total <= k {
+		return 0
+	}
+	return (total - k + s.Count - 1) / s.Count
+}
+
+// waitStart waits until start, when set, and returns how late the caller
+// already was (0 when on time).
+func waitStart(ctx context.Context, start time.Time) (time.Duration, error) {
+	if start.IsZero() {
+		return 0, nil
+	}
+	wait := time.Until(start)
+	if wait <= 0 {
+		return -wait, nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return 0, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// shardOf returns the scenario as shard s runs it: its share of the
+// HTTP clients (at least one), of the boards and of the SSE clients (no
+// section when its share is none). The schedule is shared out by the
+// pacer (load.Pacer.Shard).
+func shardOf(sc *scenario.Scenario, s *report.ShardInfo) *scenario.Scenario {
+	if s == nil {
+		return sc
+	}
+	c := *sc
+	c.HTTP.Clients = max(shareOf(sc.HTTP.Clients, s), 1)
+	if sc.WebSocket != nil {
+		ws := *sc.WebSocket
+		ws.Boards = shareOf(ws.Boards, s)
+		c.WebSocket = &ws
+		if ws.Boards == 0 {
+			c.WebSocket = nil
+		}
+	}
+	if sc.SSE != nil {
+		sse := *sc.SSE
+		sse.Clients = shareOf(sse.Clients, s)
+		c.SSE = &sse
+		if sse.Clients == 0 {
+			c.SSE = nil
+		}
+	}
+	return &c
+}
+
+// startProbes starts the scenario's websocket boards and SSE clients; a
+// shard's boards use the event ids the shards share.
+func startProbes(ctx context.Context, sc *scenario.Scenario, baseURL string, plan clientaddr.Plan, tlsConf *tls.Config, s *report.ShardInfo) (*probe.WS, *probe.SSE, error) {
+	var ws *probe.WS
+	if sc.WebSocket != nil {
+		var err error
+		if s != nil {
+			ws, err = probe.StartShardWS(ctx, baseURL, *sc.WebSocket, plan, tlsConf, s.Set)
+		} else {
+			ws, err = probe.StartWS(ctx, baseURL, *sc.WebSocket, plan, tlsConf)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("scenario %s: websocket: %w", sc.Name, err)
+		}
+	}
+	var sse *probe.SSE
+	if sc.SSE != nil {
+		var err error
+		sse, err = probe.StartSSE(ctx, baseURL, *sc.SSE, plan, tlsConf)
+		if err != nil {
+			if ws != nil {
+				ws.Close(ctx)
+			}
+			return nil, nil, fmt.Errorf("scenario %s: sse: %w", sc.Name, err)
+		}
+	}
+	return ws, sse, nil
+}
+
+// broadcast runs the broadcaster for the measured phase, after the
+// warm-up; a shard other than the first only follows the first's events.
+func broadcast(ctx context.Context, ws *probe.WS, sc *scenario.Scenario, s *report.ShardInfo) error {
+	if s != nil && s.Index != 1 {
+		return ws.Follow(ctx, sc.Warmup, sc.Duration)
+	}
+	select {
+	case <-time.After(sc.Warmup):
+	case <-ctx.Done():
+		return nil
+	}
+	return ws.Broadcast(ctx, sc.Duration)
+}
