@@ -166,7 +166,7 @@ gates:
 func TestShardedLossMerges(t *testing.T) {
 	hub := &probetest.Hub{SkipEvery: 4}
 	url := server(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/ok" {
+		if r.URL.Path == "/ok" || r.URL.Path == "/" {
 			w.Write([]byte("ok"))
 			return
 		}
