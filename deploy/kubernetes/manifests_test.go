@@ -201,4 +201,3 @@ func checkVolumes(t *testing.T, file string, job *batchv1.Job, claim, configMap 
 		}
 	}
 }
-

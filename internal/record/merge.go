@@ -2,6 +2,7 @@ package record
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"time"
 )
@@ -61,10 +62,11 @@ func Merge(parts []Summary) (Summary, error) {
 // the merged window el.
 func mergeEndpoint(parts []Summary, shift []int, el time.Duration, pick func(Summary) (EndpointSummary, bool)) (EndpointSummary, error) {
 	var m EndpointSummary
-	resp, service := NewHistogram(), NewHistogram()
+	resp, service, errResp := NewHistogram(), NewHistogram(), NewHistogram()
 	kinds := map[string]*ErrorCount{}
 	rows := map[int]*Second{}
-	busy := 0.0 // the sum of service times, in seconds
+	busy := 0.0    // the time requests spent in flight, in seconds
+	inPhase := 0.0 // successes completed within the measured phase
 	for i, p := range parts {
 		e, ok := pick(p)
 		if !ok {
@@ -77,13 +79,16 @@ func mergeEndpoint(parts []Summary, shift []int, el time.Duration, pick func(Sum
 		m.BytesIn += e.BytesIn
 		m.BytesOut += e.BytesOut
 		m.OutOfRange += e.OutOfRange
+		m.AfterPhase += e.AfterPhase
 		busy += e.InflightMean * p.Elapsed.Seconds()
+		inPhase += math.Round(e.Achieved * p.Elapsed.Seconds())
 		for _, h := range []struct {
-			into *Histogram
-			enc  string
-		}{{resp, e.LatencyHist}, {service, e.ServiceHist}} {
+			into     *Histogram
+			enc      string
+			optional bool
+		}{{resp, e.LatencyHist, false}, {service, e.ServiceHist, false}, {errResp, e.ErrorHist, true}} {
 			if h.enc == "" {
-				if e.Requests > 0 {
+				if e.Requests > 0 && !h.optional {
 					return EndpointSummary{}, fmt.Errorf("merge: endpoint %s: a summary without its histograms cannot be merged exactly", e.Name)
 				}
 				continue
@@ -118,10 +123,14 @@ func mergeEndpoint(parts []Summary, shift []int, el time.Duration, pick func(Sum
 	if el > 0 {
 		m.Rate = float64(m.Requests) / el.Seconds()
 		m.InflightMean = busy / el.Seconds()
+		m.Achieved = inPhase / el.Seconds()
 	}
-	m.Latency, m.Service = resp.Percentiles(), service.Percentiles()
+	m.Latency, m.Service, m.ErrorLatency = resp.Percentiles(), service.Percentiles(), errResp.Percentiles()
 	m.LatencyHist, _ = resp.Encode()
 	m.ServiceHist, _ = service.Encode()
+	if errResp.Count() > 0 {
+		m.ErrorHist, _ = errResp.Encode()
+	}
 	for _, k := range kinds {
 		m.ErrorKinds = append(m.ErrorKinds, *k)
 	}

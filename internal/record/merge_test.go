@@ -1,6 +1,7 @@
 package record
 
 import (
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -65,8 +66,11 @@ func TestMergeMatchesOneRecorder(t *testing.T) {
 		if g.Name != w.Name || g.Requests != w.Requests || g.Errors != w.Errors || g.Late != w.Late || g.BytesIn != w.BytesIn {
 			t.Errorf("%s: requests %d errors %d late %d bytes %d, want %d %d %d %d", w.Name, g.Requests, g.Errors, g.Late, g.BytesIn, w.Requests, w.Errors, w.Late, w.BytesIn)
 		}
-		if g.Latency != w.Latency || g.Service != w.Service {
-			t.Errorf("%s: latency %+v service %+v, want %+v %+v", w.Name, g.Latency, g.Service, w.Latency, w.Service)
+		if g.Latency != w.Latency || g.Service != w.Service || g.ErrorLatency != w.ErrorLatency {
+			t.Errorf("%s: latency %+v service %+v errors %+v, want %+v %+v %+v", w.Name, g.Latency, g.Service, g.ErrorLatency, w.Latency, w.Service, w.ErrorLatency)
+		}
+		if math.Abs(g.Achieved-w.Achieved) > 1e-9 || g.AfterPhase != w.AfterPhase {
+			t.Errorf("%s: achieved %v/s, %d after the phase, want %v/s, %d", w.Name, g.Achieved, g.AfterPhase, w.Achieved, w.AfterPhase)
 		}
 		if !reflect.DeepEqual(g.Codes, w.Codes) || !reflect.DeepEqual(kindsOf(g.ErrorKinds), kindsOf(w.ErrorKinds)) {
 			t.Errorf("%s: codes %v kinds %v, want %v %v", w.Name, g.Codes, g.ErrorKinds, w.Codes, w.ErrorKinds)

@@ -79,6 +79,8 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	if res.RunID == "" {
 		res.RunID = NewRunID(time.Now())
 	}
+	// A shard runs its share of the scenario; the result names the whole.
+	sc = shardOf(sc, o.Shard)
 	host, _ := os.Hostname()
 	res.Host = &report.Host{Hostname: host, Cores: runtime.NumCPU(), Version: o.Version}
 
