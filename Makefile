@@ -36,12 +36,15 @@ demo: build
 # Timing-sensitive tests measure latencies of a few milliseconds, so
 # packages run one at a time (-p 1) rather than competing for 2 cores. The
 # race detector slows goroutines several times over: the millisecond
-# bounds of the load generator are checked again without it. Then each
-# fuzz target runs for a bounded time.
+# bounds of the load generator (and of shards against one run) are
+# checked again without it. The Kubernetes manifests are checked by the
+# module of their own under deploy/kubernetes, whose API types stay out of
+# loadcheck's build. Then each fuzz target runs for a bounded time.
 test: deps lint
 	$(GO) test -race -count=1 -p 1 -timeout 30m ./...
 	$(GO) test -count=1 -run 'TestFixedLatencyServer|TestCoordinatedOmission|TestOverloadStaysBounded' ./internal/load/
 	$(GO) test -count=1 -run 'TestShardsMatchOneRun' ./internal/cli/
+	cd deploy/kubernetes && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=8s
 
 # lint fails on unformatted code, on a go.mod or go.sum that `go mod tidy`
