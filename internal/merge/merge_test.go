@@ -1,0 +1,75 @@
+package merge
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report"
+)
+
+// shard is shard k of 2 that recorded n hits of latency lat, its gates
+// judged on its own share.
+func shard(t *testing.T, k int, n int, lat time.Duration, status report.Status) Shard {
+	t.Helper()
+	start := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
+	rec := record.New([]string{"a"})
+	rec.Begin(start)
+	for i := range n {
+		at := start.Add(time.Duration(i) * 10 * time.Millisecond)
+		rec.Record(&record.Hit{Endpoint: 0, Intended: at, Sent: at, Latency: lat, Code: 200})
+	}
+	r := &report.Result{
+		Schema: report.Schema, RunID: "shard", Scenario: report.ScenarioInfo{Name: "s"}, Status: status,
+		Shard:     &report.ShardInfo{Index: k, Count: 2, Set: "0a1b2c3d", Start: start},
+		HTTP:      rec.Close(start.Add(10 * time.Second)),
+		Generator: report.Generator{Scheduled: uint64(n), Sent: uint64(n), Late: uint64(k)},
+	}
+	g, err := gate.Parse("http.p95 < 100ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Gates, r.Pass = gate.EvalAll([]gate.Gate{g}, r)
+	return Shard{File: "s" + string(rune('0'+k)) + ".json", Result: r}
+}
+
+// Each shard's own gate holds or fails on its share; the merged result's
+// gate is judged on every request: one slow shard of equal size makes the
+// run's p95 slow.
+func TestGatesJudgedOnTheMergedResult(t *testing.T) {
+	fast, slow := shard(t, 1, 100, 20*time.Millisecond, report.Complete), shard(t, 2, 100, 300*time.Millisecond, report.Complete)
+	if !fast.Result.Pass {
+		t.Fatal("the fast shard's own gate should hold")
+	}
+	m, err := Results([]Shard{slow, fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Pass || len(m.Gates) != 1 || m.Gates[0].Pass {
+		t.Errorf("merged pass %t gates %+v: want http.p95 < 100ms to fail on the merged requests", m.Pass, m.Gates)
+	}
+	if m.HTTP.Total.Requests != 200 || m.Generator.Sent != 200 || m.Generator.Late != 3 {
+		t.Errorf("requests %d sent %d late %d, want 200, 200, 3", m.HTTP.Total.Requests, m.Generator.Sent, m.Generator.Late)
+	}
+	if len(m.Shards) != 2 || m.Shards[0].Index != 1 || m.Shards[1].Late != 2 {
+		t.Errorf("shards %+v: want 1 and 2 in order with their late counts", m.Shards)
+	}
+	if m.Shard != nil {
+		t.Error("a merged result is not a shard")
+	}
+}
+
+// A shard cut short makes the merged result partial: it cannot pass.
+func TestPartialShardFailsTheRun(t *testing.T) {
+	a, b := shard(t, 1, 100, 20*time.Millisecond, report.Complete), shard(t, 2, 50, 20*time.Millisecond, report.Aborted)
+	b.Result.Reason = "abort: http.errors > 50%"
+	m, err := Results([]Shard{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != report.Aborted || m.Pass || !strings.Contains(m.Reason, "shard 2/2: abort") {
+		t.Errorf("status %s pass %t reason %q: want aborted, failing, the shard named", m.Status, m.Pass, m.Reason)
+	}
+}
