@@ -49,7 +49,9 @@ http:
 	if err != nil {
 		return measure{}, err
 	}
-	args := []string{"run", scen, "--target", tgt, "--format", "json", "--quiet",
+	// The result files (and checkpoints) are written as a user's run
+	// writes them, but into the bench's temporary folder, not reports/.
+	args := []string{"run", scen, "--target", tgt, "--format", "json", "--quiet", "--out", filepath.Join(b.tmp, "runs"),
 		"--rate", strconv.FormatFloat(rate, 'f', -1, 64) + "/s", "--duration", dur.String()}
 	out, ru, err := pinnedWatch(ctx, dur+time.Minute, watch, b.loadcheck, args...)
 	var ee *exitError
