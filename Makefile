@@ -59,8 +59,9 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-# Compare loadcheck with the vegeta CLI, wrk and hey on a loopback target
-# (bench/run.sh: installs what is missing, ~6 min, writes
+# Compare loadcheck with the vegeta CLI, the vegeta library in-process with
+# nothing recorded (the floor of a vegeta-based generator), wrk and hey on a
+# loopback target (bench/run.sh: installs what is missing, ~6 min, writes
 # bench/results/YYYY-MM-DD.md). BENCH_SOAK=1 adds the 5-minute RSS soak.
 bench:
 	GO=$(GO) ./bench/run.sh
