@@ -179,7 +179,9 @@ func TestSaturateBacksOff(t *testing.T) {
 	}
 }
 
-func TestSaturateStopsWhenAbortFires(t *testing.T) {
+// An abort forbids going higher, not narrowing down: the search bisects
+// below the aborted rate to within the precision.
+func TestSaturateBisectsBelowAbort(t *testing.T) {
 	t.Parallel()
 	sc, tgs := load(t, modelScenario, "one")
 	m := &model{capacity: map[string]float64{"one": 500}, service: 20 * time.Millisecond, abortAt: 70}
@@ -187,11 +189,52 @@ func TestSaturateStopsWhenAbortFires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]float64{10, 20, 40, 80}, m.rates()); diff != "" {
-		t.Errorf("rates tried (-want +got): no rate after an abort\n%s", diff)
+	if diff := cmp.Diff([]float64{10, 20, 40, 80, 60, 70, 65}, m.rates()); diff != "" {
+		t.Errorf("rates tried (-want +got): nothing above an aborted rate, bisection below it\n%s", diff)
 	}
-	if s.Status != report.Aborted || s.Capacity != 40 || !strings.Contains(s.Summary(), "abort condition fired at 80 req/s") {
-		t.Errorf("status %s, capacity %v, summary %q; want aborted at 80 with capacity 40", s.Status, s.Capacity, s.Summary())
+	for _, r := range m.rates()[4:] {
+		if r >= 80 {
+			t.Errorf("rate %v tried after the abort at 80", r)
+		}
+	}
+	if s.Capacity != 65 || s.LimitRate != 70 || (s.LimitRate-s.Capacity)/s.Capacity > s.Precision/100 {
+		t.Errorf("capacity %v, limit %v: want 65 and 70, within %v%%", s.Capacity, s.LimitRate, s.Precision)
+	}
+	sum := s.Summary()
+	if s.Status != report.Aborted || !strings.Contains(sum, "an abort condition fired at 70 req/s: no higher rate was tried") ||
+		!strings.Contains(sum, "capacity 65 req/s") || !strings.Contains(sum, `abort: abort condition "http.errors > 20%" held`) {
+		t.Errorf("status %s, summary %q; want the abort at 70 named and capacity 65", s.Status, sum)
+	}
+}
+
+// A search that reaches --max, or runs out of --max-steps, with every gate
+// holding says the capacity is at least that: the search's ceiling.
+func TestSaturateCeiling(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "one")
+	for _, tc := range []struct {
+		name string
+		o    SaturateOptions
+		want string
+	}{
+		{"max", SaturateOptions{Start: 2, Max: 8}, "capacity ≥ 8 req/s (the search's ceiling, --max 8/s: no gate failed) ≥ 12× today's 40/min"},
+		{"max-steps", SaturateOptions{Start: 2, MaxSteps: 3}, "capacity ≥ 8 req/s (the search's ceiling, --max-steps 3: no gate failed)"},
+		{"max-steps in the bisection", SaturateOptions{Start: 40, MaxSteps: 3}, "capacity 40 req/s = 60× today's 40/min, limited by http.p95"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &model{capacity: map[string]float64{"one": 50}, service: 20 * time.Millisecond}
+			tc.o.Options = Options{Execute: m.execute}
+			s, err := Saturate(context.Background(), sc, tgs[0], tc.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum := s.Summary(); !strings.HasPrefix(sum, tc.want) || strings.Contains(sum, "no gate failed up to") {
+				t.Errorf("Summary() = %q, want it to start %q", sum, tc.want)
+			}
+			if tc.name == "max-steps in the bisection" && !strings.Contains(s.Summary(), "(--max-steps 3 ended the bisection before it narrowed to 10%)") {
+				t.Errorf("Summary() = %q, want it to say --max-steps cut the bisection short", s.Summary())
+			}
+		})
 	}
 }
 

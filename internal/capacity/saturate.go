@@ -106,10 +106,11 @@ func PeakRate(sc *scenario.Scenario) float64 {
 // passes), then bisected between the last pass and the first failure until
 // they are within o.Precision.
 //
-// The search stops early and safely when an abort condition of the
-// scenario fires — no higher rate is tried — and when ctx is cancelled; it
-// then returns what it found so far, with Status saying why, and for a
-// cancellation an error wrapping run.ErrInterrupted. A step whose target
+// An abort condition of the scenario that fires forbids higher rates — no
+// rate at or above it is tried — but not narrowing down: the search
+// bisects below it, and Status says an abort fired. When ctx is cancelled
+// the search returns what it found so far, with Status Interrupted and an
+// error wrapping run.ErrInterrupted. A step whose target
 // does not start ends the search with that error and Status Failed.
 func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o SaturateOptions) (*report.Saturation, error) {
 	o, err := o.withDefaults(sc)
@@ -174,10 +175,17 @@ func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o
 			stopped = true
 			return false
 		case res.Status == report.Aborted:
-			s.Status = report.Aborted
-			s.Reason = fmt.Sprintf("an abort condition fired at %s req/s (%s); no higher rate was tried", num(rate), res.Reason)
-			hi, limit = rate, append(st.Failed(), "abort: "+res.Reason)
-			stopped = true
+			// An abort forbids going higher, not narrowing down: the
+			// search goes on below the aborted rate.
+			if hi == 0 || rate < hi {
+				hi, limit = rate, st.Failed()
+				if len(limit) == 1 && limit[0] == res.Reason {
+					limit = nil // no gate failed: the abort is the limit
+				}
+				limit = append(limit, "abort: "+res.Reason)
+				s.Status = report.Aborted
+				s.Reason = fmt.Sprintf("an abort condition fired at %s req/s: no higher rate was tried", num(rate))
+			}
 			return false
 		case !st.Pass:
 			if hi == 0 || rate < hi {
@@ -218,8 +226,30 @@ func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o
 	if hi > lo {
 		s.Limit, s.LimitRate = limit, hi
 	}
+	s.AtLeast, s.StoppedBy = ceiling(o, lo, hi, len(s.Steps), stopped)
 	s.Pass = lo > 0 && (s.Production == 0 || lo >= s.Production) && s.Status != report.Interrupted && s.Status != report.Failed
 	return s, runErr
+}
+
+// ceiling says whether the search ended at one of its own bounds rather
+// than on the gates: atLeast when no gate failed, so that the capacity is
+// only known to be at least lo; by names the bound ("--max 8/s",
+// "--max-steps 25") that ended the ramp or cut the bisection short of the
+// precision, "" when the search ended by itself.
+func ceiling(o SaturateOptions, lo, hi float64, steps int, stopped bool) (atLeast bool, by string) {
+	if stopped || lo <= 0 {
+		return false, ""
+	}
+	maxSteps := fmt.Sprintf("--max-steps %d", o.MaxSteps)
+	switch {
+	case hi == 0 && lo >= o.Max:
+		return true, "--max " + num(o.Max) + "/s"
+	case hi == 0:
+		return true, maxSteps
+	case (hi-lo)/lo > o.Precision/100 && steps >= o.MaxSteps:
+		return false, maxSteps
+	}
+	return false, ""
 }
 
 // roundRate keeps three significant digits, so step rates read well.

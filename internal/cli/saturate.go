@@ -44,8 +44,10 @@ scenario's highest rate); when even the first step fails it halves instead.
 
 Prints each step (rate, p95, errors, CPU, pass/fail and the failing gates)
 and the capacity: the highest passing rate, the gate that limited it, and
-the headroom against the scenario's production rate. The search stops
-early and safely when an abort condition fires: no higher rate is tried.
+the headroom against the scenario's production rate. An abort condition
+that fires forbids higher rates: none is tried, and the search still
+bisects below the aborted rate. A search that reaches --max or --max-steps
+with every gate holding reports the capacity as at least that rate.
 
 Exit codes: 0 a capacity was found, at least the production rate when the
 scenario names one · 1 no rate passed, or the capacity is below today's

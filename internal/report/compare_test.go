@@ -251,6 +251,31 @@ func TestSaturationSummary(t *testing.T) {
 	golden(t, "saturate.txt", b.Bytes())
 }
 
+// A search that reached its ceiling with every gate holding reports the
+// capacity as a lower bound; one that an abort stopped going higher says so.
+func TestSaturationCeilingGolden(t *testing.T) {
+	s := saturation(t)
+	s.Steps = s.Steps[:2]
+	s.Capacity, s.Limit, s.LimitRate, s.AtLeast, s.StoppedBy = 20, nil, 0, true, "--max 20/s"
+	var txt, md bytes.Buffer
+	if err := Render(&txt, s, FormatTable); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "saturate-ceiling.txt", txt.Bytes())
+	a := saturation(t)
+	a.Status, a.Reason = Aborted, "an abort condition fired at 35 req/s: no higher rate was tried"
+	a.Limit = append(a.Limit, `abort: abort condition "http.errors > 20%" held (http.errors 35.0%)`)
+	if err := Render(&md, a, FormatMarkdown); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "saturate-abort.md", md.Bytes())
+	for _, want := range []string{"capacity ≥ 20 req/s (the search's ceiling, --max 20/s: no gate failed) ≥ 30× today's 40/min"} {
+		if !strings.Contains(txt.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, txt.String())
+		}
+	}
+}
+
 func TestFormatRate(t *testing.T) {
 	for in, want := range map[float64]string{40.0 / 60: "40/min", 34: "34/s", 2.5: "2.5/s", 0.5: "30/min", 150: "150/s", 47.5: "47.5/s"} {
 		if got := FormatRate(in); got != want {

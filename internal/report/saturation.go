@@ -44,8 +44,16 @@ type Saturation struct {
 	// per second, and as written ("40/min"); 0 and "" when unknown.
 	Production     float64 `json:"production_rate_per_s,omitempty"`
 	ProductionText string  `json:"production,omitempty"`
+	// AtLeast is set when no gate failed up to the search's own ceiling
+	// (StoppedBy): the capacity is only known to be at least Capacity.
+	// StoppedBy names the bound that ended the search ("--max 8/s",
+	// "--max-steps 25"), also when --max-steps cut the bisection short of
+	// Precision; "" when the search ended on the gates.
+	AtLeast   bool   `json:"at_least,omitempty"`
+	StoppedBy string `json:"stopped_by,omitempty"`
 	// Status is Complete when the search ended by itself; Aborted when an
-	// abort condition fired and the search stopped there; Interrupted when
+	// abort condition fired at some rate (no higher rate was tried, the
+	// search still bisected below it; Reason says where); Interrupted when
 	// it was cancelled; Failed when a step could not run.
 	Status Status `json:"status"`
 	Reason string `json:"reason,omitempty"`
@@ -155,7 +163,7 @@ func (s *Saturation) Summary() string {
 	case Interrupted:
 		b.WriteString("INTERRUPTED — partial search; ")
 	case Aborted:
-		b.WriteString("STOPPED: " + s.Reason + "; ")
+		b.WriteString(s.Reason + "; ")
 	case Failed:
 		b.WriteString("FAILED: " + s.Reason + "; ")
 	}
@@ -174,17 +182,24 @@ func (s *Saturation) Summary() string {
 		}
 		return b.String()
 	}
-	fmt.Fprintf(&b, "capacity %s req/s", rateNumber(s.Capacity))
+	eq := "="
+	if s.AtLeast {
+		eq = "≥"
+		fmt.Fprintf(&b, "capacity ≥ %s req/s (the search's ceiling, %s: no gate failed)", rateNumber(s.Capacity), s.StoppedBy)
+	} else {
+		fmt.Fprintf(&b, "capacity %s req/s", rateNumber(s.Capacity))
+	}
 	if h := s.Headroom(); h > 0 {
-		fmt.Fprintf(&b, " = %s× today's %s", headroomNumber(h), s.ProductionText)
+		fmt.Fprintf(&b, " %s %s× today's %s", eq, headroomNumber(h), s.ProductionText)
 		if h < 1 {
 			b.WriteString(" — BELOW today's traffic")
 		}
 	}
 	if len(s.Limit) > 0 {
 		fmt.Fprintf(&b, ", limited by %s at %s req/s", strings.Join(s.Limit, "; "), rateNumber(s.LimitRate))
-	} else {
-		b.WriteString(", no gate failed up to the search's ceiling")
+	}
+	if !s.AtLeast && s.StoppedBy != "" {
+		fmt.Fprintf(&b, " (%s ended the bisection before it narrowed to %s%%)", s.StoppedBy, strconv.FormatFloat(s.Precision, 'f', -1, 64))
 	}
 	return b.String()
 }

@@ -2,6 +2,7 @@ package run_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,14 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/capacity"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
-// executeAt runs the scenario against a server the test started, which
-// loadcheck does not start or stop.
-func executeAt(t *testing.T, ctx context.Context, baseURL, scenarioYAML string) (*report.Result, error) {
+// loadScenario writes a scenario and a target for a server the test
+// started, and loads them.
+func loadScenario(t *testing.T, baseURL, scenarioYAML string) (*scenario.Scenario, *scenario.Target) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "target.yaml"), []byte("name: test server\nbase_url: "+baseURL+"\n"), 0o644); err != nil {
@@ -36,6 +38,14 @@ func executeAt(t *testing.T, ctx context.Context, baseURL, scenarioYAML string) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sc, tg
+}
+
+// executeAt runs the scenario against a server the test started, which
+// loadcheck does not start or stop.
+func executeAt(t *testing.T, ctx context.Context, baseURL, scenarioYAML string) (*report.Result, error) {
+	t.Helper()
+	sc, tg := loadScenario(t, baseURL, scenarioYAML)
 	return run.Execute(ctx, run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
 }
 
@@ -140,5 +150,40 @@ http:
 	}
 	if tot.ErrorLatency.P50.Duration() > 100*time.Millisecond {
 		t.Errorf("error p50 = %v, want the fast 503s", tot.ErrorLatency.P50.Duration())
+	}
+}
+
+// On the same server, a capacity search's achieved column flattens at the
+// server's 50/s while the offered rate climbs past it.
+func TestSaturateAchievedFlattens(t *testing.T) {
+	s := limitedServer(t, 50, 20)
+	sc, tg := loadScenario(t, s.URL, `duration: 3s
+warmup: 0s
+http:
+  load: {rate: 10/s}
+  endpoints: [{name: root, path: /}]
+gates: ["http.errors < 1%"]
+`)
+	sat, err := capacity.Saturate(context.Background(), sc, tg, capacity.SaturateOptions{
+		Options: capacity.Options{TargetLog: io.Discard}, Start: 40, Hold: 3 * time.Second, Precision: 50,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, st := range sat.Steps {
+		rows = append(rows, fmt.Sprintf("offered %.0f achieved %.1f errors %.1f%%", st.Rate, st.Achieved, st.Errors))
+	}
+	if len(sat.Steps) != 3 {
+		t.Fatalf("steps %v, want 40, 80 and 60/s", rows)
+	}
+	for _, st := range sat.Steps {
+		want := min(st.Rate, 50)
+		if st.Achieved < want*0.9 || st.Achieved > want*1.1 {
+			t.Errorf("offered %.0f/s: achieved %.1f/s, want %.0f ± 10%% (steps %v)", st.Rate, st.Achieved, want, rows)
+		}
+	}
+	if sat.Capacity != 40 {
+		t.Errorf("capacity %v, want 40 (steps %v)", sat.Capacity, rows)
 	}
 }
