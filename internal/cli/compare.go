@@ -121,7 +121,7 @@ func runCompare(c *cobra.Command, o *compareOptions, stdout, stderr io.Writer) e
 	if cmp == nil {
 		return err
 	}
-	if werr := report.Render(stdout, cmp, o.format); werr != nil {
+	if werr := render(stdout, cmp, o.format); werr != nil {
 		return werr
 	}
 	if outDir != "" {

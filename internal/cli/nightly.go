@@ -135,7 +135,7 @@ func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) e
 	if n == nil {
 		return err
 	}
-	if werr := report.Render(stdout, n, o.format); werr != nil {
+	if werr := render(stdout, n, o.format); werr != nil {
 		return werr
 	}
 	fmt.Fprintf(stderr, "report: %s (report.json, report.md, report.html)\nhistory: %s\n", files.Dir, files.History)

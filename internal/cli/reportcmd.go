@@ -38,7 +38,7 @@ Exit codes: 0 rendered · 2 a file that cannot be read.`,
 			if err != nil {
 				return err
 			}
-			return report.Render(stdout, doc, format)
+			return render(stdout, doc, format)
 		},
 	}
 	c.Flags().StringVar(&format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))

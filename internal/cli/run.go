@@ -202,8 +202,16 @@ func checkFormat(f string, allowed ...string) error {
 	return usageError{fmt.Errorf("--format %q: want one of %v", f, allowed)}
 }
 
-func render(w io.Writer, res *report.Result, format string) error {
-	return report.Render(w, res, format)
+// render writes doc to w in format; a table for a terminal follows the
+// terminal's width (a comparison too wide for it becomes a block per
+// target).
+func render(w io.Writer, doc report.Document, format string) error {
+	if format == report.FormatTable {
+		if width := terminalWidth(w); width > 0 {
+			return report.RenderTerminal(w, doc, width)
+		}
+	}
+	return report.Render(w, doc, format)
 }
 
 // prepareOut creates --out when missing and checks that it is writable
@@ -260,7 +268,33 @@ func saveResult(res *report.Result, dir string, stderr io.Writer) error {
 	return usageError{err}
 }
 
+// A terminal is an output that says it is a terminal and how wide it is;
+// tests hand one to Main to stand in for a real terminal.
+type terminal interface {
+	io.Writer
+	TerminalWidth() int
+}
+
+// terminalWidth is w's width in columns when w is a terminal, else 0.
+func terminalWidth(w io.Writer) int {
+	if t, ok := w.(terminal); ok {
+		return t.TerminalWidth()
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return width
+}
+
 func isTerminal(w io.Writer) bool {
+	if t, ok := w.(terminal); ok {
+		return t.TerminalWidth() > 0
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

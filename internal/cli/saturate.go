@@ -108,7 +108,7 @@ func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer)
 	if s == nil {
 		return usageError{err}
 	}
-	if werr := report.Render(stdout, s, o.format); werr != nil {
+	if werr := render(stdout, s, o.format); werr != nil {
 		return werr
 	}
 	if outDir != "" {

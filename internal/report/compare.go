@@ -1,12 +1,15 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 )
@@ -44,21 +47,47 @@ const significant = 5.0
 // significantPP is the same for shares (errors, loss), in percentage points.
 const significantPP = 0.1
 
-// Labels returns one column label per result: the target name, with the
-// run id added where two results share a name (two runs of one target).
+// Labels returns one column label per result: the stem of the target file
+// (titan-1w for targets/titan-1w.yaml), short enough that five targets fit
+// a terminal, or the target's name when the result names no file; the run
+// id is added where two results share a label (two runs of one target).
+// Legend gives the full names.
 func (c *Comparison) Labels() []string {
+	short := make([]string, len(c.Results))
 	seen := map[string]int{}
-	for _, r := range c.Results {
-		seen[r.Target.Name]++
+	for i, r := range c.Results {
+		short[i] = targetLabel(r.Target)
+		seen[short[i]]++
 	}
 	out := make([]string, len(c.Results))
 	for i, r := range c.Results {
-		out[i] = r.Target.Name
-		if seen[r.Target.Name] > 1 || r.Target.Name == "" {
-			out[i] = strings.TrimSpace(r.Target.Name + " " + r.RunID)
+		out[i] = short[i]
+		if seen[short[i]] > 1 || short[i] == "" {
+			out[i] = strings.TrimSpace(short[i] + " " + r.RunID)
 		}
 	}
 	return out
+}
+
+// targetLabel is the stem of the target's file, or its name without one.
+func targetLabel(t TargetInfo) string {
+	if t.File == "" {
+		return t.Name
+	}
+	b := filepath.Base(t.File)
+	return strings.TrimSuffix(b, filepath.Ext(b))
+}
+
+// legend is the table of the labels that are not their target's full
+// name; ok is false when every label is the name.
+func (c *Comparison) legend(labels []string) (Table, bool) {
+	t := Table{Title: "Targets", Header: []string{"column", "target"}}
+	for i, r := range c.Results {
+		if r.Target.Name != "" && r.Target.Name != labels[i] {
+			t.Rows = append(t.Rows, []string{labels[i], r.Target.Name})
+		}
+	}
+	return t, len(t.Rows) > 0
 }
 
 // compareRow is one metric of the side-by-side table.
@@ -188,56 +217,97 @@ func signed(f float64, prec int) string {
 	return "+" + s
 }
 
-// Tables returns the side-by-side tables: metrics (a column per target
-// and, after the first, a delta column against the first) and gates
-// (PASS/FAIL with the observed value, per target).
+// Tables returns the side-by-side tables: the legend of the column
+// labels, the metrics (a column per target, each value after the first
+// with its change against the first in brackets) and the gates (PASS/FAIL
+// with the observed value, per target).
 func (c *Comparison) Tables() []Table {
 	labels := c.Labels()
-	mt := Table{Title: "Side by side", Header: []string{"metric"}}
-	for i, l := range labels {
-		mt.Header = append(mt.Header, l)
-		if i > 0 {
-			mt.Header = append(mt.Header, "Δ "+l)
-		}
+	var ts []Table
+	if lt, ok := c.legend(labels); ok {
+		ts = append(ts, lt)
 	}
+	mt := Table{Title: "Side by side", Header: append([]string{"metric"}, labels...)}
 	for _, row := range c.rows() {
 		cells := []string{row.label}
-		base, baseOK := gate.Value{}, false
-		for i, r := range c.Results {
-			v, ok := r.Metric(row.metric)
-			if i == 0 {
-				base, baseOK = v, ok
-			}
-			s := "—"
-			if ok {
-				s = cell(v)
-			}
-			cells = append(cells, s)
-			if i > 0 {
-				d := "—"
-				if ok && baseOK {
-					d = delta(base.V, v.V, row.pp)
-				}
-				cells = append(cells, d)
-			}
+		for i := range c.Results {
+			cells = append(cells, c.valueCell(row, i))
 		}
 		mt.Rows = append(mt.Rows, cells)
 	}
-	if len(c.Results) > 1 {
-		mt.Notes = append(mt.Notes, fmt.Sprintf("Δ against %s: relative for times, rates, CPU and memory, in percentage points (pp) for errors and loss; ~ under %.0f%% (%.1fpp) apart, within run-to-run noise", labels[0], significant, significantPP))
-	}
-	mt.Notes = append(mt.Notes, "latency from the intended send time (corrected for coordinated omission), errors included")
-	for i, r := range c.Results {
-		if r.Status != Complete {
-			mt.Notes = append(mt.Notes, fmt.Sprintf("%s: %s after %s — partial figures", labels[i], r.Status, r.Elapsed.Round(time.Second)))
-		}
-		if tot := r.HTTP.Total; tot.Late > 0 && tot.LateRate() >= 1 {
-			mt.Notes = append(mt.Notes, fmt.Sprintf("%s: %s of requests were sent late: loadcheck itself fell behind", labels[i], pctString(tot.LateRate())))
-		}
-	}
-	ts := []Table{mt}
+	mt.Notes = c.notes(labels)
+	ts = append(ts, mt)
 	if gt, ok := c.gateTable(labels); ok {
 		ts = append(ts, gt)
+	}
+	return ts
+}
+
+// valueCell is result i's value in row, followed after the first result
+// by its change against the first in brackets: "1020 (−46%)".
+func (c *Comparison) valueCell(row compareRow, i int) string {
+	v, ok := c.Results[i].Metric(row.metric)
+	if !ok {
+		return "—"
+	}
+	s := cell(v)
+	if i == 0 {
+		return s
+	}
+	if base, ok := c.Results[0].Metric(row.metric); ok {
+		s += " (" + delta(base.V, v.V, row.pp) + ")"
+	}
+	return s
+}
+
+// notes are the footnotes of the side-by-side figures: how to read the
+// changes, and the runs whose figures are partial or held back by
+// loadcheck itself.
+func (c *Comparison) notes(labels []string) []string {
+	var out []string
+	if len(c.Results) > 1 {
+		out = append(out,
+			fmt.Sprintf("(change) against %s: relative for times, rates, CPU and memory, in percentage points (pp) for errors and loss", labels[0]),
+			fmt.Sprintf("~ under %.0f%% (%.1fpp) apart, within run-to-run noise", significant, significantPP))
+	}
+	out = append(out, "latency from the intended send time (corrected for coordinated omission), errors included")
+	for i, r := range c.Results {
+		if r.Status != Complete {
+			out = append(out, fmt.Sprintf("%s: %s after %s — partial figures", labels[i], r.Status, r.Elapsed.Round(time.Second)))
+		}
+		if tot := r.HTTP.Total; tot.Late > 0 && tot.LateRate() >= 1 {
+			out = append(out, fmt.Sprintf("%s: %s of requests were sent late: loadcheck itself fell behind", labels[i], pctString(tot.LateRate())))
+		}
+	}
+	return out
+}
+
+// blockTables lays the comparison out for a terminal too narrow for a
+// column per target: a block per target, its metrics in one column (with
+// the change against the first target) and its gates below.
+func (c *Comparison) blockTables() []Table {
+	labels := c.Labels()
+	rows := c.rows()
+	var ts []Table
+	for i, r := range c.Results {
+		t := Table{Title: labels[i], Header: []string{"metric", "value"}}
+		if r.Target.Name != "" && r.Target.Name != labels[i] {
+			t.Title += " — " + r.Target.Name
+		}
+		if i > 0 {
+			t.Header[1] = "value (vs " + labels[0] + ")"
+		}
+		for _, row := range rows {
+			t.Rows = append(t.Rows, []string{row.label, c.valueCell(row, i)})
+		}
+		for _, o := range r.Gates {
+			res, obs, _ := strings.Cut(outcomeCell(r, o.Gate), " ")
+			t.Notes = append(t.Notes, res+" "+o.Gate+": "+obs)
+		}
+		ts = append(ts, t)
+	}
+	if len(ts) > 0 {
+		ts[len(ts)-1].Notes = append(ts[len(ts)-1].Notes, c.notes(labels)...)
 	}
 	return ts
 }
@@ -411,12 +481,26 @@ func (c *Comparison) Headline() string {
 	return fmt.Sprintf("loadcheck compare: %s against %d targets — %s", name, len(c.Results), strings.Join(c.Labels(), " · ")) + tlsHeadline(targets...)
 }
 
-// WriteText writes the comparison for a terminal.
+// WriteText writes the comparison for a terminal of any width.
 func (c *Comparison) WriteText(w io.Writer) error {
+	return c.writeText(w, 0)
+}
+
+// writeText writes the comparison for a terminal width columns wide (0:
+// no limit): side by side when its tables fit, else a block per target.
+func (c *Comparison) writeText(w io.Writer, width int) error {
 	if _, err := fmt.Fprintf(w, "%s\n\n", c.Headline()); err != nil {
 		return err
 	}
-	if err := WriteTable(w, c.Tables()); err != nil {
+	var wide bytes.Buffer
+	if err := WriteTable(&wide, c.Tables()); err != nil {
+		return err
+	}
+	if width > 0 && tableWidth(wide.String()) > width {
+		if err := WriteTable(w, c.blockTables()); err != nil {
+			return err
+		}
+	} else if _, err := w.Write(wide.Bytes()); err != nil {
 		return err
 	}
 	for _, v := range c.Verdicts() {
@@ -442,4 +526,29 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// tableWidth is the width in columns of the widest table line of text:
+// prose lines (notes, verdicts) wrap in a terminal, tables must not.
+func tableWidth(text string) int {
+	w := 0
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "┌") || strings.HasPrefix(l, "│") || strings.HasPrefix(l, "├") || strings.HasPrefix(l, "└") {
+			w = max(w, utf8.RuneCountInString(l))
+		}
+	}
+	return w
+}
+
+// RenderTerminal writes doc as text tables for a terminal width columns
+// wide; 0 means no limit, as Render with FormatTable. A comparison wider
+// than the terminal is laid out as a block per target instead.
+func RenderTerminal(w io.Writer, doc Document, width int) error {
+	switch d := doc.(type) {
+	case *Comparison:
+		return d.writeText(w, width)
+	case *Nightly:
+		return d.writeText(w, width)
+	}
+	return Render(w, doc, FormatTable)
 }

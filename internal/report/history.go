@@ -429,11 +429,17 @@ func (n *Nightly) regressionLines() []string {
 
 // WriteText writes the nightly report for a terminal.
 func (n *Nightly) WriteText(w io.Writer) error {
+	return n.writeText(w, 0)
+}
+
+// writeText writes the nightly report for a terminal width columns wide
+// (0: no limit); its comparison follows the terminal's width.
+func (n *Nightly) writeText(w io.Writer, width int) error {
 	if _, err := fmt.Fprintf(w, "%s\n\n", n.Headline()); err != nil {
 		return err
 	}
 	if n.Comparison != nil {
-		if err := n.Comparison.WriteText(w); err != nil {
+		if err := n.Comparison.writeText(w, width); err != nil {
 			return err
 		}
 		fmt.Fprintln(w)

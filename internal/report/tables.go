@@ -317,10 +317,7 @@ func resourceTable(r *Result) Table {
 		Header: []string{"pid", "process", "role", "cpu mean", "cpu sustained", "rss peak"},
 	}
 	for _, p := range s.Processes {
-		name := p.Name
-		if len(name) > 40 {
-			name = name[:37] + "..."
-		}
+		name := commandLabel(p.Name)
 		if p.Exited != nil {
 			name += fmt.Sprintf(" (exited after %s)", p.Exited.Round(time.Second))
 		}

@@ -84,9 +84,9 @@ func alignments(t Table) []tw.Align {
 }
 
 // figure reports whether a cell is a number, possibly with a sign, a unit
-// or a delta ("1,200", "49.72%", "160.0MiB", "+10%", "~").
+// or a delta ("1,200", "49.72%", "160.0MiB", "+10%", "~", "64.6 (+12%)").
 func figure(s string) bool {
-	if s == "" || s == "~" || s == "–" || s == "-" {
+	if s == "" || s == "~" || s == "–" || s == "—" || s == "-" {
 		return true
 	}
 	digits := 0
@@ -94,7 +94,7 @@ func figure(s string) bool {
 		switch {
 		case r >= '0' && r <= '9':
 			digits++
-		case strings.ContainsRune("+-−.,%/×~ ", r):
+		case strings.ContainsRune("+-−.,%/×~ ()", r):
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == 'µ':
 		default:
 			return false

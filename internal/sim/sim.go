@@ -174,7 +174,10 @@ func (g *group) start(exe string, index int, cfg []byte, ln *os.File, out io.Wri
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(exe)
+	// The arguments only name the process for ps and loadcheck's own
+	// Resources table ("sim worker 1"); the child reads its settings from
+	// the environment.
+	cmd := exec.Command(exe, "sim", "worker", strconv.Itoa(index+1))
 	cmd.Env = append(os.Environ(),
 		envChild+"=1",
 		envOptions+"="+string(cfg),
