@@ -114,6 +114,7 @@ func Compare(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Tar
 		return nil, errors.New("compare: no target")
 	}
 	var results []*report.Result
+	began := o.now()
 	partial := func(err error) (*report.Comparison, error) {
 		if len(results) == 0 {
 			return nil, err
@@ -126,11 +127,12 @@ func Compare(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Tar
 				return partial(err)
 			}
 		}
-		o.logf("compare %d/%d: %s", i+1, len(targets), tg.Name)
+		left := timeLeft(o.now().Sub(began), i, len(targets)-i, runGuess(sc, o.Settle))
+		o.logf("compare %d of %d: %s — about %s left", i+1, len(targets), tg.Name, roughly(left))
 		res, err := o.execute(ctx, run.Options{Scenario: sc, Target: tg})
 		if res != nil {
 			results = append(results, res)
-			o.logf("compare %d/%d: %s", i+1, len(targets), oneLine(res))
+			o.logf("compare %d of %d: %s", i+1, len(targets), oneLine(res))
 		}
 		if err != nil {
 			return partial(err)
@@ -148,5 +150,5 @@ func oneLine(r *report.Result) string {
 	if r.Status != report.Complete {
 		verdict = string(r.Status)
 	}
-	return fmt.Sprintf("%s: %s, %d requests, p95 %s", r.Target.Name, verdict, r.HTTP.Total.Requests, r.HTTP.Total.Latency.P95.Duration().Round(100*time.Microsecond))
+	return fmt.Sprintf("%s: %s, %s, p95 %s", r.Target.Name, verdict, report.Plural(int(r.HTTP.Total.Requests), "request", "requests"), r.HTTP.Total.Latency.P95.Duration().Round(100*time.Microsecond))
 }

@@ -145,7 +145,7 @@ func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o
 				return false
 			}
 		}
-		o.logf("saturate step %d (%s): %s req/s for %s", len(s.Steps)+1, phase, num(rate), o.Hold)
+		o.logf("%s", o.stepLine(phase, rate, lo, hi, len(s.Steps), o.now().Sub(start), runGuess(base, o.Settle)))
 		res, err := o.execute(ctx, run.Options{Scenario: base.WithRate(scenario.Rate{Freq: rate, Per: time.Second}), Target: tg})
 		if res == nil {
 			if err == nil {

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -63,11 +64,15 @@ gates:
 		t.Fatalf("exit %d, want 1; stderr:\n%s", o.code, o.stderr)
 	}
 	lines := verdictLines(o.stdout)
-	if v := lines["sim, 1 worker"]; !strings.HasPrefix(v, "PASS") {
+	if v := lines["sim-1w"]; !strings.HasPrefix(v, "PASS") {
 		t.Errorf("1-worker verdict %q, want PASS", v)
 	}
-	if v := lines["sim, 2 workers"]; !strings.HasPrefix(v, "FAIL") || !strings.Contains(v, "fails ws.loss == 0%") {
+	if v := lines["sim-2w"]; !strings.HasPrefix(v, "FAIL") || !strings.Contains(v, "fails ws.loss == 0%") {
 		t.Errorf("2-worker verdict %q, want FAIL naming ws.loss with its value", v)
+	}
+	// The one that passes with fewer processes is recommended.
+	if v := lines["recommended"]; !strings.HasPrefix(v, "sim-1w, which passes every gate in ") {
+		t.Errorf("recommendation %q, want sim-1w", v)
 	}
 	gateRow := ""
 	for _, l := range strings.Split(o.stdout, "\n") {
@@ -89,7 +94,7 @@ gates:
 		t.Errorf("%s holds %d comparisons, want 1", out, len(cmps))
 	}
 	r := loadcheck(t, context.Background(), append([]string{"report"}, results...)...)
-	if r.code != ExitPass || !strings.Contains(r.stdout, "Side by side") || !strings.Contains(r.stdout, "Δ sim, ") {
+	if r.code != ExitPass || !strings.Contains(r.stdout, "Side by side") || !regexp.MustCompile(`│ sim-2w +│`).MatchString(r.stdout) || !regexp.MustCompile(`\d \((~|[+−][\d.]+(%|pp))\) │`).MatchString(r.stdout) {
 		t.Errorf("report of two results: exit %d, want the side-by-side diff:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	j := loadcheck(t, context.Background(), "report", cmps[0], "--format", "junit")
@@ -112,7 +117,7 @@ func verdictLines(stdout string) map[string]string {
 	sc := bufio.NewScanner(strings.NewReader(stdout))
 	for sc.Scan() {
 		l := sc.Text()
-		for _, name := range []string{"sim, 1 worker", "sim, 2 workers", "sim-a", "sim-b"} {
+		for _, name := range []string{"sim-1w", "sim-2w", "recommended"} {
 			if rest, ok := strings.CutPrefix(l, name+": "); ok {
 				m[name] = rest
 			}
@@ -266,7 +271,7 @@ gates: ["http.errors < 1%", "http.zeus-search.p95 < 2s"]
 			"--history", reports, "--date", date, "--settle", "200ms", "--quiet", "--format", "md", "--textfile", textfiles)
 	}
 	n1 := night("2026-11-21")
-	if n1.code != ExitPass || !strings.Contains(n1.stdout, "no regression against earlier nights") {
+	if n1.code != ExitPass || !strings.Contains(n1.stdout, "first night: no earlier night to compare with") || strings.Contains(n1.stdout, "no regression against") {
 		t.Fatalf("night 1: exit %d, want 0:\n%s\n%s", n1.code, n1.stdout, n1.stderr)
 	}
 	// The second night, sim-a is ten times slower to search.

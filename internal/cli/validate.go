@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -69,7 +70,8 @@ func validateFile(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	msg := fmt.Sprintf("scenario %q, %d endpoints, %d gates, %s measured", sc.Name, len(sc.HTTP.Endpoints), len(sc.Gates), sc.Duration)
+	msg := fmt.Sprintf("scenario %q, %s, %s, %s measured", sc.Name,
+		report.Plural(len(sc.HTTP.Endpoints), "endpoint", "endpoints"), report.Plural(len(sc.Gates), "gate", "gates"), sc.Duration)
 	if sc.TargetFile != "" {
 		if _, err := sc.LoadTarget(); err != nil {
 			return "", err

@@ -47,16 +47,29 @@ const significant = 5.0
 // significantPP is the same for shares (errors, loss), in percentage points.
 const significantPP = 0.1
 
-// Labels returns one column label per result: the stem of the target file
-// (titan-1w for targets/titan-1w.yaml), short enough that five targets fit
-// a terminal, or the target's name when the result names no file; the run
-// id is added where two results share a label (two runs of one target).
-// Legend gives the full names.
+// Labels returns one label per result that names its target for machines
+// (JUnit suites, Prometheus labels): the target name, with the run id
+// added where two results share a name (two runs of one target).
 func (c *Comparison) Labels() []string {
+	return c.distinct(func(t TargetInfo) string { return t.Name })
+}
+
+// Columns returns one column label per result for people: the stem of the
+// target file (titan-1w for targets/titan-1w.yaml), short enough that five
+// targets fit a terminal, or the target's name when the result names no
+// file; the run id is added where two results share a label. The legend
+// table gives the full names.
+func (c *Comparison) Columns() []string {
+	return c.distinct(targetLabel)
+}
+
+// distinct labels each result with label, adding the run id where two
+// results share one.
+func (c *Comparison) distinct(label func(TargetInfo) string) []string {
 	short := make([]string, len(c.Results))
 	seen := map[string]int{}
 	for i, r := range c.Results {
-		short[i] = targetLabel(r.Target)
+		short[i] = label(r.Target)
 		seen[short[i]]++
 	}
 	out := make([]string, len(c.Results))
@@ -222,7 +235,7 @@ func signed(f float64, prec int) string {
 // with its change against the first in brackets) and the gates (PASS/FAIL
 // with the observed value, per target).
 func (c *Comparison) Tables() []Table {
-	labels := c.Labels()
+	labels := c.Columns()
 	var ts []Table
 	if lt, ok := c.legend(labels); ok {
 		ts = append(ts, lt)
@@ -286,7 +299,7 @@ func (c *Comparison) notes(labels []string) []string {
 // column per target: a block per target, its metrics in one column (with
 // the change against the first target) and its gates below.
 func (c *Comparison) blockTables() []Table {
-	labels := c.Labels()
+	labels := c.Columns()
 	rows := c.rows()
 	var ts []Table
 	for i, r := range c.Results {
@@ -373,10 +386,16 @@ func outcomeCell(r *Result, g string) string {
 // metrics moved against the first target, and each failing gate with the
 // measured value, e.g. "sim, 2 workers: FAIL — http.zeus-search.p95 −46%
 // vs sim, 1 worker, but ws.loss 49.7% fails ws.loss == 0%". A last line
-// names the targets that pass.
+// recommends the cheapest target that passes (Recommendation).
 func (c *Comparison) Verdicts() []string {
-	labels := c.Labels()
-	var out, passing []string
+	return c.verdicts(nil)
+}
+
+// verdicts are the Verdicts, with the capacities of sats in the
+// recommendation.
+func (c *Comparison) verdicts(sats []*Saturation) []string {
+	labels := c.Columns()
+	var out []string
 	for i, r := range c.Results {
 		var b strings.Builder
 		b.WriteString(labels[i] + ": ")
@@ -409,11 +428,10 @@ func (c *Comparison) Verdicts() []string {
 				b.WriteString("; " + vs)
 			}
 		case len(fails) == 0 && r.Pass:
-			fmt.Fprintf(&b, "PASS — all %d gates hold", len(r.Gates))
+			b.WriteString("PASS — " + gatesHold(len(r.Gates)))
 			if vs != "" {
 				b.WriteString("; " + vs)
 			}
-			passing = append(passing, labels[i])
 		case len(fails) == 0:
 			b.WriteString("FAIL — the run did not complete")
 		case vs != "":
@@ -423,14 +441,8 @@ func (c *Comparison) Verdicts() []string {
 		}
 		out = append(out, b.String())
 	}
-	switch {
-	case len(c.Results) < 2:
-	case len(passing) == 0:
-		out = append(out, "no target passes every gate")
-	case len(passing) == len(c.Results):
-		out = append(out, "every target passes every gate")
-	default:
-		out = append(out, "passing every gate: "+strings.Join(passing, ", "))
+	if len(c.Results) > 1 {
+		out = append(out, c.Recommendation(sats))
 	}
 	return out
 }
@@ -478,17 +490,18 @@ func (c *Comparison) Headline() string {
 	for _, r := range c.Results {
 		targets = append(targets, r.Target)
 	}
-	return fmt.Sprintf("loadcheck compare: %s against %d targets — %s", name, len(c.Results), strings.Join(c.Labels(), " · ")) + tlsHeadline(targets...)
+	return fmt.Sprintf("loadcheck compare: %s against %s — %s", name, Plural(len(c.Results), "target", "targets"), strings.Join(c.Columns(), " · ")) + tlsHeadline(targets...)
 }
 
 // WriteText writes the comparison for a terminal of any width.
 func (c *Comparison) WriteText(w io.Writer) error {
-	return c.writeText(w, 0)
+	return c.writeText(w, 0, nil)
 }
 
 // writeText writes the comparison for a terminal width columns wide (0:
 // no limit): side by side when its tables fit, else a block per target.
-func (c *Comparison) writeText(w io.Writer, width int) error {
+// sats are capacity searches of the same targets, for the recommendation.
+func (c *Comparison) writeText(w io.Writer, width int, sats []*Saturation) error {
 	if _, err := fmt.Fprintf(w, "%s\n\n", c.Headline()); err != nil {
 		return err
 	}
@@ -503,7 +516,7 @@ func (c *Comparison) writeText(w io.Writer, width int) error {
 	} else if _, err := w.Write(wide.Bytes()); err != nil {
 		return err
 	}
-	for _, v := range c.Verdicts() {
+	for _, v := range c.verdicts(sats) {
 		if _, err := fmt.Fprintln(w, v); err != nil {
 			return err
 		}
@@ -513,13 +526,17 @@ func (c *Comparison) writeText(w io.Writer, width int) error {
 
 // WriteMarkdown writes the comparison as Markdown.
 func (c *Comparison) WriteMarkdown(w io.Writer) error {
+	return c.writeMarkdown(w, nil)
+}
+
+func (c *Comparison) writeMarkdown(w io.Writer, sats []*Saturation) error {
 	if _, err := fmt.Fprintf(w, "## %s\n\n", c.Headline()); err != nil {
 		return err
 	}
 	if err := WriteMarkdownTables(w, c.Tables()); err != nil {
 		return err
 	}
-	for _, v := range c.Verdicts() {
+	for _, v := range c.verdicts(sats) {
 		if _, err := fmt.Fprintf(w, "- **%s**\n", v); err != nil {
 			return err
 		}
@@ -546,7 +563,7 @@ func tableWidth(text string) int {
 func RenderTerminal(w io.Writer, doc Document, width int) error {
 	switch d := doc.(type) {
 	case *Comparison:
-		return d.writeText(w, width)
+		return d.writeText(w, width, nil)
 	case *Nightly:
 		return d.writeText(w, width)
 	}

@@ -114,7 +114,7 @@ func TestComparisonVerdicts(t *testing.T) {
 	want := []string{
 		"uvicorn, 1 worker: FAIL — cpu.sustained 71.5% fails cpu.sustained < 60%",
 		"uvicorn, 2 workers: FAIL — http.zeus-search.p95 −46%, http.errors +0.1pp, cpu.sustained −46% vs uvicorn, 1 worker, but ws.loss 49.7% fails ws.loss == 0%",
-		"no target passes every gate",
+		"recommended: none — no target passes every gate",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Verdicts() (-want +got):\n%s", diff)

@@ -236,8 +236,8 @@ func Regressions(history []HistoryEntry, tonight []HistoryEntry, th Thresholds) 
 					metric = "http.p95"
 				}
 				out = append(out, Regression{Target: now.Target, Metric: metric, Baseline: base, Now: cur, Nights: len(vals),
-					Text: fmt.Sprintf("%s: %s %s ms → %s ms (+%.0f%%, more than +%.0f%% over the median of %d earlier nights)",
-						now.Target, metric, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, len(vals))})
+					Text: fmt.Sprintf("%s: %s %s ms → %s ms (+%.0f%%, more than +%.0f%% over the median of %s)",
+						now.Target, metric, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, Plural(len(vals), "earlier night", "earlier nights"))})
 			}
 		}
 		if now.Capacity > 0 {
@@ -356,9 +356,12 @@ func (n *Nightly) Verdict() string {
 		}
 	}
 	if len(n.Regressions) > 0 {
-		parts = append(parts, fmt.Sprintf("%d regressions against earlier nights", len(n.Regressions)))
+		parts = append(parts, Plural(len(n.Regressions), "regression", "regressions")+" against earlier nights")
 	}
 	if len(parts) == 0 {
+		if n.firstNight() {
+			return fmt.Sprintf("nightly %s: PASS — every gate holds; the first night, so no baseline to compare with yet", n.Date)
+		}
 		return fmt.Sprintf("nightly %s: PASS — every gate holds, nothing regressed", n.Date)
 	}
 	return fmt.Sprintf("nightly %s: FAIL — %s", n.Date, strings.Join(parts, "; "))
@@ -416,9 +419,28 @@ func (n *Nightly) Headline() string {
 	return fmt.Sprintf("loadcheck nightly %s: %s", n.Date, name) + tlsHeadline(targets...)
 }
 
+// baselineNights is the number of earlier nights in the trend.
+func (n *Nightly) baselineNights() int {
+	seen := map[string]bool{}
+	for _, e := range n.Trend {
+		if e.Date != n.Date {
+			seen[e.Date] = true
+		}
+	}
+	return len(seen)
+}
+
+// firstNight reports whether the trend holds no night before this one:
+// then there is nothing to regress against.
+func (n *Nightly) firstNight() bool { return n.baselineNights() == 0 }
+
 func (n *Nightly) regressionLines() []string {
-	if len(n.Regressions) == 0 {
-		return []string{"no regression against earlier nights"}
+	switch {
+	case len(n.Regressions) > 0:
+	case n.firstNight():
+		return []string{"first night: no earlier night to compare with; tonight's figures start the baseline"}
+	default:
+		return []string{"no regression against " + Plural(n.baselineNights(), "earlier night", "earlier nights")}
 	}
 	var out []string
 	for _, r := range n.Regressions {
@@ -439,7 +461,7 @@ func (n *Nightly) writeText(w io.Writer, width int) error {
 		return err
 	}
 	if n.Comparison != nil {
-		if err := n.Comparison.writeText(w, width); err != nil {
+		if err := n.Comparison.writeText(w, width, n.Saturations); err != nil {
 			return err
 		}
 		fmt.Fprintln(w)
@@ -473,7 +495,7 @@ func (n *Nightly) WriteMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	if n.Comparison != nil {
-		if err := n.Comparison.WriteMarkdown(w); err != nil {
+		if err := n.Comparison.writeMarkdown(w, n.Saturations); err != nil {
 			return err
 		}
 	}

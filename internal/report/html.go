@@ -320,7 +320,7 @@ func cpuChart(r *Result, label string) (chart, bool) {
 }
 
 func comparisonSections(c *Comparison) ([]htmlSection, error) {
-	labels := c.Labels()
+	labels := c.Columns()
 	var cs []chart
 	// Per endpoint: p95 over time, a line per target.
 	var eps []string
@@ -641,7 +641,7 @@ func nightlyPage(n *Nightly) (htmlPage, error) {
 		if err != nil {
 			return htmlPage{}, err
 		}
-		cs[0].Lines = n.Comparison.Verdicts()
+		cs[0].Lines = n.Comparison.verdicts(n.Saturations)
 		secs = append(secs, cs...)
 		if len(n.Comparison.Results) > 0 {
 			meta += " · " + runMeta(n.Comparison.Results[0])

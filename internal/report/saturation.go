@@ -244,7 +244,7 @@ func (s *Saturation) Tables() []Table {
 
 // Headline is the first line of a capacity search.
 func (s *Saturation) Headline() string {
-	return fmt.Sprintf("loadcheck saturate: %s against %s — %d steps of %s", s.Scenario.Name, s.Target.Name, len(s.Steps), s.Hold) + tlsHeadline(s.Target)
+	return fmt.Sprintf("loadcheck saturate: %s against %s — %s of %s", s.Scenario.Name, s.Target.Name, Plural(len(s.Steps), "step", "steps"), s.Hold) + tlsHeadline(s.Target)
 }
 
 // WriteText writes the search for a terminal.

@@ -125,6 +125,10 @@ func httpTable(r *Result) Table {
 		Header: []string{"endpoint", "requests", "sent /s", "achieved /s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms", "errors"},
 	}
 	row := func(e record.EndpointSummary) []string {
+		if e.Requests == 0 {
+			// No request, no latency: a dash, not a measured 0.00 ms.
+			return []string{e.Name, "0", rate1(e.Rate), rate1(e.Achieved), "–", "–", "–", "–", "–", "–"}
+		}
 		l := e.Latency
 		return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved),
 			latencyCell(l, l.P50), latencyCell(l, l.P90), latencyCell(l, l.P95), latencyCell(l, l.P99), latencyCell(l, l.Max),
@@ -238,9 +242,9 @@ func wsTable(r *Result) Table {
 	if w.Reconnects > 0 || w.Disconnects > 0 || w.Disconnected > 0 {
 		// The window the boards missed is stated, not hidden: how long they
 		// were away and which deliveries that excused.
-		t.Notes = append(t.Notes, fmt.Sprintf("%d reconnects, %d disconnects: boards were away %s in total while broadcasts ran; "+
+		t.Notes = append(t.Notes, fmt.Sprintf("%s, %s: boards were away %s in total while broadcasts ran; "+
 			"%s (board, event) deliveries acknowledged meanwhile are not expected of them (%s arrived anyway)",
-			w.Reconnects, w.Disconnects, w.Disconnected.Round(time.Millisecond), count(w.NotExpected), count(w.NotExpectedDelivered)))
+			Plural(w.Reconnects, "reconnect", "reconnects"), Plural(w.Disconnects, "disconnect", "disconnects"), w.Disconnected.Round(time.Millisecond), count(w.NotExpected), count(w.NotExpectedDelivered)))
 	}
 	if w.OutOfOrder > 0 || w.NoID > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("%d out of order, %d without an id", w.OutOfOrder, w.NoID))
@@ -328,7 +332,7 @@ func resourceTable(r *Result) Table {
 		t.Rows = append(t.Rows, []string{pid, name, p.Role, pctString(p.CPUMean), pctString(p.CPUSustained), bytesString(p.RSSPeak)})
 	}
 	t.Rows = append(t.Rows, []string{"", "total", "", pctString(s.CPUTotal), pctString(s.CPUSustained), bytesString(s.RSSTotal)})
-	t.Notes = append(t.Notes, fmt.Sprintf("CPU in %% of one core (%d cores); sustained = highest %s rolling mean of the busiest process", s.Cores, s.SustainedWindow))
+	t.Notes = append(t.Notes, fmt.Sprintf("CPU in %% of one core (%s); sustained = highest %s rolling mean of the busiest process", Plural(s.Cores, "core", "cores"), s.SustainedWindow))
 	if s.Span > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("figures over the measured phase (%s sampled)", s.Span.Round(100*time.Millisecond)))
 	}
@@ -409,14 +413,23 @@ func Verdict(r *Result) string {
 	case len(r.Gates) == 0:
 		b.WriteString("no gates")
 	case len(failed) == 0:
-		fmt.Fprintf(&b, "PASS: all %d gates hold", len(r.Gates))
+		b.WriteString("PASS: " + gatesHold(len(r.Gates)))
 	default:
-		fmt.Fprintf(&b, "FAIL: %d of %d gates failed: %s", len(failed), len(r.Gates), strings.Join(failed, "; "))
+		fmt.Fprintf(&b, "FAIL: %d of %s failed: %s", len(failed), Plural(len(r.Gates), "gate", "gates"), strings.Join(failed, "; "))
 	}
 	if d := Decision(r); d != "" {
 		b.WriteString("\n" + d)
 	}
 	return b.String()
+}
+
+// gatesHold says that every one of n gates held: "all 4 gates hold", "the
+// one gate holds".
+func gatesHold(n int) string {
+	if n == 1 {
+		return "the one gate holds"
+	}
+	return fmt.Sprintf("all %d gates hold", n)
 }
 
 func describe(o gate.Outcome) string {

@@ -102,10 +102,13 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	var targetDied atomic.Pointer[time.Time]
 	if tg.Start != nil {
 		var err error
+		o.begin("starting %s", targetLabel(tg))
 		running, err = target.Start(ctx, tg, target.Options{Log: o.TargetLog})
 		if err != nil {
+			o.end("failed")
 			return nil, err
 		}
+		o.end("ready in %s", seconds(running.ReadyTime()))
 		// Stop is safe to call twice: the deferred call covers early
 		// returns; the run's end calls it first and reports its error.
 		defer stopTarget(ctx, running, tg)
@@ -159,7 +162,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	defer stopProbes()
 	disarm := context.AfterFunc(ctx, stopProbes)
 
-	ws, sse, err := startProbes(probeCtx, sc, baseURL, plan, tg.TLSConfig(), o.Shard)
+	ws, sse, err := startProbes(probeCtx, o, sc, baseURL, plan, tg.TLSConfig(), o.Shard)
 	if err != nil {
 		return nil, err
 	}
@@ -232,8 +235,14 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	end := time.Now()
 
 	if ws != nil {
+		if ctx.Err() == nil {
+			o.begin("waiting the %s grace period for the last broadcasts", sc.WebSocket.Grace)
+		}
 		s := ws.Close(ctx)
 		s.Connected = mon.atEnd.ws
+		if ctx.Err() == nil {
+			o.end("done")
+		}
 		res.WebSocket = &s
 	}
 	if sse != nil {

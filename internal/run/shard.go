@@ -100,29 +100,35 @@ func shardOf(sc *scenario.Scenario, s *report.ShardInfo) *scenario.Scenario {
 
 // startProbes starts the scenario's websocket boards and SSE clients; a
 // shard's boards use the event ids the shards share.
-func startProbes(ctx context.Context, sc *scenario.Scenario, baseURL string, plan clientaddr.Plan, tlsConf *tls.Config, s *report.ShardInfo) (*probe.WS, *probe.SSE, error) {
+func startProbes(ctx context.Context, o Options, sc *scenario.Scenario, baseURL string, plan clientaddr.Plan, tlsConf *tls.Config, s *report.ShardInfo) (*probe.WS, *probe.SSE, error) {
 	var ws *probe.WS
 	if sc.WebSocket != nil {
 		var err error
+		o.begin("connecting %s", report.Plural(sc.WebSocket.Boards, "board", "boards"))
 		if s != nil {
 			ws, err = probe.StartShardWS(ctx, baseURL, *sc.WebSocket, plan, tlsConf, s.Set)
 		} else {
 			ws, err = probe.StartWS(ctx, baseURL, *sc.WebSocket, plan, tlsConf)
 		}
 		if err != nil {
+			o.end("failed")
 			return nil, nil, fmt.Errorf("scenario %s: websocket: %w", sc.Name, err)
 		}
+		o.end("%d connected", ws.Connected())
 	}
 	var sse *probe.SSE
 	if sc.SSE != nil {
 		var err error
+		o.begin("connecting %s", report.Plural(sc.SSE.Clients, "SSE client", "SSE clients"))
 		sse, err = probe.StartSSE(ctx, baseURL, *sc.SSE, plan, tlsConf)
 		if err != nil {
+			o.end("failed")
 			if ws != nil {
 				ws.Close(ctx)
 			}
 			return nil, nil, fmt.Errorf("scenario %s: sse: %w", sc.Name, err)
 		}
+		o.end("done")
 	}
 	return ws, sse, nil
 }

@@ -1,0 +1,115 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRecommendation(t *testing.T) {
+	five := func() *Comparison { return fiveTargets(t) }
+	tests := []struct {
+		name string
+		c    func() *Comparison
+		sats func(c *Comparison) []*Saturation
+		want string
+	}{
+		{"fewest processes wins", five, nil,
+			"recommended: titan-1w, which passes every gate in 1 process with 46.0MiB; " +
+				"titan-gunicorn-redis also passes, in 4 processes and with 3× the memory; " +
+				"titan-split also passes, in 6 processes and with 4× the memory"},
+		{"headroom when the capacity is known", five, func(c *Comparison) []*Saturation {
+			s := saturation(t)
+			s.Target = c.Results[0].Target
+			return []*Saturation{s}
+		}, "recommended: titan-1w, which passes every gate in 1 process with 46.0MiB, up to 32.5 req/s (49× today's 40/min); "},
+		{"then the least memory", func() *Comparison {
+			c := fiveTargets(t)
+			// Without titan-1w, gunicorn (4 processes) and the split (6)
+			// remain; give the split 4 serving processes and less memory.
+			c = NewComparison(c.Results[1:])
+			split := c.Results[3].Resources
+			split.Processes = split.Processes[:4]
+			split.RSSTotal = 100 << 20
+			return c
+		}, nil, "recommended: titan-split, which passes every gate in 4 processes with 100.0MiB; titan-gunicorn-redis also passes, with 1.4× the memory"},
+		{"none passes", func() *Comparison {
+			five := fiveTargets(t)
+			return NewComparison([]*Result{five.Results[1], five.Results[3]}) // 2 workers, nginx sticky
+		}, nil,
+			"recommended: none — no target passes every gate"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.c()
+			var sats []*Saturation
+			if tc.sats != nil {
+				sats = tc.sats(c)
+			}
+			got := c.Recommendation(sats)
+			if !strings.HasPrefix(got, tc.want) {
+				t.Errorf("Recommendation() =\n  %s\nwant it to start\n  %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 targets"}, {1, "1 target"}, {2, "2 targets"}} {
+		if got := Plural(tc.n, "target", "targets"); got != tc.want {
+			t.Errorf("Plural(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+	r := fixture(t)
+	r.Gates = r.Gates[:1]
+	r.Gates[0].Pass = true
+	r.Pass = true
+	c := NewComparison([]*Result{r})
+	for _, got := range []string{Verdict(r), c.Headline(), c.Verdicts()[0]} {
+		for _, bad := range []string{"1 targets", "all 1 gates", "1 gates"} {
+			if strings.Contains(got, bad) {
+				t.Errorf("%q says %q", got, bad)
+			}
+		}
+	}
+	if !strings.Contains(c.Headline(), "against 1 target ") || !strings.Contains(Verdict(r), "the one gate holds") {
+		t.Errorf("headline %q / verdict %q: want 1 target and the one gate", c.Headline(), Verdict(r))
+	}
+}
+
+// TestFirstNight checks that the first night says there is no baseline
+// yet rather than claiming nothing regressed against earlier nights.
+func TestFirstNight(t *testing.T) {
+	n := nightly(t)
+	var tonight []HistoryEntry
+	for _, e := range n.Trend {
+		if e.Date == n.Date {
+			tonight = append(tonight, e)
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		trend      []HistoryEntry
+		want, lack string
+	}{
+		{"first night", tonight, "first night: no earlier night to compare with", "no regression against"},
+		{"later night", n.Trend, "no regression against 2 earlier nights", "first night"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n.Trend, n.Regressions, n.Saturations = tc.trend, nil, nil
+			n.Comparison = NewComparison(n.Comparison.Results[:1])
+			n.Comparison.Results[0].Pass = true
+			n.Comparison.Pass = true
+			var b bytes.Buffer
+			if err := n.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), tc.want) || strings.Contains(b.String(), tc.lack) {
+				t.Errorf("nightly report: want %q, not %q:\n%s", tc.want, tc.lack, b.String())
+			}
+		})
+	}
+}
