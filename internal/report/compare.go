@@ -317,6 +317,7 @@ func (c *Comparison) blockTables() []Table {
 			res, obs, _ := strings.Cut(outcomeCell(r, o.Gate), " ")
 			t.Notes = append(t.Notes, res+" "+o.Gate+": "+obs)
 		}
+		t.Notes = append(t.Notes, targetNotes(r, labels[i])...)
 		ts = append(ts, t)
 	}
 	if len(ts) > 0 {
@@ -347,22 +348,29 @@ func (c *Comparison) gateTable(labels []string) (Table, bool) {
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	// Why a target lost broadcasts, or measured one worker for two.
 	for i, r := range c.Results {
-		if w := r.WebSocket; w != nil && w.Loss > 0 {
-			src := ""
-			if r.Sources != nil && r.Sources.Broadcaster != "" {
-				src = " (broadcasts posted from " + r.Sources.Broadcaster + ")"
-			}
-			for _, n := range boardNotes(w) {
-				t.Notes = append(t.Notes, fmt.Sprintf("%s: %s%s", labels[i], n, src))
-			}
-		}
-		if w := spreadWarning(r); w != "" {
-			t.Notes = append(t.Notes, fmt.Sprintf("%s: warning: %s", labels[i], w))
-		}
+		t.Notes = append(t.Notes, targetNotes(r, labels[i])...)
 	}
 	return t, true
+}
+
+// targetNotes say why a target lost broadcasts, or measured one worker
+// for two, each line starting with its label.
+func targetNotes(r *Result, label string) []string {
+	var out []string
+	if w := r.WebSocket; w != nil && w.Loss > 0 {
+		src := ""
+		if r.Sources != nil && r.Sources.Broadcaster != "" {
+			src = " (broadcasts posted from " + r.Sources.Broadcaster + ")"
+		}
+		for _, n := range boardNotes(w) {
+			out = append(out, fmt.Sprintf("%s: %s%s", label, n, src))
+		}
+	}
+	if w := spreadWarning(r); w != "" {
+		out = append(out, fmt.Sprintf("%s: warning: %s", label, w))
+	}
+	return out
 }
 
 func outcomeCell(r *Result, g string) string {

@@ -2,10 +2,12 @@ package report
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/resource"
 )
 
@@ -26,15 +28,35 @@ func titan(t *testing.T, file, name string, p95ms, loss, cpu float64, procs []re
 	ws.Loss = loss
 	ws.Delivered = ws.Expected - int64(loss/100*float64(ws.Expected))
 	ws.Missing = ws.Expected - ws.Delivered
+	// A target that loses broadcasts delivers them to the boards of one
+	// worker only.
+	var workers []int
+	for _, p := range procs {
+		if p.Role == "worker" {
+			workers = append(workers, p.PID)
+		}
+	}
+	ws.PerBoard = nil
+	for i := range 6 {
+		b := probe.Board{ID: i, Expected: 240, Delivered: 240, Ratio: 1, Worker: strconv.Itoa(workers[i%len(workers)])}
+		if loss > 0 && i%len(workers) != 0 {
+			b.Delivered, b.Ratio = 0, 0
+		}
+		ws.PerBoard = append(ws.PerBoard, b)
+	}
 	r.WebSocket = &ws
 	res := *r.Resources
 	res.Processes = procs
 	res.RSSTotal = 0
 	res.CPUTotal = 0
+	var per []float64
 	for _, p := range procs {
 		res.RSSTotal += p.RSSPeak
 		res.CPUTotal += p.CPUMean
+		per = append(per, p.CPUMean)
 	}
+	res.Start = time.Time{}
+	res.Timeline = []resource.Sample{{T: time.Second, CPU: res.CPUTotal, PerProcess: per}, {T: 2 * time.Second, CPU: res.CPUTotal, PerProcess: per}}
 	res.CPUSustained = cpu
 	r.Resources = &res
 	regate(t, r)
