@@ -62,13 +62,13 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // of counting: a bracket in a plain scalar inside a flow collection
 // counts as nesting, as the parser would also read it.
 type scanner struct {
-	line, col int
-	flow      []int // columns of the open flow brackets
-	indents   []int // the block indentation levels open
-	nodes     int
-	double    bool // inside a double-quoted scalar
-	single    bool // inside a single-quoted scalar
-	literal   int  // >= 0 while skipping a block scalar: its parent's indent
+	line    int
+	flow    []int // columns of the open flow brackets
+	indents []int // the block indentation levels open
+	nodes   int
+	double  bool // inside a double-quoted scalar
+	single  bool // inside a single-quoted scalar
+	literal int  // >= 0 while skipping a block scalar: its parent's indent
 }
 
 // limitError is a file that exceeds a bound, at line:col (0 when the
