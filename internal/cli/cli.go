@@ -82,6 +82,10 @@ Exit codes: 0 every gate held · 1 a gate failed or an abort condition fired ·
 		SilenceErrors: true,
 		Version:       Version,
 	}
+	// --version has no -v: -v means --verbose, on every command that
+	// has it, and nothing else.
+	root.Flags().Bool("version", false, "print the version, as loadcheck version does")
+	root.SetVersionTemplate(currentVersion().String() + "\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	// Flags every command shares are checked in one place.
@@ -91,6 +95,6 @@ Exit codes: 0 every gate held · 1 a gate failed or an abort condition fired ·
 	})
 	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout), newSimCmd(stderr),
 		newCompareCmd(stdout, stderr), newSaturateCmd(stdout, stderr), newNightlyCmd(stdout, stderr), newReportCmd(stdout),
-		newMergeCmd(stdout, stderr))
+		newMergeCmd(stdout, stderr), newVersionCmd(stdout))
 	return root
 }

@@ -3,6 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +70,103 @@ func TestReportFollowsTerminalWidth(t *testing.T) {
 		if !strings.Contains(out.String(), tc.want) || strings.Contains(out.String(), tc.lack) {
 			t.Errorf("report on a %d-column terminal: want %q and not %q:\n%s", tc.width, tc.want, tc.lack, out.String())
 		}
+	}
+}
+
+// TestProgressOnlyOnATerminal runs the same short scenario with stderr a
+// terminal and not: the stages of the run show on the terminal only.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	dir := files(t, map[string]string{
+		"t.yaml": simTarget("sim, 1 worker", "--search-cpu", "1ms"),
+		"s.yaml": "name: progress\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 5/s}\n  endpoints: [{name: home, path: /}]\n",
+	})
+	for _, tc := range []struct {
+		stderr   io.Writer
+		progress bool
+	}{
+		{&fakeTerminal{width: 100}, true},
+		{&bytes.Buffer{}, false},
+	} {
+		var out bytes.Buffer
+		code := Main(context.Background(), []string{"run", filepath.Join(dir, "s.yaml"), "--out", t.TempDir()}, &out, tc.stderr)
+		if code != ExitPass {
+			t.Fatalf("run: exit %d: %s", code, tc.stderr)
+		}
+		got := fmt.Sprint(tc.stderr)
+		if has := strings.Contains(got, "starting t … ready in "); has != tc.progress {
+			t.Errorf("stderr a terminal: %v; shows the target starting: %v, want %v:\n%q", tc.progress, has, tc.progress, got)
+		}
+	}
+}
+
+// TestVersionAndV checks loadcheck version and --version, and that -v has
+// one meaning: --verbose, on every command that takes it.
+func TestVersionAndV(t *testing.T) {
+	want := "loadcheck " + Version + " (go"
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		o := loadcheck(t, context.Background(), args...)
+		if o.code != ExitPass || !strings.HasPrefix(o.stdout, want) {
+			t.Errorf("%v: exit %d, %q; want %q…", args, o.code, o.stdout, want)
+		}
+	}
+	o := loadcheck(t, context.Background(), "version", "--format", "json")
+	var v versionInfo
+	if err := json.Unmarshal([]byte(o.stdout), &v); err != nil || v.Version != Version || v.Go == "" {
+		t.Errorf("version --format json: %q, %v", o.stdout, err)
+	}
+	if o := loadcheck(t, context.Background(), "-v"); o.code != ExitBadInput {
+		t.Errorf("loadcheck -v: exit %d, want 2: -v is not the version", o.code)
+	}
+	root := newRoot(io.Discard, io.Discard)
+	for _, c := range root.Commands() {
+		if f := c.Flags().ShorthandLookup("v"); f != nil && f.Name != "verbose" {
+			t.Errorf("%s -v is --%s, want --verbose", c.Name(), f.Name)
+		}
+	}
+}
+
+// TestFormatWhereTheREADMESays checks that every command the README says
+// takes --format takes it, with the formats it names.
+func TestFormatWhereTheREADMESays(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	root := newRoot(io.Discard, io.Discard)
+	for _, tc := range []struct {
+		cmds    []string
+		formats []string
+		claim   string
+	}{
+		{[]string{"run", "compare", "saturate", "nightly", "report"}, report.Formats(),
+			"`run`, `compare`, `saturate`, `nightly` and `report` take `--format " + strings.Join(report.Formats(), "|") + "`"},
+		{[]string{"validate", "version"}, []string{"table", "json"}, "`validate` and `version` take `--format table|json`"},
+	} {
+		if !strings.Contains(text, tc.claim) {
+			t.Errorf("README no longer says %q: update this test with it", tc.claim)
+		}
+		for _, name := range tc.cmds {
+			c, _, err := root.Find([]string{name})
+			if err != nil || c.Name() != name {
+				t.Fatalf("no command %s: %v", name, err)
+			}
+			f := c.Flags().Lookup("format")
+			if f == nil {
+				t.Errorf("%s takes no --format", name)
+				continue
+			}
+			for _, format := range tc.formats {
+				if !strings.Contains(f.Usage, format) {
+					t.Errorf("%s --format does not name %s: %q", name, format, f.Usage)
+				}
+			}
+		}
+	}
+	dir := files(t, map[string]string{"t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"})
+	o := loadcheck(t, context.Background(), "validate", filepath.Join(dir, "t.yaml"), "--format", "json")
+	var got []validation
+	if err := json.Unmarshal([]byte(o.stdout), &got); err != nil || len(got) != 1 || !got[0].OK {
+		t.Errorf("validate --format json: exit %d, %q, %v", o.code, o.stdout, err)
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +14,17 @@ import (
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
+// validation is what validate --format json prints for one file.
+type validation struct {
+	File    string `json:"file"`
+	OK      bool   `json:"ok"`
+	Summary string `json:"summary,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
 func newValidateCmd(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+	format := report.FormatTable
+	c := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check scenario and target files without sending traffic",
 		Long: `Check scenario and target files: syntax, fields, units, gates, feeders and
@@ -29,7 +39,11 @@ Exit 0 when every file is valid, 2 otherwise.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := checkFormat(format, report.FormatTable, report.FormatJSON); err != nil {
+				return err
+			}
 			var errs []error
+			var out []validation
 			for _, f := range args {
 				// Each file takes well under a second (the bounds of
 				// scenario.Load); Ctrl-C takes effect between files.
@@ -37,15 +51,27 @@ Exit 0 when every file is valid, 2 otherwise.`,
 					return err
 				}
 				msg, err := validateFile(f)
+				v := validation{File: f, OK: err == nil, Summary: msg}
 				if err != nil {
 					errs = append(errs, err)
-					continue
+					v.Error = err.Error()
+				} else if format == report.FormatTable {
+					fmt.Fprintf(stdout, "ok  %s: %s\n", f, msg)
 				}
-				fmt.Fprintf(stdout, "ok  %s: %s\n", f, msg)
+				out = append(out, v)
+			}
+			if format == report.FormatJSON {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(out); err != nil {
+					return err
+				}
 			}
 			return errors.Join(errs...)
 		},
 	}
+	c.Flags().StringVar(&format, "format", format, "output format: table or json (a list of {file, ok, summary, error})")
+	return c
 }
 
 func validateFile(path string) (string, error) {

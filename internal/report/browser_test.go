@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"image"
 	"image/png"
 	"math"
@@ -92,9 +93,11 @@ func TestHTMLInChromium(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		doc  Document
+		text []string // what the rendered page must say
 	}{
-		{"run", withTimelines(fixture(t), 1)},
-		{"nightly", nightly(t)},
+		{"run", withTimelines(fixture(t), 1), []string{"decision:"}},
+		{"compare", fiveTargets(t), []string{"titan, uvicorn 1 worker (tuned)", "1020 (−46%)", "recommended: titan-1w, which passes every gate"}},
+		{"nightly", nightly(t), []string{"REGRESSION", "recommended: none"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			page := filepath.Join(dir, tc.name+".html")
@@ -117,6 +120,11 @@ func TestHTMLInChromium(t *testing.T) {
 			}
 			if !strings.Contains(dom, "<table") || !strings.Contains(dom, "<path") {
 				t.Errorf("rendered DOM lacks tables or chart paths")
+			}
+			for _, s := range tc.text {
+				if !strings.Contains(dom, html.EscapeString(s)) {
+					t.Errorf("rendered page does not say %q", s)
+				}
 			}
 
 			// Non-blank: pixels vary, and a fair share is not background.

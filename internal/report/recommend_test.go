@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/loadcheck/loadcheck/internal/record"
 )
 
 func TestRecommendation(t *testing.T) {
@@ -111,5 +113,26 @@ func TestFirstNight(t *testing.T) {
 				t.Errorf("nightly report: want %q, not %q:\n%s", tc.want, tc.lack, b.String())
 			}
 		})
+	}
+}
+
+// TestNoRequestsNoLatency checks that an endpoint that got no request
+// shows dashes, not a measured 0.00 ms.
+func TestNoRequestsNoLatency(t *testing.T) {
+	r := fixture(t)
+	r.HTTP.Endpoints[1] = record.EndpointSummary{Name: "homepage"}
+	var row []string
+	for _, rw := range httpTable(r).Rows {
+		if rw[0] == "homepage" {
+			row = rw
+		}
+	}
+	if len(row) == 0 {
+		t.Fatal("no homepage row")
+	}
+	for i, c := range row[3:] {
+		if c != "–" {
+			t.Errorf("homepage %s = %q, want –", httpTable(r).Header[3+i], c)
+		}
 	}
 }
