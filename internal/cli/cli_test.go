@@ -108,7 +108,7 @@ func TestGatesDecideExitCode(t *testing.T) {
 		wantCode int
 		wantOut  []string
 	}{
-		{"gate holds", "/", []string{"http.p95 < 5s"}, ExitPass, []string{"PASS: all 1 gates hold", "decision: stay at one worker, tune it — http.p95"}},
+		{"gate holds", "/", []string{"http.p95 < 5s"}, ExitPass, []string{"PASS: the one gate holds", "decision: stay at one worker, tune it — http.p95"}},
 		{"gate fails", "/", []string{"http.p95 < 1µs"}, ExitFail, []string{"FAIL", "decision: scale — http.p95"}},
 		// p95 holds, but half the requests fail: the decision must not say stay.
 		{"errors gate fails", "/flaky", []string{"http.p95 < 5s", "http.errors < 1%"}, ExitFail,

@@ -441,7 +441,7 @@ gates: ["http.errors < 1%"]
 			if o.code != tc.wantCode {
 				t.Errorf("exit %d, want %d; stderr:\n%s", o.code, tc.wantCode, o.stderr)
 			}
-			if !strings.Contains(o.stdout, "PASS: all 1 gates hold") {
+			if !strings.Contains(o.stdout, "PASS: the one gate holds") {
 				t.Errorf("the terminal report is missing:\n%s", o.stdout)
 			}
 			if tc.wantErr != "" {
