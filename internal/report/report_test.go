@@ -223,7 +223,7 @@ func TestDecisionFollowsGates(t *testing.T) {
 			`decision: none — the run did not finish (a checkpoint after 10s)`}},
 		{"cpu fails", []string{"cpu.sustained < 30%", "http.errors < 0.05%"}, nil,
 			[]string{"decision: scale — cpu.sustained 38.5% fails < 30.0%; also: http.errors 0.1% fails http.errors < 0.05%"}},
-		{"no scaling gate", []string{"http.errors < 1%"}, nil, []string{"PASS: all 1 gates hold"}},
+		{"no scaling gate", []string{"http.errors < 1%"}, nil, []string{"PASS: the one gate holds"}},
 		{"window not filled", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Resources.Span, r.Resources.Every = 5*time.Second, time.Second
 		}, []string{"decision: stay at one worker, tune it — cpu.sustained 38.5% < 60.0% (cpu.sustained over 5 s only (window 30 s))"}},
