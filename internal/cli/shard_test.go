@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goccy/go-yaml"
+
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
 	"github.com/loadcheck/loadcheck/internal/report"
 )
@@ -298,4 +300,32 @@ func TestShardFlagChecked(t *testing.T) {
 			t.Errorf("exit %d, stderr %q; want %d naming %s", o.code, o.stderr, ExitBadInput, StartEnv)
 		}
 	})
+}
+
+// The scenario and target the Kubernetes Job runs, shipped in its
+// ConfigMap, are valid loadcheck files: a user who applies the example
+// gets a run, not a crash-looping Job.
+func TestKubernetesScenarioValidates(t *testing.T) {
+	b, err := os.ReadFile("../../deploy/kubernetes/scenario-configmap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm struct {
+		Data map[string]string `yaml:"data"`
+	}
+	if err := yaml.Unmarshal(b, &cm); err != nil {
+		t.Fatal(err)
+	}
+	fs := map[string]string{}
+	for _, name := range []string{"scenario.yaml", "target.yaml"} {
+		if cm.Data[name] == "" {
+			t.Fatalf("the ConfigMap has no %s", name)
+		}
+		fs[name] = cm.Data[name]
+	}
+	dir := files(t, fs)
+	o := loadcheck(t, context.Background(), "validate", filepath.Join(dir, "scenario.yaml"), filepath.Join(dir, "target.yaml"))
+	if o.code != ExitPass || strings.Count(o.stdout, "ok  ") != 2 {
+		t.Errorf("validate of the ConfigMap's files: exit %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
 }
