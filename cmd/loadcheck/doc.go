@@ -6,8 +6,17 @@ checks the figures against gates.
 Usage:
 
 	loadcheck run SCENARIO [--target T.yaml] [--out DIR] [--duration D] [--rate R] [--quiet]
+	loadcheck compare SCENARIO --target A.yaml --target B.yaml…
+	loadcheck saturate SCENARIO [--target T.yaml]
+	loadcheck nightly --scenario SCENARIO --target A.yaml… [--saturate] [--history DIR]
+	loadcheck report RESULT.json… [--format table|md|html|json|junit|prometheus]
+	loadcheck merge RESULT.json…
 	loadcheck validate FILE...
 	loadcheck sim --workers N --listen ADDR [cost flags]
+	loadcheck version
+
+Results go to reports/ by default (reports/README.md); loadcheck COMMAND
+--help says more about each.
 
 Exit codes:
 
