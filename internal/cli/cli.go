@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/loadcheck/loadcheck/internal/run"
-	"github.com/loadcheck/loadcheck/internal/scenario"
-	"github.com/loadcheck/loadcheck/internal/target"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=…".
@@ -38,14 +36,18 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitCode(err, stderr)
 }
 
-// usageError marks a wrong invocation (exit 2).
+// usageError marks a wrong invocation; like every error that is neither a
+// failed gate nor an interruption, it exits ExitBadInput.
 type usageError struct{ error }
 
+// exitCode maps the error that ended a command to its exit code, in one
+// place. Anything that kept loadcheck from measuring — a usage error,
+// invalid files, a target that did not start or is unreachable, or any
+// other failure — is bad input or environment (2), not a failed gate.
 func exitCode(err error, stderr io.Writer) int {
-	if err == nil {
-		return ExitPass
-	}
 	switch {
+	case err == nil:
+		return ExitPass
 	case errors.Is(err, run.ErrInterrupted):
 		fmt.Fprintln(stderr, "loadcheck: interrupted; the partial result was reported")
 		return ExitInterrupted
@@ -54,17 +56,10 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "loadcheck: interrupted")
 		return ExitInterrupted
-	}
-	fmt.Fprintf(stderr, "loadcheck: %v\n", err)
-	var ue usageError
-	switch {
-	case errors.As(err, &ue), errors.Is(err, scenario.ErrInvalid),
-		errors.Is(err, target.ErrStart), errors.Is(err, target.ErrUnreachable):
+	default:
+		fmt.Fprintf(stderr, "loadcheck: %v\n", err)
 		return ExitBadInput
 	}
-	// Anything else kept loadcheck from measuring: treat as bad input or
-	// environment rather than a failed gate.
-	return ExitBadInput
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {

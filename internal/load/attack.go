@@ -133,9 +133,6 @@ func (a *Attack) Pacer() *Pacer { return a.pacer }
 // Inflight returns the requests in flight now and the peak so far.
 func (a *Attack) Inflight() (now, peak int64) { return a.gauge.cur.Load(), a.gauge.peak.Load() }
 
-// Sent returns how many requests have been sent, warm-up included.
-func (a *Attack) Sent() uint64 { return a.sent.Load() }
-
 // Run sends the load until the schedule ends or ctx is done, recording
 // every measured hit into rec. When ctx is done, sending stops at once and
 // requests still in flight are cancelled and not recorded.

@@ -161,17 +161,9 @@ type mix struct {
 	n         atomic.Uint64
 }
 
-// NewTargeter returns the weighted mix of the scenario's endpoints against
+// newMix returns the weighted mix of the scenario's endpoints against
 // baseURL. The i-th hit goes to the endpoint in slot i of a smooth weighted
 // round robin, so any window of sum(weights) hits has the exact split.
-func NewTargeter(baseURL string, eps []scenario.Endpoint) (vegeta.Targeter, error) {
-	m, err := newMix(baseURL, eps)
-	if err != nil {
-		return nil, err
-	}
-	return m.targeter, nil
-}
-
 func newMix(baseURL string, eps []scenario.Endpoint) (*mix, error) {
 	if len(eps) == 0 {
 		return nil, fmt.Errorf("no endpoints")

@@ -4,9 +4,9 @@
 //
 // In the pipeline it runs beside load and probe: run creates a Sampler
 // with New from the target's resources source (or the pid of the target
-// it started), calls Run in its errgroup until the measured phase ends,
-// reads Current for abort conditions and progress, and puts Summary in the
-// result.
+// it started), calls Run in a goroutine of its own until the measured phase
+// ends, reads Current for abort conditions and progress, and puts Summary
+// in the result.
 //
 // # Sources
 //
