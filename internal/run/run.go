@@ -317,10 +317,11 @@ func sourcePlan(sc *scenario.Scenario, baseURL string) clientaddr.Plan {
 	return clientaddr.For(sc.SourceAddress, loopback(baseURL), c)
 }
 
-// loopback reports whether baseURL's host is a loopback address or
+// loopback reports whether baseURL's host is an IPv4 loopback address or
 // localhost.
 func loopback(baseURL string) bool {
-	u, err := url.Parse(baseURL)
+	// A target file's base URL may still hold {port}.
+	u, err := url.Parse(strings.ReplaceAll(baseURL, "{port}", "0"))
 	if err != nil {
 		return false
 	}
