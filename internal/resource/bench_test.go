@@ -39,7 +39,7 @@ func treeOf5(tb testing.TB, every time.Duration) *Sampler {
 // time per op is the sampler's CPU time per second.
 func BenchmarkSampleTree(b *testing.B) {
 	s := treeOf5(b, time.Second)
-	procs, _ := s.src.(*procSource).fs.AllProcs()
+	procs, _ := s.src.(*procSource).procs.List()
 	ctx := context.Background()
 	for b.Loop() {
 		s.sample(ctx)
@@ -56,7 +56,7 @@ func TestSamplingCost(t *testing.T) {
 		t.Skip("set LOADCHECK_SAMPLING_COST=1 to measure the sampler's CPU over 30s")
 	}
 	s := treeOf5(t, time.Second)
-	procs, _ := s.src.(*procSource).fs.AllProcs()
+	procs, _ := s.src.(*procSource).procs.List()
 	self := os.Getpid()
 	cpu0, wall0 := procCPU(t, self), time.Now()
 	ctx, cancel := context.WithTimeout(t.Context(), 29500*time.Millisecond)

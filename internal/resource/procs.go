@@ -2,19 +2,17 @@ package resource
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/procfs"
-	"golang.org/x/sys/unix"
+
+	"github.com/loadcheck/loadcheck/internal/proc"
 )
 
 // userHZ is the clock tick of /proc/<pid>/stat times, as procfs assumes.
@@ -23,9 +21,8 @@ const userHZ = 100
 // procReader reads processes from a procfs: their CPU time, RSS, command
 // line and role.
 type procReader struct {
-	fs   procfs.FS
-	root string // where fs is mounted
-	now  func() time.Time
+	procs proc.FS
+	now   func() time.Time
 	// sinceBoot returns the time since boot on the clock of
 	// /proc/<pid>/stat start times.
 	sinceBoot func() (time.Duration, error)
@@ -47,26 +44,18 @@ type stamped struct {
 }
 
 func newProcReader() (*procReader, error) {
-	pfs, err := procfs.NewDefaultFS()
+	procs, err := proc.Default()
 	if err != nil {
 		return nil, fmt.Errorf("resources: %v", err)
 	}
-	return &procReader{fs: pfs, root: procfs.DefaultMountPoint, now: time.Now, sinceBoot: bootClock, cmds: map[int]cmdEntry{}}, nil
-}
-
-// hasChildrenFiles reports whether the kernel lists each task's children
-// in /proc/<pid>/task/<tid>/children.
-func (pr *procReader) hasChildrenFiles() bool {
-	self := strconv.Itoa(os.Getpid())
-	_, err := os.Stat(filepath.Join(pr.root, self, "task", self, "children"))
-	return err == nil
+	return &procReader{procs: procs, now: time.Now, sinceBoot: bootClock, cmds: map[int]cmdEntry{}}, nil
 }
 
 // scan reads the stat of every process. failed holds the processes that
 // are there but could not be read; processes that exit while being read
 // are left out.
 func (pr *procReader) scan() (stats map[int]stamped, failed map[int]error, err error) {
-	procs, err := pr.fs.AllProcs()
+	procs, err := pr.procs.List()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -81,7 +70,7 @@ func (pr *procReader) scan() (stats map[int]stamped, failed map[int]error, err e
 func (pr *procReader) stats(pids []int) (stats map[int]stamped, failed map[int]error) {
 	stats = make(map[int]stamped, len(pids))
 	for _, pid := range pids {
-		p, err := pr.fs.Proc(pid)
+		p, err := pr.procs.Proc(pid)
 		if err != nil {
 			continue // exited
 		}
@@ -96,7 +85,7 @@ func (pr *procReader) statInto(p procfs.Proc, stats map[int]stamped, failed *map
 	switch {
 	case err == nil:
 		stats[p.PID] = stamped{st, at}
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, unix.ESRCH):
+	case proc.Gone(err):
 		// exited between listing and reading
 	default:
 		if *failed == nil {
@@ -111,15 +100,10 @@ func (pr *procReader) cmdline(st stamped) string {
 	if c, ok := pr.cmds[st.PID]; ok && c.start == st.Starttime && c.comm == st.Comm {
 		return c.text
 	}
-	p, err := pr.fs.Proc(st.PID)
-	if err != nil {
-		return ""
-	}
-	args, err := p.CmdLine()
+	text, err := pr.procs.Cmdline(st.PID)
 	if err != nil {
 		return "" // exited, or a zombie; try again next time
 	}
-	text := strings.Join(args, " ")
 	if text != "" {
 		pr.cmds[st.PID] = cmdEntry{start: st.Starttime, comm: st.Comm, text: text}
 	}
@@ -258,7 +242,7 @@ func (v *procView) get(pid int) (stamped, bool) {
 	if st, ok := v.stats[pid]; ok || v.all || v.missing[pid] {
 		return st, ok
 	}
-	if p, err := v.pr.fs.Proc(pid); err == nil {
+	if p, err := v.pr.procs.Proc(pid); err == nil {
 		v.pr.statInto(p, v.stats, &v.failed)
 	}
 	st, ok := v.stats[pid]
@@ -279,23 +263,7 @@ func (v *procView) children(pid int) []int {
 		}
 		return v.byPPID[pid]
 	}
-	tasks, err := os.ReadDir(filepath.Join(v.pr.root, strconv.Itoa(pid), "task"))
-	if err != nil {
-		return nil // gone
-	}
-	var kids []int
-	for _, task := range tasks {
-		b, err := os.ReadFile(filepath.Join(v.pr.root, strconv.Itoa(pid), "task", task.Name(), "children"))
-		if err != nil {
-			continue
-		}
-		for f := range strings.FieldsSeq(string(b)) {
-			if kid, err := strconv.Atoi(f); err == nil {
-				kids = append(kids, kid)
-			}
-		}
-	}
-	return kids
+	return v.pr.procs.Children(pid)
 }
 
 func (s *procSource) read(context.Context) (reading, error) {
@@ -363,10 +331,10 @@ func newRootSource(pid int, field string) (source, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := pr.fs.Proc(pid); err != nil {
+	if _, err := pr.procs.Proc(pid); err != nil {
 		return nil, "", fmt.Errorf("%s: pid %d: no such process", field, pid)
 	}
-	return &procSource{procReader: pr, roots: fixedRoot(pid), scanAll: !pr.hasChildrenFiles(), known: map[int]uint64{}},
+	return &procSource{procReader: pr, roots: fixedRoot(pid), scanAll: !pr.procs.HasChildrenFiles(), known: map[int]uint64{}},
 		fmt.Sprintf("process tree of pid %d", pid), nil
 }
 
@@ -400,10 +368,10 @@ func newPIDFileSource(path string) (source, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("resources.pidfile: %v", err)
 	}
-	if _, err := pr.fs.Proc(pid); err != nil {
+	if _, err := pr.procs.Proc(pid); err != nil {
 		return nil, "", fmt.Errorf("resources.pidfile: %s: pid %d: no such process", path, pid)
 	}
-	return &procSource{procReader: pr, roots: pidFileRoot(path), scanAll: !pr.hasChildrenFiles(), known: map[int]uint64{}},
+	return &procSource{procReader: pr, roots: pidFileRoot(path), scanAll: !pr.procs.HasChildrenFiles(), known: map[int]uint64{}},
 		fmt.Sprintf("process tree of the pid in %s", path), nil
 }
 

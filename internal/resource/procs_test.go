@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/procfs"
+
+	"github.com/loadcheck/loadcheck/internal/proc"
 )
 
 // fakeProc is one process of a procfs fixture.
@@ -76,13 +77,12 @@ func writeFixture(t *testing.T, root string, procs ...fakeProc) {
 // t0+*elapsed, and the boot clock 1000s+*elapsed.
 func fixtureReader(t *testing.T, root string, elapsed *time.Duration) *procReader {
 	t.Helper()
-	pfs, err := procfs.NewFS(root)
+	procs, err := proc.Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &procReader{
-		fs:        pfs,
-		root:      root,
+		procs:     procs,
 		now:       func() time.Time { return t0.Add(*elapsed) },
 		sinceBoot: func() (time.Duration, error) { return 1000*time.Second + *elapsed, nil },
 		cmds:      map[int]cmdEntry{},

@@ -107,7 +107,8 @@ var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
-func proc(pid int, when time.Duration, cpu time.Duration, rss uint64) procReading {
+// procAt is the reading of process pid at t0+when.
+func procAt(pid int, when time.Duration, cpu time.Duration, rss uint64) procReading {
 	return procReading{key: fmt.Sprint(pid), pid: pid, name: fmt.Sprint("p", pid), at: at(when), cpu: cpu, rss: rss}
 }
 
@@ -117,13 +118,13 @@ func TestTally(t *testing.T) {
 	tl := newTally(2 * s)
 	// 1 runs at 50 %, then 100 %; 2 starts at 1.5s and burns 0.2s in its
 	// first half second, then 20 %; 3 is there from the start and exits.
-	tl.add(reading{at: at(0), procs: []procReading{proc(1, 0, 10*s, 100), proc(3, 0, 0, 10)}})
-	r := reading{at: at(s), procs: []procReading{proc(1, s, 10*s+500*ms, 100), proc(3, s, 100*ms, 30)}}
+	tl.add(reading{at: at(0), procs: []procReading{procAt(1, 0, 10*s, 100), procAt(3, 0, 0, 10)}})
+	r := reading{at: at(s), procs: []procReading{procAt(1, s, 10*s+500*ms, 100), procAt(3, s, 100*ms, 30)}}
 	tl.add(r)
-	p2 := proc(2, 2*s, 200*ms, 50)
+	p2 := procAt(2, 2*s, 200*ms, 50)
 	p2.started = at(1500 * ms)
-	tl.add(reading{at: at(2 * s), procs: []procReading{proc(1, 2*s, 11*s+500*ms, 120), p2}})
-	tl.add(reading{at: at(3 * s), procs: []procReading{proc(1, 3*s, 12*s+500*ms, 110), proc(2, 3*s, 400*ms, 60)}})
+	tl.add(reading{at: at(2 * s), procs: []procReading{procAt(1, 2*s, 11*s+500*ms, 120), p2}})
+	tl.add(reading{at: at(3 * s), procs: []procReading{procAt(1, 3*s, 12*s+500*ms, 110), procAt(2, 3*s, 400*ms, 60)}})
 
 	got := tl.summary()
 	exit := 2 * s
@@ -160,8 +161,8 @@ func TestTallyEdges(t *testing.T) {
 	t.Run("counter reset", func(t *testing.T) {
 		t.Parallel()
 		tl := newTally(10 * s)
-		tl.add(reading{at: at(0), procs: []procReading{proc(1, 0, 5*s, 0)}})
-		tl.add(reading{at: at(s), procs: []procReading{proc(1, s, 300*ms, 0)}})
+		tl.add(reading{at: at(0), procs: []procReading{procAt(1, 0, 5*s, 0)}})
+		tl.add(reading{at: at(s), procs: []procReading{procAt(1, s, 300*ms, 0)}})
 		if got := tl.summary().Processes[0].CPUMean; !approx(got, 30) {
 			t.Errorf("CPUMean after a reset = %v, want 30", got)
 		}
@@ -170,9 +171,9 @@ func TestTallyEdges(t *testing.T) {
 	t.Run("failed read keeps the baseline", func(t *testing.T) {
 		t.Parallel()
 		tl := newTally(10 * s)
-		tl.add(reading{at: at(0), procs: []procReading{proc(1, 0, 0, 7)}})
+		tl.add(reading{at: at(0), procs: []procReading{procAt(1, 0, 0, 7)}})
 		tl.add(reading{at: at(s), procs: []procReading{{key: "1", failed: true}}, errs: []error{fs.ErrPermission}})
-		tl.add(reading{at: at(2 * s), procs: []procReading{proc(1, 2*s, s, 7)}})
+		tl.add(reading{at: at(2 * s), procs: []procReading{procAt(1, 2*s, s, 7)}})
 		got := tl.summary()
 		if p := got.Processes[0]; !approx(p.CPUMean, 50) || p.Exited != nil {
 			t.Errorf("process after a failed read = %+v, want CPUMean 50, not exited", p)
@@ -189,8 +190,8 @@ func TestTallyEdges(t *testing.T) {
 	t.Run("zombie counts its last CPU", func(t *testing.T) {
 		t.Parallel()
 		tl := newTally(10 * s)
-		tl.add(reading{at: at(0), procs: []procReading{proc(1, 0, 0, 7)}})
-		z := proc(1, s, 400*ms, 0)
+		tl.add(reading{at: at(0), procs: []procReading{procAt(1, 0, 0, 7)}})
+		z := procAt(1, s, 400*ms, 0)
 		z.exited = true
 		tl.add(reading{at: at(s), procs: []procReading{z}})
 		tl.add(reading{at: at(2 * s), procs: []procReading{z}})
@@ -203,8 +204,8 @@ func TestTallyEdges(t *testing.T) {
 	t.Run("group totals", func(t *testing.T) {
 		t.Parallel()
 		tl := newTally(10 * s)
-		tl.add(reading{at: at(0), group: &groupReading{cpu: s, mem: 1000, hasMem: true}, procs: []procReading{proc(1, 0, 0, 7)}})
-		tl.add(reading{at: at(s), group: &groupReading{cpu: 1900 * ms, mem: 2000, hasMem: true}, procs: []procReading{proc(1, s, 600*ms, 7)}})
+		tl.add(reading{at: at(0), group: &groupReading{cpu: s, mem: 1000, hasMem: true}, procs: []procReading{procAt(1, 0, 0, 7)}})
+		tl.add(reading{at: at(s), group: &groupReading{cpu: 1900 * ms, mem: 2000, hasMem: true}, procs: []procReading{procAt(1, s, 600*ms, 7)}})
 		got := tl.summary()
 		// The group's figures are the totals; the row's, cpu.sustained.
 		if !approx(got.CPUTotal, 90) || got.RSSTotal != 2000 || !approx(got.CPUSustained, 60) {
@@ -225,7 +226,7 @@ func TestTallyEdges(t *testing.T) {
 	t.Run("one reading has no CPU figure", func(t *testing.T) {
 		t.Parallel()
 		tl := newTally(10 * s)
-		tl.add(reading{at: at(0), procs: []procReading{proc(1, 0, 0, 7)}})
+		tl.add(reading{at: at(0), procs: []procReading{procAt(1, 0, 0, 7)}})
 		got := tl.summary()
 		if got.Samples != 1 || got.CPUTotal != 0 || len(got.Timeline) != 0 || got.RSSTotal != 7 {
 			t.Errorf("after one reading: %+v", got)

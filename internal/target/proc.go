@@ -1,16 +1,14 @@
 package target
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/prometheus/procfs"
+
+	"github.com/loadcheck/loadcheck/internal/proc"
 )
 
 // Proc is one process of a target's process tree.
@@ -25,20 +23,18 @@ type Proc struct {
 	Cmdline string
 }
 
-// procStat is what loadcheck reads from /proc/<pid>/stat.
+// procStat is what target reads from /proc/<pid>/stat.
 type procStat struct {
 	pid, ppid, pgid int
-	state           byte
+	zombie          bool
 	// startTicks is the start time after boot in clock ticks; with pid it
 	// identifies a process across pid reuse.
 	startTicks uint64
 	comm       string
 }
 
-func (p procStat) zombie() bool { return p.state == 'Z' || p.state == 'X' }
-
 // procRoot is where the kernel's process information is mounted. Tests of
-// the parsing use a directory of fixtures instead.
+// the tree use a directory of fixtures instead.
 const procRoot = "/proc"
 
 // Tree returns the live process tree rooted at pid: the process itself
@@ -82,7 +78,7 @@ func treeStats(root string, pid int) ([]procStat, error) {
 	byPID := make(map[int]procStat, len(all))
 	children := make(map[int][]int)
 	for _, p := range all {
-		if p.zombie() {
+		if p.zombie {
 			continue
 		}
 		byPID[p.pid] = p
@@ -110,88 +106,56 @@ func treeStats(root string, pid int) ([]procStat, error) {
 	return procs, nil
 }
 
-// scanProcs reads the stat file of every process under root. Processes that
+// scanProcs reads the stat of every process under root. Processes that
 // exit during the scan are skipped.
 func scanProcs(root string) ([]procStat, error) {
-	entries, err := os.ReadDir(root)
+	fsys, err := proc.Open(root)
 	if err != nil {
-		return nil, fmt.Errorf("list processes: %v", err)
+		return nil, err
 	}
-	procs := make([]procStat, 0, len(entries))
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid <= 0 {
-			continue
-		}
-		p, err := readStat(root, pid)
+	all, err := fsys.List()
+	if err != nil {
+		return nil, err
+	}
+	procs := make([]procStat, 0, len(all))
+	for _, p := range all {
+		st, err := p.Stat()
 		if err != nil {
-			if gone(err) {
+			if proc.Gone(err) {
 				continue
 			}
-			return nil, err
+			return nil, fmt.Errorf("process %d: %v", p.PID, err)
 		}
-		procs = append(procs, p)
+		procs = append(procs, fromStat(st))
 	}
 	return procs, nil
 }
 
-// gone reports whether err means the process disappeared while being read.
-func gone(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
-}
-
-// readStat reads and parses root/<pid>/stat.
+// readStat reads the stat of process pid under root.
 func readStat(root string, pid int) (procStat, error) {
-	b, err := os.ReadFile(filepath.Join(root, strconv.Itoa(pid), "stat"))
+	fsys, err := proc.Open(root)
 	if err != nil {
 		return procStat{}, err
 	}
-	p, err := parseStat(b)
+	st, err := fsys.Stat(pid)
 	if err != nil {
-		return procStat{}, fmt.Errorf("process %d: %v", pid, err)
+		return procStat{}, fmt.Errorf("process %d: %w", pid, err)
 	}
-	return p, nil
+	return fromStat(st), nil
 }
 
-// parseStat parses the contents of /proc/<pid>/stat, see proc_pid_stat(5).
-// The command name is in parentheses and may itself contain spaces and
-// parentheses, so the fields are found after the last ')'.
-func parseStat(b []byte) (procStat, error) {
-	open := bytes.IndexByte(b, '(')
-	closing := bytes.LastIndexByte(b, ')')
-	if open < 0 || closing < open {
-		return procStat{}, fmt.Errorf("stat: no command name in %q", b)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b[:open])))
-	if err != nil {
-		return procStat{}, fmt.Errorf("stat: pid: %v", err)
-	}
-	// Fields from the third on: state ppid pgrp session tty_nr tpgid flags
-	// minflt cminflt majflt cmajflt utime stime cutime cstime priority nice
-	// num_threads itrealvalue starttime ...
-	f := strings.Fields(string(b[closing+1:]))
-	if len(f) < 20 || len(f[0]) != 1 {
-		return procStat{}, fmt.Errorf("stat: %d fields after the command name, want at least 20", len(f))
-	}
-	p := procStat{pid: pid, state: f[0][0], comm: string(b[open+1 : closing])}
-	if p.ppid, err = strconv.Atoi(f[1]); err != nil {
-		return procStat{}, fmt.Errorf("stat: ppid: %v", err)
-	}
-	if p.pgid, err = strconv.Atoi(f[2]); err != nil {
-		return procStat{}, fmt.Errorf("stat: pgrp: %v", err)
-	}
-	if p.startTicks, err = strconv.ParseUint(f[19], 10, 64); err != nil {
-		return procStat{}, fmt.Errorf("stat: starttime: %v", err)
-	}
-	return p, nil
+func fromStat(st procfs.ProcStat) procStat {
+	return procStat{pid: st.PID, ppid: st.PPID, pgid: st.PGRP, zombie: proc.Zombie(st), startTicks: st.Starttime, comm: st.Comm}
 }
 
 // cmdline returns the command line of p, or its name in brackets when it
 // has none or it cannot be read.
 func cmdline(root string, p procStat) string {
-	b, err := os.ReadFile(filepath.Join(root, strconv.Itoa(p.pid), "cmdline"))
-	s := strings.TrimSpace(string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '})))
-	if err != nil || s == "" {
+	s := ""
+	if fsys, err := proc.Open(root); err == nil {
+		s, _ = fsys.Cmdline(p.pid)
+	}
+	if s == "" {
 		return "[" + p.comm + "]"
 	}
 	return s
@@ -206,7 +170,7 @@ func groupMembers(root string, pgid, skip int) ([]procStat, error) {
 	}
 	var members []procStat
 	for _, p := range all {
-		if p.pgid == pgid && p.pid != skip && !p.zombie() {
+		if p.pgid == pgid && p.pid != skip && !p.zombie {
 			members = append(members, p)
 		}
 	}
@@ -217,7 +181,7 @@ func groupMembers(root string, pgid, skip int) ([]procStat, error) {
 // still runs.
 func alive(root string, p procStat) bool {
 	now, err := readStat(root, p.pid)
-	return err == nil && now.startTicks == p.startTicks && !now.zombie()
+	return err == nil && now.startTicks == p.startTicks && !now.zombie
 }
 
 // describe formats processes for an error message: "123 (python3 -m ...)".

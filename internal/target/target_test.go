@@ -41,7 +41,7 @@ func waitDead(t *testing.T, pids []int, d time.Duration) {
 	for {
 		var running []string
 		for _, pid := range pids {
-			if p, err := readStat(procRoot, pid); err == nil && !p.zombie() {
+			if p, err := readStat(procRoot, pid); err == nil && !p.zombie {
 				running = append(running, fmt.Sprintf("%d (%s)", pid, cmdline(procRoot, p)))
 			}
 		}
