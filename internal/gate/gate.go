@@ -7,7 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // Kind is the dimension of a metric or threshold. A threshold must have the
@@ -64,9 +65,13 @@ type Value struct {
 	// measurable (a latency above the histogram's range): the truth is
 	// higher. It prints as "> 60.00s".
 	AtLeast bool `json:"at_least,omitempty"`
+	// Unit is the unit a Bytes threshold was written in ("MB", "MiB"), so
+	// it prints as its author wrote it; "" for a measured value.
+	Unit string `json:"unit,omitempty"`
 }
 
-// String formats v in a unit a person reads at a glance.
+// String formats v in a unit a person reads at a glance; a threshold in
+// bytes in the unit it was written in.
 func (v Value) String() string {
 	if v.AtLeast {
 		w := v
@@ -75,36 +80,15 @@ func (v Value) String() string {
 	}
 	switch v.Kind {
 	case Duration:
-		d := time.Duration(v.V * float64(time.Second))
-		switch {
-		case d >= time.Second:
-			return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
-		case d >= time.Millisecond:
-			return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms"
-		default:
-			return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', 0, 64) + "µs"
-		}
+		return unit.FormatSeconds(v.V)
 	case Percent:
-		return strconv.FormatFloat(v.V, 'f', 1, 64) + "%"
+		return unit.FormatPercent(v.V)
 	case Bytes:
-		return formatBytes(v.V)
+		return unit.Bytes{N: v.V, Unit: v.Unit}.String()
 	case Rate:
-		return strconv.FormatFloat(v.V, 'f', 1, 64) + "/s"
+		return unit.FormatRate(v.V)
 	}
 	return strconv.FormatFloat(v.V, 'f', -1, 64)
-}
-
-func formatBytes(b float64) string {
-	const unit = 1024
-	switch {
-	case b >= unit*unit*unit:
-		return strconv.FormatFloat(b/(unit*unit*unit), 'f', 2, 64) + "GiB"
-	case b >= unit*unit:
-		return strconv.FormatFloat(b/(unit*unit), 'f', 1, 64) + "MiB"
-	case b >= unit:
-		return strconv.FormatFloat(b/unit, 'f', 1, 64) + "KiB"
-	}
-	return strconv.FormatFloat(b, 'f', 0, 64) + "B"
 }
 
 // Op is a comparison operator.
@@ -200,46 +184,29 @@ func parseValue(s string, kind Kind) (Value, error) {
 	}
 	switch kind {
 	case Duration:
-		d, err := time.ParseDuration(s)
-		if err != nil || strings.Trim(s, "0123456789.") == "" {
+		d, err := unit.ParseDuration(s)
+		if err != nil {
 			return bad()
 		}
 		return Value{V: d.Seconds(), Kind: Duration}, nil
 	case Percent:
-		num, ok := strings.CutSuffix(s, "%")
-		if !ok {
-			return bad()
-		}
-		f, err := strconv.ParseFloat(num, 64)
+		f, err := unit.ParsePercent(s)
 		if err != nil || f < 0 || f > 100 {
 			return bad()
 		}
 		return Value{V: f, Kind: Percent}, nil
 	case Rate:
-		num, per, ok := strings.Cut(s, "/")
-		if !ok {
+		r, err := unit.ParseRate(s)
+		if err != nil || r.Freq < 0 {
 			return bad()
 		}
-		f, err := strconv.ParseFloat(num, 64)
-		unit := map[string]float64{"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600}[per]
-		if err != nil || f < 0 || unit == 0 {
-			return bad()
-		}
-		return Value{V: f / unit, Kind: Rate}, nil
+		return Value{V: r.PerSecond(), Kind: Rate}, nil
 	case Bytes:
-		i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-		if i <= 0 {
+		b, err := unit.ParseBytes(s)
+		if err != nil {
 			return bad()
 		}
-		f, err := strconv.ParseFloat(s[:i], 64)
-		mult := map[string]float64{
-			"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9,
-			"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30,
-		}[s[i:]]
-		if err != nil || mult == 0 {
-			return bad()
-		}
-		return Value{V: f * mult, Kind: Bytes}, nil
+		return Value{V: b.N, Kind: Bytes, Unit: b.Unit}, nil
 	case Count:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {

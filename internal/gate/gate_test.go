@@ -134,3 +134,32 @@ func TestValueString(t *testing.T) {
 		}
 	}
 }
+
+// A bytes threshold prints in the unit its author wrote: 300MB is 10⁶-byte
+// megabytes and must not come back as 286.1MiB.
+func TestThresholdPrintsAsWritten(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		gate  string
+		bytes float64
+		want  string
+	}{
+		{"rss.total < 300MB", 300e6, "300MB"},
+		{"rss.total < 300MiB", 300 << 20, "300MiB"},
+		{"rss.max_process <= 1.5GiB", 1.5 * (1 << 30), "1.5GiB"},
+		{"rss.total < 0.1GB", 1e8, "0.1GB"},
+		{"rss.total < 512B", 512, "512B"},
+	}
+	for _, tc := range tests {
+		g, err := Parse(tc.gate)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tc.gate, err)
+		}
+		if g.Threshold.V != tc.bytes {
+			t.Errorf("Parse(%q) threshold = %v bytes, want %v", tc.gate, g.Threshold.V, tc.bytes)
+		}
+		if got := g.Threshold.String(); got != tc.want {
+			t.Errorf("Parse(%q) threshold prints %q, want %q", tc.gate, got, tc.want)
+		}
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // decodeFile reads a YAML file strictly into dst, a pointer to a file
@@ -505,16 +507,9 @@ func (d *duration) UnmarshalYAML(n ast.Node) error {
 		return fmt.Errorf("want a duration such as 30s, got %s", describe(n))
 	}
 	s = strings.TrimSpace(s)
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if f == 0 {
-			// "e.g. 0s" would mislead where 0s is not allowed either.
-			return fmt.Errorf("want a duration with a unit, e.g. 30s, got %s", s)
-		}
-		return fmt.Errorf("want a duration with a unit, e.g. %ss, got %s", s, s)
-	}
-	v, err := time.ParseDuration(s)
+	v, err := unit.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("want a duration such as 30s, 250ms or 2m, got %q", s)
+		return err
 	}
 	if v < 0 {
 		return fmt.Errorf("want a duration of 0s or more, got %s", s)

@@ -6,42 +6,17 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
-// Rate is an arrival rate: Freq events every Per. It is written "20/s",
-// "40/min" or "0.5/s" in files and flags.
-type Rate struct {
-	Freq float64
-	Per  time.Duration
-}
-
-// PerSecond returns the rate in events per second.
-func (r Rate) PerSecond() float64 {
-	if r.Per <= 0 {
-		return 0
-	}
-	return r.Freq / r.Per.Seconds()
-}
-
-// String formats the rate as it is written in files.
-func (r Rate) String() string {
-	unit := "s"
-	switch r.Per {
-	case time.Minute:
-		unit = "min"
-	case time.Hour:
-		unit = "h"
-	case time.Second:
-	default:
-		return strconv.FormatFloat(r.PerSecond(), 'g', -1, 64) + "/s"
-	}
-	return strconv.FormatFloat(r.Freq, 'g', -1, 64) + "/" + unit
-}
+// Rate is an arrival rate: Freq events every Per, written "20/s",
+// "40/min" or "0.5/s" in files and flags. It is unit.Rate, named here
+// because a scenario's fields hold it.
+type Rate = unit.Rate
 
 // MaxRate is the highest rate, per second, a file or flag may ask for:
 // far above what one loadcheck sends, so a rate past it is a typo (1e12/s)
@@ -52,15 +27,11 @@ const MaxRate = 1_000_000
 // finite, above zero (a rate of 0 sends nothing) and at most MaxRate per
 // second.
 func ParseRate(s string) (Rate, error) {
-	num, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
-	per := map[string]time.Duration{"s": time.Second, "sec": time.Second, "m": time.Minute, "min": time.Minute, "h": time.Hour}[unit]
-	f, err := strconv.ParseFloat(num, 64)
-	if !ok || per == 0 || err != nil {
-		return Rate{}, fmt.Errorf("rate %q: want N/s, N/min or N/h, e.g. 20/s", s)
+	r, err := unit.ParseRate(s)
+	if err != nil {
+		return Rate{}, err
 	}
-	r := Rate{Freq: f, Per: per}
-	if !(f > 0 && r.PerSecond() <= MaxRate) { // also NaN
-
+	if !(r.Freq > 0 && r.PerSecond() <= MaxRate) { // also NaN
 		return Rate{}, fmt.Errorf("rate %q: want more than 0 and at most %d/s, e.g. 20/s", s, MaxRate)
 	}
 	return r, nil
