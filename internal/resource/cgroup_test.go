@@ -59,7 +59,7 @@ func TestCgroupV2(t *testing.T) {
 	})
 	time.Sleep(300 * time.Millisecond)
 
-	s, err := New(scenario.Source{Cgroup: dir}, 0, scenario.Resources{Every: 250 * time.Millisecond})
+	s, err := New(scenario.Source{Kind: scenario.SourceCgroup, Arg: dir}, 0, scenario.Resources{Every: 250 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestCgroupV2(t *testing.T) {
 	}
 
 	// The same cgroup, named inside the mount.
-	if _, err := New(scenario.Source{Cgroup: strings.TrimPrefix(dir, mount)}, 0, scenario.Resources{}); err != nil {
+	if _, err := New(scenario.Source{Kind: scenario.SourceCgroup, Arg: strings.TrimPrefix(dir, mount)}, 0, scenario.Resources{}); err != nil {
 		t.Errorf("cgroup named inside the mount: %v", err)
 	}
 }

@@ -319,11 +319,8 @@ func newTreeSource(pid int) (source, string, error) {
 }
 
 // newPIDSource samples the process tree of a named pid.
-func newPIDSource(pid int, field string) (source, string, error) {
-	if pid < 0 {
-		return nil, "", fmt.Errorf("%s: %d: want a process id", field, pid)
-	}
-	return newRootSource(pid, field)
+func newPIDSource(pid int) (source, string, error) {
+	return newRootSource(pid, "resources.pid")
 }
 
 func newRootSource(pid int, field string) (source, string, error) {

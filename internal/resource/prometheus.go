@@ -41,8 +41,8 @@ type promSource struct {
 // system's roots).
 func newPromSource(rawURL string, every time.Duration, tlsConf *tls.Config) (source, string, error) {
 	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, "", fmt.Errorf("resources.prometheus: %q: want an http or https URL", rawURL)
+	if err != nil {
+		return nil, "", fmt.Errorf("resources.prometheus: %v", err)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 1

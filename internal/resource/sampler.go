@@ -8,9 +8,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/proc"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -55,7 +55,7 @@ type Sampler struct {
 }
 
 // New returns a Sampler of src, or of the process tree of rootPID when src
-// names no source. rootPID is the pid of the target loadcheck started, 0
+// names no source. src is valid, as LoadTarget makes it. rootPID is the pid of the target loadcheck started, 0
 // when it did not start it. cfg's zero fields take the defaults
 // (DefaultEvery, DefaultSustainedWindow).
 //
@@ -74,49 +74,47 @@ func New(src scenario.Source, rootPID int, cfg scenario.Resources) (*Sampler, er
 		return nil, fmt.Errorf("resources: every %v, sustained_window %v: want positive durations", every, window)
 	}
 
-	var named []string
-	for _, n := range []struct {
-		set  bool
-		name string
-	}{
-		{src.PID != 0, "pid"}, {src.PIDFile != "", "pidfile"}, {src.Process != "", "process"},
-		{src.SystemdUnit != "", "systemd_unit"}, {src.Cgroup != "", "cgroup"}, {src.Prometheus != "", "prometheus"},
-	} {
-		if n.set {
-			named = append(named, n.name)
-		}
-	}
-	if len(named) > 1 {
-		return nil, fmt.Errorf("resources: %s: name one source", strings.Join(named, ", "))
-	}
-
-	var (
-		s    source
-		desc string
-		err  error
-	)
-	switch {
-	case src.PID != 0:
-		s, desc, err = newPIDSource(src.PID, "resources.pid")
-	case src.PIDFile != "":
-		s, desc, err = newPIDFileSource(src.PIDFile)
-	case src.Process != "":
-		s, desc, err = newMatchSource(src.Process)
-	case src.SystemdUnit != "":
-		s, desc, err = newUnitSource(src.SystemdUnit)
-	case src.Cgroup != "":
-		s, desc, err = newCgroupSource(src.Cgroup)
-	case src.Prometheus != "":
-		s, desc, err = newPromSource(src.Prometheus, every, src.PrometheusTLS)
-	case rootPID > 0:
-		s, desc, err = newTreeSource(rootPID)
-	default:
-		return nil, errors.New("resources: no source: name pid, pidfile, process, systemd_unit, cgroup or prometheus for a target loadcheck does not start")
-	}
+	s, desc, err := open(src, rootPID, every)
 	if err != nil {
 		return nil, err
 	}
 	return &Sampler{src: s, desc: desc, every: every, window: window, t: newTally(window), restart: make(chan struct{}, 1)}, nil
+}
+
+// readers opens a reader of each kind of source; every names the
+// sampling interval. A new kind of source is one entry here and its
+// reader.
+var readers = map[scenario.SourceKind]func(src scenario.Source, every time.Duration) (source, string, error){
+	scenario.SourcePID:         func(src scenario.Source, _ time.Duration) (source, string, error) { return newPIDSource(src.PID()) },
+	scenario.SourcePIDFile:     func(src scenario.Source, _ time.Duration) (source, string, error) { return newPIDFileSource(src.Arg) },
+	scenario.SourceProcess:     func(src scenario.Source, _ time.Duration) (source, string, error) { return newMatchSource(src.Arg) },
+	scenario.SourceSystemdUnit: func(src scenario.Source, _ time.Duration) (source, string, error) { return newUnitSource(src.Arg) },
+	scenario.SourceCgroup:      func(src scenario.Source, _ time.Duration) (source, string, error) { return newCgroupSource(src.Arg) },
+	scenario.SourcePrometheus: func(src scenario.Source, every time.Duration) (source, string, error) {
+		return newPromSource(src.Arg, every, src.PrometheusTLS)
+	},
+}
+
+// open opens the reader of src, or of the process tree of rootPID when src
+// names no source, and describes it.
+func open(src scenario.Source, rootPID int, every time.Duration) (source, string, error) {
+	if !src.IsZero() {
+		r, ok := readers[src.Kind]
+		if !ok {
+			return nil, "", fmt.Errorf("resources: source %q: loadcheck has no reader of it", src.Kind)
+		}
+		return r(src, every)
+	}
+	if rootPID > 0 {
+		return newTreeSource(rootPID)
+	}
+	kinds := scenario.SourceKinds()
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	return nil, "", fmt.Errorf("resources: no source: name %s or %s for a target loadcheck does not start",
+		strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
 
 // Run samples at once and then every cfg.Every until ctx is done, takes a
@@ -233,7 +231,7 @@ func errKind(err error) string {
 	switch {
 	case errors.As(err, &se):
 		return se.kind
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ESRCH):
+	case proc.Gone(err):
 		return KindGone
 	case errors.Is(err, fs.ErrPermission):
 		return KindPermission

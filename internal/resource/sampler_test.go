@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,11 @@ import (
 )
 
 // runFor runs s for d and returns its Summary.
+// pidSource is a target file's resources: {pid: PID}.
+func pidSource(pid int) scenario.Source {
+	return scenario.Source{Kind: scenario.SourcePID, Arg: strconv.Itoa(pid)}
+}
+
 func runFor(t *testing.T, s *Sampler, d time.Duration) Summary {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), d)
@@ -63,7 +69,7 @@ func TestBurner(t *testing.T) {
 			t.Parallel()
 			pid := startHelper(t, fmt.Sprintf("burn:%d", tc.pct)).Process.Pid
 			time.Sleep(300 * time.Millisecond) // past the runtime's start-up
-			src, root := scenario.Source{PID: pid}, 0
+			src, root := pidSource(pid), 0
 			if tc.byTree {
 				src, root = scenario.Source{}, pid
 			}
@@ -188,7 +194,7 @@ func TestTree(t *testing.T) {
 func TestPIDGone(t *testing.T) {
 	t.Parallel()
 	pid := startHelper(t, "idle:300ms").Process.Pid
-	s, err := New(scenario.Source{PID: pid}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	s, err := New(pidSource(pid), 0, scenario.Resources{Every: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +216,7 @@ func TestPIDFile(t *testing.T) {
 	if err := os.WriteFile(file, fmt.Appendf(nil, "%d\n", pid), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(scenario.Source{PIDFile: file}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	s, err := New(scenario.Source{Kind: scenario.SourcePIDFile, Arg: file}, 0, scenario.Resources{Every: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +243,7 @@ func TestProcessMatch(t *testing.T) {
 	t.Parallel()
 	marker := fmt.Sprintf("loadcheck-match-%d-%d", os.Getpid(), time.Now().UnixNano())
 	pid := startHelper(t, "idle", marker).Process.Pid
-	s, err := New(scenario.Source{Process: marker}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	s, err := New(scenario.Source{Kind: scenario.SourceProcess, Arg: marker}, 0, scenario.Resources{Every: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +254,7 @@ func TestProcessMatch(t *testing.T) {
 
 	// Every test helper's command line holds os.Args[0], and so does this
 	// process's, which is left out.
-	s, err = New(scenario.Source{Process: os.Args[0]}, 0, scenario.Resources{})
+	s, err = New(scenario.Source{Kind: scenario.SourceProcess, Arg: os.Args[0]}, 0, scenario.Resources{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +268,7 @@ func TestProcessMatch(t *testing.T) {
 func TestCurrent(t *testing.T) {
 	t.Parallel()
 	pid := startHelper(t, "burn:50").Process.Pid
-	s, err := New(scenario.Source{PID: pid}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	s, err := New(pidSource(pid), 0, scenario.Resources{Every: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,6 +301,21 @@ func TestCurrent(t *testing.T) {
 	}
 }
 
+// TestEveryKindHasReader checks that every kind of source a target file
+// can name has a reader here, and nothing else does.
+func TestEveryKindHasReader(t *testing.T) {
+	t.Parallel()
+	kinds := scenario.SourceKinds()
+	for _, k := range kinds {
+		if readers[k] == nil {
+			t.Errorf("resources: {%s: ...} validates, but resource has no reader of it", k)
+		}
+	}
+	if len(readers) != len(kinds) {
+		t.Errorf("%d readers for %d kinds of source %v", len(readers), len(kinds), kinds)
+	}
+}
+
 func TestNewErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -309,15 +330,13 @@ func TestNewErrors(t *testing.T) {
 		want string
 	}{
 		{"nothing", scenario.Source{}, 0, scenario.Resources{}, "resources: no source"},
-		{"two", scenario.Source{PID: 1, Prometheus: "http://x/metrics"}, 0, scenario.Resources{}, "resources: pid, prometheus: name one source"},
-		{"pid", scenario.Source{PID: noPID}, 0, scenario.Resources{}, "resources.pid: pid 1073741824: no such process"},
-		{"negative pid", scenario.Source{PID: -3}, 0, scenario.Resources{}, "resources.pid: -3: want a process id"},
+		{"pid", pidSource(noPID), 0, scenario.Resources{}, "resources.pid: pid 1073741824: no such process"},
 		{"started target", scenario.Source{}, noPID, scenario.Resources{}, "resources: started target: pid 1073741824: no such process"},
-		{"pidfile missing", scenario.Source{PIDFile: filepath.Join(dir, "none.pid")}, 0, scenario.Resources{}, "resources.pidfile: open "},
-		{"pidfile bad", scenario.Source{PIDFile: bad}, 0, scenario.Resources{}, `resources.pidfile: "twelve" is not a process id`},
-		{"process", scenario.Source{Process: "no such command line 8c1e"}, 0, scenario.Resources{}, `resources.process: no process matches "no such command line 8c1e"`},
-		{"cgroup", scenario.Source{Cgroup: filepath.Join(dir, "cg")}, 0, scenario.Resources{}, "resources.cgroup: " + filepath.Join(dir, "cg") + ": not a cgroup v2 directory"},
-		{"prometheus", scenario.Source{Prometheus: "localhost:9100"}, 0, scenario.Resources{}, `resources.prometheus: "localhost:9100": want an http or https URL`},
+		{"pidfile missing", scenario.Source{Kind: scenario.SourcePIDFile, Arg: filepath.Join(dir, "none.pid")}, 0, scenario.Resources{}, "resources.pidfile: open "},
+		{"pidfile bad", scenario.Source{Kind: scenario.SourcePIDFile, Arg: bad}, 0, scenario.Resources{}, `resources.pidfile: "twelve" is not a process id`},
+		{"process", scenario.Source{Kind: scenario.SourceProcess, Arg: "no such command line 8c1e"}, 0, scenario.Resources{}, `resources.process: no process matches "no such command line 8c1e"`},
+		{"cgroup", scenario.Source{Kind: scenario.SourceCgroup, Arg: filepath.Join(dir, "cg")}, 0, scenario.Resources{}, "resources.cgroup: " + filepath.Join(dir, "cg") + ": not a cgroup v2 directory"},
+		{"unknown kind", scenario.Source{Kind: "docker", Arg: "titan"}, 0, scenario.Resources{}, `resources: source "docker": loadcheck has no reader of it`},
 		{"every", scenario.Source{}, 1, scenario.Resources{Every: -time.Second}, "resources: every -1s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -332,7 +351,7 @@ func TestNewErrors(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	t.Parallel()
-	s, err := New(scenario.Source{PID: os.Getpid()}, 0, scenario.Resources{})
+	s, err := New(pidSource(os.Getpid()), 0, scenario.Resources{})
 	if err != nil {
 		t.Fatal(err)
 	}

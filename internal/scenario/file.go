@@ -180,15 +180,6 @@ type stopFile struct {
 	Grace  *duration `yaml:"grace"`
 }
 
-type sourceFile struct {
-	PID         int    `yaml:"pid"`
-	PIDFile     string `yaml:"pidfile"`
-	Process     string `yaml:"process"`
-	SystemdUnit string `yaml:"systemd_unit"`
-	Cgroup      string `yaml:"cgroup"`
-	Prometheus  string `yaml:"prometheus"`
-}
-
 // The defaults of a target file.
 const (
 	defaultReadyPath    = "/"

@@ -373,7 +373,7 @@ resources: {pidfile: run/app.pid}
 		},
 		Ready:     scenario.Ready{Path: "/api/health", Timeout: 20 * time.Second},
 		Stop:      scenario.Stop{Signal: "INT", Grace: 5 * time.Second},
-		Resources: scenario.Source{PIDFile: filepath.Join(dir, "targets/run/app.pid")},
+		Resources: scenario.Source{Kind: scenario.SourcePIDFile, Arg: filepath.Join(dir, "targets/run/app.pid")},
 		Secrets:   []string{"hunter2"},
 	}
 	if diff := cmp.Diff(want, got, ignoreUnexported); diff != "" {
@@ -394,7 +394,7 @@ func TestLoadTargetDefaults(t *testing.T) {
 		BaseURL:   "http://localhost:8000",
 		Ready:     scenario.Ready{Path: "/", Timeout: 30 * time.Second},
 		Stop:      scenario.Stop{Signal: "TERM", Grace: 10 * time.Second},
-		Resources: scenario.Source{Process: "uvicorn app:app"},
+		Resources: scenario.Source{Kind: scenario.SourceProcess, Arg: "uvicorn app:app"},
 	}
 	if diff := cmp.Diff(want, got, ignoreUnexported); diff != "" {
 		t.Errorf("LoadTarget (-want +got):\n%s", diff)
@@ -447,6 +447,7 @@ func TestLoadTargetSources(t *testing.T) {
 		{"{cgroup: /sys/fs/cgroup/system.slice/titan.service}", ""},
 		{"{prometheus: http://127.0.0.1:9100/metrics}", ""},
 		{"{pid: 1234, process: uvicorn}", "name one source of CPU and memory figures, not pid and process"},
+		{"{pid: -3}", ":2:18: resources.pid: want a process id above 0, got -3"},
 		{"{cgroup: system.slice/titan.service}", "want an absolute cgroup v2 path"},
 		{"{prometheus: localhost:9100}", "want the http URL of a metrics page"},
 		{"{pidfle: x.pid}", `unknown field "pidfle" — did you mean "pidfile"?`},

@@ -74,55 +74,18 @@ func buildTarget(p *problems, f targetFile) *Target {
 	default:
 		p.at("stop.signal", "unknown signal %q: want TERM, INT, QUIT or KILL", f.Stop.Signal)
 	}
-	if f.Resources != nil {
-		t.Resources = buildSource(p, *f.Resources, rel)
-	}
 	t.AllowRemote = f.AllowRemote
 	t.TLS = buildTLS(p, f.TLS, f.BaseURL, rel)
-	if strings.HasPrefix(t.Resources.Prometheus, "https://") {
-		t.Resources.PrometheusTLS = t.TLSConfig()
+	if f.Resources != nil {
+		t.Resources = buildSource(p, *f.Resources, rel, t.Remote(), t.TLSConfig)
 	}
-	checkRemote(p, t, f)
+	// A target on another machine gets load only with allow_remote (see
+	// checkBaseURL), its CPU and memory only from its exporter (see
+	// buildSource), and loadcheck cannot start it.
+	if t.Remote() && f.Start != nil && f.AllowRemote {
+		p.at("allow_remote", "a target loadcheck starts runs on this machine: remove the start section to load a running remote service, or allow_remote for a local one")
+	}
 	return t
-}
-
-// buildSource checks and builds the resources section.
-func buildSource(p *problems, r sourceFile, rel func(string) string) Source {
-	src := Source{
-		PID:         r.PID,
-		PIDFile:     rel(r.PIDFile),
-		Process:     r.Process,
-		SystemdUnit: r.SystemdUnit,
-		Cgroup:      r.Cgroup,
-		Prometheus:  r.Prometheus,
-	}
-	var named []string
-	for _, s := range []struct {
-		name string
-		set  bool
-	}{
-		{"pid", r.PID != 0}, {"pidfile", r.PIDFile != ""}, {"process", r.Process != ""},
-		{"systemd_unit", r.SystemdUnit != ""}, {"cgroup", r.Cgroup != ""}, {"prometheus", r.Prometheus != ""},
-	} {
-		if s.set {
-			named = append(named, s.name)
-		}
-	}
-	if len(named) > 1 {
-		p.at("resources", "name one source of CPU and memory figures, not %s", strings.Join(named, " and "))
-	}
-	if r.PID < 0 {
-		p.at("resources.pid", "want a process id above 0, got %d", r.PID)
-	}
-	if r.Cgroup != "" && !strings.HasPrefix(r.Cgroup, "/") {
-		p.at("resources.cgroup", "want an absolute cgroup v2 path, e.g. /sys/fs/cgroup/system.slice/%s", r.Cgroup)
-	}
-	if r.Prometheus != "" {
-		if u, err := url.Parse(r.Prometheus); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.at("resources.prometheus", "want the http URL of a metrics page, e.g. http://127.0.0.1:9100/metrics, got %q", r.Prometheus)
-		}
-	}
-	return src
 }
 
 // buildTLS checks the tls section and reads its CA file, so that a missing
@@ -151,33 +114,6 @@ func buildTLS(p *problems, f *tlsFile, baseURL string, rel func(string) string) 
 		p.at("tls.ca_file", "%s holds no PEM certificate (-----BEGIN CERTIFICATE-----): name the CA's certificate, not its key", f.CAFile)
 	}
 	return t
-}
-
-// checkRemote enforces the rules of a target on another machine: load goes
-// there only with allow_remote: true, loadcheck cannot start it, and its
-// CPU and memory can be read only from its exporter.
-func checkRemote(p *problems, t *Target, f targetFile) {
-	if !t.Remote() {
-		return
-	}
-	if f.Start != nil && f.AllowRemote {
-		p.at("allow_remote", "a target loadcheck starts runs on this machine: remove the start section to load a running remote service, or allow_remote for a local one")
-	}
-	if f.Resources == nil {
-		return
-	}
-	r := f.Resources
-	for _, s := range []struct {
-		name string
-		set  bool
-	}{
-		{"pid", r.PID != 0}, {"pidfile", r.PIDFile != ""}, {"process", r.Process != ""},
-		{"systemd_unit", r.SystemdUnit != ""}, {"cgroup", r.Cgroup != ""},
-	} {
-		if s.set {
-			p.at("resources."+s.name, "%s is read on this machine, and this target runs on another: read its CPU and memory from its exporter instead, e.g. resources: {prometheus: http://HOST:9100/metrics}", s.name)
-		}
-	}
 }
 
 // checkBaseURL enforces the safety rule: load goes only to loopback hosts.

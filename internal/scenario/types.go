@@ -248,22 +248,3 @@ type Stop struct {
 	Signal string        // TERM, INT, QUIT, KILL; default TERM
 	Grace  time.Duration // default 10s
 }
-
-// Source names where the target's CPU and memory are read. For a target
-// loadcheck starts, the zero Source means its process tree.
-type Source struct {
-	PID         int
-	PIDFile     string
-	Process     string // substring of the command line; every match
-	SystemdUnit string
-	Cgroup      string // cgroup v2 path, e.g. /sys/fs/cgroup/system.slice/x.service
-	Prometheus  string // metrics URL
-	// PrometheusTLS checks the certificate of an https metrics URL with
-	// the target file's tls settings, as for the target itself: an exporter
-	// beside a staging service usually has a certificate from the same CA.
-	// Nil for http.
-	PrometheusTLS *tls.Config
-}
-
-// IsZero reports whether no source is named.
-func (s Source) IsZero() bool { return s == Source{PrometheusTLS: s.PrometheusTLS} }
