@@ -148,7 +148,9 @@ func (s *Sampler) Run(ctx context.Context) error {
 		case <-tick.C:
 			last = s.sample(ctx)
 		case <-s.restart:
-			last = s.sample(ctx)
+			if time.Since(last) >= s.every/10 {
+				last = s.sample(ctx) // the baseline of the figures
+			}
 			s.mu.Lock()
 			s.t.restart()
 			s.mu.Unlock()
