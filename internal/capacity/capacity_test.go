@@ -201,7 +201,7 @@ func TestSaturateBisectsBelowAbort(t *testing.T) {
 		t.Errorf("capacity %v, limit %v: want 65 and 70, within %v%%", s.Capacity, s.LimitRate, s.Precision)
 	}
 	sum := s.Summary()
-	if s.Status != report.Aborted || !strings.Contains(sum, "an abort condition fired at 70 req/s: no higher rate was tried") ||
+	if s.Status != report.Aborted || !strings.Contains(sum, "an abort condition fired at 70 req/s (after an abort no higher rate is tried)") ||
 		!strings.Contains(sum, "capacity 65 req/s") || !strings.Contains(sum, `abort: abort condition "http.errors > 20%" held`) {
 		t.Errorf("status %s, summary %q; want the abort at 70 named and capacity 65", s.Status, sum)
 	}

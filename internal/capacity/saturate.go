@@ -184,7 +184,7 @@ func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o
 				}
 				limit = append(limit, "abort: "+res.Reason)
 				s.Status = report.Aborted
-				s.Reason = fmt.Sprintf("an abort condition fired at %s req/s: no higher rate was tried", num(rate))
+				s.Reason = fmt.Sprintf("an abort condition fired at %s req/s (after an abort no higher rate is tried)", num(rate))
 			}
 			return false
 		case !st.Pass:

@@ -263,7 +263,8 @@ func TestSaturationCeilingGolden(t *testing.T) {
 	}
 	golden(t, "saturate-ceiling.txt", txt.Bytes())
 	a := saturation(t)
-	a.Status, a.Reason = Aborted, "an abort condition fired at 35 req/s: no higher rate was tried"
+	a.Steps[0].CPUWindow = "cpu.sustained over 20 s only (window 30 s)"
+	a.Status, a.Reason = Aborted, "an abort condition fired at 35 req/s (after an abort no higher rate is tried)"
 	a.Limit = append(a.Limit, `abort: abort condition "http.errors > 20%" held (http.errors 35.0%)`)
 	if err := Render(&md, a, FormatMarkdown); err != nil {
 		t.Fatal(err)

@@ -82,12 +82,15 @@ type Step struct {
 	Errors     float64       `json:"errors_pct"`
 	// CPUSustained is the busiest process's sustained CPU in % of one
 	// core; HasCPU says whether it was measured.
-	CPUSustained float64        `json:"cpu_sustained_pct"`
-	HasCPU       bool           `json:"has_cpu"`
-	Pass         bool           `json:"pass"`
-	Status       Status         `json:"status"`
-	Reason       string         `json:"reason,omitempty"`
-	Gates        []gate.Outcome `json:"gates"`
+	CPUSustained float64 `json:"cpu_sustained_pct"`
+	HasCPU       bool    `json:"has_cpu"`
+	// CPUWindow says when the step was shorter than the sustained window:
+	// "cpu.sustained over 5 s only (window 30 s)"; "" when it filled.
+	CPUWindow string         `json:"cpu_window,omitempty"`
+	Pass      bool           `json:"pass"`
+	Status    Status         `json:"status"`
+	Reason    string         `json:"reason,omitempty"`
+	Gates     []gate.Outcome `json:"gates"`
 }
 
 // StepOf summarises one run of a capacity search.
@@ -101,6 +104,7 @@ func StepOf(phase string, rate float64, r *Result) Step {
 	}
 	if v, ok := r.Metric("cpu.sustained"); ok {
 		s.CPUSustained, s.HasCPU = v.V, true
+		s.CPUWindow = windowNote(r.Resources)
 	}
 	return s
 }
@@ -238,6 +242,12 @@ func (s *Saturation) Tables() []Table {
 	}
 	t.Notes = append(t.Notes, fmt.Sprintf("each step holds a constant rate for %s after the scenario's %s warm-up; the rate doubles until a gate fails, then bisects to within %.0f%%",
 		s.Hold, s.Scenario.Warmup, s.Precision))
+	for _, st := range s.Steps {
+		if st.CPUWindow != "" {
+			t.Notes = append(t.Notes, "warning: cpu sustained is not over a full window: "+st.CPUWindow+" in a step; a longer --step fills it")
+			break
+		}
+	}
 	t.Notes = append(t.Notes, "achieved: successful responses completed within the step, per second; p95 of the successful responses over all endpoints, from the intended send time")
 	return []Table{t}
 }
