@@ -45,10 +45,15 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Run a scenario against its target (the scenario's own, or --target), print the
 report, write the result JSON to --out, and exit by the gates:
 0 every gate held, 1 a gate failed or an abort condition fired, 2 bad input
-or target down, 130 interrupted (the partial result is still written).`,
+or target down, 130 interrupted (the partial result is still written).
+
+With --shard K/N the run is one of N shards of one run (see loadcheck merge):
+its gates see only its share, so it exits 0 whatever they say, unless the
+input is bad or it was interrupted; loadcheck merge judges the run.`,
 		Example: `  loadcheck run scenarios/prelaunch.yaml
   loadcheck run scenarios/smoke.yaml --target targets/titan-2w.yaml --out reports/runs
-  loadcheck run scenarios/prelaunch.yaml --rate 30/s --duration 1m`,
+  loadcheck run scenarios/prelaunch.yaml --rate 30/s --duration 1m
+  loadcheck run scenarios/prelaunch.yaml --shard 2/4 --start 2026-12-01T15:00:00Z --out shards`,
 		Args: exactArgs(1, "SCENARIO"),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.scenario = args[0]
@@ -162,6 +167,10 @@ func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {
 	opts := run.Options{Scenario: sc, Target: tg, Version: Version, Checkpoint: checkpointer(outDir, stderr)}
 	if err := shardOptions(&opts, o, sc.Name); err != nil {
 		return err
+	}
+	if wait := time.Until(opts.Start); wait > 0 {
+		// In a pod's log, the wait must not look like a hang.
+		fmt.Fprintf(stderr, "loadcheck: the load begins at --start %s, in %s\n", opts.Start.UTC().Format(time.RFC3339), wait.Round(time.Second))
 	}
 	if !o.quiet && isTerminal(stderr) {
 		opts.Progress = stderr
