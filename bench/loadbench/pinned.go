@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/proc"
 )
 
 // pinned runs a command on the generator's CPU and returns its output and
@@ -94,12 +96,11 @@ func pinnedWatch(ctx context.Context, limit time.Duration, watch func(pid int), 
 	if watch != nil {
 		go func() {
 			// taskset execs /usr/bin/time, which forks the tool.
-			for ctx.Err() == nil {
-				if kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid)); err == nil {
-					if pid, err := strconv.Atoi(strings.TrimSpace(string(kids))); err == nil {
-						watch(pid)
-						return
-					}
+			procs, err := proc.Default()
+			for err == nil && ctx.Err() == nil {
+				if kids := procs.Children(cmd.Process.Pid); len(kids) == 1 {
+					watch(kids[0])
+					return
 				}
 				time.Sleep(10 * time.Millisecond)
 			}

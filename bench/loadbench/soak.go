@@ -5,12 +5,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/proc"
 )
 
 func (b *bench) partSoak(ctx context.Context) error {
@@ -42,16 +41,16 @@ func (b *bench) partSoak(ctx context.Context) error {
 	return nil
 }
 
+// procRSS is the resident memory of pid, read with loadcheck's /proc
+// reader.
 func procRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	procs, err := proc.Default()
 	if err != nil {
 		return 0, err
 	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10, err
-		}
+	st, err := procs.Stat(pid)
+	if err != nil {
+		return 0, err
 	}
-	return 0, errors.New("no VmRSS")
+	return int64(st.ResidentMemory()), nil
 }
