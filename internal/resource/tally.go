@@ -43,17 +43,6 @@ func windowMean(iv []interval, window time.Duration) (mean float64, full bool) {
 	return cpuPercent(cpu, wall), full
 }
 
-// rollingMax returns the highest windowMean over every prefix of iv: the
-// highest rolling mean over window, or the mean over all of iv when it
-// spans less than window. It is what tally computes incrementally.
-func rollingMax(iv []interval, window time.Duration) float64 {
-	var r rolling
-	for i := range iv {
-		r.add(iv[:i+1], window)
-	}
-	return r.value()
-}
-
 // rolling keeps the highest full-window mean of one series, and the mean
 // of the whole series until a full window exists.
 type rolling struct {

@@ -283,3 +283,14 @@ func TestTallyRestart(t *testing.T) {
 		t.Errorf("a 3 s span fills a 30 s window")
 	}
 }
+
+// rollingMax returns the highest windowMean over every prefix of iv: the
+// highest rolling mean over window, or the mean over all of iv when it
+// spans less than window. It is what tally computes incrementally.
+func rollingMax(iv []interval, window time.Duration) float64 {
+	var r rolling
+	for i := range iv {
+		r.add(iv[:i+1], window)
+	}
+	return r.value()
+}

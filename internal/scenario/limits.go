@@ -78,8 +78,6 @@ type limitError struct {
 	msg       string
 }
 
-func (e *limitError) Error() string { return e.msg }
-
 // scanLimits checks data against maxDepth and maxNodes, and indentation
 // for tabs, without building anything.
 func scanLimits(data []byte) *limitError {

@@ -5,9 +5,9 @@
 // scenario.Target, and either calls Start (a target with a start command)
 // or CheckReachable (a service someone else runs). While load, probe and
 // resource run, the *Running value gives the base URL, the root pid for the
-// resource sampler (which follows workers through Tree), the start-to-ready
-// time for the target.ready_time metric, and the last lines of the target's
-// output for error messages. Stop ends the run.
+// resource sampler (which finds the workers itself, with package proc),
+// the start-to-ready time for the target.ready_time metric, and the last
+// lines of the target's output for error messages. Stop ends the run.
 //
 // # Processes
 //

@@ -403,7 +403,7 @@ func (r *Running) PID() int { return r.pid }
 // Pgid returns the id of the target's process group. Workers of the target
 // are in it unless they leave it on purpose. The group is led by
 // loadcheck's watchdog (a /bin/sh that does nothing until loadcheck dies),
-// so Pgid differs from PID; for the target's own processes use Tree(PID()).
+// so Pgid differs from PID.
 func (r *Running) Pgid() int { return r.pgid }
 
 // ReadyTime returns the time from starting the process to the first
