@@ -251,12 +251,19 @@ func TestSaturationSummary(t *testing.T) {
 	golden(t, "saturate.txt", b.Bytes())
 }
 
-// A search that reached its ceiling with every gate holding reports the
-// capacity as a lower bound; one that an abort stopped going higher says so.
-func TestSaturationCeilingGolden(t *testing.T) {
+// ceilingSaturation is a search that reached --max with every gate
+// holding.
+func ceilingSaturation(t *testing.T) *Saturation {
 	s := saturation(t)
 	s.Steps = s.Steps[:2]
 	s.Capacity, s.Limit, s.LimitRate, s.AtLeast, s.StoppedBy = 20, nil, 0, true, "--max 20/s"
+	return s
+}
+
+// A search that reached its ceiling with every gate holding reports the
+// capacity as a lower bound; one that an abort stopped going higher says so.
+func TestSaturationCeilingGolden(t *testing.T) {
+	s := ceilingSaturation(t)
 	var txt, md bytes.Buffer
 	if err := Render(&txt, s, FormatTable); err != nil {
 		t.Fatal(err)
@@ -331,6 +338,7 @@ func TestHTMLGolden(t *testing.T) {
 		{"run-overload", withTimelines(overload(t), 1), 3},
 		{"compare", comparison(t), 8},
 		{"saturate", saturation(t), 3},
+		{"saturate-ceiling", ceilingSaturation(t), 3},
 		{"nightly", nightly(t), 5 + 8 + 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -232,7 +232,7 @@ func wsTable(r *Result) Table {
 		}
 	}
 	t.Rows = append(t.Rows, []string{count(w.Boards), count(w.Connected), count(w.Acked), count(w.Expected), count(w.Delivered),
-		pctString(w.Loss), count(w.Duplicates), ms(w.Delivery.P50), ms(w.Delivery.P95), ms(w.Delivery.P99), count(below)})
+		pctString(w.Loss), count(w.Duplicates), latencyCell(w.Delivery, w.Delivery.P50), latencyCell(w.Delivery, w.Delivery.P95), latencyCell(w.Delivery, w.Delivery.P99), count(below)})
 	if src := r.Sources; src != nil && src.Mode == "spread" && src.Broadcaster != "" {
 		t.Notes = append(t.Notes, fmt.Sprintf("broadcasts posted from %s, boards from %s", src.Broadcaster, src.Boards))
 	}
@@ -305,7 +305,7 @@ func sseTable(r *Result) Table {
 	t := Table{
 		Title:  "Server-sent events",
 		Header: []string{"clients", "connected", "events", "first event p50 ms", "largest gap ms", "disconnects", "reconnects"},
-		Rows: [][]string{{count(s.Clients), count(s.Connected), count(s.Events), ms(s.FirstEvent.P50), ms(s.GapMax),
+		Rows: [][]string{{count(s.Clients), count(s.Connected), count(s.Events), latencyCell(s.FirstEvent, s.FirstEvent.P50), ms(s.GapMax),
 			count(s.Disconnects), count(s.Reconnects)}},
 	}
 	if src := r.Sources; src != nil && src.Mode == "spread" && src.SSE != "" {
