@@ -13,6 +13,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/capacity"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // compareOptions are the flags of compare.
@@ -160,8 +161,12 @@ type percentValue float64
 func (p *percentValue) String() string { return strconv.FormatFloat(float64(*p), 'f', -1, 64) + "%" }
 
 func (p *percentValue) Set(s string) error {
-	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
-	if err != nil || f <= 0 || f >= 100 {
+	t := strings.TrimSpace(s)
+	if !strings.HasSuffix(t, "%") {
+		t += "%" // the flag also takes a bare number
+	}
+	f, err := unit.ParsePercent(t)
+	if err != nil || !(f > 0 && f < 100) { // also NaN
 		return fmt.Errorf("want a percentage between 0 and 100 such as 10%%, got %q", s)
 	}
 	*p = percentValue(f)

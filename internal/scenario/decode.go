@@ -39,7 +39,7 @@ func decodeFile(path string, dst any) (*source, []string, error) {
 	}
 	if size > MaxFileBytes {
 		p.errs = append(p.errs, &fieldError{file: path, line: 1, col: 1, msg: fmt.Sprintf(
-			"the file is %s: scenario and target files are limited to %s — move bulk data such as search terms into a feed file", mib(size), mib(MaxFileBytes))})
+			"the file is %s: scenario and target files are limited to %s — move bulk data such as search terms into a feed file", unit.FormatMiB(size), unit.FormatMiB(MaxFileBytes))})
 		return nil, nil, p.err()
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
@@ -109,14 +109,6 @@ func parseYAML(data []byte) (f *ast.File, err error) {
 		}
 	}()
 	return parser.ParseBytes(data, 0)
-}
-
-// mib formats a size in bytes as "1 MiB" or "1.3 MiB".
-func mib(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
 // otherKind returns, for a target file read as a scenario or a scenario
@@ -528,11 +520,7 @@ func (r *rate) UnmarshalYAML(n ast.Node) error {
 	if !ok {
 		return fmt.Errorf("want a rate such as 20/s, got %s", describe(n))
 	}
-	s = strings.TrimSpace(s)
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		return fmt.Errorf("want a rate with a unit, e.g. %s/s or %s/min, got %s", s, s, s)
-	}
-	v, err := ParseRate(s)
+	v, err := ParseRate(strings.TrimSpace(s))
 	if err != nil {
 		return err
 	}

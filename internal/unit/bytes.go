@@ -64,3 +64,12 @@ func FormatBytes(n float64) string {
 	}
 	return strconv.FormatFloat(n, 'f', 0, 64) + "B"
 }
+
+// FormatMiB formats a limit on a file's size, or the size measured against
+// it, in whole MiB where it is whole: "1 MiB", "1.3 MiB".
+func FormatMiB(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}

@@ -46,11 +46,15 @@ func (r Rate) String() string {
 }
 
 // ParseRate parses "20/s", "40/min", "3/h" or "0.5/s" (also "/sec" and
-// "/m"), leading and trailing space ignored. It checks the form only: the
-// number may be 0, negative or not finite, which each caller bounds as its
-// context needs.
+// "/m"), leading and trailing space ignored. A bare number is an error that
+// suggests the unit. It checks the form only: the number may be 0,
+// negative or not finite, which each caller bounds as its context needs.
 func ParseRate(s string) (Rate, error) {
-	num, unit, ok := strings.Cut(strings.TrimSpace(s), "/")
+	t := strings.TrimSpace(s)
+	if _, err := strconv.ParseFloat(t, 64); err == nil {
+		return Rate{}, fmt.Errorf("want a rate with a unit, e.g. %s/s or %s/min, got %s", t, t, t)
+	}
+	num, unit, ok := strings.Cut(t, "/")
 	per := perUnit[unit]
 	f, err := strconv.ParseFloat(num, 64)
 	if !ok || per == 0 || err != nil {

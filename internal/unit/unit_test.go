@@ -23,7 +23,6 @@ func TestParseRate(t *testing.T) {
 		{in: "3/m", perSec: 3.0 / 60, str: "3/min"},
 		{in: "7200/h", perSec: 2, str: "7200/h"},
 		{in: "0/s", perSec: 0, str: "0/s"}, // the form only: callers bound it
-		{in: "20", wantErr: true},
 		{in: "20/d", wantErr: true},
 		{in: "x/s", wantErr: true},
 	}
@@ -37,6 +36,20 @@ func TestParseRate(t *testing.T) {
 		}
 		if err != nil || math.Abs(r.PerSecond()-tc.perSec) > 1e-12 || r.String() != tc.str {
 			t.Errorf("ParseRate(%q) = %v (%v/s), %v, want %v/s printed %q", tc.in, r, r.PerSecond(), err, tc.perSec, tc.str)
+		}
+	}
+}
+
+// A bare number gets the unit suggested, whether it came from a file or
+// the --rate flag.
+func TestParseRateBareNumber(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"20", " 20 ", "0.5"} {
+		_, err := unit.ParseRate(in)
+		n := strings.TrimSpace(in)
+		want := "want a rate with a unit, e.g. " + n + "/s or " + n + "/min, got " + n
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseRate(%q) error = %v, want %q", in, err, want)
 		}
 	}
 }
@@ -135,6 +148,8 @@ func TestFormat(t *testing.T) {
 		{unit.FormatBytes(300e6), "286.1MiB"}, // measured: binary
 		{unit.FormatBytes(1.25 * (1 << 30)), "1.25GiB"},
 		{unit.Bytes{N: 300e6}.String(), "286.1MiB"},
+		{unit.FormatMiB(1 << 20), "1 MiB"},
+		{unit.FormatMiB(1<<20 + 300<<10), "1.3 MiB"},
 		{unit.FormatSeconds(2), "2.00s"},
 		{unit.FormatSeconds(0.0123), "12.3ms"},
 		{unit.FormatSeconds(0.00008), "80µs"},
