@@ -249,43 +249,9 @@ func check(p *problems, n ast.Node, t reflect.Type, path string) {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		m, ok := n.(ast.MapNode)
-		if !ok {
-			p.atNode(n, path, nil, "want a mapping of fields, got %s", describe(n))
-			return
-		}
-		fields, names := fieldsOf(t)
-		seen := map[string]bool{}
-		for it := m.MapRange(); it.Next(); {
-			key := keyText(it.Key())
-			if seen[key] {
-				p.atNode(it.Key(), path, nil, "field %q is set twice", key)
-				continue
-			}
-			seen[key] = true
-			f, ok := fields[key]
-			if !ok {
-				p.atNode(it.Key(), path, nil, "unknown field %q%s", key, suggest(key, names))
-				continue
-			}
-			check(p, it.Value(), f.Type, child(path, key))
-		}
+		checkStruct(p, n, t, path)
 	case reflect.Map:
-		m, ok := n.(ast.MapNode)
-		if !ok {
-			p.atNode(n, path, nil, "want a mapping, e.g. {NAME: value}, got %s", describe(n))
-			return
-		}
-		seen := map[string]bool{}
-		for it := m.MapRange(); it.Next(); {
-			key := keyText(it.Key())
-			if seen[key] {
-				p.atNode(it.Key(), path, nil, "key %q is set twice", key)
-				continue
-			}
-			seen[key] = true
-			check(p, it.Value(), t.Elem(), child(path, key))
-		}
+		checkMap(p, n, t, path)
 	case reflect.Slice:
 		seq, ok := n.(*ast.SequenceNode)
 		if !ok {
@@ -310,6 +276,52 @@ func check(p *problems, n ast.Node, t reflect.Type, path string) {
 		}
 	default:
 		panic(fmt.Sprintf("scenario: check: unhandled field type %v", t))
+	}
+}
+
+// checkStruct checks a mapping n against the file struct type t: each key
+// once, each a field of t, each value against its field's type.
+func checkStruct(p *problems, n ast.Node, t reflect.Type, path string) {
+	m, ok := n.(ast.MapNode)
+	if !ok {
+		p.atNode(n, path, nil, "want a mapping of fields, got %s", describe(n))
+		return
+	}
+	fields, names := fieldsOf(t)
+	seen := map[string]bool{}
+	for it := m.MapRange(); it.Next(); {
+		key := keyText(it.Key())
+		if seen[key] {
+			p.atNode(it.Key(), path, nil, "field %q is set twice", key)
+			continue
+		}
+		seen[key] = true
+		f, ok := fields[key]
+		if !ok {
+			p.atNode(it.Key(), path, nil, "unknown field %q%s", key, suggest(key, names))
+			continue
+		}
+		check(p, it.Value(), f.Type, child(path, key))
+	}
+}
+
+// checkMap checks a mapping n against the map type t: each key once, each
+// value against t's element type.
+func checkMap(p *problems, n ast.Node, t reflect.Type, path string) {
+	m, ok := n.(ast.MapNode)
+	if !ok {
+		p.atNode(n, path, nil, "want a mapping, e.g. {NAME: value}, got %s", describe(n))
+		return
+	}
+	seen := map[string]bool{}
+	for it := m.MapRange(); it.Next(); {
+		key := keyText(it.Key())
+		if seen[key] {
+			p.atNode(it.Key(), path, nil, "key %q is set twice", key)
+			continue
+		}
+		seen[key] = true
+		check(p, it.Value(), t.Elem(), child(path, key))
 	}
 }
 
