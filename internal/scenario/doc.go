@@ -12,6 +12,11 @@
 // reported at once, each naming file:line:column and the field, and every
 // error wraps ErrInvalid. Defaults are applied once, while building.
 //
+// Schedule is the one arrival schedule of the stages (package load paces
+// HTTP with it, package probe the broadcasts), so validation, load and
+// probes agree on when an arrival is due; the units themselves are parsed
+// by package unit.
+//
 // Where points at a field of a loaded file, so problems found later (a
 // target that does not answer, a resource source that does not exist) can
 // name the line to fix.
