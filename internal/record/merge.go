@@ -82,22 +82,8 @@ func mergeEndpoint(parts []Summary, shift []int, el time.Duration, pick func(Sum
 		m.AfterPhase += e.AfterPhase
 		busy += e.InflightMean * p.Elapsed.Seconds()
 		inPhase += math.Round(e.Achieved * p.Elapsed.Seconds())
-		for _, h := range []struct {
-			into     *Histogram
-			enc      string
-			optional bool
-		}{{resp, e.LatencyHist, false}, {service, e.ServiceHist, false}, {errResp, e.ErrorHist, true}} {
-			if h.enc == "" {
-				if e.Requests > 0 && !h.optional {
-					return EndpointSummary{}, fmt.Errorf("merge: endpoint %s: a summary without its histograms cannot be merged exactly", e.Name)
-				}
-				continue
-			}
-			d, err := DecodeHistogram(h.enc)
-			if err != nil {
-				return EndpointSummary{}, fmt.Errorf("merge: endpoint %s: %v", e.Name, err)
-			}
-			h.into.Merge(d)
+		if err := mergeHists(e, resp, service, errResp); err != nil {
+			return EndpointSummary{}, err
 		}
 		for c, n := range e.Codes {
 			if m.Codes == nil {
@@ -134,14 +120,42 @@ func mergeEndpoint(parts []Summary, shift []int, el time.Duration, pick func(Sum
 	for _, k := range kinds {
 		m.ErrorKinds = append(m.ErrorKinds, *k)
 	}
-	sort.Slice(m.ErrorKinds, func(i, j int) bool {
-		if m.ErrorKinds[i].Count != m.ErrorKinds[j].Count {
-			return m.ErrorKinds[i].Count > m.ErrorKinds[j].Count
-		}
-		return m.ErrorKinds[i].Kind < m.ErrorKinds[j].Kind
-	})
+	sortKinds(m.ErrorKinds)
 	m.Timeline = timeline(rows)
 	return m, nil
+}
+
+// mergeHists adds e's encoded histograms: latency and service times must
+// be there for any request, the failures' only when some failed.
+func mergeHists(e EndpointSummary, resp, service, errResp *Histogram) error {
+	for _, h := range []struct {
+		into     *Histogram
+		enc      string
+		optional bool
+	}{{resp, e.LatencyHist, false}, {service, e.ServiceHist, false}, {errResp, e.ErrorHist, true}} {
+		if h.enc == "" {
+			if e.Requests > 0 && !h.optional {
+				return fmt.Errorf("merge: endpoint %s: a summary without its histograms cannot be merged exactly", e.Name)
+			}
+			continue
+		}
+		d, err := DecodeHistogram(h.enc)
+		if err != nil {
+			return fmt.Errorf("merge: endpoint %s: %v", e.Name, err)
+		}
+		h.into.Merge(d)
+	}
+	return nil
+}
+
+// sortKinds orders error kinds most frequent first, then by name.
+func sortKinds(ks []ErrorCount) {
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].Count != ks[j].Count {
+			return ks[i].Count > ks[j].Count
+		}
+		return ks[i].Kind < ks[j].Kind
+	})
 }
 
 // addRow adds a shard's timeline row, shifted to the merged clock.

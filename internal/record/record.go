@@ -1,7 +1,6 @@
 package record
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -345,12 +344,7 @@ func (e *endpoint) summary(el time.Duration, encode bool) EndpointSummary {
 	for k, n := range e.kinds {
 		s.ErrorKinds = append(s.ErrorKinds, ErrorCount{Kind: k, Count: n, Example: e.examples[k]})
 	}
-	sort.Slice(s.ErrorKinds, func(i, j int) bool {
-		if s.ErrorKinds[i].Count != s.ErrorKinds[j].Count {
-			return s.ErrorKinds[i].Count > s.ErrorKinds[j].Count
-		}
-		return s.ErrorKinds[i].Kind < s.ErrorKinds[j].Kind
-	})
+	sortKinds(s.ErrorKinds)
 	if encode {
 		s.LatencyHist, _ = e.resp.Encode()
 		s.ServiceHist, _ = e.service.Encode()
