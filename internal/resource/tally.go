@@ -207,60 +207,94 @@ func (t *tally) add(r reading) {
 	var rss uint64
 	seen := make(map[*track]bool, len(r.procs))
 	for _, p := range r.procs {
-		tr := t.byKey[p.key]
-		if tr == nil {
-			if p.failed {
-				continue
-			}
-			tr = t.newTrack(p, r.at)
-		}
-		if tr.gone || seen[tr] {
-			continue
-		}
-		seen[tr] = true
-		if p.role != "" && (tr.row.Role == "" || p.role == "master") {
-			tr.row.Role = p.role
-		}
-		if p.failed {
-			// Keep the baseline: the next interval spans this one too.
-			if !first {
-				tr.push(interval{}, t.window)
-			}
-			rss += tr.rss
-			continue
-		}
-		if p.name != "" {
-			tr.row.Name = p.name
-		}
-
-		var iv interval
-		switch {
-		case first:
-		case tr.based:
-			iv = interval{wall: p.at.Sub(tr.last.at), cpu: p.cpu - tr.last.cpu}
-			if iv.cpu < 0 { // counter reset: a restart under the same identity
-				iv.cpu = p.cpu
-			}
-		case !p.started.IsZero() && p.started.After(t.prevAt):
-			iv = interval{wall: p.at.Sub(t.prevAt), cpu: p.cpu}
-		default:
-			iv = interval{wall: gwall}
-		}
-		tr.last, tr.based = p, true
-		if !first {
-			tr.push(iv, t.window)
-			tr.live += iv.wall
-			tr.used += iv.cpu
-			cpu += iv.cpu
-		}
-		tr.rss = p.rss
-		rss += p.rss
-		tr.row.RSSPeak = max(tr.row.RSSPeak, p.rss)
-		t.rssMaxProcess = max(t.rssMaxProcess, p.rss)
-		if p.exited {
-			tr.exit(r.at.Sub(t.t0))
-		}
+		c, m := t.addProc(p, r.at, first, gwall, seen)
+		cpu += c
+		rss += m
 	}
+	rss += t.addMissing(r, seen, first, gwall)
+	if r.group != nil {
+		cpu, rss = t.addGroup(*r.group, r.at, first, rss)
+	}
+
+	t.rssTotalPeak = max(t.rssTotalPeak, rss)
+	if !first {
+		t.record(r.at, cpu, rss, gwall)
+	}
+	t.prevAt = r.at
+	t.n++
+}
+
+// addProc counts the reading of one process, taken in the reading at at.
+// It returns the CPU time the process used since the previous reading and
+// its RSS, for the totals; a process already counted in this reading
+// (seen) adds nothing.
+func (t *tally) addProc(p procReading, at time.Time, first bool, gwall time.Duration, seen map[*track]bool) (time.Duration, uint64) {
+	tr := t.byKey[p.key]
+	if tr == nil {
+		if p.failed {
+			return 0, 0
+		}
+		tr = t.newTrack(p, at)
+	}
+	if tr.gone || seen[tr] {
+		return 0, 0
+	}
+	seen[tr] = true
+	if p.role != "" && (tr.row.Role == "" || p.role == "master") {
+		tr.row.Role = p.role
+	}
+	if p.failed {
+		// Keep the baseline: the next interval spans this one too.
+		if !first {
+			tr.push(interval{}, t.window)
+		}
+		return 0, tr.rss
+	}
+	if p.name != "" {
+		tr.row.Name = p.name
+	}
+	iv := t.since(tr, p, first, gwall)
+	tr.last, tr.based = p, true
+	if !first {
+		tr.push(iv, t.window)
+		tr.live += iv.wall
+		tr.used += iv.cpu
+	}
+	tr.rss = p.rss
+	tr.row.RSSPeak = max(tr.row.RSSPeak, p.rss)
+	t.rssMaxProcess = max(t.rssMaxProcess, p.rss)
+	if p.exited {
+		tr.exit(at.Sub(t.t0))
+	}
+	return iv.cpu, p.rss
+}
+
+// since is the interval of process p since its track's baseline: none at
+// the first reading; all its CPU time since it started when it started
+// after the previous reading; idle over gwall when it was running before
+// but is seen for the first time.
+func (t *tally) since(tr *track, p procReading, first bool, gwall time.Duration) interval {
+	switch {
+	case first:
+		return interval{}
+	case tr.based:
+		iv := interval{wall: p.at.Sub(tr.last.at), cpu: p.cpu - tr.last.cpu}
+		if iv.cpu < 0 { // counter reset: a restart under the same identity
+			iv.cpu = p.cpu
+		}
+		return iv
+	case !p.started.IsZero() && p.started.After(t.prevAt):
+		return interval{wall: p.at.Sub(t.prevAt), cpu: p.cpu}
+	default:
+		return interval{wall: gwall}
+	}
+}
+
+// addMissing counts the tracks missing from reading r: each has exited,
+// unless r keeps missing tracks and it was seen lately. It returns the RSS
+// of those kept, for the total.
+func (t *tally) addMissing(r reading, seen map[*track]bool, first bool, gwall time.Duration) uint64 {
+	var rss uint64
 	for _, tr := range t.tracks {
 		if seen[tr] {
 			continue
@@ -281,49 +315,52 @@ func (t *tally) add(r reading) {
 			tr.push(interval{wall: gwall}, t.window)
 		}
 	}
+	return rss
+}
 
-	if r.group != nil {
-		g := t.group
-		if g == nil {
-			g = &track{}
-			t.group = g
-		}
-		var iv interval
-		if g.based {
-			iv = interval{wall: r.at.Sub(g.last.at), cpu: r.group.cpu - g.last.cpu}
-			if iv.cpu < 0 {
-				iv.cpu = r.group.cpu
-			}
-		}
-		g.last, g.based = procReading{at: r.at, cpu: r.group.cpu}, true
-		if !first {
-			g.push(iv, t.window)
-		}
-		cpu = iv.cpu
-		if r.group.hasMem {
-			rss = r.group.mem
+// addGroup counts a group's own reading, taken at at, and returns the
+// totals it gives: its CPU time since the previous reading, and its memory
+// when it has any (else rss, the processes' sum, stands in).
+func (t *tally) addGroup(gr groupReading, at time.Time, first bool, rss uint64) (time.Duration, uint64) {
+	g := t.group
+	if g == nil {
+		g = &track{}
+		t.group = g
+	}
+	var iv interval
+	if g.based {
+		iv = interval{wall: at.Sub(g.last.at), cpu: gr.cpu - g.last.cpu}
+		if iv.cpu < 0 {
+			iv.cpu = gr.cpu
 		}
 	}
-
-	t.rssTotalPeak = max(t.rssTotalPeak, rss)
+	g.last, g.based = procReading{at: at, cpu: gr.cpu}, true
 	if !first {
-		t.cpuSum += cpu
-		t.wallSum += gwall
-		s := Sample{
-			T:             r.at.Sub(t.t0),
-			CPU:           cpuPercent(cpu, gwall),
-			RSS:           rss,
-			PerProcess:    make([]float64, len(t.tracks)),
-			PerProcessRSS: make([]uint64, len(t.tracks)),
-		}
-		for i, tr := range t.tracks {
-			s.PerProcess[i] = tr.intervalPct
-			s.PerProcessRSS[i] = tr.rss
-		}
-		t.timeline = append(t.timeline, s)
+		g.push(iv, t.window)
 	}
-	t.prevAt = r.at
-	t.n++
+	if gr.hasMem {
+		rss = gr.mem
+	}
+	return iv.cpu, rss
+}
+
+// record adds the totals of the interval ending at at to the run's sums
+// and the timeline.
+func (t *tally) record(at time.Time, cpu time.Duration, rss uint64, gwall time.Duration) {
+	t.cpuSum += cpu
+	t.wallSum += gwall
+	s := Sample{
+		T:             at.Sub(t.t0),
+		CPU:           cpuPercent(cpu, gwall),
+		RSS:           rss,
+		PerProcess:    make([]float64, len(t.tracks)),
+		PerProcessRSS: make([]uint64, len(t.tracks)),
+	}
+	for i, tr := range t.tracks {
+		s.PerProcess[i] = tr.intervalPct
+		s.PerProcessRSS[i] = tr.rss
+	}
+	t.timeline = append(t.timeline, s)
 }
 
 // newTrack starts tracking p, first seen in the reading at at. Its earlier
