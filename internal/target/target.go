@@ -181,28 +181,18 @@ func Start(ctx context.Context, t *scenario.Target, opts Options) (*Running, err
 func hasPort(s string) bool { return strings.Contains(s, "{port}") }
 
 func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig syscall.Signal) (*Running, error) {
+	fail := func(err error) error {
+		return &StartError{Target: t.Name, Problem: fmt.Sprintf("could not be started: %v", err), Err: err}
+	}
 	sub := func(s string) string { return s }
 	if port != 0 {
 		p := strconv.Itoa(port)
 		sub = func(s string) string { return strings.ReplaceAll(s, "{port}", p) }
 	}
-	args := make([]string, len(t.Start.Command))
-	for i, a := range t.Start.Command {
-		args[i] = sub(a)
-	}
-	dir := sub(t.Start.Dir)
-	fail := func(problem string, err error) error {
-		return &StartError{Target: t.Name, Problem: problem, Err: err}
-	}
-	path, err := scenario.ResolveCommand(args[0], dir)
+	cmd, err := command(t.Start, sub)
 	if err != nil {
-		return nil, fail(fmt.Sprintf("could not be started: %v", err), err)
+		return nil, fail(err)
 	}
-	env := os.Environ()
-	for _, k := range slices.Sorted(maps.Keys(t.Start.Env)) {
-		env = append(env, k+"="+sub(t.Start.Env[k]))
-	}
-
 	r := &Running{
 		name:    t.Name,
 		baseURL: sub(t.BaseURL),
@@ -216,43 +206,9 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 	if r.grace <= 0 {
 		r.grace = defaultGrace
 	}
-
-	outR, outW, err := os.Pipe()
+	began, err := r.spawn(cmd)
 	if err != nil {
-		return nil, fail(fmt.Sprintf("could not be started: %v", err), err)
-	}
-	r.outR = outR
-	// Without /bin/sh the target leads its own group (pgid 0 below).
-	r.watchdog, r.armed = startWatchdog()
-	wdPID := 0
-	if r.watchdog != nil {
-		wdPID = r.watchdog.Process.Pid
-	}
-	r.cmd = &exec.Cmd{
-		Path:   path,
-		Args:   args,
-		Dir:    dir,
-		Env:    env,
-		Stdout: outW,
-		Stderr: outW,
-		SysProcAttr: &syscall.SysProcAttr{
-			Setpgid:   true,
-			Pgid:      wdPID,
-			Pdeathsig: syscall.SIGKILL,
-		},
-	}
-	began := time.Now()
-	err = r.cmd.Start()
-	outW.Close() // the target holds its own copy now
-	if err != nil {
-		outR.Close()
-		r.disarm()
-		return nil, fail(fmt.Sprintf("could not be started: %v", err), err)
-	}
-	r.pid = r.cmd.Process.Pid
-	r.pgid = r.pid
-	if r.watchdog != nil {
-		r.pgid = wdPID
+		return nil, fail(err)
 	}
 	go r.copyOutput()
 	go r.wait()
@@ -261,6 +217,70 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 	if err == nil {
 		return r, nil
 	}
+	return nil, r.abandon(ctx, err)
+}
+
+// command is the target's start command with {port} substituted by sub:
+// the executable found, in its folder, with its environment added to
+// loadcheck's.
+func command(s *scenario.Start, sub func(string) string) (*exec.Cmd, error) {
+	args := make([]string, len(s.Command))
+	for i, a := range s.Command {
+		args[i] = sub(a)
+	}
+	dir := sub(s.Dir)
+	path, err := scenario.ResolveCommand(args[0], dir)
+	if err != nil {
+		return nil, err
+	}
+	env := os.Environ()
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
+		env = append(env, k+"="+sub(s.Env[k]))
+	}
+	return &exec.Cmd{Path: path, Args: args, Dir: dir, Env: env}, nil
+}
+
+// spawn starts cmd in the process group of a new watchdog, its output
+// into r's ring, sets r's pid and pgid, and returns when the process
+// started, the start of target.ready_time.
+func (r *Running) spawn(cmd *exec.Cmd) (time.Time, error) {
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return time.Time{}, err
+	}
+	r.outR = outR
+	// Without /bin/sh the target leads its own group (pgid 0 below).
+	r.watchdog, r.armed = startWatchdog()
+	wdPID := 0
+	if r.watchdog != nil {
+		wdPID = r.watchdog.Process.Pid
+	}
+	cmd.Stdout, cmd.Stderr = outW, outW
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Setpgid:   true,
+		Pgid:      wdPID,
+		Pdeathsig: syscall.SIGKILL,
+	}
+	r.cmd = cmd
+	began := time.Now()
+	err = r.cmd.Start()
+	outW.Close() // the target holds its own copy now
+	if err != nil {
+		outR.Close()
+		r.disarm()
+		return time.Time{}, err
+	}
+	r.pid = r.cmd.Process.Pid
+	r.pgid = r.pid
+	if r.watchdog != nil {
+		r.pgid = wdPID
+	}
+	return began, nil
+}
+
+// abandon stops a target that did not become ready, and returns err, the
+// reason, with the target's last output lines when it is a StartError.
+func (r *Running) abandon(ctx context.Context, err error) error {
 	// Stop what was started even when ctx is done; the stop bounds itself.
 	// After an interrupt the grace is short: a target that never became
 	// ready has no requests to drain, and Ctrl-C must take effect at once.
@@ -278,9 +298,9 @@ func start(ctx context.Context, t *scenario.Target, opts Options, port int, sig 
 		se.addrInUse = se.addrInUse && addrInUse(se.Tail)
 	}
 	if stopErr != nil {
-		return nil, errors.Join(err, stopErr)
+		return errors.Join(err, stopErr)
 	}
-	return nil, err
+	return err
 }
 
 // waitReady polls the readiness URL until it answers 2xx. It returns
