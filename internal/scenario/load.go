@@ -34,7 +34,10 @@ func Load(path string) (*Scenario, error) {
 }
 
 // buildScenario validates a defaulted scenario file and builds the
-// Scenario, recording problems in p.
+// Scenario, recording problems in p. The order of the steps is the order
+// of what each needs: the profiles before the duration they may give, the
+// duration before the sections whose stages are fitted to it, and the
+// sections before the gates and aborts that read them.
 func buildScenario(p *problems, f scenarioFile) *Scenario {
 	file := p.src.file
 	dir := filepath.Dir(file)
@@ -68,16 +71,35 @@ func buildScenario(p *problems, f scenarioFile) *Scenario {
 			broadcastProfile = profile(p, "websocket.broadcast", &loadFile{Rate: b.Rate, Stages: b.Stages}, false)
 		}
 	}
+	s.Duration = measuredDuration(p, f, httpProfile, broadcastProfile)
+	s.httpProfile, s.broadcastProfile = httpProfile, broadcastProfile
+
+	buildSections(p, dir, f, s)
+	s.Resources = buildResources(p, *f.Resources)
+	s.Production = buildProduction(p, f.Production)
+	s.Gates = buildGates(p, "gates", f.Gates, s)
+	if f.Abort != nil {
+		s.Abort = buildAbort(p, *f.Abort, s)
+	}
+	return s
+}
+
+// measuredDuration is the length of the measured phase: the duration as
+// written, else the length of the HTTP stages, else that of the broadcast
+// stages. A constant rate has no length of its own, so it needs a
+// duration; the problem recorded says which field to add.
+func measuredDuration(p *problems, f scenarioFile, httpProfile, broadcastProfile []Stage) time.Duration {
 	switch {
 	case f.Duration != nil:
-		s.Duration = time.Duration(*f.Duration)
-		if s.Duration <= 0 {
+		d := time.Duration(*f.Duration)
+		if d <= 0 {
 			p.at("duration", "want a measured phase longer than 0s, e.g. 2m")
 		}
+		return d
 	case httpProfile != nil && total(httpProfile) > 0:
-		s.Duration = total(httpProfile)
+		return total(httpProfile)
 	case broadcastProfile != nil && total(broadcastProfile) > 0:
-		s.Duration = total(broadcastProfile)
+		return total(broadcastProfile)
 	case f.HTTP != nil && f.HTTP.Load != nil && f.HTTP.Load.Rate != nil:
 		p.at("http.load.rate", "a constant rate needs a duration: add duration: 2m at the top of the file")
 	case httpProfile != nil:
@@ -85,58 +107,87 @@ func buildScenario(p *problems, f scenarioFile) *Scenario {
 	default:
 		p.at("", "duration: missing: add duration: 2m, the length of the measured phase")
 	}
-	s.httpProfile, s.broadcastProfile = httpProfile, broadcastProfile
+	return 0
+}
 
+// buildSections builds the http, websocket and sse sections into s, at
+// least one of which a scenario needs to have something to run. The load
+// profiles are fitted to s.Duration, so it must be set first; with no
+// valid duration the stages are left empty, the problem already recorded.
+func buildSections(p *problems, dir string, f scenarioFile, s *Scenario) {
 	if f.HTTP == nil && f.WebSocket == nil && f.SSE == nil {
 		p.at("", "nothing to run: add http with endpoints, websocket or sse")
 	}
 	if f.HTTP != nil {
 		s.HTTP = buildHTTP(p, dir, *f.HTTP)
-		if httpProfile != nil && s.Duration > 0 {
-			s.HTTP.Stages = fit(httpProfile, s.Duration)
+		if s.httpProfile != nil && s.Duration > 0 {
+			s.HTTP.Stages = fit(s.httpProfile, s.Duration)
 		}
 	}
 	if f.WebSocket != nil {
 		s.WebSocket = buildWebSocket(p, *f.WebSocket)
-		if broadcastProfile != nil && s.Duration > 0 {
-			s.WebSocket.Broadcast.Stages = fit(broadcastProfile, s.Duration)
+		if s.broadcastProfile != nil && s.Duration > 0 {
+			s.WebSocket.Broadcast.Stages = fit(s.broadcastProfile, s.Duration)
 		}
 	}
 	if f.SSE != nil {
-		s.SSE = &SSE{Clients: f.SSE.Clients, Path: f.SSE.Path}
-		if s.SSE.Clients < 1 {
-			p.at("sse.clients", "want 1 or more clients, e.g. clients: 3")
-		}
-		checkPath(p, "sse.path", s.SSE.Path, "/api/stream")
+		s.SSE = buildSSE(p, *f.SSE)
 	}
-	s.Resources = Resources{
-		Every:           time.Duration(*f.Resources.Every),
-		SustainedWindow: time.Duration(*f.Resources.SustainedWindow),
+}
+
+// buildSSE validates the sse section: at least one client on a path the
+// target serves.
+func buildSSE(p *problems, f sseFile) *SSE {
+	s := &SSE{Clients: f.Clients, Path: f.Path}
+	if s.Clients < 1 {
+		p.at("sse.clients", "want 1 or more clients, e.g. clients: 3")
 	}
-	if s.Resources.Every <= 0 {
-		p.at("resources.every", "want a sampling interval longer than 0s, e.g. 1s")
-	} else if s.Resources.SustainedWindow < s.Resources.Every {
-		p.at("resources.sustained_window", "the window (%v) is shorter than the sampling interval every: %v", s.Resources.SustainedWindow, s.Resources.Every)
-	}
-	if f.Production != nil {
-		if f.Production.Rate == nil {
-			p.at("production", "rate: missing: today's real traffic, e.g. production: {rate: 40/min}")
-		} else {
-			r := Rate(*f.Production.Rate)
-			s.Production = &r
-		}
-	}
-	s.Gates = buildGates(p, "gates", f.Gates, s)
-	if f.Abort != nil {
-		if f.Abort.After != nil {
-			s.Abort.After = time.Duration(*f.Abort.After)
-		}
-		s.Abort.When = buildGates(p, "abort.when", f.Abort.When, s)
-		if len(f.Abort.When) == 0 {
-			p.at("abort", "when: missing: the conditions that stop the run, e.g. when: [http.errors > 20%%]")
-		}
-	}
+	checkPath(p, "sse.path", s.Path, "/api/stream")
 	return s
+}
+
+// buildResources validates the sampling settings: a sustained figure is
+// taken over a window of samples, so the window must hold at least one.
+func buildResources(p *problems, f resourcesFile) Resources {
+	r := Resources{
+		Every:           time.Duration(*f.Every),
+		SustainedWindow: time.Duration(*f.SustainedWindow),
+	}
+	if r.Every <= 0 {
+		p.at("resources.every", "want a sampling interval longer than 0s, e.g. 1s")
+	} else if r.SustainedWindow < r.Every {
+		p.at("resources.sustained_window", "the window (%v) is shorter than the sampling interval every: %v", r.SustainedWindow, r.Every)
+	}
+	return r
+}
+
+// buildProduction returns today's real traffic, against which headroom
+// is reported, or nil when the section is absent or has no rate.
+func buildProduction(p *problems, f *productionFile) *Rate {
+	if f == nil {
+		return nil
+	}
+	if f.Rate == nil {
+		p.at("production", "rate: missing: today's real traffic, e.g. production: {rate: 40/min}")
+		return nil
+	}
+	r := Rate(*f.Rate)
+	return &r
+}
+
+// buildAbort validates the abort section. Its conditions are gates over
+// the sections s has, so s must be built first; a section with no
+// conditions could never stop a run, and is reported.
+func buildAbort(p *problems, f abortFile, s *Scenario) Abort {
+	var a Abort
+	if f.After != nil {
+		a.After = time.Duration(*f.After)
+	}
+	a.When = buildGates(p, "abort.when", f.When, s)
+	if len(f.When) == 0 {
+		p.at("abort", "when: missing: the conditions that stop the run, e.g. when: [http.errors > 20%%]")
+	}
+	return a
 }
 
 // profile validates a load profile as written: exactly one of rate and
