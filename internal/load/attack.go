@@ -237,14 +237,20 @@ func (a *Attack) scheduled(until time.Duration) uint64 {
 	return 0
 }
 
-// SoFar returns the measured hits due before now and those sent so far,
-// for a checkpoint of a run still going; zeros before the run began.
+// SoFar returns the measured hits due by now and those sent so far, for a
+// checkpoint of a run still going; zeros before the run began. Sent is read
+// first and the schedule at the later of now and the moment of that read,
+// so a hit sent while the checkpoint is taken is never more than were due.
 func (a *Attack) SoFar(now time.Time) (scheduled, sent uint64) {
 	began := a.pacer.Began()
 	if began.IsZero() {
 		return 0, 0
 	}
-	return a.scheduled(now.Sub(began)), a.sent.Load() - a.warm.Load()
+	sent = a.sent.Load() - a.warm.Load()
+	scheduled = a.scheduled(later(now, time.Now()).Sub(began))
+	// The schedule's count rounds to the nearest hit; a hit that was sent
+	// was due.
+	return max(scheduled, sent), sent
 }
 
 // ResetPeak forgets the in-flight peak, at the end of the warm-up.
