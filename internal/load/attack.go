@@ -158,8 +158,21 @@ func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
 		}
 	}()
 
+	began := a.recordAll(results, rec)
+	// Every response is in: the clients' idle connections go now rather
+	// than linger to the next run of a compare or saturate.
+	a.conns.closeAll()
+	if began.IsZero() {
+		began = time.Now()
+		rec.Begin(began.Add(a.warmup))
+	}
+	return a.stats(began)
+}
+
+// recordAll records every measured result into rec until results closes,
+// and returns when the schedule began (zero when nothing was sent).
+func (a *Attack) recordAll(results <-chan *vegeta.Result, rec Recorder) (began time.Time) {
 	var (
-		began    time.Time
 		measured time.Time
 		hit      record.Hit
 	)
@@ -196,13 +209,12 @@ func (a *Attack) Run(ctx context.Context, rec Recorder) Stats {
 		}
 		rec.Record(&hit)
 	}
-	// Every response is in: the clients' idle connections go now rather
-	// than linger to the next run of a compare or saturate.
-	a.conns.closeAll()
-	if began.IsZero() {
-		began = time.Now()
-		rec.Begin(began.Add(a.warmup))
-	}
+	return began
+}
+
+// stats are the counts of a run whose schedule began at began, once every
+// response is in.
+func (a *Attack) stats(began time.Time) Stats {
 	end := time.Now()
 	sendEnd := began.Add(a.pacer.Duration())
 	if at := a.stopAt.Load(); at != nil && at.Before(sendEnd) {
