@@ -7,7 +7,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		g, err := Parse(s)
+		g, err := Parse(s, kinds)
 		if err != nil {
 			return
 		}

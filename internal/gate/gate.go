@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -134,10 +133,16 @@ func (g Gate) String() string { return g.Source }
 // ErrSyntax is wrapped by every error Parse returns.
 var ErrSyntax = errors.New("bad gate")
 
+// KindFunc returns the kind of a metric name, or an error naming the
+// metrics that exist. The catalogue of metrics (package metric) provides
+// it: gate knows no metric names, so it depends on no package that does.
+type KindFunc func(metric string) (Kind, error)
+
 // Parse parses "METRIC OP THRESHOLD". It checks the syntax and the units of
-// the threshold, and that the metric's kind matches the threshold's; whether
-// the metric exists for a given scenario is Check's job.
-func Parse(s string) (Gate, error) {
+// the threshold, and that the metric's kind, as kindOf says, matches the
+// threshold's; whether the scenario measures the metric is the scenario's
+// check.
+func Parse(s string, kindOf KindFunc) (Gate, error) {
 	src := strings.TrimSpace(s)
 	fields := strings.Fields(src)
 	if len(fields) != 3 {
@@ -153,7 +158,7 @@ func Parse(s string) (Gate, error) {
 		}
 		return Gate{}, fmt.Errorf("%q: operator %q: want one of < <= > >= ==%s: %w", s, fields[1], hint, ErrSyntax)
 	}
-	kind, err := KindOf(g.Metric)
+	kind, err := kindOf(g.Metric)
 	if err != nil {
 		return Gate{}, fmt.Errorf("%q: %v: %w", s, err, ErrSyntax)
 	}
@@ -217,97 +222,8 @@ func parseValue(s string, kind Kind) (Value, error) {
 	return bad()
 }
 
-// latencyStats are the statistics an HTTP endpoint offers.
-var latencyStats = map[string]Kind{
-	"p50": Duration, "p90": Duration, "p95": Duration, "p99": Duration,
-	"max": Duration, "rate": Rate, "errors": Percent,
-}
-
-// fixed are the metrics whose names do not contain an endpoint.
-var fixed = map[string]Kind{
-	"http.p50": Duration, "http.p90": Duration, "http.p95": Duration,
-	"http.p99": Duration, "http.max": Duration, "http.rate": Rate,
-	"http.errors":       Percent,
-	"http.late":         Percent,
-	"http.unsent":       Percent,
-	"http.inflight.max": Count,
-	"ws.loss":           Percent,
-	"ws.dup":            Percent,
-	"ws.delivery.p95":   Duration,
-	"ws.connected":      Count,
-	"sse.gap.max":       Duration,
-	"sse.connected":     Count,
-	"cpu.sustained":     Percent,
-	"cpu.total":         Percent,
-	"rss.total":         Bytes,
-	"rss.max_process":   Bytes,
-	"target.ready_time": Duration,
-}
-
-// Names lists the metric names that do not name an endpoint, sorted; with
-// http.<endpoint>.{p50,p90,p95,p99,max,rate,errors} they are every metric.
-func Names() []string {
-	n := make([]string, 0, len(fixed))
-	for k := range fixed {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
-}
-
-// EndpointStats lists the statistics of one endpoint, sorted: the last
-// part of http.<endpoint>.<stat>.
-func EndpointStats() []string {
-	n := make([]string, 0, len(latencyStats))
-	for k := range latencyStats {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
-}
-
-// KindOf returns the kind of a metric name, or an error naming the metrics
-// that exist.
-func KindOf(metric string) (Kind, error) {
-	if k, ok := fixed[metric]; ok {
-		return k, nil
-	}
-	if rest, ok := strings.CutPrefix(metric, "http."); ok {
-		if i := strings.LastIndexByte(rest, '.'); i > 0 {
-			if k, ok := latencyStats[rest[i+1:]]; ok {
-				return k, nil
-			}
-			return 0, fmt.Errorf("metric %q: unknown statistic %q: want p50, p90, p95, p99, max, rate or errors", metric, rest[i+1:])
-		}
-	}
-	return 0, fmt.Errorf("unknown metric %q: want http.<endpoint>.p95 or one of %s", metric, strings.Join(Names(), ", "))
-}
-
-// Endpoint returns the endpoint a metric names ("zeus-search" for
-// "http.zeus-search.p95"), or "" for a metric that names none.
-func Endpoint(metric string) string {
-	if _, ok := fixed[metric]; ok {
-		return ""
-	}
-	rest, ok := strings.CutPrefix(metric, "http.")
-	if !ok {
-		return ""
-	}
-	if i := strings.LastIndexByte(rest, '.'); i > 0 {
-		return rest[:i]
-	}
-	return ""
-}
-
-// Section returns the part of a run that measures the metric: "http", "ws",
-// "sse", "cpu", "rss" or "target". A scenario without that part cannot
-// gate on it.
-func Section(metric string) string {
-	s, _, _ := strings.Cut(metric, ".")
-	return s
-}
-
-// Metrics is what a gate is evaluated against. report.Result implements it.
+// Metrics is what a gate is evaluated against: metric.Of gives it for a
+// result or a live snapshot of a run.
 type Metrics interface {
 	// Metric returns the measured value and whether it was measured.
 	Metric(name string) (Value, bool)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
@@ -175,7 +176,7 @@ func mergeProbes(m *report.Result, shards []Shard) error {
 func gatesOf(s Shard) ([]gate.Gate, error) {
 	var gates []gate.Gate
 	for _, o := range s.Result.Gates {
-		g, err := gate.Parse(o.Gate)
+		g, err := metric.ParseGate(o.Gate)
 		if err != nil {
 			return nil, fmt.Errorf("%s: gate %v", s.File, err)
 		}

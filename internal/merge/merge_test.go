@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
 )
@@ -27,7 +28,7 @@ func shard(t *testing.T, k int, n int, lat time.Duration, status report.Status) 
 		HTTP:      rec.Close(start.Add(10 * time.Second)),
 		Generator: report.Generator{Scheduled: uint64(n), Sent: uint64(n), Late: uint64(k)},
 	}
-	g, err := gate.Parse("http.p95 < 100ms")
+	g, err := metric.ParseGate("http.p95 < 100ms")
 	if err != nil {
 		t.Fatal(err)
 	}

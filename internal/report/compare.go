@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 )
 
 // Comparison is the same scenario run against several targets, in the
@@ -110,9 +111,9 @@ type compareRow struct {
 	pp     bool   // deltas in percentage points rather than relative
 }
 
-// rows lists the metrics worth comparing, those that at least one result
-// measured, in a fixed order: per endpoint, all endpoints, websocket, SSE,
-// CPU, memory, start-up.
+// rows lists the metrics worth comparing, those the catalogue compares
+// and at least one result measured, in the catalogue's order: per
+// endpoint, all endpoints, websocket, SSE, CPU, memory, start-up.
 func (c *Comparison) rows() []compareRow {
 	var eps []string
 	seen := map[string]bool{}
@@ -124,51 +125,39 @@ func (c *Comparison) rows() []compareRow {
 			}
 		}
 	}
-	var cand []compareRow
+	var cand []metric.Metric
+	var names []string
 	for _, e := range eps {
-		m := "http." + e + "."
-		cand = append(cand,
-			compareRow{m + "p50", m + "p50 (ms)", false},
-			compareRow{m + "p95", m + "p95 (ms)", false},
-			compareRow{m + "p99", m + "p99 (ms)", false},
-			compareRow{m + "rate", m + "rate (/s)", false},
-			compareRow{m + "errors", m + "errors (%)", true},
-		)
-	}
-	if len(eps) > 1 {
-		cand = append(cand,
-			compareRow{"http.p95", "http.p95 (ms)", false},
-			compareRow{"http.rate", "http.rate (/s)", false},
-			compareRow{"http.errors", "http.errors (%)", true},
-		)
-	}
-	cand = append(cand,
-		compareRow{"http.late", "http.late (%)", true},
-		compareRow{"ws.loss", "ws.loss (%)", true},
-		compareRow{"ws.delivery.p95", "ws.delivery.p95 (ms)", false},
-		compareRow{"sse.gap.max", "sse.gap.max (ms)", false},
-		compareRow{"cpu.sustained", "cpu.sustained (% of a core)", false},
-		compareRow{"cpu.total", "cpu.total (% of a core)", false},
-		compareRow{"rss.total", "rss.total (MiB)", false},
-		compareRow{"target.ready_time", "target.ready_time (ms)", false},
-	)
-	var out []compareRow
-	for _, row := range cand {
-		measured := false
-		for _, r := range c.Results {
-			if v, ok := r.Metric(row.metric); ok {
-				// Late requests matter only when there were some.
-				if row.metric == "http.late" && v.V == 0 {
-					continue
-				}
-				measured = true
+		for _, m := range metric.All() {
+			if m.PerEndpoint() && m.Compare != metric.NotCompared {
+				cand, names = append(cand, m), append(names, m.For(e))
 			}
 		}
-		if measured {
-			out = append(out, row)
+	}
+	for _, m := range metric.All() {
+		if !m.PerEndpoint() && (m.Compare == metric.Compared || m.Compare == metric.ComparedNonZero ||
+			m.Compare == metric.ComparedTotal && len(eps) > 1) {
+			cand, names = append(cand, m), append(names, m.Name)
+		}
+	}
+	var out []compareRow
+	for i, m := range cand {
+		if c.measured(names[i], m.Compare == metric.ComparedNonZero) {
+			out = append(out, compareRow{names[i], names[i] + " (" + m.Unit + ")", m.DeltaPP})
 		}
 	}
 	return out
+}
+
+// measured reports whether some result measured the metric name (above
+// zero, if nonZero).
+func (c *Comparison) measured(name string, nonZero bool) bool {
+	for _, r := range c.Results {
+		if v, ok := r.Metric(name); ok && (!nonZero || v.V != 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // cell formats a measured value in the row's unit, without the unit.

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
@@ -94,7 +95,7 @@ func regate(t *testing.T, r *Result) {
 	t.Helper()
 	var gates []gate.Gate
 	for _, o := range r.Gates {
-		g, err := gate.Parse(o.Gate)
+		g, err := metric.ParseGate(o.Gate)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,8 +210,8 @@ func TestJUnit(t *testing.T) {
 // saturation is a fixed capacity search: 1 worker, search gated at 2 s.
 func saturation(t *testing.T) *Saturation {
 	t.Helper()
-	g, _ := gate.Parse("http.zeus-search.p95 < 2s")
-	c, _ := gate.Parse("cpu.sustained < 60%")
+	g, _ := metric.ParseGate("http.zeus-search.p95 < 2s")
+	c, _ := metric.ParseGate("cpu.sustained < 60%")
 	step := func(phase string, rate, p95s, cpu float64) Step {
 		r := fixture(t)
 		r.HTTP.Endpoints[0].Latency.P95 = msv(p95s * 1000)

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 )
 
@@ -267,7 +268,7 @@ func durationGates(outcomes []gate.Outcome, endpoint string) []threshold {
 		if o.Limit.Kind != gate.Duration || !strings.HasPrefix(o.Metric, "http.") {
 			continue
 		}
-		ep := gate.Endpoint(o.Metric)
+		ep := metric.EndpointOf(o.Metric)
 		if ep == endpoint || (ep == "" && endpoint == "all") {
 			out = append(out, threshold{o.Limit.V * 1000, "gate " + o.Gate})
 		}

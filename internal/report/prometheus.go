@@ -11,60 +11,12 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 )
 
 // FormatPrometheus is the Prometheus text exposition format, for a
 // Pushgateway or node_exporter's textfile collector.
 const FormatPrometheus = "prometheus"
-
-// promName is how one gate metric appears in Prometheus: its family name
-// after "loadcheck_", ending in the unit of the metric's gate.Kind, and
-// the quantile label it carries, if any.
-type promName struct {
-	family   string
-	quantile string
-	help     string
-}
-
-// promEndpoint marks the entries for one endpoint's statistics: the key
-// "http.*.p95" names every http.<endpoint>.p95.
-const promEndpoint = "http.*."
-
-// promNames is the one table of Prometheus names: every gate metric, and
-// every statistic of an endpoint, maps to a family. Values come from
-// Result.Metric, so a metric the gates know is exported the same way it is
-// gated; TestPromNamesCoverGates keeps the table and gate's names equal.
-var promNames = map[string]promName{
-	"http.p50":          {"http_latency_seconds", "0.5", "Latency of the successful responses from the intended send time, all endpoints."},
-	"http.p90":          {"http_latency_seconds", "0.9", ""},
-	"http.p95":          {"http_latency_seconds", "0.95", ""},
-	"http.p99":          {"http_latency_seconds", "0.99", ""},
-	"http.max":          {"http_latency_max_seconds", "", "Largest latency of a successful response from the intended send time, all endpoints."},
-	"http.rate":         {"http_achieved_requests_per_second", "", "Successful responses completed within the measured phase per second, all endpoints."},
-	"http.errors":       {"http_errors_ratio", "", "Share of requests that failed, all endpoints."},
-	"http.late":         {"http_late_ratio", "", "Share of requests loadcheck sent more than 10ms after their intended time."},
-	"http.unsent":       {"http_unsent_ratio", "", "Share of scheduled requests loadcheck never sent: every worker was busy."},
-	"http.inflight.max": {"http_inflight_max", "", "Most requests in flight at once."},
-	"ws.loss":           {"ws_loss_ratio", "", "Share of expected broadcast deliveries that never arrived."},
-	"ws.dup":            {"ws_duplicate_ratio", "", "Share of broadcast deliveries that arrived twice."},
-	"ws.delivery.p95":   {"ws_delivery_seconds", "0.95", "Time from broadcast to delivery on a board."},
-	"ws.connected":      {"ws_connected_boards", "", "WebSocket boards connected at the end of the run."},
-	"sse.gap.max":       {"sse_gap_max_seconds", "", "Largest gap between two events of one SSE client."},
-	"sse.connected":     {"sse_connected_clients", "", "SSE clients connected at the end of the run."},
-	"cpu.sustained":     {"cpu_sustained_ratio", "", "Busiest process's highest CPU over the sustained window, in cores (1 = one core busy)."},
-	"cpu.total":         {"cpu_total_ratio", "", "Mean CPU of all the target's processes, in cores (1 = one core busy)."},
-	"rss.total":         {"rss_total_bytes", "", "Sum of the target's processes' peak resident memory."},
-	"rss.max_process":   {"rss_max_process_bytes", "", "Largest peak resident memory of one process."},
-	"target.ready_time": {"target_ready_seconds", "", "Time from starting the target to its first ready answer."},
-
-	promEndpoint + "p50":    {"http_endpoint_latency_seconds", "0.5", "Latency from the intended send time, per endpoint."},
-	promEndpoint + "p90":    {"http_endpoint_latency_seconds", "0.9", ""},
-	promEndpoint + "p95":    {"http_endpoint_latency_seconds", "0.95", ""},
-	promEndpoint + "p99":    {"http_endpoint_latency_seconds", "0.99", ""},
-	promEndpoint + "max":    {"http_endpoint_latency_max_seconds", "", "Largest latency from the intended send time, per endpoint."},
-	promEndpoint + "rate":   {"http_endpoint_achieved_requests_per_second", "", "Successful responses completed within the measured phase per second, per endpoint."},
-	promEndpoint + "errors": {"http_endpoint_errors_ratio", "", "Share of requests that failed, per endpoint."},
-}
 
 // promScale converts a gate value to the base unit Prometheus wants:
 // seconds, bytes, ratios of 1 rather than percent.
@@ -211,38 +163,43 @@ func (e *promExport) result(r *Result, target string) {
 	}
 }
 
-// metric exports every gate metric r measured, named by promNames.
+// metric exports every gate metric r measured, named by the catalogue;
+// values come from Result.Metric, so a metric is exported exactly as it
+// is gated.
 func (e *promExport) metric(r *Result, sc, target string) {
-	for _, name := range gate.Names() {
-		e.gateMetric(r, name, promNames[name], sc, target, "")
+	for _, name := range metric.Names() {
+		m, _, _ := metric.Lookup(name)
+		e.gateMetric(r, name, m.Prom, sc, target, "")
 	}
 	for _, ep := range r.HTTP.Endpoints {
-		for _, stat := range gate.EndpointStats() {
-			e.gateMetric(r, "http."+ep.Name+"."+stat, promNames[promEndpoint+stat], sc, target, ep.Name)
+		for _, stat := range metric.EndpointStats() {
+			name := "http." + ep.Name + "." + stat
+			m, _, _ := metric.Lookup(name)
+			e.gateMetric(r, name, m.Prom, sc, target, ep.Name)
 		}
 	}
 }
 
-func (e *promExport) gateMetric(r *Result, metric string, p promName, sc, target, endpoint string) {
-	if p.family == "" {
-		e.fail(fmt.Errorf("prometheus: no name for metric %q", metric))
+func (e *promExport) gateMetric(r *Result, name string, p metric.Prom, sc, target, endpoint string) {
+	if p.Family == "" {
+		e.fail(fmt.Errorf("prometheus: no name for metric %q", name))
 		return
 	}
-	v, ok := r.Metric(metric)
+	v, ok := r.Metric(name)
 	if !ok {
 		return
 	}
-	help := p.help
+	help := p.Help
 	if help == "" {
-		// The families with a quantile label take their help from p50.
-		for _, q := range promNames {
-			if q.family == p.family && q.help != "" {
-				help = q.help
+		// The families with a quantile label give their help once.
+		for _, m := range metric.All() {
+			if m.Prom.Family == p.Family && m.Prom.Help != "" {
+				help = m.Prom.Help
 			}
 		}
 	}
-	e.add(p.family, help, dto.MetricType_GAUGE, promScale(v),
-		"scenario", sc, "target", target, "endpoint", endpoint, "quantile", p.quantile)
+	e.add(p.Family, help, dto.MetricType_GAUGE, promScale(v),
+		"scenario", sc, "target", target, "endpoint", endpoint, "quantile", p.Quantile)
 }
 
 func (e *promExport) comparison(c *Comparison) {

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +11,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 )
 
 // scrape renders doc as Prometheus text, parses it back with expfmt as a
@@ -200,50 +199,22 @@ func TestPrometheusSaturate(t *testing.T) {
 	}
 }
 
-// TestPromNamesCoverGates keeps the one table of Prometheus names equal to
-// the metrics gates know, with units that match each metric's kind.
-func TestPromNamesCoverGates(t *testing.T) {
-	want := map[string]bool{}
-	for _, n := range gate.Names() {
-		want[n] = true
-	}
-	for _, s := range gate.EndpointStats() {
-		want[promEndpoint+s] = true
-	}
-	if diff := setDiff(want, promNames); diff != "" {
-		t.Errorf("promNames and gate's metrics differ: %s", diff)
-	}
+// TestPromNamesOfCatalogue checks the catalogue's Prometheus names: each
+// ends in the unit of its metric's kind, and no two metrics share a family
+// and quantile.
+func TestPromNamesOfCatalogue(t *testing.T) {
 	seen := map[string]string{}
-	for metric, p := range promNames {
-		kind, err := gate.KindOf(strings.Replace(metric, "*", "ep", 1))
-		if err != nil {
-			t.Errorf("%s: %v", metric, err)
-			continue
+	for _, m := range metric.All() {
+		p := m.Prom
+		if !strings.HasSuffix(p.Family, promSuffix(m.Kind)) {
+			t.Errorf("%s (%v) is named %s: want the suffix %q", m.Name, m.Kind, p.Family, promSuffix(m.Kind))
 		}
-		if !strings.HasSuffix(p.family, promSuffix(kind)) {
-			t.Errorf("%s (%v) is named %s: want the suffix %q", metric, kind, p.family, promSuffix(kind))
-		}
-		key := p.family + "/" + p.quantile
+		key := p.Family + "/" + p.Quantile
 		if other, dup := seen[key]; dup {
-			t.Errorf("%s and %s share %s quantile %q", metric, other, p.family, p.quantile)
+			t.Errorf("%s and %s share %s quantile %q", m.Name, other, p.Family, p.Quantile)
 		}
-		seen[key] = metric
+		seen[key] = m.Name
 	}
-}
-
-func setDiff(want map[string]bool, got map[string]promName) string {
-	var out []string
-	for _, k := range slices.Sorted(maps.Keys(want)) {
-		if _, ok := got[k]; !ok {
-			out = append(out, "missing "+k)
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(got)) {
-		if !want[k] {
-			out = append(out, "extra "+k)
-		}
-	}
-	return strings.Join(out, ", ")
 }
 
 func TestTextfileName(t *testing.T) {

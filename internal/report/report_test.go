@@ -14,6 +14,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
@@ -84,7 +85,7 @@ func fixture(t *testing.T) *Result {
 	}
 	var gates []gate.Gate
 	for _, s := range []string{"http.zeus-search.p95 < 2s", "http.errors < 1%", "ws.loss == 0%", "cpu.sustained < 60%"} {
-		g, err := gate.Parse(s)
+		g, err := metric.ParseGate(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +151,7 @@ func overload(t *testing.T) *Result {
 	}
 	var gates []gate.Gate
 	for _, s := range []string{"http.p99 < 2s", "http.errors < 1%", "http.unsent < 1%", "http.rate >= 20/s", "cpu.sustained < 60%"} {
-		g, err := gate.Parse(s)
+		g, err := metric.ParseGate(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +237,7 @@ func TestDecisionFollowsGates(t *testing.T) {
 			}
 			var gates []gate.Gate
 			for _, s := range tc.gates {
-				g, err := gate.Parse(s)
+				g, err := metric.ParseGate(s)
 				if err != nil {
 					t.Fatal(err)
 				}

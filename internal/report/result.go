@@ -11,6 +11,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
@@ -198,87 +199,54 @@ func (g Generator) UnsentRate() float64 {
 	return 100 * float64(g.Unsent()) / float64(g.Scheduled)
 }
 
-// Metric implements gate.Metrics. Latency statistics are over successful
-// responses only and not measured when there was none; rate is the
-// achieved rate (successes completed within the measured phase).
-func (r *Result) Metric(name string) (gate.Value, bool) {
-	pct := func(f float64) gate.Value { return gate.Value{V: f, Kind: gate.Percent} }
-	latency := func(e record.EndpointSummary, stat string) (gate.Value, bool) {
-		if stat == "rate" || stat == "errors" {
-			if e.Requests == 0 && r.Generator.Scheduled == 0 {
-				return gate.Value{}, false
-			}
-			if stat == "rate" {
-				return gate.Value{V: e.Achieved, Kind: gate.Rate}, true
-			}
-			return pct(e.ErrorRate()), true
-		}
-		if e.Successes() == 0 {
-			return gate.Value{}, false
-		}
-		p := e.Latency
-		v, ok := map[string]record.Millis{"p50": p.P50, "p90": p.P90, "p95": p.P95, "p99": p.P99, "max": p.Max}[stat]
-		return durationValue(p, v), ok
-	}
-	switch name {
-	case "http.p50", "http.p90", "http.p95", "http.p99", "http.max", "http.rate", "http.errors":
-		return latency(r.HTTP.Total, name[len("http."):])
-	case "http.late":
-		return pct(r.HTTP.Total.LateRate()), r.HTTP.Total.Requests > 0
-	case "http.unsent":
-		return pct(r.Generator.UnsentRate()), r.Generator.Scheduled > 0
-	case "http.inflight.max":
-		return gate.Value{V: float64(r.HTTP.InflightMax), Kind: gate.Count}, true
-	}
-	switch ws := r.WebSocket; {
-	case ws == nil && gate.Section(name) == "ws":
-		return gate.Value{}, false
-	case name == "ws.loss":
-		return pct(ws.Loss), ws.Expected > 0
-	case name == "ws.dup":
-		return pct(ws.Dup), ws.Expected > 0
-	case name == "ws.delivery.p95":
-		return durationValue(ws.Delivery, ws.Delivery.P95), ws.Delivered > 0
-	case name == "ws.connected":
-		return gate.Value{V: float64(ws.Connected), Kind: gate.Count}, true
-	}
-	switch sse := r.SSE; {
-	case sse == nil && gate.Section(name) == "sse":
-		return gate.Value{}, false
-	case name == "sse.gap.max":
-		return durationValue(record.Percentiles{}, sse.GapMax), sse.Events > 0
-	case name == "sse.connected":
-		return gate.Value{V: float64(sse.Connected), Kind: gate.Count}, true
-	}
-	switch res := r.Resources; {
-	case res == nil && (gate.Section(name) == "cpu" || gate.Section(name) == "rss"):
-		return gate.Value{}, false
-	case name == "cpu.sustained":
-		return pct(res.CPUSustained), len(res.Timeline) > 0
-	case name == "cpu.total":
-		return pct(res.CPUTotal), len(res.Timeline) > 0
-	case name == "rss.total":
-		return gate.Value{V: float64(res.RSSTotal), Kind: gate.Bytes}, res.RSSTotal > 0
-	case name == "rss.max_process":
-		return gate.Value{V: float64(res.RSSMaxProcess), Kind: gate.Bytes}, res.RSSMaxProcess > 0
-	}
-	switch name {
-	case "target.ready_time":
-		return gate.Value{V: r.Target.ReadyTime.Seconds(), Kind: gate.Duration}, r.Target.Started
-	}
-	if ep := gate.Endpoint(name); ep != "" {
-		if e, ok := r.HTTP.Endpoint(ep); ok {
-			return latency(e, name[len("http.")+len(ep)+1:])
-		}
-	}
-	return gate.Value{}, false
+// Metric implements gate.Metrics: the value of a gate metric, read by the
+// catalogue's reader, and whether it was measured.
+func (r *Result) Metric(name string) (gate.Value, bool) { return metric.Read(r, name) }
+
+// The methods below make a Result a metric.Source, the figures the
+// catalogue's readers read.
+
+var _ metric.Source = (*Result)(nil)
+
+// HTTPFigures implements metric.Source.
+func (r *Result) HTTPFigures() *record.Summary { return &r.HTTP }
+
+// ScheduleFigures implements metric.Source.
+func (r *Result) ScheduleFigures() (uint64, float64) {
+	return r.Generator.Scheduled, r.Generator.UnsentRate()
 }
 
-// durationValue is v, one of p's figures, as a gate value, marked as a
-// lower bound when it was clipped at the histogram's ceiling.
-func durationValue(p record.Percentiles, v record.Millis) gate.Value {
-	return gate.Value{V: v.Duration().Seconds(), Kind: gate.Duration, AtLeast: p.Clipped(v)}
+// WSFigures implements metric.Source.
+func (r *Result) WSFigures() (metric.WS, bool) {
+	ws := r.WebSocket
+	if ws == nil {
+		return metric.WS{}, false
+	}
+	return metric.WS{Connected: ws.Connected, Expected: ws.Expected, Delivered: ws.Delivered,
+		Loss: ws.Loss, Dup: ws.Dup, Delivery: ws.Delivery}, true
 }
+
+// SSEFigures implements metric.Source.
+func (r *Result) SSEFigures() (metric.SSE, bool) {
+	if r.SSE == nil {
+		return metric.SSE{}, false
+	}
+	return metric.SSE{Connected: r.SSE.Connected, Events: r.SSE.Events, GapMax: r.SSE.GapMax}, true
+}
+
+// ResourceFigures implements metric.Source. CPU figures are measured once
+// the timeline has a sample.
+func (r *Result) ResourceFigures() (metric.Resources, bool) {
+	res := r.Resources
+	if res == nil {
+		return metric.Resources{}, false
+	}
+	return metric.Resources{CPUSustained: res.CPUSustained, CPUTotal: res.CPUTotal, CPUMeasured: len(res.Timeline) > 0,
+		RSSTotal: res.RSSTotal, RSSMaxProcess: res.RSSMaxProcess}, true
+}
+
+// ReadyFigures implements metric.Source.
+func (r *Result) ReadyFigures() (time.Duration, bool) { return r.Target.ReadyTime, r.Target.Started }
 
 // Write encodes r as indented JSON.
 func (r *Result) Write(w io.Writer) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/load"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
@@ -94,18 +95,15 @@ func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats 
 }
 
 func (m *monitor) checkAbort(snap record.Summary) string {
-	partial := &report.Result{HTTP: snap, Target: m.res.Target}
-	_, peak := m.atk.Inflight()
-	partial.HTTP.InflightMax = peak
+	now := live{http: snap, target: m.res.Target}
+	_, now.http.InflightMax = m.atk.Inflight()
 	if m.sampler != nil {
 		if sus, tot, rss, ok := m.sampler.Current(); ok {
-			// One timeline row marks the figures as measured.
-			partial.Resources = &resource.Summary{CPUSustained: sus, CPUTotal: tot, RSSTotal: rss,
-				Timeline: []resource.Sample{{CPU: tot, RSS: rss}}}
+			now.res = &metric.Resources{CPUSustained: sus, CPUTotal: tot, CPUMeasured: true, RSSTotal: rss}
 		}
 	}
 	for _, g := range m.o.Scenario.Abort.When {
-		o := g.Eval(partial)
+		o := g.Eval(metric.Of(now))
 		if o.Pass && o.Observed != nil {
 			return fmt.Sprintf("abort condition %q held (%s %s)", g.Source, g.Metric, o.Observed)
 		}
@@ -113,7 +111,29 @@ func (m *monitor) checkAbort(snap record.Summary) string {
 	return ""
 }
 
-var _ gate.Metrics = (*report.Result)(nil)
+// live is a snapshot of a run under way, as the abort conditions read it:
+// the HTTP figures so far, the target's CPU and memory now, and how the
+// target started. The schedule and the probes' figures are not read while
+// the load runs, so metrics on them are not measured yet.
+type live struct {
+	http   record.Summary
+	target report.TargetInfo
+	res    *metric.Resources
+}
+
+func (l live) HTTPFigures() *record.Summary        { return &l.http }
+func (l live) ScheduleFigures() (uint64, float64)  { return 0, 0 }
+func (l live) WSFigures() (metric.WS, bool)        { return metric.WS{}, false }
+func (l live) SSEFigures() (metric.SSE, bool)      { return metric.SSE{}, false }
+func (l live) ReadyFigures() (time.Duration, bool) { return l.target.ReadyTime, l.target.Started }
+func (l live) ResourceFigures() (metric.Resources, bool) {
+	if l.res == nil {
+		return metric.Resources{}, false
+	}
+	return *l.res, true
+}
+
+var _ metric.Source = live{}
 
 func (m *monitor) progress(el time.Duration, s record.Summary) {
 	sc := m.o.Scenario

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 )
 
 // Load reads, validates and builds the scenario file at path, with
@@ -273,7 +274,7 @@ func buildHTTP(p *problems, dir string, f httpFile) HTTP {
 			p.at(at, "name: missing: gates and reports name endpoints, e.g. name: search")
 		case strings.ContainsAny(ep.Name, " \t"):
 			p.at(child(at, "name"), "%q: want a name without spaces, e.g. %s", ep.Name, strings.Join(strings.Fields(ep.Name), "-"))
-		case gate.Endpoint("http."+ep.Name+".max") != ep.Name:
+		case metric.EndpointOf("http."+ep.Name+".max") != ep.Name:
 			p.at(child(at, "name"), "%q is reserved for http.%s.max: choose another name", ep.Name, ep.Name)
 		case names[ep.Name]:
 			p.at(child(at, "name"), "another endpoint is named %q: names must be unique", ep.Name)
@@ -391,9 +392,6 @@ func buildWebSocket(p *problems, f websocketFile) *WebSocket {
 	return w
 }
 
-// httpStats are the statistics gates can take of one endpoint.
-var httpStats = []string{"p50", "p90", "p95", "p99", "max", "rate", "errors"}
-
 // buildGates parses gate expressions and checks that the scenario measures
 // what each names.
 func buildGates(p *problems, path string, list []string, s *Scenario) []gate.Gate {
@@ -401,57 +399,77 @@ func buildGates(p *problems, path string, list []string, s *Scenario) []gate.Gat
 	for _, e := range s.HTTP.Endpoints {
 		endpoints = append(endpoints, e.Name)
 	}
-	metrics := gate.Names()
-	for _, e := range endpoints {
-		for _, st := range httpStats {
-			metrics = append(metrics, "http."+e+"."+st)
-		}
-	}
 	var gates []gate.Gate
 	for i, text := range list {
 		at := index(path, i)
-		g, err := gate.Parse(text)
+		g, err := metric.ParseGate(text)
 		if err != nil {
 			if p.full() {
 				continue // counted; the suggestion below is not worth computing
 			}
-			msg := strings.TrimSuffix(err.Error(), ": "+gate.ErrSyntax.Error())
-			if fields := strings.Fields(text); len(fields) > 0 {
-				if _, kerr := gate.KindOf(fields[0]); kerr != nil {
-					if c := closest(fields[0], metrics); c != "" {
-						msg = fmt.Sprintf("%q: unknown metric %q — did you mean %q?", text, fields[0], c)
-					}
-				}
-			}
-			p.atCause(at, err, "%s", msg)
+			p.atCause(at, err, "%s", gateError(text, err, endpoints))
 			continue
 		}
-		switch gate.Section(g.Metric) {
-		case "http":
-			if len(s.HTTP.Endpoints) == 0 {
-				p.at(at, "%q: http metrics need an http section with endpoints", text)
-				continue
-			}
-			if e := gate.Endpoint(g.Metric); e != "" && !slices.Contains(endpoints, e) {
-				hint := fmt.Sprintf(" (endpoints: %s)", strings.Join(endpoints, ", "))
-				if c := closest(e, endpoints); c != "" {
-					hint = fmt.Sprintf(" — did you mean %q?", c)
-				}
-				p.at(at, "%q: no endpoint is named %q%s", text, e, hint)
-				continue
-			}
-		case "ws":
-			if s.WebSocket == nil {
-				p.at(at, "%q: ws metrics need a websocket section, e.g. websocket: {boards: 6, path: /ws/dispatch, broadcast: {path: /api/dispatch/broadcast, rate: 2/s}}", text)
-				continue
-			}
-		case "sse":
-			if s.SSE == nil {
-				p.at(at, "%q: sse metrics need an sse section, e.g. sse: {clients: 3, path: /api/stream}", text)
-				continue
-			}
+		if measured(p, at, text, g.Metric, s, endpoints) {
+			gates = append(gates, g)
 		}
-		gates = append(gates, g)
 	}
 	return gates
+}
+
+// gateError is the message for a gate that does not parse, suggesting the
+// closest metric for an unknown one.
+func gateError(text string, err error, endpoints []string) string {
+	msg := strings.TrimSuffix(err.Error(), ": "+gate.ErrSyntax.Error())
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return msg
+	}
+	if _, kerr := metric.KindOf(fields[0]); kerr == nil {
+		return msg
+	}
+	metrics := metric.Names()
+	for _, e := range endpoints {
+		for _, m := range metric.All() {
+			if m.PerEndpoint() {
+				metrics = append(metrics, m.For(e))
+			}
+		}
+	}
+	if c := closest(fields[0], metrics); c != "" {
+		return fmt.Sprintf("%q: unknown metric %q — did you mean %q?", text, fields[0], c)
+	}
+	return msg
+}
+
+// measured reports whether s has the section the gate's metric needs, and
+// says why not at at.
+func measured(p *problems, at, text, name string, s *Scenario, endpoints []string) bool {
+	m, ep, _ := metric.Lookup(name)
+	switch m.Needs {
+	case metric.NeedsHTTP:
+		if len(s.HTTP.Endpoints) == 0 {
+			p.at(at, "%q: http metrics need an http section with endpoints", text)
+			return false
+		}
+		if ep != "" && !slices.Contains(endpoints, ep) {
+			hint := fmt.Sprintf(" (endpoints: %s)", strings.Join(endpoints, ", "))
+			if c := closest(ep, endpoints); c != "" {
+				hint = fmt.Sprintf(" — did you mean %q?", c)
+			}
+			p.at(at, "%q: no endpoint is named %q%s", text, ep, hint)
+			return false
+		}
+	case metric.NeedsWebSocket:
+		if s.WebSocket == nil {
+			p.at(at, "%q: ws metrics need a websocket section, e.g. websocket: {boards: 6, path: /ws/dispatch, broadcast: {path: /api/dispatch/broadcast, rate: 2/s}}", text)
+			return false
+		}
+	case metric.NeedsSSE:
+		if s.SSE == nil {
+			p.at(at, "%q: sse metrics need an sse section, e.g. sse: {clients: 3, path: /api/stream}", text)
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,214 @@
+package metric
+
+import (
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/record"
+)
+
+// catalogue is every gate metric, declared once, in the order reports list
+// them. TestCatalogue checks each has a reader, a Prometheus name in the
+// unit of its kind, and a place in the README's list.
+var catalogue = []Metric{
+	{Name: "http.p50", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p50),
+		Prom: Prom{"http_latency_seconds", "0.5", "Latency of the successful responses from the intended send time, all endpoints."}},
+	{Name: "http.p90", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p90),
+		Prom: Prom{"http_latency_seconds", "0.9", ""}},
+	{Name: "http.p95", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p95),
+		Prom: Prom{"http_latency_seconds", "0.95", ""}, Compare: ComparedTotal},
+	{Name: "http.p99", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p99),
+		Prom: Prom{"http_latency_seconds", "0.99", ""}},
+	{Name: "http.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(pmax),
+		Prom: Prom{"http_latency_max_seconds", "", "Largest latency of a successful response from the intended send time, all endpoints."}},
+	{Name: "http.rate", Kind: gate.Rate, Unit: "/s", Needs: NeedsHTTP, Read: achieved,
+		Prom:    Prom{"http_achieved_requests_per_second", "", "Successful responses completed within the measured phase per second, all endpoints."},
+		Compare: ComparedTotal},
+	{Name: "http.errors", Kind: gate.Percent, Unit: "%", Needs: NeedsHTTP, Read: errorRate,
+		Prom:    Prom{"http_errors_ratio", "", "Share of requests that failed, all endpoints."},
+		Compare: ComparedTotal, DeltaPP: true},
+
+	{Name: "http.<endpoint>.p50", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p50),
+		Prom:    Prom{"http_endpoint_latency_seconds", "0.5", "Latency from the intended send time, per endpoint."},
+		Compare: Compared},
+	{Name: "http.<endpoint>.p90", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p90),
+		Prom: Prom{"http_endpoint_latency_seconds", "0.9", ""}},
+	{Name: "http.<endpoint>.p95", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p95),
+		Prom: Prom{"http_endpoint_latency_seconds", "0.95", ""}, Compare: Compared},
+	{Name: "http.<endpoint>.p99", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p99),
+		Prom: Prom{"http_endpoint_latency_seconds", "0.99", ""}, Compare: Compared},
+	{Name: "http.<endpoint>.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(pmax),
+		Prom: Prom{"http_endpoint_latency_max_seconds", "", "Largest latency from the intended send time, per endpoint."}},
+	{Name: "http.<endpoint>.rate", Kind: gate.Rate, Unit: "/s", Needs: NeedsHTTP, Read: achieved,
+		Prom:    Prom{"http_endpoint_achieved_requests_per_second", "", "Successful responses completed within the measured phase per second, per endpoint."},
+		Compare: Compared},
+	{Name: "http.<endpoint>.errors", Kind: gate.Percent, Unit: "%", Needs: NeedsHTTP, Read: errorRate,
+		Prom:    Prom{"http_endpoint_errors_ratio", "", "Share of requests that failed, per endpoint."},
+		Compare: Compared, DeltaPP: true},
+
+	{Name: "http.late", Kind: gate.Percent, Unit: "%", Needs: NeedsHTTP, Read: late,
+		Prom:    Prom{"http_late_ratio", "", "Share of requests loadcheck sent more than 10ms after their intended time."},
+		Compare: ComparedNonZero, DeltaPP: true},
+	{Name: "http.unsent", Kind: gate.Percent, Unit: "%", Needs: NeedsHTTP, Read: unsent,
+		Prom: Prom{"http_unsent_ratio", "", "Share of scheduled requests loadcheck never sent: every worker was busy."}},
+	{Name: "http.inflight.max", Kind: gate.Count, Needs: NeedsHTTP, Read: inflightMax,
+		Prom: Prom{"http_inflight_max", "", "Most requests in flight at once."}},
+
+	{Name: "ws.loss", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Read: wsLoss,
+		Prom:    Prom{"ws_loss_ratio", "", "Share of expected broadcast deliveries that never arrived."},
+		Compare: Compared, DeltaPP: true},
+	{Name: "ws.dup", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Read: wsDup,
+		Prom: Prom{"ws_duplicate_ratio", "", "Share of broadcast deliveries that arrived twice."}},
+	{Name: "ws.delivery.p95", Kind: gate.Duration, Unit: "ms", Needs: NeedsWebSocket, Read: wsDelivery,
+		Prom:    Prom{"ws_delivery_seconds", "0.95", "Time from broadcast to delivery on a board."},
+		Compare: Compared},
+	{Name: "ws.connected", Kind: gate.Count, Needs: NeedsWebSocket, Read: wsConnected,
+		Prom: Prom{"ws_connected_boards", "", "WebSocket boards connected at the end of the run."}},
+
+	{Name: "sse.gap.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsSSE, Read: sseGap,
+		Prom:    Prom{"sse_gap_max_seconds", "", "Largest gap between two events of one SSE client."},
+		Compare: Compared},
+	{Name: "sse.connected", Kind: gate.Count, Needs: NeedsSSE, Read: sseConnected,
+		Prom: Prom{"sse_connected_clients", "", "SSE clients connected at the end of the run."}},
+
+	{Name: "cpu.sustained", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Read: cpuSustained,
+		Prom:    Prom{"cpu_sustained_ratio", "", "Busiest process's highest CPU over the sustained window, in cores (1 = one core busy)."},
+		Compare: Compared},
+	{Name: "cpu.total", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Read: cpuTotal,
+		Prom:    Prom{"cpu_total_ratio", "", "Mean CPU of all the target's processes, in cores (1 = one core busy)."},
+		Compare: Compared},
+	{Name: "rss.total", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Read: rssTotal,
+		Prom:    Prom{"rss_total_bytes", "", "Sum of the target's processes' peak resident memory."},
+		Compare: Compared},
+	{Name: "rss.max_process", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Read: rssMaxProcess,
+		Prom: Prom{"rss_max_process_bytes", "", "Largest peak resident memory of one process."}},
+
+	{Name: "target.ready_time", Kind: gate.Duration, Unit: "ms", Needs: NeedsTarget, Read: readyTime,
+		Prom:    Prom{"target_ready_seconds", "", "Time from starting the target to its first ready answer."},
+		Compare: Compared},
+}
+
+func pct(f float64) gate.Value   { return gate.Value{V: f, Kind: gate.Percent} }
+func count(n float64) gate.Value { return gate.Value{V: n, Kind: gate.Count} }
+
+// durationValue is v, one of p's figures, as a gate value, marked as a
+// lower bound when it was clipped at the histogram's ceiling.
+func durationValue(p record.Percentiles, v record.Millis) gate.Value {
+	return gate.Value{V: v.Duration().Seconds(), Kind: gate.Duration, AtLeast: p.Clipped(v)}
+}
+
+// endpoint returns the figures of one endpoint, or of all for "".
+func endpoint(s Source, ep string) (record.EndpointSummary, bool) {
+	h := s.HTTPFigures()
+	if ep == "" {
+		return h.Total, true
+	}
+	return h.Endpoint(ep)
+}
+
+func p50(p record.Percentiles) record.Millis  { return p.P50 }
+func p90(p record.Percentiles) record.Millis  { return p.P90 }
+func p95(p record.Percentiles) record.Millis  { return p.P95 }
+func p99(p record.Percentiles) record.Millis  { return p.P99 }
+func pmax(p record.Percentiles) record.Millis { return p.Max }
+
+// latency reads a latency statistic: over successful responses only, not
+// measured when there was none.
+func latency(stat func(record.Percentiles) record.Millis) func(Source, string) (gate.Value, bool) {
+	return func(s Source, ep string) (gate.Value, bool) {
+		e, ok := endpoint(s, ep)
+		if !ok || e.Successes() == 0 {
+			return gate.Value{}, false
+		}
+		return durationValue(e.Latency, stat(e.Latency)), true
+	}
+}
+
+// counted returns the figures of an endpoint (or all) when a rate or share
+// of them means something: some request completed or was due.
+func counted(s Source, ep string) (record.EndpointSummary, bool) {
+	e, ok := endpoint(s, ep)
+	if scheduled, _ := s.ScheduleFigures(); !ok || e.Requests == 0 && scheduled == 0 {
+		return e, false
+	}
+	return e, true
+}
+
+// achieved is the achieved rate: successes completed within the measured
+// phase, per second.
+func achieved(s Source, ep string) (gate.Value, bool) {
+	e, ok := counted(s, ep)
+	return gate.Value{V: e.Achieved, Kind: gate.Rate}, ok
+}
+
+func errorRate(s Source, ep string) (gate.Value, bool) {
+	e, ok := counted(s, ep)
+	return pct(e.ErrorRate()), ok
+}
+
+func late(s Source, _ string) (gate.Value, bool) {
+	t := s.HTTPFigures().Total
+	return pct(t.LateRate()), t.Requests > 0
+}
+
+func unsent(s Source, _ string) (gate.Value, bool) {
+	scheduled, unsent := s.ScheduleFigures()
+	return pct(unsent), scheduled > 0
+}
+
+func inflightMax(s Source, _ string) (gate.Value, bool) {
+	return count(float64(s.HTTPFigures().InflightMax)), true
+}
+
+func wsLoss(s Source, _ string) (gate.Value, bool) {
+	ws, ok := s.WSFigures()
+	return pct(ws.Loss), ok && ws.Expected > 0
+}
+
+func wsDup(s Source, _ string) (gate.Value, bool) {
+	ws, ok := s.WSFigures()
+	return pct(ws.Dup), ok && ws.Expected > 0
+}
+
+func wsDelivery(s Source, _ string) (gate.Value, bool) {
+	ws, ok := s.WSFigures()
+	return durationValue(ws.Delivery, ws.Delivery.P95), ok && ws.Delivered > 0
+}
+
+func wsConnected(s Source, _ string) (gate.Value, bool) {
+	ws, ok := s.WSFigures()
+	return count(float64(ws.Connected)), ok
+}
+
+func sseGap(s Source, _ string) (gate.Value, bool) {
+	sse, ok := s.SSEFigures()
+	return durationValue(record.Percentiles{}, sse.GapMax), ok && sse.Events > 0
+}
+
+func sseConnected(s Source, _ string) (gate.Value, bool) {
+	sse, ok := s.SSEFigures()
+	return count(float64(sse.Connected)), ok
+}
+
+func cpuSustained(s Source, _ string) (gate.Value, bool) {
+	r, ok := s.ResourceFigures()
+	return pct(r.CPUSustained), ok && r.CPUMeasured
+}
+
+func cpuTotal(s Source, _ string) (gate.Value, bool) {
+	r, ok := s.ResourceFigures()
+	return pct(r.CPUTotal), ok && r.CPUMeasured
+}
+
+func rssTotal(s Source, _ string) (gate.Value, bool) {
+	r, ok := s.ResourceFigures()
+	return gate.Value{V: float64(r.RSSTotal), Kind: gate.Bytes}, ok && r.RSSTotal > 0
+}
+
+func rssMaxProcess(s Source, _ string) (gate.Value, bool) {
+	r, ok := s.ResourceFigures()
+	return gate.Value{V: float64(r.RSSMaxProcess), Kind: gate.Bytes}, ok && r.RSSMaxProcess > 0
+}
+
+func readyTime(s Source, _ string) (gate.Value, bool) {
+	d, started := s.ReadyFigures()
+	return gate.Value{V: d.Seconds(), Kind: gate.Duration}, started
+}

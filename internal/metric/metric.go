@@ -1,0 +1,227 @@
+package metric
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/record"
+)
+
+// Source is what a metric is read from: a run's result, or a snapshot of
+// a run under way. Each method returns what the run measured so far; a
+// false ok means the part was not measured at all.
+type Source interface {
+	// HTTPFigures returns the HTTP figures of the measured phase.
+	HTTPFigures() *record.Summary
+	// ScheduleFigures returns the requests due in the measured phase and
+	// the share of them never sent, in percent; scheduled is 0 when the
+	// source does not know the schedule.
+	ScheduleFigures() (scheduled uint64, unsentPercent float64)
+	WSFigures() (WS, bool)
+	SSEFigures() (SSE, bool)
+	ResourceFigures() (Resources, bool)
+	// ReadyFigures returns the time the target took to become ready, and
+	// whether loadcheck started it (else there is no such time).
+	ReadyFigures() (ready time.Duration, started bool)
+}
+
+// WS are the WebSocket figures the ws metrics read (see probe.WSSummary).
+type WS struct {
+	Connected           int
+	Expected, Delivered int64
+	Loss, Dup           float64 // percent
+	Delivery            record.Percentiles
+}
+
+// SSE are the SSE figures the sse metrics read (see probe.SSESummary).
+type SSE struct {
+	Connected int
+	Events    int64
+	GapMax    record.Millis
+}
+
+// Resources are the target's CPU and memory figures (see
+// resource.Summary); CPUMeasured is false until a CPU figure exists.
+type Resources struct {
+	CPUSustained, CPUTotal  float64 // percent of one core
+	CPUMeasured             bool
+	RSSTotal, RSSMaxProcess uint64 // bytes; 0 when not measured
+}
+
+// Needs is the scenario section a metric needs: a scenario without it
+// cannot gate on the metric.
+type Needs string
+
+// The sections a metric can need.
+const (
+	NeedsHTTP      Needs = "http"      // an http section with endpoints
+	NeedsWebSocket Needs = "websocket" // a websocket section
+	NeedsSSE       Needs = "sse"       // an sse section
+	// NeedsTarget marks figures of the target itself (CPU, memory,
+	// start-up): measured whatever the scenario holds, when the target
+	// file lets them be.
+	NeedsTarget Needs = "target"
+)
+
+// Prom is how a metric appears in Prometheus: its family after
+// "loadcheck_", ending in the unit of its kind, the quantile label it
+// carries, if any, and the family's help (given once per family).
+type Prom struct {
+	Family, Quantile, Help string
+}
+
+// Compare says when a comparison shows a metric as a row.
+type Compare int
+
+// The ways a comparison shows a metric.
+const (
+	NotCompared Compare = iota
+	// Compared: a row when some result measured the metric.
+	Compared
+	// ComparedTotal: a row when some result measured it and the results
+	// have more than one endpoint; with one, the endpoint's row says it.
+	ComparedTotal
+	// ComparedNonZero: a row when some result measured it above zero.
+	ComparedNonZero
+)
+
+// Metric is one entry of the catalogue.
+type Metric struct {
+	// Name is the metric's name; Endpoint in it stands for any endpoint's
+	// name: "http.<endpoint>.p95".
+	Name string
+	Kind gate.Kind
+	// Unit is the unit reports show the metric in, e.g. in a comparison's
+	// row label ("ms", "/s", "%", "MiB"); "" for a plain count.
+	Unit  string
+	Needs Needs
+	// Read reads the metric from s; endpoint is the endpoint a per-endpoint
+	// name named, "" otherwise.
+	Read    func(s Source, endpoint string) (gate.Value, bool)
+	Prom    Prom
+	Compare Compare
+	// DeltaPP: a comparison gives changes in percentage points rather than
+	// relative ones (shares such as errors and loss).
+	DeltaPP bool
+}
+
+// Endpoint stands for an endpoint's name in a per-endpoint metric's Name.
+const Endpoint = "<endpoint>"
+
+// PerEndpoint reports whether m is one of an endpoint's statistics.
+func (m Metric) PerEndpoint() bool { return strings.Contains(m.Name, Endpoint) }
+
+// For returns m's name for the endpoint ep ("http.search.p95"); the name
+// itself for a metric that names no endpoint.
+func (m Metric) For(ep string) string { return strings.Replace(m.Name, Endpoint, ep, 1) }
+
+// Stat returns the last part of the name: "p95" for "http.<endpoint>.p95".
+func (m Metric) Stat() string { return m.Name[strings.LastIndexByte(m.Name, '.')+1:] }
+
+// All returns the catalogue in its order: all endpoints, per endpoint,
+// websocket, SSE, CPU, memory, start-up. The caller must not change it.
+func All() []Metric { return catalogue }
+
+// Names lists the metric names that do not name an endpoint, sorted; with
+// http.<endpoint>.<stat> for each of EndpointStats they are every metric.
+func Names() []string {
+	var n []string
+	for _, m := range catalogue {
+		if !m.PerEndpoint() {
+			n = append(n, m.Name)
+		}
+	}
+	slices.Sort(n)
+	return n
+}
+
+// EndpointStats lists the statistics of one endpoint, sorted: the last
+// part of http.<endpoint>.<stat>.
+func EndpointStats() []string {
+	var n []string
+	for _, m := range catalogue {
+		if m.PerEndpoint() {
+			n = append(n, m.Stat())
+		}
+	}
+	slices.Sort(n)
+	return n
+}
+
+// Lookup returns the catalogue entry of a metric name and the endpoint the
+// name names ("" for none), or an error naming the metrics that exist.
+func Lookup(name string) (Metric, string, error) {
+	for _, m := range catalogue {
+		if m.Name == name && !m.PerEndpoint() {
+			return m, "", nil
+		}
+	}
+	if rest, ok := strings.CutPrefix(name, "http."); ok {
+		if i := strings.LastIndexByte(rest, '.'); i > 0 {
+			for _, m := range catalogue {
+				if m.PerEndpoint() && m.Stat() == rest[i+1:] {
+					return m, rest[:i], nil
+				}
+			}
+			return Metric{}, "", fmt.Errorf("metric %q: unknown statistic %q: want %s", name, rest[i+1:], orList(endpointStatsInOrder()))
+		}
+	}
+	return Metric{}, "", fmt.Errorf("unknown metric %q: want http.%s.p95 or one of %s", name, Endpoint, strings.Join(Names(), ", "))
+}
+
+// endpointStatsInOrder lists the statistics of one endpoint in the
+// catalogue's order (p50 … errors), as people read them.
+func endpointStatsInOrder() []string {
+	var n []string
+	for _, m := range catalogue {
+		if m.PerEndpoint() {
+			n = append(n, m.Stat())
+		}
+	}
+	return n
+}
+
+// orList joins "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// KindOf returns the kind of a metric name; gate.Parse takes it to check
+// a threshold's unit.
+func KindOf(name string) (gate.Kind, error) {
+	m, _, err := Lookup(name)
+	return m.Kind, err
+}
+
+// EndpointOf returns the endpoint a metric names ("zeus-search" for
+// "http.zeus-search.p95"), or "" for a metric that names none.
+func EndpointOf(name string) string {
+	_, ep, _ := Lookup(name)
+	return ep
+}
+
+// ParseGate parses a gate expression on a metric of the catalogue.
+func ParseGate(s string) (gate.Gate, error) { return gate.Parse(s, KindOf) }
+
+// Read returns the value of the metric name in s, and whether it was
+// measured; an unknown name was not.
+func Read(s Source, name string) (gate.Value, bool) {
+	m, ep, err := Lookup(name)
+	if err != nil {
+		return gate.Value{}, false
+	}
+	return m.Read(s, ep)
+}
+
+// Of returns s as the gate.Metrics the gates are evaluated against.
+func Of(s Source) gate.Metrics { return source{s} }
+
+type source struct{ s Source }
+
+func (s source) Metric(name string) (gate.Value, bool) { return Read(s.s, name) }

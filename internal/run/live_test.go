@@ -1,0 +1,51 @@
+package run
+
+import (
+	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report"
+)
+
+// TestLiveSnapshot checks what the abort conditions can read while the
+// load runs: the HTTP figures so far, the target's CPU and memory now and
+// its start-up, but nothing of the probes or the schedule, which are read
+// only when the run ends.
+func TestLiveSnapshot(t *testing.T) {
+	t.Parallel()
+	snap := live{
+		http: record.Summary{Total: record.EndpointSummary{Requests: 40, Errors: 10,
+			Latency: record.Percentiles{P95: record.Millis(250 * time.Millisecond)}}, InflightMax: 9},
+		target: report.TargetInfo{Started: true, ReadyTime: 2 * time.Second},
+		res:    &metric.Resources{CPUSustained: 95, CPUTotal: 80, CPUMeasured: true, RSSTotal: 1 << 30},
+	}
+	tests := []struct {
+		name     string
+		want     float64
+		measured bool
+	}{
+		{"http.errors", 25, true},
+		{"http.p95", 0.25, true},
+		{"http.inflight.max", 9, true},
+		{"cpu.sustained", 95, true},
+		{"rss.total", 1 << 30, true},
+		{"rss.max_process", 0, false},
+		{"target.ready_time", 2, true},
+		{"http.unsent", 0, false},
+		{"ws.loss", 0, false},
+		{"sse.connected", 0, false},
+	}
+	m := metric.Of(snap)
+	for _, tc := range tests {
+		v, ok := m.Metric(tc.name)
+		if ok != tc.measured || ok && v.V != tc.want {
+			t.Errorf("%s = %v, measured %v; want %v, measured %v", tc.name, v.V, ok, tc.want, tc.measured)
+		}
+	}
+	snap.res = nil // no sampler, or no sample yet
+	if v, ok := metric.Of(snap).Metric("cpu.total"); ok {
+		t.Errorf("cpu.total without a sampler = %v, want not measured", v)
+	}
+}
