@@ -106,6 +106,10 @@ type Metric struct {
 	// DeltaPP: a comparison gives changes in percentage points rather than
 	// relative ones (shares such as errors and loss).
 	DeltaPP bool
+	// EndOnly: the figure is known only when the run ends (broadcast
+	// accounting waits for the grace period; the schedule's count is
+	// settled at the end), so an abort condition cannot read it.
+	EndOnly bool
 }
 
 // Endpoint stands for an endpoint's name in a per-endpoint metric's Name.

@@ -188,7 +188,20 @@ func buildAbort(p *problems, f abortFile, s *Scenario) Abort {
 	if len(f.When) == 0 {
 		p.at("abort", "when: missing: the conditions that stop the run, e.g. when: [http.errors > 20%%]")
 	}
+	a.When = slices.DeleteFunc(a.When, func(g gate.Gate) bool { return endOnly(p, f.When, g) })
 	return a
+}
+
+// endOnly reports, as a problem at its place in when, an abort condition
+// on a figure known only when the run ends: it could never stop the run.
+func endOnly(p *problems, when []string, g gate.Gate) bool {
+	m, _, err := metric.Lookup(g.Metric)
+	if err != nil || !m.EndOnly {
+		return false
+	}
+	i := slices.Index(when, g.Source)
+	p.at(index("abort.when", max(i, 0)), "%s is known only when the run ends, so it cannot stop a run — move %q to gates", g.Metric, g.Source)
+	return true
 }
 
 // profile validates a load profile as written: exactly one of rate and
