@@ -1,6 +1,9 @@
 package probe
 
-import "math/bits"
+import (
+	"math/bits"
+	"time"
+)
 
 // bitset is a set of event sequence numbers. A board keeps one of the
 // events it received: 10,000 boards × 60 events cost 8 bytes a board.
@@ -114,4 +117,52 @@ func disconnected(spans []span, from, to int64) int64 {
 		}
 	}
 	return to - from - up
+}
+
+// addAccount accounts one board against the broadcaster's events over the
+// window from–to and adds it to s: pb holds what the board counted itself,
+// spans are its connections and seen the events it received. The probe and
+// loadcheck merge both account boards through it, so that a sharded run
+// counts as one run would.
+func (s *WSSummary) addAccount(pb Board, spans []span, seen bitset, events []event, from, to int64) {
+	t := account(events, spans, seen, int64(settle))
+	off := disconnected(spans, from, to)
+	pb.Expected, pb.Delivered = t.expected, t.delivered
+	pb.NotExpected, pb.NotExpectedDelivered = t.notExpected, t.notExpectedDelivered
+	pb.Disconnected = time.Duration(off)
+	pb.Ratio = 1
+	if t.expected > 0 {
+		pb.Ratio = float64(t.delivered) / float64(t.expected)
+	}
+	s.PerBoard = append(s.PerBoard, pb)
+	for _, sp := range spans {
+		s.Messages += sp.msgs
+	}
+	s.Expected += t.expected
+	s.Delivered += t.delivered
+	s.NotExpected += t.notExpected
+	s.NotExpectedDelivered += t.notExpectedDelivered
+	s.DeliveredUnacked += t.deliveredUnacked
+	s.Duplicates += pb.Duplicates
+	s.OutOfOrder += pb.OutOfOrder
+	s.Reconnects += pb.Reconnects
+	s.Disconnects += pb.Disconnects
+	s.Disconnected += pb.Disconnected
+	if pb.Ratio < 1 {
+		s.BoardsBelowFull++
+	}
+}
+
+// setLoss derives Missing, Loss and Dup from the summed counts. When
+// broadcasts went out but no delivery could be expected, none can be shown
+// delivered: the loss is 100 %.
+func (s *WSSummary) setLoss() {
+	s.Missing = s.Expected - s.Delivered
+	switch {
+	case s.Expected > 0:
+		s.Loss = 100 * float64(s.Missing) / float64(s.Expected)
+		s.Dup = 100 * float64(s.Duplicates) / float64(s.Expected)
+	case s.Sent > 0:
+		s.Loss = 100
+	}
 }

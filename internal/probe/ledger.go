@@ -162,14 +162,7 @@ func MergeWS(parts []ShardWS) (WSSummary, error) {
 		}
 	}
 	sort.Slice(s.PerBoard, func(i, j int) bool { return s.PerBoard[i].ID < s.PerBoard[j].ID })
-	s.Missing = s.Expected - s.Delivered
-	switch {
-	case s.Expected > 0:
-		s.Loss = 100 * float64(s.Missing) / float64(s.Expected)
-		s.Dup = 100 * float64(s.Duplicates) / float64(s.Expected)
-	case s.Sent > 0:
-		s.Loss = 100
-	}
+	s.setLoss()
 	s.Delivery = delivery.Percentiles()
 	s.DeliveryHist, _ = delivery.Encode()
 	return s, nil
@@ -190,36 +183,14 @@ func (s *WSSummary) addCounts(p *WSSummary) {
 	s.ConnectTCP = worst(s.ConnectTCP, p.ConnectTCP)
 }
 
-// addBoard accounts one board against the broadcaster's events.
+// addBoard accounts one board of a shard's ledger against the
+// broadcaster's events.
 func (s *WSSummary) addBoard(pb Board, lb LedgerBoard, events []event, from, to int64) {
 	spans := make([]span, len(lb.Spans))
 	for j, sp := range lb.Spans {
 		spans[j] = span{up: sp[0], alive: sp[1], down: sp[2], msgs: sp[3]}
-		s.Messages += sp[3]
 	}
-	t := account(events, spans, bitset(lb.Seen), int64(settle))
-	off := disconnected(spans, from, to)
-	pb.Expected, pb.Delivered = t.expected, t.delivered
-	pb.NotExpected, pb.NotExpectedDelivered = t.notExpected, t.notExpectedDelivered
-	pb.Disconnected = time.Duration(off)
-	pb.Ratio = 1
-	if t.expected > 0 {
-		pb.Ratio = float64(t.delivered) / float64(t.expected)
-	}
-	s.PerBoard = append(s.PerBoard, pb)
-	s.Expected += t.expected
-	s.Delivered += t.delivered
-	s.NotExpected += t.notExpected
-	s.NotExpectedDelivered += t.notExpectedDelivered
-	s.DeliveredUnacked += t.deliveredUnacked
-	s.Duplicates += pb.Duplicates
-	s.OutOfOrder += pb.OutOfOrder
-	s.Reconnects += pb.Reconnects
-	s.Disconnects += pb.Disconnects
-	s.Disconnected += pb.Disconnected
-	if pb.Ratio < 1 {
-		s.BoardsBelowFull++
-	}
+	s.addAccount(pb, spans, bitset(lb.Seen), events, from, to)
 }
 
 // MergeSSE sums the shards' SSE clients; client i of shard Index/Count

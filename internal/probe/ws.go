@@ -190,6 +190,28 @@ func StartShardWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, p
 // startWS starts the boards; events is the event id prefix, "" for a
 // random one of this run alone.
 func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf *tls.Config, live liveness, events string) (*WS, error) {
+	w, err := newWS(baseURL, cfg, plan, tlsConf, live, events)
+	if err != nil {
+		return nil, err
+	}
+	bctx, cancel := context.WithCancel(ctx)
+	w.cancel = cancel
+	context.AfterFunc(bctx, w.closeAll) // reads end when their connection does
+
+	w.wg.Add(1)
+	go w.pinger(bctx)
+
+	allUp := w.launch(ctx, bctx)
+	if err := w.awaitReady(ctx, allUp); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// newWS checks cfg and builds the probe with its boards, none of them
+// connected yet. The open-file limit is raised first: each board holds a
+// connection, and running out midway would read as the target's failure.
+func newWS(baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf *tls.Config, live liveness, events string) (*WS, error) {
 	if cfg.IDField == "" {
 		cfg.IDField = "id"
 	}
@@ -225,26 +247,18 @@ func startWS(ctx context.Context, baseURL string, cfg scenario.WebSocket, plan c
 	for i := range w.boards {
 		w.boards[i] = &board{id: i, maxSeq: -1, from: plan.Board(i)}
 	}
-	bctx, cancel := context.WithCancel(ctx)
-	w.cancel = cancel
-	context.AfterFunc(bctx, w.closeAll) // reads end when their connection does
+	return w, nil
+}
 
-	w.wg.Add(1)
-	go w.pinger(bctx)
-
+// launch starts the boards on bctx, one every cfg.Stagger so that the
+// target is not met by a burst of handshakes, and stops starting them when
+// ctx ends. The channel it returns is closed once every board started has
+// connected or given up.
+func (w *WS) launch(ctx, bctx context.Context) <-chan struct{} {
 	var ready sync.WaitGroup
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
-launch:
 	for i, b := range w.boards {
-		if i > 0 && cfg.Stagger > 0 {
-			timer.Reset(cfg.Stagger)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				break launch
-			}
+		if i > 0 && w.cfg.Stagger > 0 && !sleep(ctx, w.cfg.Stagger) {
+			break
 		}
 		ready.Add(1)
 		w.wg.Add(1)
@@ -252,7 +266,16 @@ launch:
 	}
 	allUp := make(chan struct{})
 	go func() { ready.Wait(); close(allUp) }()
-	timer.Reset(startTimeout)
+	return allUp
+}
+
+// awaitReady waits up to startTimeout for allUp, then settle more so that
+// the first broadcast is expected of every board, and marks the boards
+// ready. When ctx ends first, or no board connected, it stops the boards
+// and says why.
+func (w *WS) awaitReady(ctx context.Context, allUp <-chan struct{}) error {
+	timer := time.NewTimer(startTimeout)
+	defer timer.Stop()
 	var err error
 	select {
 	case <-allUp:
@@ -261,24 +284,31 @@ launch:
 			w.mu.Lock()
 			w.ready = w.now()
 			w.mu.Unlock()
-			return w, nil
+			return nil
 		}
 		err = ctx.Err()
 	case <-timer.C:
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
+	return w.abandonStart(allUp, err)
+}
+
+// abandonStart stops the boards of a start that failed, waiting for those
+// still dialing, and returns the error: how many boards had connected, the
+// last handshake error, and cause (nil when the start timed out).
+func (w *WS) abandonStart(allUp <-chan struct{}, cause error) error {
 	up := w.connected.Load()
 	w.shutdown(false)
 	<-allUp
-	if err == nil {
-		err = fmt.Errorf("gave up after %v", startTimeout)
+	if cause == nil {
+		cause = fmt.Errorf("gave up after %v", startTimeout)
 	}
 	last := ""
 	if p := w.lastErr.Load(); p != nil {
 		last = " (last error: " + (*p).Error() + ")"
 	}
-	return nil, fmt.Errorf("websocket %s: %d of %d boards connected%s: %w", w.wsURL, up, cfg.Boards, last, err)
+	return fmt.Errorf("websocket %s: %d of %d boards connected%s: %w", w.wsURL, up, w.cfg.Boards, last, cause)
 }
 
 // Connected returns the number of boards connected now.
@@ -620,81 +650,77 @@ func (w *WS) Close(ctx context.Context) WSSummary {
 
 // summarize does the accounting once every board goroutine has ended.
 func (w *WS) summarize(connected int) WSSummary {
-	var events []event
-	if tbl := w.events.Load(); tbl != nil {
-		events = make([]event, len(*tbl))
-		for i := range *tbl {
-			events[i] = event{sent: (*tbl)[i].sent.Load(), ack: (*tbl)[i].ack.Load()}
-		}
-	}
-	w.mu.Lock()
-	from, to := w.bcFrom, w.bcTo
-	if to == 0 { // no broadcast, or interrupted: the window is what there was
-		if from == 0 {
-			from = w.ready
-		}
-		to = w.stopAt.Load()
-	}
-	w.mu.Unlock()
-
+	events := w.eventTable()
+	from, to := w.window()
 	s := WSSummary{
 		Boards:        len(w.boards),
 		Connected:     connected,
 		Sent:          int(w.sent.Load()),
 		Acked:         int(w.acked.Load()),
 		ConnectErrors: int(w.connectErrors.Load()),
-		PerBoard:      make([]Board, len(w.boards)),
+		PerBoard:      make([]Board, 0, len(w.boards)),
 	}
-	for i, b := range w.boards {
-		t := account(events, b.spans, b.seen, int64(settle))
-		off := disconnected(b.spans, from, to)
-		pb := Board{
-			ID:                   b.id,
-			Expected:             t.expected,
-			Delivered:            t.delivered,
-			Ratio:                1,
-			Duplicates:           b.dups,
-			OutOfOrder:           b.outOfOrder,
-			NotExpected:          t.notExpected,
-			NotExpectedDelivered: t.notExpectedDelivered,
-			Reconnects:           b.reconnects,
-			Disconnects:          b.disconnects,
-			Disconnected:         time.Duration(off),
-			Worker:               b.worker,
-			From:                 addrString(b.from),
-		}
-		if t.expected > 0 {
-			pb.Ratio = float64(t.delivered) / float64(t.expected)
-		}
-		s.PerBoard[i] = pb
-		s.Expected += t.expected
-		s.Delivered += t.delivered
-		s.NotExpected += t.notExpected
-		s.NotExpectedDelivered += t.notExpectedDelivered
-		s.DeliveredUnacked += t.deliveredUnacked
-		for _, sp := range b.spans {
-			s.Messages += sp.msgs
-		}
-		s.Duplicates += b.dups
-		s.OutOfOrder += b.outOfOrder
+	for _, b := range w.boards {
+		s.addAccount(b.counts(), b.spans, b.seen, events, from, to)
 		s.NoID += b.noID
 		s.Foreign += b.foreign
-		s.Reconnects += b.reconnects
-		s.Disconnects += b.disconnects
-		s.Disconnected += time.Duration(off)
-		if pb.Ratio < 1 {
-			s.BoardsBelowFull++
-		}
 	}
-	s.Missing = s.Expected - s.Delivered
-	switch {
-	case s.Expected > 0:
-		s.Loss = 100 * float64(s.Missing) / float64(s.Expected)
-		s.Dup = 100 * float64(s.Duplicates) / float64(s.Expected)
-	case s.Sent > 0:
-		s.Loss = 100 // broadcasts went out, none could be shown delivered
+	s.setLoss()
+	w.addLatencies(&s)
+	if w.shared {
+		s.Ledger = w.ledger(events, from, to)
 	}
+	return s
+}
 
+// eventTable copies the broadcaster's events out of their atomics; nil
+// when Broadcast never ran.
+func (w *WS) eventTable() []event {
+	tbl := w.events.Load()
+	if tbl == nil {
+		return nil
+	}
+	events := make([]event, len(*tbl))
+	for i := range *tbl {
+		events[i] = event{sent: (*tbl)[i].sent.Load(), ack: (*tbl)[i].ack.Load()}
+	}
+	return events
+}
+
+// window is the broadcast window over which disconnections count. With no
+// broadcast, or one interrupted, it is what there was: from when the boards
+// were ready, or the first POST, to when they were stopped.
+func (w *WS) window() (from, to int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	from, to = w.bcFrom, w.bcTo
+	if to == 0 {
+		if from == 0 {
+			from = w.ready
+		}
+		to = w.stopAt.Load()
+	}
+	return from, to
+}
+
+// counts is what board b counted itself, before it is accounted against
+// the broadcaster's events.
+func (b *board) counts() Board {
+	return Board{
+		ID:          b.id,
+		Duplicates:  b.dups,
+		OutOfOrder:  b.outOfOrder,
+		Reconnects:  b.reconnects,
+		Disconnects: b.disconnects,
+		Worker:      b.worker,
+		From:        addrString(b.from),
+	}
+}
+
+// addLatencies adds to s the delivery times, merged from their shards, the
+// handshake times and the broadcaster's HTTP latency, whose recorder it
+// closes at the broadcaster's last answer (now, when there was none).
+func (w *WS) addLatencies(s *WSSummary) {
 	all := record.NewHistogram()
 	for i := range w.delivery {
 		all.Merge(w.delivery[i].h)
@@ -714,10 +740,6 @@ func (w *WS) summarize(connected int) WSSummary {
 	if sum := w.rec.Close(end); len(sum.Endpoints) > 0 {
 		s.Broadcast = sum.Endpoints[0]
 	}
-	if w.shared {
-		s.Ledger = w.ledger(events, from, to)
-	}
-	return s
 }
 
 // sleep waits d or until ctx ends; it reports whether d passed.
