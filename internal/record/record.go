@@ -316,12 +316,20 @@ func (r *Recorder) Snapshot(now time.Time, encode bool) Summary {
 // Close ends recording at end and returns the final summary, the current
 // second included in the timeline.
 func (r *Recorder) Close(end time.Time) Summary {
+	r.Seal(end)
+	return r.Snapshot(end, true)
+}
+
+// Seal ends recording at end, the current second included in the
+// timeline, for a caller that takes the final summary at another time
+// (a run's rates end when sending did): the histograms are then encoded
+// once, by that Snapshot.
+func (r *Recorder) Seal(end time.Time) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if !r.start.IsZero() {
 		r.roll(int(end.Sub(r.start)/time.Second) + 1)
 	}
-	r.mu.Unlock()
-	return r.Snapshot(end, true)
 }
 
 func (e *endpoint) summary(el time.Duration, encode bool) EndpointSummary {

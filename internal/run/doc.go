@@ -1,8 +1,11 @@
-// Package run executes one scenario against one target: it starts the
-// target (or checks that it is reachable), connects the real-time probes,
-// samples the target's resources, drives the HTTP load, checks abort
-// conditions every second, and assembles a report.Result with its gates
-// evaluated.
+// Package run executes one scenario against one target, in five stages:
+// start the target (or check that it is reachable), start what observes
+// it (the resource sampler, the real-time probes), drive the HTTP load
+// (with the broadcaster, and a monitor that prints progress, writes
+// checkpoints and checks abort conditions every second), assemble a
+// report.Result, and judge it against its gates. Each stage owns what it
+// starts and hands back a value to close it, so that no return path, early
+// or late, leaves a probe or a target behind.
 //
 // It is the one place where the pipeline's stages meet; compare, saturate
 // and nightly call Execute repeatedly. The CLI only parses flags and maps

@@ -159,11 +159,11 @@ func (m *monitor) checkpoint(now time.Time) *report.Result {
 	r := *m.res
 	r.Status = report.Incomplete
 	r.Reason = ""
-	r.HTTP = m.rec.Snapshot(now, true)
-	_, r.HTTP.InflightMax = m.atk.Inflight()
-	r.Start, r.Elapsed = r.HTTP.Start, r.HTTP.Elapsed
-	r.Generator = report.Generator{Late: r.HTTP.Total.Late, InflightMax: r.HTTP.InflightMax, MaxWorkers: m.o.Scenario.HTTP.MaxWorkers}
-	r.Generator.Scheduled, r.Generator.Sent = m.atk.SoFar(now)
+	snap := m.rec.Snapshot(now, true)
+	g := report.Generator{MaxWorkers: m.o.Scenario.HTTP.MaxWorkers}
+	_, g.InflightMax = m.atk.Inflight()
+	g.Scheduled, g.Sent = m.atk.SoFar(now)
+	setLoadFigures(&r, snap, g)
 	r.Gates, _ = gate.EvalAll(m.o.Scenario.Gates, &r)
 	r.Pass = false
 	return &r

@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/loadcheck/loadcheck/internal/cli"
 	"github.com/loadcheck/loadcheck/internal/report"
@@ -35,15 +37,32 @@ func TestMain(m *testing.M) {
 // runs it.
 func execute(t *testing.T, simFlags, scenarioYAML string) *report.Result {
 	t.Helper()
-	dir := t.TempDir()
-	tgt := `name: sim under test
+	sc, tg := prepare(t, simFlags, scenarioYAML)
+	res, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
+	if err != nil {
+		t.Fatalf("Execute: %v", err)
+	}
+	return res
+}
+
+// prepare writes a sim target with the given flags and the scenario, and
+// loads them.
+func prepare(t *testing.T, simFlags, scenarioYAML string) (*scenario.Scenario, *scenario.Target) {
+	t.Helper()
+	return loadFiles(t, `name: sim under test
 base_url: http://127.0.0.1:{port}
 start:
-  command: [loadcheck, sim, --listen, "127.0.0.1:{port}", ` + simFlags + `]
+  command: [loadcheck, sim, --listen, "127.0.0.1:{port}", `+simFlags+`]
 ready: {path: /api/health, timeout: 20s}
 stop: {signal: TERM, grace: 5s}
 resources: {}
-`
+`, scenarioYAML)
+}
+
+// loadFiles writes the target and the scenario files and loads them.
+func loadFiles(t *testing.T, tgt, scenarioYAML string) (*scenario.Scenario, *scenario.Target) {
+	t.Helper()
+	dir := t.TempDir()
 	write := func(name, s string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
@@ -60,11 +79,7 @@ resources: {}
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
-	if err != nil {
-		t.Fatalf("Execute: %v", err)
-	}
-	return res
+	return sc, tg
 }
 
 const boards = `duration: 6s
@@ -216,4 +231,94 @@ http:
 	if res != nil || err == nil || !strings.Contains(err.Error(), "scenario.yaml:3:17: source_address 192.0.2.7: not an address this machine can connect from") {
 		t.Errorf("Execute = %v, %v; want no result and the field's position in the error", res, err)
 	}
+}
+
+// A run that fails after its probes connected closes them before Execute
+// returns: no board or SSE client is left reading, on any of the early
+// returns once the probes are up.
+func TestEarlyEndClosesProbes(t *testing.T) {
+	const yaml = `duration: 2s
+http:
+  load: {rate: 5/s}
+  endpoints: [{name: health, path: /api/health}]
+websocket:
+  boards: 3
+  path: /ws/dispatch
+  broadcast: {path: /api/dispatch/broadcast, rate: 5/s}
+sse:
+  clients: 2
+  path: /api/stream
+`
+	tests := []struct {
+		name    string
+		prepare func(sc *scenario.Scenario, o *run.Options, cancel context.CancelFunc)
+		want    string
+	}{
+		// The load cannot be built: a placeholder no feed fills (validation
+		// catches it in a scenario file; this one is changed after).
+		{"load fails to start", func(sc *scenario.Scenario, o *run.Options, _ context.CancelFunc) {
+			sc.HTTP.Endpoints[0].Path = "/api/{{.missing}}"
+		}, "names no feed column"},
+		// Interrupted while waiting for --start.
+		{"interrupted before --start", func(_ *scenario.Scenario, o *run.Options, cancel context.CancelFunc) {
+			o.Start = time.Now().Add(time.Hour)
+			o.Progress = &progressHook{on: "connecting 2 SSE clients … done", do: cancel}
+		}, "interrupted"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// A target already running, so that no target stop hides what
+			// Execute left behind.
+			simCtx, stopSim := context.WithCancel(context.Background())
+			srv, err := sim.Start(simCtx, sim.Options{Workers: 1, Listen: "127.0.0.1:0", Log: io.Discard})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { stopSim(); srv.Wait() }()
+			sc, tg := loadFiles(t, "name: sim\nbase_url: "+srv.URL()+"\nready: {path: /api/health}\n", yaml)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			o := run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard}
+			tc.prepare(sc, &o, cancel)
+			res, err := run.Execute(ctx, o)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || res != nil {
+				t.Fatalf("Execute = %v, %v; want no result and an error with %q", res, err, tc.want)
+			}
+			if left := probeGoroutines(); left != "" {
+				t.Errorf("probe goroutines still running after Execute returned:\n%s", left)
+			}
+		})
+	}
+}
+
+// progressHook calls do once the progress output has shown on.
+type progressHook struct {
+	on   string
+	do   func()
+	seen strings.Builder
+}
+
+func (p *progressHook) Write(b []byte) (int, error) {
+	p.seen.Write(b)
+	if strings.Contains(p.seen.String(), p.on) {
+		p.do()
+	}
+	return len(b), nil
+}
+
+// probeGoroutines returns the stacks of the goroutines running code of
+// package probe, or "" when there are none.
+func probeGoroutines() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var left []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		for _, line := range strings.Split(g, "\n") {
+			if strings.Contains(line, "/internal/probe.") && !strings.HasPrefix(line, "created by") {
+				left = append(left, g)
+				break
+			}
+		}
+	}
+	return strings.Join(left, "\n\n")
 }

@@ -3,13 +3,10 @@ package run
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/clientaddr"
-	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -96,53 +93,4 @@ func shardOf(sc *scenario.Scenario, s *report.ShardInfo) *scenario.Scenario {
 		}
 	}
 	return &c
-}
-
-// startProbes starts the scenario's websocket boards and SSE clients; a
-// shard's boards use the event ids the shards share.
-func startProbes(ctx context.Context, o Options, sc *scenario.Scenario, baseURL string, plan clientaddr.Plan, tlsConf *tls.Config, s *report.ShardInfo) (*probe.WS, *probe.SSE, error) {
-	var ws *probe.WS
-	if sc.WebSocket != nil {
-		var err error
-		o.begin("connecting %s", report.Plural(sc.WebSocket.Boards, "board", "boards"))
-		if s != nil {
-			ws, err = probe.StartShardWS(ctx, baseURL, *sc.WebSocket, plan, tlsConf, s.Set)
-		} else {
-			ws, err = probe.StartWS(ctx, baseURL, *sc.WebSocket, plan, tlsConf)
-		}
-		if err != nil {
-			o.end("failed")
-			return nil, nil, fmt.Errorf("scenario %s: websocket: %w", sc.Name, err)
-		}
-		o.end("%d connected", ws.Connected())
-	}
-	var sse *probe.SSE
-	if sc.SSE != nil {
-		var err error
-		o.begin("connecting %s", report.Plural(sc.SSE.Clients, "SSE client", "SSE clients"))
-		sse, err = probe.StartSSE(ctx, baseURL, *sc.SSE, plan, tlsConf)
-		if err != nil {
-			o.end("failed")
-			if ws != nil {
-				ws.Close(ctx)
-			}
-			return nil, nil, fmt.Errorf("scenario %s: sse: %w", sc.Name, err)
-		}
-		o.end("done")
-	}
-	return ws, sse, nil
-}
-
-// broadcast runs the broadcaster for the measured phase, after the
-// warm-up; a shard other than the first only follows the first's events.
-func broadcast(ctx context.Context, ws *probe.WS, sc *scenario.Scenario, s *report.ShardInfo) error {
-	if s != nil && s.Index != 1 {
-		return ws.Follow(ctx, sc.Warmup, sc.Duration)
-	}
-	select {
-	case <-time.After(sc.Warmup):
-	case <-ctx.Done():
-		return nil
-	}
-	return ws.Broadcast(ctx, sc.Duration)
 }

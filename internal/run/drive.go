@@ -1,0 +1,109 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
+	"github.com/loadcheck/loadcheck/internal/load"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// loadStage is a run's third stage once it is over: the HTTP load from
+// --start to the end of its schedule (or an abort, or an interrupt), with
+// the broadcaster and the monitor that ticks beside it.
+type loadStage struct {
+	rec   *record.Recorder
+	stats load.Stats
+	// end is when the load and the broadcaster were both done.
+	end time.Time
+	// atEnd is the probes' connections at the end of the measured phase.
+	atEnd connections
+	// aborted is set when an abort condition stopped the load.
+	aborted bool
+	// stop cancels the load's context, which the sampler's measured
+	// window follows (observers.measure) until the run's end.
+	stop context.CancelCauseFunc
+}
+
+// connections counts the probes' open connections at one moment.
+type connections struct{ ws, sse int }
+
+// driveLoad waits for --start, then runs the load, the measured window of
+// the sampler and the broadcaster, and the monitor (progress, checkpoints,
+// aborts) until the load is done. The monitor reads res for checkpoints and
+// adds an abort's reason to it.
+func driveLoad(ctx context.Context, o Options, sc *scenario.Scenario, baseURL string, plan clientaddr.Plan, ob *observers, res *report.Result) (*loadStage, error) {
+	loadCtx, stop := context.WithCancelCause(ctx)
+	atk, err := load.New(sc, baseURL, plan, o.Target.TLSConfig())
+	if err != nil {
+		stop(nil)
+		return nil, err
+	}
+	if o.Shard != nil {
+		atk.Pacer().Shard(o.Shard.Index, o.Shard.Count)
+		sh := *o.Shard
+		res.Shard = &sh
+	}
+	if err := startOnTime(ctx, o.Start, res); err != nil {
+		stop(nil)
+		return nil, err
+	}
+	rec := record.NewLimited(endpointNames(sc), record.Limits{Phase: sc.Duration, Timeout: sc.HTTP.Timeout})
+	loadDone := make(chan load.Stats, 1)
+	go func() { loadDone <- atk.Run(loadCtx, rec) }()
+	ob.measure(loadCtx, sc)
+	bcastDone := ob.broadcast(loadCtx, sc, o.Shard)
+
+	mon := monitor{o: o, atk: atk, rec: rec, sampler: ob.sampler, ws: ob.ws, sse: ob.sse, res: res, stop: stop}
+	stats := mon.watch(loadCtx, loadDone)
+	<-bcastDone
+	return &loadStage{
+		rec: rec, stats: stats, end: time.Now(),
+		atEnd:   connections{ws: mon.atEnd.ws, sse: mon.atEnd.sse},
+		aborted: errors.Is(context.Cause(loadCtx), errAborted),
+		stop:    stop,
+	}, nil
+}
+
+// startOnTime waits for --start, when set, and notes in res a start more
+// than a second late.
+func startOnTime(ctx context.Context, start time.Time, res *report.Result) error {
+	late, err := waitStart(ctx, start)
+	if err != nil {
+		return fmt.Errorf("waiting for --start %s: %w", start.Format(time.RFC3339), ErrInterrupted)
+	}
+	if late > time.Second {
+		addReason(res, fmt.Sprintf("the load began %s after --start %s", late.Round(100*time.Millisecond), start.Format(time.RFC3339)))
+		if res.Shard != nil {
+			res.Shard.StartedLate = late
+		}
+	}
+	return nil
+}
+
+func endpointNames(sc *scenario.Scenario) []string {
+	names := make([]string, len(sc.HTTP.Endpoints))
+	for i, e := range sc.HTTP.Endpoints {
+		names[i] = e.Name
+	}
+	return names
+}
+
+// figures puts the load's figures in res. Rates are per second of
+// sending: responses that drain after the schedule ends count, but their
+// wait does not dilute the rate.
+func (l *loadStage) figures(res *report.Result, sc *scenario.Scenario) {
+	l.rec.Seal(minTime(l.end, l.stats.Ended))
+	setLoadFigures(res, l.rec.Snapshot(l.stats.SendEnded, true), report.Generator{
+		Scheduled: l.stats.Scheduled, Sent: l.stats.Sent, Warmup: l.stats.Warmup, Canceled: l.stats.Canceled,
+		InflightMax: l.stats.InflightMax, MaxWorkers: sc.HTTP.MaxWorkers,
+	})
+}
+
+// Stop ends the load's context; the run's end.
+func (l *loadStage) Stop() { l.stop(nil) }

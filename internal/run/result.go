@@ -1,0 +1,147 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/scenario"
+)
+
+// newResult returns the result of a run about to start: what was run,
+// against what, on which host. The stages fill in the rest.
+func newResult(o Options) *report.Result {
+	tg := o.Target
+	res := &report.Result{
+		Schema:   report.Schema,
+		RunID:    o.RunID,
+		Scenario: scenarioInfo(o.Scenario),
+		Target:   report.TargetInfo{Name: tg.Name, File: tg.File, Remote: tg.Remote(), TLS: tlsInfo(tg)},
+		Status:   report.Complete,
+	}
+	if res.RunID == "" {
+		res.RunID = NewRunID(time.Now())
+	}
+	host, _ := os.Hostname()
+	res.Host = &report.Host{Hostname: host, Cores: runtime.NumCPU(), Version: o.Version}
+	return res
+}
+
+// assemble is a run's fourth stage: it ends the probes, the sampler and
+// the target, in that order, and puts their figures and the load's in res.
+func assemble(ctx context.Context, o Options, sc *scenario.Scenario, res *report.Result, tgt *targetStage, ob *observers, ld *loadStage) {
+	ob.finishProbes(ctx, o, sc, res, ld.atEnd)
+	ld.figures(res, sc)
+	ob.finishSampler(res, secrets(sc, o.Target))
+	tgt.finish(ctx, res)
+}
+
+// setLoadFigures puts the HTTP figures s and what the generator did, g,
+// in r: for the final result and for each checkpoint.
+func setLoadFigures(r *report.Result, s record.Summary, g report.Generator) {
+	r.HTTP = s
+	r.HTTP.InflightMax = g.InflightMax
+	r.Start, r.Elapsed = s.Start, s.Elapsed
+	g.Late = s.Total.Late
+	r.Generator = g
+}
+
+// judge is a run's last stage: it evaluates the gates on res and sets its
+// status. An interrupted or aborted run does not pass, whatever its gates
+// say; an interrupted one also returns ErrInterrupted.
+func judge(ctx context.Context, sc *scenario.Scenario, res *report.Result, aborted bool) error {
+	res.Gates, res.Pass = gate.EvalAll(sc.Gates, res)
+	switch {
+	case ctx.Err() != nil:
+		res.Status = report.Interrupted
+		res.Pass = false
+		return fmt.Errorf("run %s: %w", res.RunID, ErrInterrupted)
+	case aborted:
+		res.Status = report.Aborted
+		res.Pass = false
+	}
+	return nil
+}
+
+// secrets are the values, taken from the environment, that the result
+// must not show.
+func secrets(sc *scenario.Scenario, tg *scenario.Target) []string {
+	return append(append([]string(nil), sc.Secrets...), tg.Secrets...)
+}
+
+// tlsInfo says how the target's certificate is checked, for the report.
+func tlsInfo(tg *scenario.Target) string {
+	switch {
+	case !strings.HasPrefix(tg.BaseURL, "https://"):
+		return ""
+	case tg.TLS.InsecureSkipVerify:
+		return report.TLSNotVerified
+	case tg.TLS.CAFile != "":
+		return "verified against tls.ca_file " + filepath.Base(tg.TLS.CAFile)
+	}
+	return "verified against the system's roots"
+}
+
+// intoRun says when something happened, d after the measured phase began.
+func intoRun(d time.Duration) string {
+	d = d.Round(100 * time.Millisecond)
+	if d < 0 {
+		return fmt.Sprintf("%s before the measured phase began", -d)
+	}
+	return fmt.Sprintf("%s into the measured phase", d)
+}
+
+func addReason(r *report.Result, s string) {
+	if r.Reason != "" {
+		r.Reason += "; "
+	}
+	r.Reason += s
+}
+
+// redact hides values taken from the environment. Numbers and durations
+// (a port, "90s") are settings rather than secrets, and replacing them
+// would mangle addresses.
+func redact(s string, secrets []string) string {
+	for _, v := range secrets {
+		_, nerr := strconv.ParseFloat(v, 64)
+		_, derr := time.ParseDuration(v)
+		if len(v) >= 3 && nerr != nil && derr != nil {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
+}
+
+func scenarioInfo(sc *scenario.Scenario) report.ScenarioInfo {
+	si := report.ScenarioInfo{
+		Name: sc.Name, File: sc.File, Duration: sc.Duration, Warmup: sc.Warmup,
+		Timeout: sc.HTTP.Timeout, KeepAlive: sc.HTTP.KeepAlive, MaxWorkers: sc.HTTP.MaxWorkers,
+		Clients: sc.HTTP.Clients,
+	}
+	for _, st := range sc.HTTP.Stages {
+		if st.To != nil {
+			si.Load = append(si.Load, fmt.Sprintf("to %s over %s", st.To, st.Over))
+		} else {
+			si.Load = append(si.Load, fmt.Sprintf("hold %s", st.Hold))
+		}
+	}
+	for _, e := range sc.HTTP.Endpoints {
+		m := e.Method
+		if m == "" {
+			m = "GET"
+		}
+		si.Endpoints = append(si.Endpoints, report.EndpointInfo{Name: e.Name, Method: m, Path: redact(e.Path, sc.Secrets), Weight: e.Weight})
+	}
+	if sc.Production != nil {
+		si.Production = sc.Production.PerSecond()
+	}
+	return si
+}
