@@ -117,8 +117,16 @@ func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o
 	if err != nil {
 		return nil, fmt.Errorf("saturate: %v", err)
 	}
-	base := sc.WithDuration(o.Hold)
 	start := o.now()
+	sr := &search{ctx: ctx, o: o, tg: tg, base: sc.WithDuration(o.Hold), start: start, s: newSaturation(sc, tg, o, start)}
+	sr.ramp()
+	sr.backOff()
+	sr.bisect()
+	return sr.result(), sr.err
+}
+
+// newSaturation returns the document of a search about to start.
+func newSaturation(sc *scenario.Scenario, tg *scenario.Target, o SaturateOptions, start time.Time) *report.Saturation {
 	s := &report.Saturation{
 		Schema: report.Schema, Kind: report.KindSaturation, ID: run.NewRunID(start),
 		Target: report.TargetInfo{Name: tg.Name, File: tg.File}, Start: start,
@@ -131,104 +139,146 @@ func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o
 		s.Production = sc.Production.PerSecond()
 		s.ProductionText = sc.Production.String()
 	}
+	return s
+}
 
-	var lo, hi float64 // the highest passing and lowest failing rate so far
-	var limit []string
-	stopped := false // an abort fired, or a step failed to run
-	var runErr error
-	step := func(phase string, rate float64) (pass bool) {
-		if len(s.Steps) > 0 {
-			if err := o.settle(ctx); err != nil {
-				runErr = err
-				s.Status = report.Interrupted
-				stopped = true
-				return false
-			}
+// search is one capacity search under way: its document so far, and the
+// bracket around the capacity.
+type search struct {
+	ctx   context.Context
+	o     SaturateOptions
+	tg    *scenario.Target
+	base  *scenario.Scenario // the scenario with the step's hold
+	start time.Time
+	s     *report.Saturation
+
+	lo, hi  float64 // the highest passing and lowest failing rate so far
+	limit   []string
+	stopped bool  // an abort fired, or a step failed to run
+	err     error // the error of the step that stopped the search
+}
+
+// ramp multiplies the rate by the factor from the start until a step
+// fails or the maximum passes.
+func (sr *search) ramp() {
+	for r := sr.o.Start; !sr.done(); {
+		if !sr.step("ramp", r) || r >= sr.o.Max {
+			return
 		}
-		o.logf("%s", o.stepLine(phase, rate, lo, hi, len(s.Steps), o.now().Sub(start), runGuess(base, o.Settle)))
-		res, err := o.execute(ctx, run.Options{Scenario: base.WithRate(scenario.Rate{Freq: rate, Per: time.Second}), Target: tg})
-		if res == nil {
-			if err == nil {
-				err = errors.New("the run measured nothing")
-			}
-			runErr = err
-			s.Status, s.Reason = report.Failed, fmt.Sprintf("step at %s req/s: %v", num(rate), err)
-			if errors.Is(err, run.ErrInterrupted) || ctx.Err() != nil {
-				s.Status, s.Reason = report.Interrupted, ""
-			}
-			stopped = true
-			return false
+		r = math.Min(r*sr.o.Factor, sr.o.Max)
+	}
+}
+
+// backOff divides the rate by the factor, at most 6 times, when the first
+// step failed, until a step passes.
+func (sr *search) backOff() {
+	if sr.lo != 0 || sr.hi <= 0 {
+		return
+	}
+	for r, n := sr.hi/sr.o.Factor, 0; !sr.done() && n < 6; r, n = r/sr.o.Factor, n+1 {
+		if sr.step("back-off", r) {
+			return
 		}
-		if len(s.Steps) == 0 {
-			s.Scenario = res.Scenario
-			s.Scenario.Load = nil
-			s.Target = res.Target
-			s.Target.BaseURL = ""
-		}
-		st := report.StepOf(phase, rate, res)
-		s.Steps = append(s.Steps, st)
-		o.logf("saturate step %d: %s req/s → %s", len(s.Steps), num(rate), stepWord(st))
-		switch {
-		case err != nil || res.Status == report.Interrupted:
-			runErr = err
+	}
+}
+
+// bisect halves the bracket until it is within the precision.
+func (sr *search) bisect() {
+	for !sr.done() && sr.lo > 0 && sr.hi > sr.lo && (sr.hi-sr.lo)/sr.lo > sr.o.Precision/100 {
+		sr.step("bisect", roundRate((sr.lo+sr.hi)/2))
+	}
+}
+
+func (sr *search) done() bool { return sr.stopped || len(sr.s.Steps) >= sr.o.MaxSteps }
+
+// step runs the scenario at rate, after letting the target settle from
+// the step before, and reports whether it passed.
+func (sr *search) step(phase string, rate float64) (pass bool) {
+	s, o := sr.s, sr.o
+	if len(s.Steps) > 0 {
+		if err := o.settle(sr.ctx); err != nil {
+			sr.err = err
 			s.Status = report.Interrupted
-			stopped = true
-			return false
-		case res.Status == report.Aborted:
-			// An abort forbids going higher, not narrowing down: the
-			// search goes on below the aborted rate.
-			if hi == 0 || rate < hi {
-				hi, limit = rate, st.Failed()
-				if len(limit) == 1 && limit[0] == res.Reason {
-					limit = nil // no gate failed: the abort is the limit
-				}
-				limit = append(limit, "abort: "+res.Reason)
-				s.Status = report.Aborted
-				s.Reason = fmt.Sprintf("an abort condition fired at %s req/s (after an abort no higher rate is tried)", num(rate))
-			}
-			return false
-		case !st.Pass:
-			if hi == 0 || rate < hi {
-				hi, limit = rate, st.Failed()
-			}
+			sr.stopped = true
 			return false
 		}
-		if rate > lo {
-			lo = rate
-		}
-		return true
 	}
-	done := func() bool { return stopped || len(s.Steps) >= o.MaxSteps }
+	o.logf("%s", o.stepLine(phase, rate, sr.lo, sr.hi, len(s.Steps), o.now().Sub(sr.start), runGuess(sr.base, o.Settle)))
+	res, err := o.execute(sr.ctx, run.Options{Scenario: sr.base.WithRate(scenario.Rate{Freq: rate, Per: time.Second}), Target: sr.tg})
+	if res == nil {
+		sr.failed(rate, err)
+		return false
+	}
+	if len(s.Steps) == 0 {
+		s.Scenario = res.Scenario
+		s.Scenario.Load = nil
+		s.Target = res.Target
+		s.Target.BaseURL = ""
+	}
+	st := report.StepOf(phase, rate, res)
+	s.Steps = append(s.Steps, st)
+	o.logf("saturate step %d: %s req/s → %s", len(s.Steps), num(rate), stepWord(st))
+	return sr.judge(rate, st, res, err)
+}
 
-	// Ramp up.
-	for r := o.Start; !done(); {
-		if !step("ramp", r) {
-			break
-		}
-		if r >= o.Max {
-			break
-		}
-		r = math.Min(r*o.Factor, o.Max)
+// failed stops the search on a step that measured nothing.
+func (sr *search) failed(rate float64, err error) {
+	if err == nil {
+		err = errors.New("the run measured nothing")
 	}
-	// Back off when the first step failed.
-	if lo == 0 && hi > 0 {
-		for r, n := hi/o.Factor, 0; !done() && n < 6; r, n = r/o.Factor, n+1 {
-			if step("back-off", r) {
-				break
+	sr.err = err
+	sr.s.Status, sr.s.Reason = report.Failed, fmt.Sprintf("step at %s req/s: %v", num(rate), err)
+	if errors.Is(err, run.ErrInterrupted) || sr.ctx.Err() != nil {
+		sr.s.Status, sr.s.Reason = report.Interrupted, ""
+	}
+	sr.stopped = true
+}
+
+// judge moves the bracket by the step at rate, and reports whether it
+// passed.
+func (sr *search) judge(rate float64, st report.Step, res *report.Result, err error) bool {
+	switch {
+	case err != nil || res.Status == report.Interrupted:
+		sr.err = err
+		sr.s.Status = report.Interrupted
+		sr.stopped = true
+		return false
+	case res.Status == report.Aborted:
+		// An abort forbids going higher, not narrowing down: the
+		// search goes on below the aborted rate.
+		if sr.hi == 0 || rate < sr.hi {
+			sr.hi, sr.limit = rate, st.Failed()
+			if len(sr.limit) == 1 && sr.limit[0] == res.Reason {
+				sr.limit = nil // no gate failed: the abort is the limit
 			}
+			sr.limit = append(sr.limit, "abort: "+res.Reason)
+			sr.s.Status = report.Aborted
+			sr.s.Reason = fmt.Sprintf("an abort condition fired at %s req/s (after an abort no higher rate is tried)", num(rate))
 		}
+		return false
+	case !st.Pass:
+		if sr.hi == 0 || rate < sr.hi {
+			sr.hi, sr.limit = rate, st.Failed()
+		}
+		return false
 	}
-	// Bisect.
-	for !done() && lo > 0 && hi > lo && (hi-lo)/lo > o.Precision/100 {
-		step("bisect", roundRate((lo+hi)/2))
+	if rate > sr.lo {
+		sr.lo = rate
 	}
+	return true
+}
+
+// result completes the document: the capacity, what limited it, and
+// whether it passes.
+func (sr *search) result() *report.Saturation {
+	s, lo, hi := sr.s, sr.lo, sr.hi
 	s.Capacity = lo
 	if hi > lo {
-		s.Limit, s.LimitRate = limit, hi
+		s.Limit, s.LimitRate = sr.limit, hi
 	}
-	s.AtLeast, s.StoppedBy = ceiling(o, lo, hi, len(s.Steps), stopped)
+	s.AtLeast, s.StoppedBy = ceiling(sr.o, lo, hi, len(s.Steps), sr.stopped)
 	s.Pass = lo > 0 && (s.Production == 0 || lo >= s.Production) && s.Status != report.Interrupted && s.Status != report.Failed
-	return s, runErr
+	return s
 }
 
 // ceiling says whether the search ended at one of its own bounds rather
