@@ -79,8 +79,14 @@ func (h *Histogram) Percentiles() Percentiles {
 	return p
 }
 
-// Merge adds every value of o to h.
+// Merge adds every value of o to h. h first grows to o's ceiling when that
+// is higher (a shard run with a longer timeout), so no value is clipped.
 func (h *Histogram) Merge(o *Histogram) {
+	if o.Ceiling() > h.Ceiling() {
+		grown := NewHistogramUpTo(o.Ceiling())
+		grown.h.Merge(h.h)
+		h.h = grown.h
+	}
 	if dropped := h.h.Merge(o.h); dropped > 0 {
 		h.OutOfRange += dropped
 	}

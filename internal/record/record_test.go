@@ -282,3 +282,18 @@ func BenchmarkRecord(b *testing.B) {
 		r.Record(h)
 	}
 }
+
+// TestMergeKeepsHigherCeiling: a part recorded with a higher ceiling (a
+// longer timeout) merges into a default histogram without clipping.
+func TestMergeKeepsHigherCeiling(t *testing.T) {
+	into, part := NewHistogram(), NewHistogramUpTo(3*time.Minute)
+	into.Record(time.Second)
+	part.Record(90 * time.Second)
+	into.Merge(part)
+	if into.OutOfRange != 0 || into.Count() != 2 {
+		t.Errorf("merged: %d values, %d out of range; want 2 and 0", into.Count(), into.OutOfRange)
+	}
+	if q := into.Quantile(100); q < 89*time.Second || q > 91*time.Second {
+		t.Errorf("merged max = %v, want ≈ 90s", q)
+	}
+}
