@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -310,24 +311,41 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// nights runs nightly on sc and tgs date after date, keeping the history
+// in memory as cli keeps it in history.jsonl.
+type nights struct {
+	sc      *scenario.Scenario
+	tgs     []*scenario.Target
+	o       NightlyOptions
+	history []report.HistoryEntry
+}
+
+func (ns *nights) run(ctx context.Context, date string) (*report.Nightly, []report.HistoryEntry, error) {
+	o := ns.o
+	o.Date, o.History = date, ns.history
+	n, record, err := Nightly(ctx, ns.sc, ns.tgs, o)
+	ns.history = report.MergeHistory(ns.history, record)
+	return n, record, err
+}
+
 func TestNightlyTwoNights(t *testing.T) {
 	t.Parallel()
 	sc, tgs := load(t, modelScenario, "a", "b")
-	dir := t.TempDir()
 	m := &model{capacity: map[string]float64{"a": 100, "b": 100}, service: 20 * time.Millisecond}
-	night := func(date string) (*report.Nightly, NightlyFiles, error) {
-		return Nightly(context.Background(), sc, tgs, NightlyOptions{
-			Options: Options{Execute: m.execute, Now: fixedClock()}, Dir: dir, Date: date, Saturate: true,
-			Search: SaturateOptions{Start: 20, Hold: time.Second},
-		})
+	ns := &nights{sc: sc, tgs: tgs, o: NightlyOptions{
+		Options: Options{Execute: m.execute, Now: fixedClock()}, Saturate: true,
+		Search: SaturateOptions{Start: 20, Hold: time.Second},
+	}}
+	n1, r1, err := ns.run(context.Background(), "2026-11-21")
+	if err != nil || !n1.Pass || len(n1.Regressions) != 0 || len(r1) != 2 {
+		t.Fatalf("night 1: %v, pass %v, regressions %v, %d history lines", err, n1.Pass, n1.Regressions, len(r1))
 	}
-	n1, f1, err := night("2026-11-21")
-	if err != nil || !n1.Pass || len(n1.Regressions) != 0 {
-		t.Fatalf("night 1: %v, pass %v, regressions %v", err, n1.Pass, n1.Regressions)
+	if r1[0].Capacity == 0 || r1[1].Capacity == 0 {
+		t.Errorf("night 1's history lines %+v: want the capacity of each target's search", r1)
 	}
 	// Night 2: b is slower and carries less.
 	m.capacity["b"] = 12
-	n2, f2, err := night("2026-11-22")
+	n2, _, err := ns.run(context.Background(), "2026-11-22")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,88 +364,63 @@ func TestNightlyTwoNights(t *testing.T) {
 	if !strings.Contains(strings.Join(metrics, " "), "capacity") || !strings.Contains(strings.Join(metrics, " "), "p95") {
 		t.Errorf("regressions %v, want p95 and capacity", metrics)
 	}
-	for _, f := range []NightlyFiles{f1, f2} {
-		for _, p := range []string{f.JSON, f.Markdown, f.HTML} {
-			if st, err := os.Stat(p); err != nil || st.Size() == 0 {
-				t.Errorf("%s: %v", p, err)
-			}
-		}
-	}
-	h, _, _ := report.ReadHistory(filepath.Join(dir, "history.jsonl"))
-	if len(h) != 4 {
-		t.Errorf("history holds %d lines, want 2 nights × 2 targets", len(h))
+	if len(ns.history) != 4 {
+		t.Errorf("history holds %d lines, want 2 nights × 2 targets", len(ns.history))
 	}
 	if len(n2.Trend) != 4 {
 		t.Errorf("trend holds %d entries, want 4", len(n2.Trend))
 	}
-	doc, err := report.ReadDocument(f2.JSON)
-	if n, ok := doc.(*report.Nightly); err != nil || !ok || len(n.Regressions) != len(n2.Regressions) {
-		t.Errorf("report.json reads back as %T, %v", doc, err)
-	}
 
-	// An interrupted night writes its report but not history.
+	// An interrupted night returns its report but nothing for the history;
+	// its trend still shows what it measured.
 	ctx, cancel := context.WithCancel(context.Background())
 	m.onRun = func(int) { cancel() }
-	n3, _, err := Nightly(ctx, sc, tgs, NightlyOptions{Options: Options{Execute: m.execute}, Dir: dir, Date: "2026-11-23"})
-	if !errors.Is(err, run.ErrInterrupted) || n3 == nil || n3.Pass {
-		t.Errorf("interrupted night: %v, %+v", err, n3)
+	ns.o.Saturate = false
+	n3, r3, err := ns.run(ctx, "2026-11-23")
+	if !errors.Is(err, run.ErrInterrupted) || n3 == nil || n3.Pass || r3 != nil {
+		t.Errorf("interrupted night: %v, %+v, record %v; want run.ErrInterrupted, a failing report, no record", err, n3, r3)
 	}
-	if h, _, _ := report.ReadHistory(filepath.Join(dir, "history.jsonl")); len(h) != 4 {
-		t.Errorf("history holds %d lines after an interrupted night, want still 4", len(h))
+	if n3 != nil && len(n3.Trend) != 5 {
+		t.Errorf("interrupted night's trend holds %d entries, want the 4 earlier and its 1", len(n3.Trend))
+	}
+	if len(ns.history) != 4 {
+		t.Errorf("history holds %d lines after an interrupted night, want still 4", len(ns.history))
 	}
 }
 
-// TestNightlySameDayKeepsFirst runs a night twice on one date: the second
-// writes its report to DATE.2/ and keeps the first's files, its figures
-// replace the first's in the history, and each run's result is in the
-// night's folder as soon as the run ends (before the next one starts).
-func TestNightlySameDayKeepsFirst(t *testing.T) {
+// TestNightlySavesEachRun checks that each run's result is handed to Save
+// as soon as the run ends, before the next one starts: a crash keeps every
+// step measured.
+func TestNightlySavesEachRun(t *testing.T) {
 	t.Parallel()
 	sc, tgs := load(t, modelScenario, "a", "b")
-	dir := t.TempDir()
 	m := &model{capacity: map[string]float64{"a": 100, "b": 100}, service: 20 * time.Millisecond}
-	night := func() NightlyFiles {
-		t.Helper()
-		_, f, err := Nightly(context.Background(), sc, tgs, NightlyOptions{Options: Options{Execute: m.execute}, Dir: dir, Date: "2026-11-21"})
-		if err != nil {
-			t.Fatal(err)
+	var mu sync.Mutex
+	var saved []string // run ids, final results only
+	save := func(r *report.Result) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Contains(saved, r.RunID) {
+			saved = append(saved, r.RunID)
 		}
-		return f
+		return nil
 	}
-	var savedBefore []int // result files in the night's folder as each run starts
+	var savedBefore []int // results saved as each run starts
 	m.onRun = func(int) {
-		got, _ := filepath.Glob(filepath.Join(dir, "nightly", "2026-11-21*", "20*Z-*.json")) // run ids
-		savedBefore = append(savedBefore, len(got))
+		mu.Lock()
+		defer mu.Unlock()
+		savedBefore = append(savedBefore, len(saved))
 	}
-	first := night()
-	firstReport, err := os.ReadFile(first.JSON)
-	if err != nil {
-		t.Fatal(err)
+	n, record, err := Nightly(context.Background(), sc, tgs, NightlyOptions{Options: Options{Execute: m.execute, Save: save}, Date: "2026-11-21"})
+	if err != nil || n == nil || len(record) != 2 {
+		t.Fatalf("night: %v, %d history lines", err, len(record))
 	}
-	m.capacity["b"] = 50 // the rerun measures something else
-	second := night()
-
-	if want := filepath.Join(dir, "nightly", "2026-11-21"); first.Dir != want {
-		t.Errorf("first night in %s, want %s", first.Dir, want)
+	if diff := cmp.Diff([]int{0, 1}, savedBefore); diff != "" {
+		t.Errorf("results saved as each run starts (-want +got):\n%s", diff)
 	}
-	if want := filepath.Join(dir, "nightly", "2026-11-21.2"); second.Dir != want {
-		t.Errorf("second night in %s, want %s", second.Dir, want)
-	}
-	if again, err := os.ReadFile(first.JSON); err != nil || !bytes.Equal(again, firstReport) {
-		t.Errorf("the first night's report changed or went missing after the rerun: %v", err)
-	}
-	// Runs 1 and 2 are the first night's, 3 and 4 the rerun's: 0, 1, 2, 3
-	// results already written when each starts.
-	if diff := cmp.Diff([]int{0, 1, 2, 3}, savedBefore); diff != "" {
-		t.Errorf("results in the night's folders as each run starts (-want +got):\n%s", diff)
-	}
-	h, _, _ := report.ReadHistory(filepath.Join(dir, "history.jsonl"))
-	if len(h) != 2 {
-		t.Fatalf("history holds %d lines, want the rerun's 2 (one per target)", len(h))
-	}
-	for _, e := range h {
-		if e.Target == "b" && e.RunID != m.runs[3].RunID {
-			t.Errorf("history of b is run %s, want the rerun's %s", e.RunID, m.runs[3].RunID)
+	for i, r := range record {
+		if i < len(saved) && r.RunID != saved[i] {
+			t.Errorf("history line %d is run %s, saved run %s", i, r.RunID, saved[i])
 		}
 	}
 }

@@ -37,11 +37,12 @@ type Options struct {
 	Now func() time.Time
 	// Sleep pauses for d or until ctx is done; nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Out, when set, is the folder each run's result is written to as soon
-	// as the run ends, with checkpoints while it runs (see
-	// run.Options.Checkpoint): a crash part-way through a long compare,
-	// search or night keeps every step already measured.
-	Out string
+	// Save, when set, keeps a run's result: it is called with checkpoints
+	// while each run runs (see run.Options.Checkpoint) and with the result
+	// as soon as the run ends, so a crash part-way through a long compare,
+	// search or night keeps every step already measured. The caller (cli)
+	// decides where results go; capacity writes no file itself.
+	Save func(*report.Result) error
 }
 
 func (o Options) execute(ctx context.Context, ro run.Options) (*report.Result, error) {
@@ -49,9 +50,9 @@ func (o Options) execute(ctx context.Context, ro run.Options) (*report.Result, e
 	if ro.RunID == "" {
 		ro.RunID = run.NewRunID(o.now())
 	}
-	if o.Out != "" {
+	if o.Save != nil {
 		ro.Checkpoint = func(r *report.Result) {
-			if _, err := r.Save(o.Out); err != nil {
+			if err := o.Save(r); err != nil {
 				o.logf("checkpoint: %v", err)
 			}
 		}
@@ -61,10 +62,10 @@ func (o Options) execute(ctx context.Context, ro run.Options) (*report.Result, e
 		exec = o.Execute
 	}
 	res, err := exec(ctx, ro)
-	if res != nil && o.Out != "" {
+	if res != nil && o.Save != nil {
 		// A failure is logged, not returned: the caller still has the
 		// result, and writes its own files at the end.
-		if _, serr := res.Save(o.Out); serr != nil {
+		if serr := o.Save(res); serr != nil {
 			o.logf("saving the result of run %s: %v", res.RunID, serr)
 		}
 	}

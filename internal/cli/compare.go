@@ -117,7 +117,7 @@ func runCompare(c *cobra.Command, o *compareOptions, stdout, stderr io.Writer) e
 		return err
 	}
 	co := capacityOptions(o.quiet, o.verbose, o.settle, stderr)
-	co.Out = outDir // each run's result as soon as it ends
+	co.Save = saveTo(outDir) // each run's result as soon as it ends
 	cmp, err := capacity.Compare(c.Context(), sc, targets, co)
 	if cmp == nil {
 		return err

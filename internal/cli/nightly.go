@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/capacity"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
 // nightlyOptions are the flags of nightly.
@@ -125,13 +128,13 @@ func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) e
 	}
 	opts := capacityOptions(o.quiet, o.verbose, o.settle, stderr)
 	no := capacity.NightlyOptions{
-		Options: opts, Dir: o.history, Date: o.date, Saturate: o.saturate,
+		Options: opts, Date: o.date, Saturate: o.saturate,
 		Search: capacity.SaturateOptions{Hold: o.step, Start: float64(o.start), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps},
 		Threshold: report.Thresholds{
 			P95Growth: float64(o.p95Growth), P95Floor: o.p95Floor, CapacityDrop: float64(o.capacityDrop), Baseline: o.baseline,
 		},
 	}
-	n, files, err := capacity.Nightly(c.Context(), sc, targets, no)
+	n, files, err := night(c.Context(), sc, targets, no, o.history)
 	if n == nil {
 		return err
 	}
@@ -154,6 +157,85 @@ func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) e
 		return errGatesFailed
 	}
 	return nil
+}
+
+// nightlyFiles names what a nightly run wrote.
+type nightlyFiles struct {
+	Dir, JSON, Markdown, HTML, History string
+}
+
+// night runs capacity.Nightly with the history read from
+// dir/history.jsonl, and writes every file of the night: each run's result
+// into dir/nightly/DATE/ as soon as the run ends (DATE.2/, DATE.3/… when
+// the night already ran: an earlier run's files are measurements too, and
+// are kept), then report.json, report.md and report.html there, and, when
+// the night is complete, tonight's lines into the history.
+func night(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Target, no capacity.NightlyOptions, dir string) (*report.Nightly, nightlyFiles, error) {
+	if no.Date == "" {
+		no.Date = time.Now().Format("2006-01-02")
+	}
+	files := nightlyFiles{History: filepath.Join(dir, "history.jsonl")}
+	var err error
+	if files.Dir, err = nightFolder(filepath.Join(dir, "nightly"), no.Date); err != nil {
+		return nil, files, fmt.Errorf("nightly: %v", err)
+	}
+	files.JSON = filepath.Join(files.Dir, "report.json")
+	files.Markdown = filepath.Join(files.Dir, "report.md")
+	files.HTML = filepath.Join(files.Dir, "report.html")
+	history, skipped, err := report.ReadHistory(files.History)
+	if err != nil {
+		return nil, files, fmt.Errorf("nightly: history: %v", err)
+	}
+	if skipped > 0 && no.Log != nil {
+		fmt.Fprintf(no.Log, "nightly: %s: %d lines that do not decode were skipped\n", files.History, skipped)
+	}
+	no.History = history
+	if no.Save == nil {
+		no.Save = saveTo(files.Dir) // each run's result as soon as it ends
+	}
+	n, record, runErr := capacity.Nightly(ctx, sc, targets, no)
+	if record != nil {
+		if err := report.AppendHistory(files.History, record); err != nil {
+			return nil, files, fmt.Errorf("nightly: history: %v", err)
+		}
+	}
+	werr := errors.Join(
+		report.WriteFileAtomic(files.JSON, func(w io.Writer) error { return report.Render(w, n, report.FormatJSON) }),
+		report.WriteFileAtomic(files.Markdown, func(w io.Writer) error { return report.Render(w, n, report.FormatMarkdown) }),
+		report.WriteFileAtomic(files.HTML, func(w io.Writer) error { return report.Render(w, n, report.FormatHTML) }),
+	)
+	if runErr != nil {
+		return n, files, runErr
+	}
+	if werr != nil {
+		return n, files, fmt.Errorf("nightly: %v", werr)
+	}
+	return n, files, nil
+}
+
+// nightFolder creates and returns the night's folder under dir: DATE, or,
+// when a night of that date already has one, the first free DATE.N
+// (N = 2, 3…). Creating it claims it, so two nightlies started together
+// never share one.
+func nightFolder(dir, date string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	for n := 1; n < 1000; n++ {
+		name := date
+		if n > 1 {
+			name = fmt.Sprintf("%s.%d", date, n)
+		}
+		p := filepath.Join(dir, name)
+		err := os.Mkdir(p, 0o755)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%s: 999 folders for %s already: remove some", dir, date)
 }
 
 // checkTextfileDir checks, before the night runs, that --textfile names a

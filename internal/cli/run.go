@@ -260,6 +260,19 @@ func checkpointer(dir string, stderr io.Writer) func(*report.Result) {
 	}
 }
 
+// saveTo returns a capacity.Options.Save that writes each result into dir
+// as the run goes: capacity hands results over, cli writes every file.
+// Nil without dir.
+func saveTo(dir string) func(*report.Result) error {
+	if dir == "" {
+		return nil
+	}
+	return func(r *report.Result) error {
+		_, err := r.Save(dir)
+		return err
+	}
+}
+
 // saveResult writes the result into dir, or, when dir fails, into the
 // temporary folder; an error reports the failed --out either way.
 func saveResult(res *report.Result, dir string, stderr io.Writer) error {

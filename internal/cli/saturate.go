@@ -99,7 +99,7 @@ func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer)
 		return err
 	}
 	co := capacityOptions(o.quiet, o.verbose, o.settle, stderr)
-	co.Out = outDir // each step's result as soon as it ends
+	co.Save = saveTo(outDir) // each step's result as soon as it ends
 	so := capacity.SaturateOptions{
 		Options: co,
 		Hold:    o.step, Start: float64(o.start), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps,

@@ -116,19 +116,7 @@ func AppendHistory(path string, entries []HistoryEntry) error {
 	if err != nil {
 		return err
 	}
-	key := func(e HistoryEntry) string { return e.Date + "\x00" + e.Scenario + "\x00" + e.Target }
-	replaced := map[string]bool{}
-	for _, e := range entries {
-		replaced[key(e)] = true
-	}
-	var all []HistoryEntry
-	for _, e := range old {
-		if !replaced[key(e)] {
-			all = append(all, e)
-		}
-	}
-	all = append(all, entries...)
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Date < all[j].Date })
+	all := MergeHistory(old, entries)
 	return WriteFileAtomic(path, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		for _, e := range all {
@@ -141,6 +129,26 @@ func AppendHistory(path string, entries []HistoryEntry) error {
 		}
 		return bw.Flush()
 	})
+}
+
+// MergeHistory returns history with entries added: an entry replaces an
+// earlier one of the same date, scenario and target (a night run again),
+// and the entries are in date order. history is not changed.
+func MergeHistory(history, entries []HistoryEntry) []HistoryEntry {
+	key := func(e HistoryEntry) string { return e.Date + "\x00" + e.Scenario + "\x00" + e.Target }
+	replaced := map[string]bool{}
+	for _, e := range entries {
+		replaced[key(e)] = true
+	}
+	var all []HistoryEntry
+	for _, e := range history {
+		if !replaced[key(e)] {
+			all = append(all, e)
+		}
+	}
+	all = append(all, entries...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Date < all[j].Date })
+	return all
 }
 
 // Thresholds say when a night's figures count as a regression against
@@ -342,6 +350,18 @@ type Nightly struct {
 	// Pass is true when every gate held, every capacity search passed and
 	// nothing regressed.
 	Pass bool `json:"pass"`
+}
+
+// Saturation returns the night's capacity search of the target named
+// target, nil when none ran.
+func (n *Nightly) Saturation(target string) *Saturation {
+	var found *Saturation
+	for _, s := range n.Saturations {
+		if s.Target.Name == target {
+			found = s
+		}
+	}
+	return found
 }
 
 // Verdict is the nightly report's last line.
