@@ -1,0 +1,234 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// KindNightly is Nightly.Kind.
+const KindNightly = "nightly"
+
+// TrendNights is how many nights the nightly report's trend shows.
+const TrendNights = 30
+
+// Nightly is one night's report: the comparison of the targets, their
+// capacity searches when asked for, the regressions against earlier
+// nights, and the trend.
+type Nightly struct {
+	Schema      int           `json:"schema"`
+	Kind        string        `json:"kind"` // always "nightly"
+	Date        string        `json:"date"`
+	Comparison  *Comparison   `json:"comparison"`
+	Saturations []*Saturation `json:"saturations,omitempty"`
+	Regressions []Regression  `json:"regressions"`
+	Thresholds  Thresholds    `json:"thresholds"`
+	// Trend holds the history lines of the last TrendNights nights,
+	// tonight's included.
+	Trend []HistoryEntry `json:"trend"`
+	// Pass is true when every gate held, every capacity search passed and
+	// nothing regressed.
+	Pass bool `json:"pass"`
+}
+
+// Saturation returns the night's capacity search of the target named
+// target, nil when none ran.
+func (n *Nightly) Saturation(target string) *Saturation {
+	var found *Saturation
+	for _, s := range n.Saturations {
+		if s.Target.Name == target {
+			found = s
+		}
+	}
+	return found
+}
+
+// Verdict is the nightly report's last line.
+func (n *Nightly) Verdict() string {
+	var parts []string
+	if n.Comparison != nil && !n.Comparison.Pass {
+		parts = append(parts, "a gate failed")
+	}
+	for _, s := range n.Saturations {
+		if !s.Pass {
+			parts = append(parts, "capacity of "+s.Target.Name+" below today's traffic or not found")
+		}
+	}
+	if len(n.Regressions) > 0 {
+		parts = append(parts, Plural(len(n.Regressions), "regression", "regressions")+" against earlier nights")
+	}
+	if len(parts) == 0 {
+		if n.firstNight() {
+			return fmt.Sprintf("nightly %s: PASS — every gate holds; the first night, so no baseline to compare with yet", n.Date)
+		}
+		return fmt.Sprintf("nightly %s: PASS — every gate holds, nothing regressed", n.Date)
+	}
+	return fmt.Sprintf("nightly %s: FAIL — %s", n.Date, strings.Join(parts, "; "))
+}
+
+// TrendTable lists the trend: a row per night, a column per target, the
+// p95 of all endpoints, and the capacity when searched.
+func (n *Nightly) TrendTable() Table {
+	ix := indexTrend(n.Trend)
+	dates, targets := ix.dates, ix.targets
+	t := Table{Title: fmt.Sprintf("Trend (last %d nights)", TrendNights), Header: []string{"night"}}
+	for _, tg := range targets {
+		t.Header = append(t.Header, tg+" p95 ms", tg+" capacity /s", tg+" gates")
+	}
+	for _, d := range dates {
+		row := []string{d}
+		for _, tg := range targets {
+			e, ok := ix.entry(d, tg)
+			if !ok {
+				row = append(row, "—", "—", "—")
+				continue
+			}
+			p95 := "—"
+			if v, ok := e.P95["all"]; ok {
+				p95 = ms(v)
+			}
+			capacity := "—"
+			if e.Capacity > 0 {
+				capacity = rateNumber(e.Capacity)
+			}
+			g := "PASS"
+			if !e.Pass {
+				g = "FAIL"
+				if len(e.Failed) > 0 {
+					g += " " + strings.Join(e.Failed, ", ")
+				}
+			}
+			row = append(row, p95, capacity, g)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// Headline is the first line of the nightly report.
+func (n *Nightly) Headline() string {
+	name := ""
+	var targets []TargetInfo
+	if n.Comparison != nil && len(n.Comparison.Results) > 0 {
+		name = n.Comparison.Results[0].Scenario.Name
+		for _, r := range n.Comparison.Results {
+			targets = append(targets, r.Target)
+		}
+	}
+	return fmt.Sprintf("loadcheck nightly %s: %s", n.Date, name) + tlsHeadline(targets...)
+}
+
+// baselineNights is the number of earlier nights in the trend.
+func (n *Nightly) baselineNights() int {
+	seen := map[string]bool{}
+	for _, e := range n.Trend {
+		if e.Date != n.Date {
+			seen[e.Date] = true
+		}
+	}
+	return len(seen)
+}
+
+// firstNight reports whether the trend holds no night before this one:
+// then there is nothing to regress against.
+func (n *Nightly) firstNight() bool { return n.baselineNights() == 0 }
+
+func (n *Nightly) regressionLines() []string {
+	switch {
+	case len(n.Regressions) > 0:
+	case n.firstNight():
+		return []string{"first night: no earlier night to compare with; tonight's figures start the baseline"}
+	default:
+		return []string{"no regression against " + Plural(n.baselineNights(), "earlier night", "earlier nights")}
+	}
+	var out []string
+	for _, r := range n.Regressions {
+		out = append(out, "REGRESSION "+r.Text)
+	}
+	return out
+}
+
+// WriteText writes the nightly report for a terminal.
+func (n *Nightly) WriteText(w io.Writer) error {
+	return n.writeText(w, 0)
+}
+
+// writeText writes the nightly report for a terminal width columns wide
+// (0: no limit); its comparison follows the terminal's width.
+func (n *Nightly) writeText(w io.Writer, width int) error {
+	if _, err := fmt.Fprintf(w, "%s\n\n", n.Headline()); err != nil {
+		return err
+	}
+	if n.Comparison != nil {
+		if err := n.Comparison.writeText(w, width, n.Saturations); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	for _, s := range n.Saturations {
+		if err := s.WriteText(w); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	if err := WriteTable(w, []Table{n.TrendTable()}); err != nil {
+		return err
+	}
+	for _, l := range n.regressionLines() {
+		fmt.Fprintln(w, l)
+	}
+	_, err := fmt.Fprintln(w, n.Verdict())
+	return err
+}
+
+// WriteMarkdown writes the nightly report as Markdown.
+func (n *Nightly) WriteMarkdown(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "# %s\n\n**%s**\n\n", n.Headline(), n.Verdict()); err != nil {
+		return err
+	}
+	if _, err := fmt.Fprint(w, "## Regressions\n\n"); err != nil {
+		return err
+	}
+	for _, l := range n.regressionLines() {
+		fmt.Fprintf(w, "- %s\n", l)
+	}
+	fmt.Fprintln(w)
+	if n.Comparison != nil {
+		if err := n.Comparison.writeMarkdown(w, n.Saturations); err != nil {
+			return err
+		}
+	}
+	for _, s := range n.Saturations {
+		if err := s.WriteMarkdown(w); err != nil {
+			return err
+		}
+	}
+	return WriteMarkdownTables(w, []Table{n.TrendTable()})
+}
+
+// trendIndex is a trend's nights and targets in order of first appearance,
+// with each night's entry per target.
+type trendIndex struct {
+	dates, targets []string
+	by             map[[2]string]HistoryEntry
+}
+
+func indexTrend(trend []HistoryEntry) trendIndex {
+	ix := trendIndex{by: map[[2]string]HistoryEntry{}}
+	for _, e := range trend {
+		if !slices.Contains(ix.dates, e.Date) {
+			ix.dates = append(ix.dates, e.Date)
+		}
+		if !slices.Contains(ix.targets, e.Target) {
+			ix.targets = append(ix.targets, e.Target)
+		}
+		ix.by[[2]string{e.Date, e.Target}] = e
+	}
+	return ix
+}
+
+func (ix trendIndex) entry(date, target string) (HistoryEntry, bool) {
+	e, ok := ix.by[[2]string{date, target}]
+	return e, ok
+}
