@@ -227,7 +227,7 @@ abort: {after: 2s, when: ["http.errors > 50%"]}
 		t.Fatalf("%d workers: exit %d, stdout is not a saturation: %v\n%s\n%s", n, o.code, err, o.stdout, o.stderr)
 	}
 	var b strings.Builder
-	s.WriteText(&b)
+	report.Render(&b, &s, report.FormatTable)
 	t.Logf("saturate, %d workers:\n%s", n, b.String())
 	if o.code != ExitPass {
 		t.Errorf("%d workers: exit %d, want 0 (a capacity above 40/min); stderr:\n%s", n, o.code, o.stderr)

@@ -1,9 +1,7 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -490,58 +488,6 @@ func (c *Comparison) Headline() string {
 	return fmt.Sprintf("loadcheck compare: %s against %s — %s", name, Plural(len(c.Results), "target", "targets"), strings.Join(c.Columns(), " · ")) + tlsHeadline(targets...)
 }
 
-// WriteText writes the comparison for a terminal of any width.
-func (c *Comparison) WriteText(w io.Writer) error {
-	return c.writeText(w, 0, nil)
-}
-
-// writeText writes the comparison for a terminal width columns wide (0:
-// no limit): side by side when its tables fit, else a block per target.
-// sats are capacity searches of the same targets, for the recommendation.
-func (c *Comparison) writeText(w io.Writer, width int, sats []*Saturation) error {
-	if _, err := fmt.Fprintf(w, "%s\n\n", c.Headline()); err != nil {
-		return err
-	}
-	var wide bytes.Buffer
-	if err := WriteTable(&wide, c.Tables()); err != nil {
-		return err
-	}
-	if width > 0 && tableWidth(wide.String()) > width {
-		if err := WriteTable(w, c.blockTables()); err != nil {
-			return err
-		}
-	} else if _, err := w.Write(wide.Bytes()); err != nil {
-		return err
-	}
-	for _, v := range c.verdicts(sats) {
-		if _, err := fmt.Fprintln(w, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// WriteMarkdown writes the comparison as Markdown.
-func (c *Comparison) WriteMarkdown(w io.Writer) error {
-	return c.writeMarkdown(w, nil)
-}
-
-func (c *Comparison) writeMarkdown(w io.Writer, sats []*Saturation) error {
-	if _, err := fmt.Fprintf(w, "## %s\n\n", c.Headline()); err != nil {
-		return err
-	}
-	if err := WriteMarkdownTables(w, c.Tables()); err != nil {
-		return err
-	}
-	for _, v := range c.verdicts(sats) {
-		if _, err := fmt.Fprintf(w, "- **%s**\n", v); err != nil {
-			return err
-		}
-	}
-	_, err := fmt.Fprintln(w)
-	return err
-}
-
 // tableWidth is the width in columns of the widest table line of text:
 // prose lines (notes, verdicts) wrap in a terminal, tables must not.
 func tableWidth(text string) int {
@@ -552,17 +498,4 @@ func tableWidth(text string) int {
 		}
 	}
 	return w
-}
-
-// RenderTerminal writes doc as text tables for a terminal width columns
-// wide; 0 means no limit, as Render with FormatTable. A comparison wider
-// than the terminal is laid out as a block per target instead.
-func RenderTerminal(w io.Writer, doc Document, width int) error {
-	switch d := doc.(type) {
-	case *Comparison:
-		return d.writeText(w, width, nil)
-	case *Nightly:
-		return d.writeText(w, width)
-	}
-	return Render(w, doc, FormatTable)
 }

@@ -52,43 +52,26 @@ func Render(w io.Writer, doc Document, format string) error {
 	case FormatPrometheus:
 		return WritePrometheus(w, doc)
 	case FormatMarkdown:
-		switch d := doc.(type) {
-		case *Result:
-			return WriteMarkdown(w, d)
-		case *Comparison:
-			return d.WriteMarkdown(w)
-		case *Saturation:
-			return d.WriteMarkdown(w)
-		case *Nightly:
-			return d.WriteMarkdown(w)
+		o, err := outlineOf(doc)
+		if err != nil {
+			return err
 		}
+		return writeMarkdownOutline(w, o)
 	case FormatTable:
-		switch d := doc.(type) {
-		case *Result:
-			return WriteText(w, d)
-		case *Comparison:
-			return d.WriteText(w)
-		case *Saturation:
-			return d.WriteText(w)
-		case *Nightly:
-			return d.WriteText(w)
-		}
-	default:
-		return fmt.Errorf("format %q: want one of %s", format, strings.Join(Formats(), ", "))
+		return RenderTerminal(w, doc, 0)
 	}
-	return fmt.Errorf("render: unknown document %T", doc)
+	return fmt.Errorf("format %q: want one of %s", format, strings.Join(Formats(), ", "))
 }
 
-// WriteMarkdown writes the whole Markdown report of one run.
-func WriteMarkdown(w io.Writer, r *Result) error {
-	if _, err := fmt.Fprintf(w, "## %s\n\n", Headline(r)); err != nil {
+// RenderTerminal writes doc as text tables for a terminal width columns
+// wide; 0 means no limit, as Render with FormatTable. A comparison wider
+// than the terminal is laid out as a block per target instead.
+func RenderTerminal(w io.Writer, doc Document, width int) error {
+	o, err := outlineOf(doc)
+	if err != nil {
 		return err
 	}
-	if err := WriteMarkdownTables(w, Tables(r)); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintf(w, "**%s**\n", Verdict(r))
-	return err
+	return writeTextOutline(w, o, width)
 }
 
 func writeJSON(w io.Writer, doc Document) error {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 )
@@ -147,64 +146,6 @@ func (n *Nightly) regressionLines() []string {
 		out = append(out, "REGRESSION "+r.Text)
 	}
 	return out
-}
-
-// WriteText writes the nightly report for a terminal.
-func (n *Nightly) WriteText(w io.Writer) error {
-	return n.writeText(w, 0)
-}
-
-// writeText writes the nightly report for a terminal width columns wide
-// (0: no limit); its comparison follows the terminal's width.
-func (n *Nightly) writeText(w io.Writer, width int) error {
-	if _, err := fmt.Fprintf(w, "%s\n\n", n.Headline()); err != nil {
-		return err
-	}
-	if n.Comparison != nil {
-		if err := n.Comparison.writeText(w, width, n.Saturations); err != nil {
-			return err
-		}
-		fmt.Fprintln(w)
-	}
-	for _, s := range n.Saturations {
-		if err := s.WriteText(w); err != nil {
-			return err
-		}
-		fmt.Fprintln(w)
-	}
-	if err := WriteTable(w, []Table{n.TrendTable()}); err != nil {
-		return err
-	}
-	for _, l := range n.regressionLines() {
-		fmt.Fprintln(w, l)
-	}
-	_, err := fmt.Fprintln(w, n.Verdict())
-	return err
-}
-
-// WriteMarkdown writes the nightly report as Markdown.
-func (n *Nightly) WriteMarkdown(w io.Writer) error {
-	if _, err := fmt.Fprintf(w, "# %s\n\n**%s**\n\n", n.Headline(), n.Verdict()); err != nil {
-		return err
-	}
-	if _, err := fmt.Fprint(w, "## Regressions\n\n"); err != nil {
-		return err
-	}
-	for _, l := range n.regressionLines() {
-		fmt.Fprintf(w, "- %s\n", l)
-	}
-	fmt.Fprintln(w)
-	if n.Comparison != nil {
-		if err := n.Comparison.writeMarkdown(w, n.Saturations); err != nil {
-			return err
-		}
-	}
-	for _, s := range n.Saturations {
-		if err := s.WriteMarkdown(w); err != nil {
-			return err
-		}
-	}
-	return WriteMarkdownTables(w, []Table{n.TrendTable()})
 }
 
 // trendIndex is a trend's nights and targets in order of first appearance,

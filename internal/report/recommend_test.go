@@ -106,7 +106,7 @@ func TestFirstNight(t *testing.T) {
 			n.Comparison.Results[0].Pass = true
 			n.Comparison.Pass = true
 			var b bytes.Buffer
-			if err := n.WriteText(&b); err != nil {
+			if err := Render(&b, n, FormatTable); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(b.String(), tc.want) || strings.Contains(b.String(), tc.lack) {

@@ -164,11 +164,11 @@ func overload(t *testing.T) *Result {
 func TestOverloadGolden(t *testing.T) {
 	r := overload(t)
 	var txt, md bytes.Buffer
-	if err := WriteText(&txt, r); err != nil {
+	if err := Render(&txt, r, FormatTable); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "run-overload.txt", txt.Bytes())
-	if err := WriteMarkdown(&md, r); err != nil {
+	if err := Render(&md, r, FormatMarkdown); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "run-overload.md", md.Bytes())
@@ -182,7 +182,7 @@ func TestOverloadGolden(t *testing.T) {
 
 func TestWriteTextGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteText(&b, fixture(t)); err != nil {
+	if err := Render(&b, fixture(t), FormatTable); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "run.txt", b.Bytes())

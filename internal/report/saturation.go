@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -255,28 +254,4 @@ func (s *Saturation) Tables() []Table {
 // Headline is the first line of a capacity search.
 func (s *Saturation) Headline() string {
 	return fmt.Sprintf("loadcheck saturate: %s against %s — %s of %s", s.Scenario.Name, s.Target.Name, Plural(len(s.Steps), "step", "steps"), s.Hold) + tlsHeadline(s.Target)
-}
-
-// WriteText writes the search for a terminal.
-func (s *Saturation) WriteText(w io.Writer) error {
-	if _, err := fmt.Fprintf(w, "%s\n\n", s.Headline()); err != nil {
-		return err
-	}
-	if err := WriteTable(w, s.Tables()); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintln(w, s.Summary())
-	return err
-}
-
-// WriteMarkdown writes the search as Markdown.
-func (s *Saturation) WriteMarkdown(w io.Writer) error {
-	if _, err := fmt.Fprintf(w, "## %s\n\n", s.Headline()); err != nil {
-		return err
-	}
-	if err := WriteMarkdownTables(w, s.Tables()); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintf(w, "**%s**\n\n", s.Summary())
-	return err
 }

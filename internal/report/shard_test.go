@@ -22,7 +22,7 @@ func mergedFixture(t *testing.T) *Result {
 
 func TestMergedTextGolden(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteText(&b, mergedFixture(t)); err != nil {
+	if err := Render(&b, mergedFixture(t), FormatTable); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "merged.txt", b.Bytes())

@@ -111,15 +111,3 @@ func toAny(s []string) []any {
 	}
 	return a
 }
-
-// WriteText writes the whole terminal report of one run.
-func WriteText(w io.Writer, r *Result) error {
-	if _, err := fmt.Fprintf(w, "%s\n\n", Headline(r)); err != nil {
-		return err
-	}
-	if err := WriteTable(w, Tables(r)); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintln(w, Verdict(r))
-	return err
-}

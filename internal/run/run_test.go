@@ -134,7 +134,7 @@ func TestBroadcastLoss(t *testing.T) {
 			}
 			if tc.maxLoss > 0 {
 				var b strings.Builder
-				report.WriteText(&b, res)
+				report.Render(&b, res, report.FormatTable)
 				if !strings.Contains(b.String(), "boards on worker") {
 					t.Errorf("the report does not show the split by worker:\n%s", b.String())
 				}

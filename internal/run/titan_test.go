@@ -110,7 +110,7 @@ func TestShippedTargetsPassSmoke(t *testing.T) {
 			res := executeFiles(t, "../../scenarios/smoke.yaml", tf, nil)
 			if !res.Pass {
 				var b = new(bytesBuffer)
-				report.WriteText(b, res)
+				report.Render(b, res, report.FormatTable)
 				t.Errorf("smoke failed:\n%s", b)
 			}
 			for _, e := range res.HTTP.Endpoints {
@@ -208,7 +208,7 @@ func TestTitanCompareScalingOptions(t *testing.T) {
 		t.Fatalf("compare: %v", err)
 	}
 	var text strings.Builder
-	cmp.WriteText(&text)
+	report.Render(&text, cmp, report.FormatTable)
 	t.Logf("compare:\n%s", text.String())
 	wantLoss := []bool{false, true, false, true, false}
 	for i, res := range cmp.Results {

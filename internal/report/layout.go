@@ -1,0 +1,157 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+)
+
+// An outline is a document as the text renderers draw it: headline,
+// tables, notes and verdict. It is built once per kind of document
+// (outlineOf) and drawn by one renderer per format (writeTextOutline for
+// a terminal, writeMarkdownOutline for Markdown), so a new kind of
+// document writes no text or Markdown of its own, and a new text format
+// draws every kind of document.
+type outline struct {
+	Headline string
+	// Top marks a report that holds others (a night): in Markdown its
+	// headline is the page's title, with its verdict and notes right under
+	// it; the others are sections with the verdict last.
+	Top bool
+	// Parts are documents inside this one (a night's comparison and
+	// capacity searches), drawn before Tables.
+	Parts  []outline
+	Tables []Table
+	// Narrow, when set, replaces Tables on a terminal too narrow for them
+	// (a block per target instead of a column per target).
+	Narrow []Table
+	// Notes are lines under a title (a night's regressions): after the
+	// tables on a terminal, a section under the verdict in Markdown.
+	NotesTitle string
+	Notes      []string
+	Verdict    []string
+	// VerdictList draws the verdict in Markdown as a list of bold lines
+	// (a line per target) rather than one bold paragraph.
+	VerdictList bool
+	// Final marks a document drawn only on its own, at the end of its page
+	// (a run): in Markdown no blank line follows its verdict.
+	Final bool
+}
+
+// outlineOf builds the outline of doc.
+func outlineOf(doc Document) (outline, error) {
+	switch d := doc.(type) {
+	case *Result:
+		return outline{Headline: Headline(d), Tables: Tables(d), Verdict: []string{Verdict(d)}, Final: true}, nil
+	case *Comparison:
+		return d.outline(nil), nil
+	case *Saturation:
+		return outline{Headline: d.Headline(), Tables: d.Tables(), Verdict: []string{d.Summary()}}, nil
+	case *Nightly:
+		return d.outline(), nil
+	}
+	return outline{}, fmt.Errorf("render: unknown document %T", doc)
+}
+
+// outline of a comparison; sats are capacity searches of the same
+// targets, for the recommendation.
+func (c *Comparison) outline(sats []*Saturation) outline {
+	return outline{Headline: c.Headline(), Tables: c.Tables(), Narrow: c.blockTables(), Verdict: c.verdicts(sats), VerdictList: true}
+}
+
+func (n *Nightly) outline() outline {
+	o := outline{Headline: n.Headline(), Top: true, Tables: []Table{n.TrendTable()}, NotesTitle: "Regressions", Notes: n.regressionLines(), Verdict: []string{n.Verdict()}}
+	if n.Comparison != nil {
+		o.Parts = append(o.Parts, n.Comparison.outline(n.Saturations))
+	}
+	for _, s := range n.Saturations {
+		so, _ := outlineOf(s)
+		o.Parts = append(o.Parts, so)
+	}
+	return o
+}
+
+// writeTextOutline draws o for a terminal width columns wide (0: no
+// limit): Tables when they fit, else Narrow.
+func writeTextOutline(w io.Writer, o outline, width int) error {
+	if _, err := fmt.Fprintf(w, "%s\n\n", o.Headline); err != nil {
+		return err
+	}
+	for _, p := range o.Parts {
+		if err := writeTextOutline(w, p, width); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+	}
+	var wide bytes.Buffer
+	if err := WriteTable(&wide, o.Tables); err != nil {
+		return err
+	}
+	if o.Narrow != nil && width > 0 && tableWidth(wide.String()) > width {
+		if err := WriteTable(w, o.Narrow); err != nil {
+			return err
+		}
+	} else if _, err := w.Write(wide.Bytes()); err != nil {
+		return err
+	}
+	return writeLines(w, "%s\n", append(o.Notes[:len(o.Notes):len(o.Notes)], o.Verdict...))
+}
+
+// writeMarkdownOutline draws o as Markdown.
+func writeMarkdownOutline(w io.Writer, o outline) error {
+	if o.Top {
+		if _, err := fmt.Fprintf(w, "# %s\n\n", o.Headline); err != nil {
+			return err
+		}
+		if err := writeLines(w, "**%s**\n\n", o.Verdict); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "## %s\n\n", o.NotesTitle); err != nil {
+			return err
+		}
+		if err := writeLines(w, "- %s\n", o.Notes); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+	} else if _, err := fmt.Fprintf(w, "## %s\n\n", o.Headline); err != nil {
+		return err
+	}
+	for _, p := range o.Parts {
+		if err := writeMarkdownOutline(w, p); err != nil {
+			return err
+		}
+	}
+	if err := WriteMarkdownTables(w, o.Tables); err != nil {
+		return err
+	}
+	switch {
+	case o.Top:
+		return nil
+	case o.VerdictList:
+		if err := writeLines(w, "- **%s**\n", o.Verdict); err != nil {
+			return err
+		}
+	case o.Final:
+		return writeLines(w, "**%s**\n", o.Verdict)
+	default:
+		if err := writeLines(w, "**%s**\n", o.Verdict); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
+
+// writeLines writes each line through format.
+func writeLines(w io.Writer, format string, lines []string) error {
+	for _, l := range lines {
+		if _, err := fmt.Fprintf(w, format, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
