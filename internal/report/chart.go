@@ -95,6 +95,26 @@ func (c chart) empty() bool {
 
 // svg draws the chart and returns the <svg> element.
 func (c chart) svg() (template.HTML, error) {
+	p := c.newPlot()
+	for _, add := range []func(*plot.Plot) error{c.addBars, c.addLines, c.addMarks, c.addThresholds} {
+		if err := add(p); err != nil {
+			return "", fmt.Errorf("chart %q: %v", c.title, err)
+		}
+	}
+	c.scale(p)
+	wt, err := p.WriterTo(vg.Points(720), vg.Points(270), "svg")
+	if err != nil {
+		return "", fmt.Errorf("chart %q: %v", c.title, err)
+	}
+	var b bytes.Buffer
+	if _, err := wt.WriteTo(&b); err != nil {
+		return "", fmt.Errorf("chart %q: %v", c.title, err)
+	}
+	return inlineSVG(b.String(), c.title), nil
+}
+
+// newPlot is an empty plot with the chart's titles, fonts and grid.
+func (c chart) newPlot() *plot.Plot {
 	p := plot.New()
 	p.Title.Text = c.title
 	p.Title.TextStyle.Font = font.From(chartFont, 11)
@@ -111,36 +131,47 @@ func (c chart) svg() (template.HTML, error) {
 	grid.Vertical.Color = color.Gray{225}
 	grid.Horizontal.Color = color.Gray{225}
 	p.Add(grid)
+	return p
+}
 
-	if len(c.bars) > 0 {
-		n := len(c.bars)
-		w := vg.Points(math.Max(4, math.Min(24, 360/float64(n*max(1, len(c.barLabels))))))
-		for i, s := range c.bars {
-			vals := make(plotter.Values, len(s.xy))
-			for j, pt := range s.xy {
-				vals[j] = pt.Y
-			}
-			b, err := plotter.NewBarChart(vals, w)
-			if err != nil {
-				return "", fmt.Errorf("chart %q: %v", c.title, err)
-			}
-			b.Color = colorOf(i)
-			b.LineStyle.Width = 0
-			b.Offset = vg.Length(float64(i)-float64(n-1)/2) * w
-			p.Add(b)
-			if n > 1 || s.name != "" {
-				p.Legend.Add(s.name, b)
-			}
-		}
-		p.NominalX(c.barLabels...)
+// addBars draws the bars: a group per label, a bar per series.
+func (c chart) addBars(p *plot.Plot) error {
+	if len(c.bars) == 0 {
+		return nil
 	}
+	n := len(c.bars)
+	w := vg.Points(math.Max(4, math.Min(24, 360/float64(n*max(1, len(c.barLabels))))))
+	for i, s := range c.bars {
+		vals := make(plotter.Values, len(s.xy))
+		for j, pt := range s.xy {
+			vals[j] = pt.Y
+		}
+		b, err := plotter.NewBarChart(vals, w)
+		if err != nil {
+			return err
+		}
+		b.Color = colorOf(i)
+		b.LineStyle.Width = 0
+		b.Offset = vg.Length(float64(i)-float64(n-1)/2) * w
+		p.Add(b)
+		if n > 1 || s.name != "" {
+			p.Legend.Add(s.name, b)
+		}
+	}
+	p.NominalX(c.barLabels...)
+	return nil
+}
+
+// addLines draws the lines, with a glyph at each point when asked (or
+// when a line has one point only).
+func (c chart) addLines(p *plot.Plot) error {
 	for i, s := range c.lines {
 		if len(s.xy) == 0 {
 			continue
 		}
 		l, err := plotter.NewLine(s.xy)
 		if err != nil {
-			return "", fmt.Errorf("chart %q: %v", c.title, err)
+			return err
 		}
 		l.Color = colorOf(i)
 		l.Width = vg.Points(1.5)
@@ -148,20 +179,25 @@ func (c chart) svg() (template.HTML, error) {
 		if c.points || len(s.xy) == 1 {
 			sc, err := plotter.NewScatter(s.xy)
 			if err != nil {
-				return "", fmt.Errorf("chart %q: %v", c.title, err)
+				return err
 			}
 			sc.GlyphStyle = draw.GlyphStyle{Color: colorOf(i), Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
 			p.Add(sc)
 		}
 		p.Legend.Add(s.name, l)
 	}
+	return nil
+}
+
+// addMarks draws the passing and failing points.
+func (c chart) addMarks(p *plot.Plot) error {
 	for _, m := range c.marks {
 		if len(m.xy) == 0 {
 			continue
 		}
 		sc, err := plotter.NewScatter(m.xy)
 		if err != nil {
-			return "", fmt.Errorf("chart %q: %v", c.title, err)
+			return err
 		}
 		if m.pass {
 			sc.GlyphStyle = draw.GlyphStyle{Color: passGood, Radius: vg.Points(3.5), Shape: draw.RingGlyph{}}
@@ -171,29 +207,40 @@ func (c chart) svg() (template.HTML, error) {
 		p.Add(sc)
 		p.Legend.Add(m.name, sc)
 	}
-	// Gate lines span the data's x range.
-	if len(c.thresholds) > 0 {
-		xmin, xmax := math.Inf(1), math.Inf(-1)
-		for _, s := range append(append([]series(nil), c.lines...), marksAsSeries(c.marks)...) {
-			for _, pt := range s.xy {
-				xmin, xmax = math.Min(xmin, pt.X), math.Max(xmax, pt.X)
-			}
-		}
-		if len(c.bars) > 0 || math.IsInf(xmin, 0) {
-			xmin, xmax = -0.5, float64(max(1, len(c.barLabels)))-0.5
-		}
-		for _, t := range c.thresholds {
-			l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: t.y}, {X: xmax, Y: t.y}})
-			if err != nil {
-				return "", fmt.Errorf("chart %q: %v", c.title, err)
-			}
-			l.Color = gateRed
-			l.Width = vg.Points(1.2)
-			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-			p.Add(l)
-			p.Legend.Add(t.label, l)
+	return nil
+}
+
+// addThresholds draws the gate lines across the data's x range.
+func (c chart) addThresholds(p *plot.Plot) error {
+	if len(c.thresholds) == 0 {
+		return nil
+	}
+	xmin, xmax := math.Inf(1), math.Inf(-1)
+	for _, s := range append(append([]series(nil), c.lines...), marksAsSeries(c.marks)...) {
+		for _, pt := range s.xy {
+			xmin, xmax = math.Min(xmin, pt.X), math.Max(xmax, pt.X)
 		}
 	}
+	if len(c.bars) > 0 || math.IsInf(xmin, 0) {
+		xmin, xmax = -0.5, float64(max(1, len(c.barLabels)))-0.5
+	}
+	for _, t := range c.thresholds {
+		l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: t.y}, {X: xmax, Y: t.y}})
+		if err != nil {
+			return err
+		}
+		l.Color = gateRed
+		l.Width = vg.Points(1.2)
+		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		p.Add(l)
+		p.Legend.Add(t.label, l)
+	}
+	return nil
+}
+
+// scale sets the axes: nominal x labels, y from zero when asked, room for
+// the legend above the data, and never an empty range.
+func (c chart) scale(p *plot.Plot) {
 	if c.nominalX != nil {
 		p.NominalX(c.nominalX...)
 		if len(c.nominalX) > 8 {
@@ -217,15 +264,6 @@ func (c chart) svg() (template.HTML, error) {
 	if p.X.Max <= p.X.Min {
 		p.X.Min, p.X.Max = p.X.Min-1, p.X.Max+1
 	}
-	wt, err := p.WriterTo(vg.Points(720), vg.Points(270), "svg")
-	if err != nil {
-		return "", fmt.Errorf("chart %q: %v", c.title, err)
-	}
-	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
-		return "", fmt.Errorf("chart %q: %v", c.title, err)
-	}
-	return inlineSVG(b.String(), c.title), nil
 }
 
 func marksAsSeries(ms []marks) []series {

@@ -320,10 +320,33 @@ func cpuChart(r *Result, label string) (chart, bool) {
 	return c, true
 }
 
-func comparisonSections(c *Comparison) ([]htmlSection, error) {
+// comparisonCharts draws the targets side by side: p95 per endpoint,
+// throughput, errors when any, CPU and delivery per board, a line (or a
+// bar) per target.
+func comparisonCharts(c *Comparison) []chart {
 	labels := c.Columns()
-	var cs []chart
-	// Per endpoint: p95 over time, a line per target.
+	cs := comparisonLatencyCharts(c, labels)
+	cs = append(cs, comparisonThroughputCharts(c, labels)...)
+	cpu := chart{title: "CPU of all target processes over time", xLabel: "seconds since sampling started", yLabel: "% of one core", yFromZero: true}
+	for i, r := range c.Results {
+		var xy plotter.XYs
+		if r.Resources != nil && len(r.Resources.Timeline) > 1 {
+			for _, s := range r.Resources.Timeline {
+				xy = append(xy, plotter.XY{X: s.T.Seconds(), Y: s.CPU})
+			}
+		}
+		cpu.lines = append(cpu.lines, series{labels[i], xy})
+	}
+	cs = append(cs, cpu)
+	if ch, ok := comparisonDeliveryChart(c, labels); ok {
+		cs = append(cs, ch)
+	}
+	return cs
+}
+
+// comparisonLatencyCharts draws, per endpoint, the p95 over time, a line
+// per target.
+func comparisonLatencyCharts(c *Comparison, labels []string) []chart {
 	var eps []string
 	seen := map[string]bool{}
 	for _, r := range c.Results {
@@ -334,6 +357,7 @@ func comparisonSections(c *Comparison) ([]htmlSection, error) {
 			}
 		}
 	}
+	var cs []chart
 	for _, ep := range eps {
 		ch := chart{title: "p95 latency of " + ep + " over time", xLabel: "seconds into the measured phase", yLabel: "ms", yFromZero: true}
 		for i, r := range c.Results {
@@ -351,6 +375,12 @@ func comparisonSections(c *Comparison) ([]htmlSection, error) {
 		}
 		cs = append(cs, ch)
 	}
+	return cs
+}
+
+// comparisonThroughputCharts draws the throughput over time, and the
+// errors over time when any target had one.
+func comparisonThroughputCharts(c *Comparison, labels []string) []chart {
 	tp := chart{title: "Throughput over time", xLabel: "seconds into the measured phase", yLabel: "successful responses completed per second", yFromZero: true}
 	ers := chart{title: "Errors over time", xLabel: "seconds into the measured phase", yLabel: "failed requests per second", yFromZero: true}
 	anyErr := false
@@ -364,46 +394,46 @@ func comparisonSections(c *Comparison) ([]htmlSection, error) {
 		tp.lines = append(tp.lines, series{labels[i], a})
 		ers.lines = append(ers.lines, series{labels[i], b})
 	}
-	cs = append(cs, tp)
 	if anyErr {
-		cs = append(cs, ers)
+		return []chart{tp, ers}
 	}
-	cpu := chart{title: "CPU of all target processes over time", xLabel: "seconds since sampling started", yLabel: "% of one core", yFromZero: true}
-	for i, r := range c.Results {
-		var xy plotter.XYs
-		if r.Resources != nil && len(r.Resources.Timeline) > 1 {
-			for _, s := range r.Resources.Timeline {
-				xy = append(xy, plotter.XY{X: s.T.Seconds(), Y: s.CPU})
-			}
-		}
-		cpu.lines = append(cpu.lines, series{labels[i], xy})
-	}
-	cs = append(cs, cpu)
-	// Delivery per board, a group of bars per target.
+	return []chart{tp}
+}
+
+// comparisonDeliveryChart draws the delivery per board, a group of bars
+// per target; false when no target had boards.
+func comparisonDeliveryChart(c *Comparison, labels []string) (chart, bool) {
 	maxBoards := 0
 	for _, r := range c.Results {
 		if r.WebSocket != nil {
 			maxBoards = max(maxBoards, len(r.WebSocket.PerBoard))
 		}
 	}
-	if maxBoards > 0 {
-		ch := chart{title: "Broadcast delivery per board", yLabel: "% of expected events received", yFromZero: true, yMax: 105}
-		for b := range maxBoards {
-			ch.barLabels = append(ch.barLabels, "board "+strconv.Itoa(b))
-		}
-		for i, r := range c.Results {
-			xy := make(plotter.XYs, maxBoards)
-			if r.WebSocket != nil {
-				for j, b := range r.WebSocket.PerBoard {
-					xy[j] = plotter.XY{X: float64(j), Y: 100 * b.Ratio}
-				}
-			}
-			ch.bars = append(ch.bars, series{labels[i], xy})
-		}
-		ch.thresholds = []threshold{{100, "every event"}}
-		cs = append(cs, ch)
+	if maxBoards == 0 {
+		return chart{}, false
 	}
-	figs, err := figures(cs...)
+	ch := chart{title: "Broadcast delivery per board", yLabel: "% of expected events received", yFromZero: true, yMax: 105}
+	for b := range maxBoards {
+		ch.barLabels = append(ch.barLabels, "board "+strconv.Itoa(b))
+	}
+	for i, r := range c.Results {
+		xy := make(plotter.XYs, maxBoards)
+		if r.WebSocket != nil {
+			for j, b := range r.WebSocket.PerBoard {
+				xy[j] = plotter.XY{X: float64(j), Y: 100 * b.Ratio}
+			}
+		}
+		ch.bars = append(ch.bars, series{labels[i], xy})
+	}
+	ch.thresholds = []threshold{{100, "every event"}}
+	return ch, true
+}
+
+// comparisonSections are the comparison page's sections: the tables, the
+// charts, and each target's own report, collapsed.
+func comparisonSections(c *Comparison) ([]htmlSection, error) {
+	labels := c.Columns()
+	figs, err := figures(comparisonCharts(c)...)
 	if err != nil {
 		return nil, err
 	}

@@ -84,78 +84,110 @@ func Regressions(history []HistoryEntry, tonight []HistoryEntry, th Thresholds) 
 	}
 	var out []Regression
 	for _, now := range tonight {
-		var before []HistoryEntry
-		for _, e := range history {
-			if e.Scenario == now.Scenario && e.Target == now.Target && e.Date < now.Date && e.Status == Complete {
-				before = append(before, e)
-			}
-		}
+		before := baseline(history, now, th.Baseline)
 		if len(before) == 0 {
 			continue
 		}
-		sort.SliceStable(before, func(i, j int) bool { return before[i].Date < before[j].Date })
-		if len(before) > th.Baseline {
-			before = before[len(before)-th.Baseline:]
+		out = append(out, p95Regressions(before, now, th)...)
+		out = append(out, capacityRegressions(before, now, th)...)
+		out = append(out, lossRegressions(before, now)...)
+	}
+	return out
+}
+
+// baseline returns the complete earlier nights of now's scenario and
+// target, the last n of them, in date order.
+func baseline(history []HistoryEntry, now HistoryEntry, n int) []HistoryEntry {
+	var before []HistoryEntry
+	for _, e := range history {
+		if e.Scenario == now.Scenario && e.Target == now.Target && e.Date < now.Date && e.Status == Complete {
+			before = append(before, e)
 		}
-		eps := make([]string, 0, len(now.P95))
-		for ep := range now.P95 {
-			eps = append(eps, ep)
-		}
-		sort.Strings(eps)
-		for _, ep := range eps {
-			var vals []float64
-			for _, e := range before {
-				if v, ok := e.P95[ep]; ok {
-					vals = append(vals, float64(v)/float64(time.Millisecond))
-				}
-			}
-			if len(vals) == 0 {
-				continue
-			}
-			base := median(vals)
-			cur := float64(now.P95[ep]) / float64(time.Millisecond)
-			floor := float64(th.P95Floor) / float64(time.Millisecond)
-			if base > 0 && cur > base*(1+th.P95Growth/100) && cur-base >= floor {
-				metric := "http." + ep + ".p95"
-				if ep == "all" {
-					metric = "http.p95"
-				}
-				out = append(out, Regression{Target: now.Target, Metric: metric, Baseline: base, Now: cur, Nights: len(vals),
-					Text: fmt.Sprintf("%s: %s %s ms → %s ms (+%.0f%%, more than +%.0f%% over the median of %s)",
-						now.Target, metric, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, Plural(len(vals), "earlier night", "earlier nights"))})
-			}
-		}
-		if now.Capacity > 0 {
-			var vals []float64
-			for _, e := range before {
-				if e.Capacity > 0 {
-					vals = append(vals, e.Capacity)
-				}
-			}
-			if len(vals) > 0 {
-				base := median(vals)
-				if now.Capacity < base*(1-th.CapacityDrop/100) {
-					out = append(out, Regression{Target: now.Target, Metric: "capacity", Baseline: base, Now: now.Capacity, Nights: len(vals),
-						Text: fmt.Sprintf("%s: capacity %s req/s → %s req/s (−%.0f%%, more than −%.0f%% against the median of %d earlier nights)",
-							now.Target, rateNumber(base), rateNumber(now.Capacity), 100*(base-now.Capacity)/base, th.CapacityDrop, len(vals))})
-				}
+	}
+	sort.SliceStable(before, func(i, j int) bool { return before[i].Date < before[j].Date })
+	if len(before) > n {
+		before = before[len(before)-n:]
+	}
+	return before
+}
+
+// p95Regressions flags each endpoint whose p95 grew past th against the
+// median of before.
+func p95Regressions(before []HistoryEntry, now HistoryEntry, th Thresholds) []Regression {
+	eps := make([]string, 0, len(now.P95))
+	for ep := range now.P95 {
+		eps = append(eps, ep)
+	}
+	sort.Strings(eps)
+	var out []Regression
+	for _, ep := range eps {
+		var vals []float64
+		for _, e := range before {
+			if v, ok := e.P95[ep]; ok {
+				vals = append(vals, float64(v)/float64(time.Millisecond))
 			}
 		}
-		if now.WSLoss != nil && *now.WSLoss > 0 {
-			clean, n := true, 0
-			for _, e := range before {
-				if e.WSLoss != nil {
-					n++
-					clean = clean && *e.WSLoss == 0
-				}
+		if len(vals) == 0 {
+			continue
+		}
+		base := median(vals)
+		cur := float64(now.P95[ep]) / float64(time.Millisecond)
+		floor := float64(th.P95Floor) / float64(time.Millisecond)
+		if base > 0 && cur > base*(1+th.P95Growth/100) && cur-base >= floor {
+			metric := "http." + ep + ".p95"
+			if ep == "all" {
+				metric = "http.p95"
 			}
-			if n > 0 && clean {
-				out = append(out, Regression{Target: now.Target, Metric: "ws.loss", Baseline: 0, Now: *now.WSLoss, Nights: n,
-					Text: fmt.Sprintf("%s: ws.loss %s where the %d earlier nights lost no event", now.Target, pctString(*now.WSLoss), n)})
-			}
+			out = append(out, Regression{Target: now.Target, Metric: metric, Baseline: base, Now: cur, Nights: len(vals),
+				Text: fmt.Sprintf("%s: %s %s ms → %s ms (+%.0f%%, more than +%.0f%% over the median of %s)",
+					now.Target, metric, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, Plural(len(vals), "earlier night", "earlier nights"))})
 		}
 	}
 	return out
+}
+
+// capacityRegressions flags a capacity that dropped past th against the
+// median of before.
+func capacityRegressions(before []HistoryEntry, now HistoryEntry, th Thresholds) []Regression {
+	if !(now.Capacity > 0) {
+		return nil
+	}
+	var vals []float64
+	for _, e := range before {
+		if e.Capacity > 0 {
+			vals = append(vals, e.Capacity)
+		}
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	base := median(vals)
+	if !(now.Capacity < base*(1-th.CapacityDrop/100)) {
+		return nil
+	}
+	return []Regression{{Target: now.Target, Metric: "capacity", Baseline: base, Now: now.Capacity, Nights: len(vals),
+		Text: fmt.Sprintf("%s: capacity %s req/s → %s req/s (−%.0f%%, more than −%.0f%% against the median of %d earlier nights)",
+			now.Target, rateNumber(base), rateNumber(now.Capacity), 100*(base-now.Capacity)/base, th.CapacityDrop, len(vals))}}
+}
+
+// lossRegressions flags broadcast loss where every earlier night that
+// measured it lost nothing.
+func lossRegressions(before []HistoryEntry, now HistoryEntry) []Regression {
+	if now.WSLoss == nil || !(*now.WSLoss > 0) {
+		return nil
+	}
+	clean, n := true, 0
+	for _, e := range before {
+		if e.WSLoss != nil {
+			n++
+			clean = clean && *e.WSLoss == 0
+		}
+	}
+	if n == 0 || !clean {
+		return nil
+	}
+	return []Regression{{Target: now.Target, Metric: "ws.loss", Baseline: 0, Now: *now.WSLoss, Nights: n,
+		Text: fmt.Sprintf("%s: ws.loss %s where the %d earlier nights lost no event", now.Target, pctString(*now.WSLoss), n)}}
 }
 
 func msFloat(f float64) string { return ms(record.Millis(f * float64(time.Millisecond))) }
