@@ -440,3 +440,19 @@ func TestRenderEveryFormat(t *testing.T) {
 		t.Errorf("ReadDocument(kind weather) = %v, want an error naming the kind", err)
 	}
 }
+
+// TestNightlyTextGolden holds the nightly report on a terminal and in
+// Markdown (report.md of the night's folder): its comparison and search
+// drawn inside it, the trend, the regressions and the verdict.
+func TestNightlyTextGolden(t *testing.T) {
+	n := nightly(t)
+	var txt, md bytes.Buffer
+	if err := Render(&txt, n, FormatTable); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "nightly.txt", txt.Bytes())
+	if err := Render(&md, n, FormatMarkdown); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "nightly.md", md.Bytes())
+}
