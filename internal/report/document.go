@@ -26,6 +26,52 @@ var (
 	_ Document = (*Nightly)(nil)
 )
 
+// contents are a document taken apart into what the check formats (JUnit,
+// Prometheus) report on: the runs, each with the label it is known by,
+// the capacity searches, and the night that holds them. contentsOf is
+// the one place that knows how each kind of document is made up, so
+// those renderers do not switch on the kind.
+type contents struct {
+	runs     []labelledRun
+	searches []*Saturation
+	night    *Nightly // nil unless the document is a night
+}
+
+// labelledRun is a run with its label: its target's name, or in a
+// comparison the full label of its column (Comparison.Labels).
+type labelledRun struct {
+	*Result
+	label string
+}
+
+func contentsOf(doc Document) (contents, error) {
+	var c contents
+	switch d := doc.(type) {
+	case *Result:
+		c.runs = []labelledRun{{d, d.Target.Name}}
+	case *Comparison:
+		c.runs = d.labelledRuns()
+	case *Saturation:
+		c.searches = []*Saturation{d}
+	case *Nightly:
+		if d.Comparison != nil {
+			c.runs = d.Comparison.labelledRuns()
+		}
+		c.searches, c.night = d.Saturations, d
+	default:
+		return c, fmt.Errorf("render: unknown document %T", doc)
+	}
+	return c, nil
+}
+
+func (c *Comparison) labelledRuns() []labelledRun {
+	var out []labelledRun
+	for i, l := range c.Labels() {
+		out = append(out, labelledRun{c.Results[i], l})
+	}
+	return out
+}
+
 // The output formats of Render.
 const (
 	FormatTable    = "table" // text tables for a terminal

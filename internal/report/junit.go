@@ -170,28 +170,19 @@ func nightlySuite(n *Nightly) junitSuite {
 // per gate; a capacity search adds "capacity found" and the headroom
 // against production; a nightly report adds a regression case per target.
 func WriteJUnit(w io.Writer, doc Document) error {
+	c, err := contentsOf(doc)
+	if err != nil {
+		return fmt.Errorf("junit: %v", err)
+	}
 	var suites []junitSuite
-	switch d := doc.(type) {
-	case *Result:
-		suites = append(suites, resultSuite(d, d.Target.Name))
-	case *Comparison:
-		for i, l := range d.Labels() {
-			suites = append(suites, resultSuite(d.Results[i], l))
-		}
-	case *Saturation:
-		suites = append(suites, saturationSuite(d))
-	case *Nightly:
-		if d.Comparison != nil {
-			for i, l := range d.Comparison.Labels() {
-				suites = append(suites, resultSuite(d.Comparison.Results[i], l))
-			}
-		}
-		for _, s := range d.Saturations {
-			suites = append(suites, saturationSuite(s))
-		}
-		suites = append(suites, nightlySuite(d))
-	default:
-		return fmt.Errorf("junit: unknown document %T", doc)
+	for _, r := range c.runs {
+		suites = append(suites, resultSuite(r.Result, r.label))
+	}
+	for _, s := range c.searches {
+		suites = append(suites, saturationSuite(s))
+	}
+	if c.night != nil {
+		suites = append(suites, nightlySuite(c.night))
 	}
 	all := junitSuites{Name: "loadcheck"}
 	var total float64
@@ -225,6 +216,6 @@ func WriteJUnit(w io.Writer, doc Document) error {
 	if err := enc.Encode(all); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
+	_, err = io.WriteString(w, "\n")
 	return err
 }

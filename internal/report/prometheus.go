@@ -48,18 +48,30 @@ func promSuffix(k gate.Kind) string {
 // and nights their capacity and regressions. No sample carries a
 // timestamp, as node_exporter's textfile collector requires.
 func WritePrometheus(w io.Writer, doc Document) error {
+	c, err := contentsOf(doc)
+	if err != nil {
+		return fmt.Errorf("prometheus: %v", err)
+	}
 	e := &promExport{families: map[string]*dto.MetricFamily{}}
-	switch d := doc.(type) {
-	case *Result:
-		e.result(d, d.Target.Name)
-	case *Comparison:
-		e.comparison(d)
-	case *Saturation:
-		e.saturation(d, d.Target.Name)
-	case *Nightly:
-		e.nightly(d)
-	default:
-		return fmt.Errorf("prometheus: unknown document %T", doc)
+	for _, r := range c.runs {
+		e.result(r.Result, r.label)
+	}
+	if c.night != nil {
+		e.regressions(c.night, c.runs)
+	}
+	seen := map[string]int{}
+	for _, s := range c.searches {
+		seen[s.Target.Name]++
+	}
+	for _, s := range c.searches {
+		tg := s.Target.Name
+		if seen[tg] > 1 {
+			tg += " " + s.ID // two searches of one target keep apart
+		}
+		e.saturation(s, tg)
+	}
+	if c.night != nil {
+		e.nightPass(c.night, c.runs)
 	}
 	if e.err != nil {
 		return e.err
@@ -202,13 +214,6 @@ func (e *promExport) gateMetric(r *Result, name string, p metric.Prom, sc, targe
 		"scenario", sc, "target", target, "endpoint", endpoint, "quantile", p.Quantile)
 }
 
-func (e *promExport) comparison(c *Comparison) {
-	labels := c.Labels()
-	for i, r := range c.Results {
-		e.result(r, labels[i])
-	}
-}
-
 // saturation exports a capacity search of the target labelled tg, and the
 // gates that failed at the lowest failing rate: what limited the capacity.
 func (e *promExport) saturation(s *Saturation, tg string) {
@@ -237,35 +242,26 @@ func (e *promExport) saturation(s *Saturation, tg string) {
 	}
 }
 
-// nightly exports the night's comparison, capacities and regressions: the
-// figures dashboards trend night over night.
-func (e *promExport) nightly(n *Nightly) {
-	sc := ""
-	if n.Comparison != nil {
-		e.comparison(n.Comparison)
-		labels := n.Comparison.Labels()
-		for i, r := range n.Comparison.Results {
-			sc = r.Scenario.Name
-			count := 0
-			for _, g := range n.Regressions {
-				if g.Target == r.Target.Name {
-					count++
-				}
+// regressions exports, per run of the night, how many of its figures
+// regressed: the figure dashboards trend night over night.
+func (e *promExport) regressions(n *Nightly, runs []labelledRun) {
+	for _, r := range runs {
+		count := 0
+		for _, g := range n.Regressions {
+			if g.Target == r.Target.Name {
+				count++
 			}
-			e.add("nightly_regressions", "Figures that regressed against the median of earlier nights.", dto.MetricType_GAUGE,
-				float64(count), "scenario", sc, "target", labels[i])
 		}
+		e.add("nightly_regressions", "Figures that regressed against the median of earlier nights.", dto.MetricType_GAUGE,
+			float64(count), "scenario", r.Scenario.Name, "target", r.label)
 	}
-	seen := map[string]int{}
-	for _, s := range n.Saturations {
-		seen[s.Target.Name]++
-	}
-	for _, s := range n.Saturations {
-		tg := s.Target.Name
-		if seen[tg] > 1 {
-			tg += " " + s.ID // two searches of one target keep apart
-		}
-		e.saturation(s, tg)
+}
+
+// nightPass exports the night's verdict.
+func (e *promExport) nightPass(n *Nightly, runs []labelledRun) {
+	sc := ""
+	if len(runs) > 0 {
+		sc = runs[len(runs)-1].Scenario.Name
 	}
 	e.add("nightly_pass", "1 when every gate held, every capacity search passed and nothing regressed.", dto.MetricType_GAUGE,
 		bit(n.Pass), "scenario", sc)
