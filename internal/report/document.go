@@ -10,14 +10,18 @@ import (
 
 // Document is anything loadcheck reports: a *Result (one run), a
 // *Comparison, a *Saturation or a *Nightly. Each renders in every Format.
+// A kind of document says once what it is made of, in the three views the
+// renderers read; no renderer switches on the kind, and a new kind that
+// misses a view does not compile.
 type Document interface {
-	document()
+	// outline is the document for the text renderers (layout.go).
+	outline() outline
+	// contents are its runs, capacity searches and night, for JUnit and
+	// Prometheus.
+	contents() contents
+	// page is its HTML page, with charts (html.go).
+	page() (htmlPage, error)
 }
-
-func (*Result) document()     {}
-func (*Comparison) document() {}
-func (*Saturation) document() {}
-func (*Nightly) document()    {}
 
 var (
 	_ Document = (*Result)(nil)
@@ -28,9 +32,7 @@ var (
 
 // contents are a document taken apart into what the check formats (JUnit,
 // Prometheus) report on: the runs, each with the label it is known by,
-// the capacity searches, and the night that holds them. contentsOf is
-// the one place that knows how each kind of document is made up, so
-// those renderers do not switch on the kind.
+// the capacity searches, and the night that holds them.
 type contents struct {
 	runs     []labelledRun
 	searches []*Saturation
@@ -44,32 +46,27 @@ type labelledRun struct {
 	label string
 }
 
-func contentsOf(doc Document) (contents, error) {
-	var c contents
-	switch d := doc.(type) {
-	case *Result:
-		c.runs = []labelledRun{{d, d.Target.Name}}
-	case *Comparison:
-		c.runs = d.labelledRuns()
-	case *Saturation:
-		c.searches = []*Saturation{d}
-	case *Nightly:
-		if d.Comparison != nil {
-			c.runs = d.Comparison.labelledRuns()
-		}
-		c.searches, c.night = d.Saturations, d
-	default:
-		return c, fmt.Errorf("render: unknown document %T", doc)
-	}
-	return c, nil
+func (r *Result) contents() contents {
+	return contents{runs: []labelledRun{{r, r.Target.Name}}}
 }
 
-func (c *Comparison) labelledRuns() []labelledRun {
-	var out []labelledRun
+func (c *Comparison) contents() contents {
+	var out contents
 	for i, l := range c.Labels() {
-		out = append(out, labelledRun{c.Results[i], l})
+		out.runs = append(out.runs, labelledRun{c.Results[i], l})
 	}
 	return out
+}
+
+func (s *Saturation) contents() contents { return contents{searches: []*Saturation{s}} }
+
+func (n *Nightly) contents() contents {
+	var c contents
+	if n.Comparison != nil {
+		c = n.Comparison.contents()
+	}
+	c.searches, c.night = n.Saturations, n
+	return c
 }
 
 // The output formats of Render.
@@ -98,11 +95,7 @@ func Render(w io.Writer, doc Document, format string) error {
 	case FormatPrometheus:
 		return WritePrometheus(w, doc)
 	case FormatMarkdown:
-		o, err := outlineOf(doc)
-		if err != nil {
-			return err
-		}
-		return writeMarkdownOutline(w, o)
+		return writeMarkdownOutline(w, doc.outline())
 	case FormatTable:
 		return RenderTerminal(w, doc, 0)
 	}
@@ -113,11 +106,7 @@ func Render(w io.Writer, doc Document, format string) error {
 // wide; 0 means no limit, as Render with FormatTable. A comparison wider
 // than the terminal is laid out as a block per target instead.
 func RenderTerminal(w io.Writer, doc Document, width int) error {
-	o, err := outlineOf(doc)
-	if err != nil {
-		return err
-	}
-	return writeTextOutline(w, o, width)
+	return writeTextOutline(w, doc.outline(), width)
 }
 
 func writeJSON(w io.Writer, doc Document) error {

@@ -140,20 +140,7 @@ func cellClass(s string) string {
 // capacity search the latency-versus-rate curve with the gate line; for a
 // nightly report the trend over the last nights.
 func WriteHTML(w io.Writer, doc Document) error {
-	var p htmlPage
-	var err error
-	switch d := doc.(type) {
-	case *Result:
-		p, err = resultPage(d)
-	case *Comparison:
-		p, err = comparisonPage(d)
-	case *Saturation:
-		p, err = saturationPage(d)
-	case *Nightly:
-		p, err = nightlyPage(d)
-	default:
-		return fmt.Errorf("html: unknown document %T", doc)
-	}
+	p, err := doc.page()
 	if err != nil {
 		return err
 	}
@@ -186,7 +173,7 @@ func runMeta(r *Result) string {
 	return m
 }
 
-func resultPage(r *Result) (htmlPage, error) {
+func (r *Result) page() (htmlPage, error) {
 	figs, err := figures(runCharts(r)...)
 	if err != nil {
 		return htmlPage{}, err
@@ -456,7 +443,7 @@ func comparisonSections(c *Comparison) ([]htmlSection, error) {
 	return append(secs, each), nil
 }
 
-func comparisonPage(c *Comparison) (htmlPage, error) {
+func (c *Comparison) page() (htmlPage, error) {
 	secs, err := comparisonSections(c)
 	if err != nil {
 		return htmlPage{}, err
@@ -574,7 +561,7 @@ func saturationSection(s *Saturation) (htmlSection, error) {
 	return htmlSection{Title: "Capacity of " + s.Target.Name, Lines: []string{s.Summary()}, Tables: s.Tables(), Figures: figs}, nil
 }
 
-func saturationPage(s *Saturation) (htmlPage, error) {
+func (s *Saturation) page() (htmlPage, error) {
 	sec, err := saturationSection(s)
 	if err != nil {
 		return htmlPage{}, err
@@ -657,7 +644,7 @@ func trendCharts(n *Nightly) []chart {
 	return cs
 }
 
-func nightlyPage(n *Nightly) (htmlPage, error) {
+func (n *Nightly) page() (htmlPage, error) {
 	verdict := append([]string{n.Verdict()}, n.regressionLines()...)
 	figs, err := figures(trendCharts(n)...)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 // An outline is a document as the text renderers draw it: headline,
 // tables, notes and verdict. It is built once per kind of document
-// (outlineOf) and drawn by one renderer per format (writeTextOutline for
+// (Document.outline) and drawn by one renderer per format (writeTextOutline for
 // a terminal, writeMarkdownOutline for Markdown), so a new kind of
 // document writes no text or Markdown of its own, and a new text format
 // draws every kind of document.
@@ -38,35 +38,29 @@ type outline struct {
 	Final bool
 }
 
-// outlineOf builds the outline of doc.
-func outlineOf(doc Document) (outline, error) {
-	switch d := doc.(type) {
-	case *Result:
-		return outline{Headline: Headline(d), Tables: Tables(d), Verdict: []string{Verdict(d)}, Final: true}, nil
-	case *Comparison:
-		return d.outline(nil), nil
-	case *Saturation:
-		return outline{Headline: d.Headline(), Tables: d.Tables(), Verdict: []string{d.Summary()}}, nil
-	case *Nightly:
-		return d.outline(), nil
-	}
-	return outline{}, fmt.Errorf("render: unknown document %T", doc)
+func (r *Result) outline() outline {
+	return outline{Headline: Headline(r), Tables: Tables(r), Verdict: []string{Verdict(r)}, Final: true}
 }
 
-// outline of a comparison; sats are capacity searches of the same
-// targets, for the recommendation.
-func (c *Comparison) outline(sats []*Saturation) outline {
+func (s *Saturation) outline() outline {
+	return outline{Headline: s.Headline(), Tables: s.Tables(), Verdict: []string{s.Summary()}}
+}
+
+func (c *Comparison) outline() outline { return c.outlineWith(nil) }
+
+// outlineWith is the comparison's outline with the capacity searches
+// sats of the same targets in the recommendation.
+func (c *Comparison) outlineWith(sats []*Saturation) outline {
 	return outline{Headline: c.Headline(), Tables: c.Tables(), Narrow: c.blockTables(), Verdict: c.verdicts(sats), VerdictList: true}
 }
 
 func (n *Nightly) outline() outline {
 	o := outline{Headline: n.Headline(), Top: true, Tables: []Table{n.TrendTable()}, NotesTitle: "Regressions", Notes: n.regressionLines(), Verdict: []string{n.Verdict()}}
 	if n.Comparison != nil {
-		o.Parts = append(o.Parts, n.Comparison.outline(n.Saturations))
+		o.Parts = append(o.Parts, n.Comparison.outlineWith(n.Saturations))
 	}
 	for _, s := range n.Saturations {
-		so, _ := outlineOf(s)
-		o.Parts = append(o.Parts, so)
+		o.Parts = append(o.Parts, s.outline())
 	}
 	return o
 }

@@ -48,10 +48,7 @@ func promSuffix(k gate.Kind) string {
 // and nights their capacity and regressions. No sample carries a
 // timestamp, as node_exporter's textfile collector requires.
 func WritePrometheus(w io.Writer, doc Document) error {
-	c, err := contentsOf(doc)
-	if err != nil {
-		return fmt.Errorf("prometheus: %v", err)
-	}
+	c := doc.contents()
 	e := &promExport{families: map[string]*dto.MetricFamily{}}
 	for _, r := range c.runs {
 		e.result(r.Result, r.label)
