@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -112,4 +113,85 @@ func TestNoPointerOutsideRepository(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestArchitectureMatchesCode holds docs/architecture.md's package table to
+// the code: every package under cmd/ and internal/ has a row, every row is
+// a package, and the imports a row lists are the package's imports of
+// loadcheck's own packages, no more and no fewer.
+func TestArchitectureMatchesCode(t *testing.T) {
+	doc, err := os.ReadFile("docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := architectureTable(t, string(doc))
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./cmd/...", "./internal/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const module = "github.com/loadcheck/loadcheck/"
+	code := map[string]string{}
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module)
+		var own []string
+		for _, imp := range fields[1:] {
+			if rest, ok := strings.CutPrefix(imp, module+"internal/"); ok {
+				own = append(own, rest)
+			}
+		}
+		slices.Sort(own)
+		code[pkg] = strings.Join(own, ", ")
+	}
+	for pkg, imports := range code {
+		row, ok := documented[pkg]
+		if !ok {
+			t.Errorf("docs/architecture.md: package %s has no row in the package table; add `| `%s` | what it does | %s |`", pkg, pkg, orDash(imports))
+			continue
+		}
+		if row != imports {
+			t.Errorf("docs/architecture.md: %s imports %q in the table, but the code imports %q", pkg, row, orDash(imports))
+		}
+	}
+	for pkg := range documented {
+		if _, ok := code[pkg]; !ok {
+			t.Errorf("docs/architecture.md: the package table has a row for %s, which is not a package", pkg)
+		}
+	}
+}
+
+// architectureTable reads the package table: package path → its imports of
+// loadcheck's packages, sorted and joined by ", " ("" for "—").
+func architectureTable(t *testing.T, doc string) map[string]string {
+	t.Helper()
+	rows := map[string]string{}
+	for line := range strings.Lines(doc) {
+		cells := strings.Split(strings.TrimSpace(line), "|")
+		if len(cells) != 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		pkg := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		if !strings.HasPrefix(pkg, "internal/") && !strings.HasPrefix(pkg, "cmd/") {
+			continue
+		}
+		var imports []string
+		for imp := range strings.SplitSeq(cells[3], ",") {
+			if imp = strings.TrimSpace(imp); imp != "" && imp != "—" {
+				imports = append(imports, imp)
+			}
+		}
+		slices.Sort(imports)
+		rows[pkg] = strings.Join(imports, ", ")
+	}
+	if len(rows) == 0 {
+		t.Fatal("docs/architecture.md: no package table found")
+	}
+	return rows
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // helperEnv makes the test binary a helper process instead of running
@@ -26,8 +27,8 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if code == 0 {
-		if leaked := leakedGoroutines(3 * time.Second); leaked != "" {
-			fmt.Fprintf(os.Stderr, "goroutines left running after the tests:\n%s\n", leaked)
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
 	}
@@ -123,25 +124,4 @@ func procCPU(t testing.TB, pid int) time.Duration {
 		t.Fatalf("/proc/%d/stat: %q", pid, b)
 	}
 	return time.Duration(utime+stime) * 10 * time.Millisecond
-}
-
-// leakedGoroutines waits up to wait for goroutines started by this
-// package to end, and returns the stacks of those still running.
-func leakedGoroutines(wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for g := range strings.SplitSeq(string(buf), "\n\n") {
-			if strings.Contains(g, "loadcheck/internal/resource.") && !strings.Contains(g, "resource.TestMain") &&
-				!strings.Contains(g, "resource.leakedGoroutines") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 || time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	os.Exit(leakChecked(m))
 }
 
 // execute writes a sim target with the given flags and the scenario, and
