@@ -149,14 +149,15 @@ func or[T any](p *T, def T) *T {
 }
 
 type targetFile struct {
-	Name        string      `yaml:"name"`
-	BaseURL     string      `yaml:"base_url"`
-	AllowRemote bool        `yaml:"allow_remote"`
-	TLS         *tlsFile    `yaml:"tls"`
-	Start       *startFile  `yaml:"start"`
-	Ready       *readyFile  `yaml:"ready"`
-	Stop        *stopFile   `yaml:"stop"`
-	Resources   *sourceFile `yaml:"resources"`
+	Name        string           `yaml:"name"`
+	BaseURL     string           `yaml:"base_url"`
+	AllowRemote bool             `yaml:"allow_remote"`
+	TLS         *tlsFile         `yaml:"tls"`
+	Start       *startFile       `yaml:"start"`
+	Ready       *readyFile       `yaml:"ready"`
+	Stop        *stopFile        `yaml:"stop"`
+	Resources   *sourceFile      `yaml:"resources"`
+	Downstreams []downstreamFile `yaml:"downstreams"`
 }
 
 type tlsFile struct {

@@ -55,6 +55,7 @@ func buildTarget(p *problems, f targetFile) *Target {
 		t.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	}
 	checkBaseURL(p, f.BaseURL, f.Start != nil, f.AllowRemote)
+	t.Downstreams = buildDownstreams(p, f.Downstreams)
 	if f.Start != nil {
 		t.Start = &Start{Command: f.Start.Command, Dir: rel(f.Start.Dir), Env: f.Start.Env}
 		if len(t.Start.Command) == 0 || t.Start.Command[0] == "" {
@@ -62,6 +63,7 @@ func buildTarget(p *problems, f targetFile) *Target {
 		} else {
 			checkStart(p, t.Start)
 		}
+		checkPlaceholders(p, t.Start, t.Downstreams)
 	}
 	if !strings.HasPrefix(t.Ready.Path, "/") {
 		p.at("ready.path", "%s", pathFix(t.Ready.Path))
@@ -171,7 +173,7 @@ func checkStart(p *problems, s *Start) {
 		}
 	}
 	name := s.Command[0]
-	if !dirOK || strings.Contains(name, "{port}") || strings.Contains(s.Dir, "{port}") {
+	if !dirOK || strings.Contains(name, "{port}") || strings.Contains(s.Dir, "{port}") || hasPlaceholder(name) {
 		return
 	}
 	if _, err := ResolveCommand(name, s.Dir); err != nil {

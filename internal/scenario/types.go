@@ -192,6 +192,9 @@ type Target struct {
 	Ready     Ready
 	Stop      Stop
 	Resources Source
+	// Downstreams are the databases, caches and upstream APIs whose calls
+	// a run counts, in the file's order.
+	Downstreams []Downstream
 
 	// Secrets holds the values substituted from ${NAME}, so reports can
 	// redact them.
@@ -229,7 +232,9 @@ func (t *Target) TLSConfig() *tls.Config {
 }
 
 // Start is how loadcheck starts a target. Command, Dir and Env values may
-// contain {port}, replaced by the run's free loopback port. A target that
+// contain {port}, replaced by the run's free loopback port; Command and Env
+// values may contain {downstream.NAME.url} or {downstream.NAME.addr} of a
+// stub, replaced by Target.WithStubURLs. A target that
 // needs more ports (nginx upstreams, redis) picks them in its own launcher.
 type Start struct {
 	Command []string
