@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,9 +33,23 @@ type socket struct {
 // namespace. A pid that has exited is left out; one whose files cannot be
 // read (another user's, without privilege) is an error.
 func Conns(pids []int, addr netip.AddrPort) (map[int]int, error) {
-	addr = unmap(addr)
-	tables := map[string]map[uint64]bool{} // by network namespace: inodes to addr
-	out := map[int]int{}
+	by, err := connsTo(pids, []netip.AddrPort{addr})
+	if err != nil {
+		return nil, err
+	}
+	return by[unmap(addr)], nil
+}
+
+// connsTo is Conns for several addresses at once, reading each table and
+// each process's files once: by address, then by pid.
+func connsTo(pids []int, addrs []netip.AddrPort) (map[netip.AddrPort]map[int]int, error) {
+	want := map[netip.AddrPort]bool{}
+	out := map[netip.AddrPort]map[int]int{}
+	for _, a := range addrs {
+		want[unmap(a)] = true
+		out[unmap(a)] = map[int]int{}
+	}
+	tables := map[string]map[uint64]netip.AddrPort{} // by network namespace: socket inode to address
 	for _, pid := range pids {
 		inodes, err := socketInodes(pid)
 		if err != nil {
@@ -53,21 +68,22 @@ func Conns(pids []int, addr netip.AddrPort) (map[int]int, error) {
 				}
 				return nil, err
 			}
-			toAddr = map[uint64]bool{}
+			toAddr = map[uint64]netip.AddrPort{}
 			for _, s := range socks {
-				if s.state == tcpEstablished && s.remote == addr {
-					toAddr[s.inode] = true
+				if s.state == tcpEstablished && want[s.remote] {
+					toAddr[s.inode] = s.remote
 				}
 			}
 			tables[ns] = toAddr
 		}
-		n := 0
+		for a := range want {
+			out[a][pid] = 0
+		}
 		for _, ino := range inodes {
-			if toAddr[ino] {
-				n++
+			if a, ok := toAddr[ino]; ok {
+				out[a][pid]++
 			}
 		}
-		out[pid] = n
 	}
 	return out, nil
 }
@@ -131,45 +147,69 @@ func unmap(a netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 }
 
-// owner returns the pid of the process holding the client end of a TCP
-// connection from client to server, both as the server sees them; 0 when
-// none is found (the client has closed it, or lives in another network
-// namespace). When several processes share the socket (inherited across
-// fork), it is the one of lowest pid.
-func owner(client, server netip.AddrPort) (int, error) {
-	client, server = unmap(client), unmap(server)
+// owners returns the pid of the process holding the client end of each
+// TCP connection from one of clients to server, as the server sees them;
+// a client whose process is not found (it has closed the connection, or
+// lives in another network namespace) is left out. It looks among pids,
+// or among every process when pids is nil. When several processes share a
+// socket (inherited across fork), it is the one of lowest pid. One call
+// reads the socket table once, however many clients it resolves.
+func owners(clients []netip.AddrPort, server netip.AddrPort, pids []int) (map[netip.AddrPort]int, error) {
+	server = unmap(server)
+	want := map[netip.AddrPort]bool{}
+	for _, c := range clients {
+		want[unmap(c)] = true
+	}
 	socks, err := tcpSockets("/proc")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var inode uint64
+	clientOf := map[uint64]netip.AddrPort{}
 	for _, s := range socks {
-		if s.local == client && s.remote == server && s.inode != 0 {
-			inode = s.inode
+		if want[s.local] && s.remote == server && s.inode != 0 {
+			clientOf[s.inode] = s.local
+		}
+	}
+	out := map[netip.AddrPort]int{}
+	if len(clientOf) == 0 {
+		return out, nil
+	}
+	if pids == nil {
+		if pids, err = allPIDs(); err != nil {
+			return nil, err
+		}
+	}
+	for _, pid := range slices.Sorted(slices.Values(pids)) {
+		inodes, err := socketInodes(pid)
+		if err != nil {
+			continue // exited, or not ours to read
+		}
+		for _, ino := range inodes {
+			if c, ok := clientOf[ino]; ok {
+				if _, seen := out[c]; !seen {
+					out[c] = pid
+				}
+			}
+		}
+		if len(out) == len(clientOf) {
 			break
 		}
 	}
-	if inode == 0 {
-		return 0, nil
-	}
+	return out, nil
+}
+
+func allPIDs() ([]int, error) {
 	pfs, err := proc.Default()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	procs, err := pfs.List()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	for _, p := range procs { // in pid order
-		inodes, err := socketInodes(p.PID)
-		if err != nil {
-			continue
-		}
-		for _, ino := range inodes {
-			if ino == inode {
-				return p.PID, nil
-			}
-		}
+	pids := make([]int, len(procs))
+	for i, p := range procs {
+		pids[i] = p.PID
 	}
-	return 0, nil
+	return pids, nil
 }

@@ -89,7 +89,7 @@ func sumCounter(mfs map[string]*dto.MetricFamily, s scenario.PrometheusSpec) (Re
 		rd.By[truncKey(strings.Join(key, ","))] += v
 	}
 	if matched == 0 {
-		return Reading{}, fmt.Errorf("%s: no series of %s has the labels %v — fix labels:", s.URL, s.Counter, s.Labels)
+		return Reading{}, fmt.Errorf("%s: no series of %s has the labels %v — fix the labels to match one", s.URL, s.Counter, s.Labels)
 	}
 	return rd, nil
 }

@@ -140,7 +140,11 @@ func (d *watched) summary(from time.Time) Summary {
 		s.Conns = d.conns.summary()
 	}
 	if d.err != nil {
-		s.Missing = fmt.Sprintf("no reading since %s: %v — the figures are up to the last reading that worked", d.errAt.Format(time.TimeOnly), d.err)
+		since := d.errAt.Format(time.TimeOnly)
+		if !from.IsZero() && d.errAt.After(from) {
+			since = fmt.Sprintf("%.1f s into the phase", d.errAt.Sub(from).Seconds())
+		}
+		s.Missing = fmt.Sprintf("no reading since %s (%v); the figures are up to the last reading that worked", since, d.err)
 	}
 	if from.IsZero() || d.start.At.IsZero() {
 		return s

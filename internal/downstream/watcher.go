@@ -145,17 +145,21 @@ func (w *Watcher) sample(ctx context.Context) {
 		pids = w.pids()
 	}
 	type result struct {
-		r        Reading
-		err      error
-		conns    map[int]int
-		connsErr error
+		r   Reading
+		err error
 	}
 	res := make([]result, len(w.ds))
+	var addrs []netip.AddrPort
 	for i, d := range w.ds {
 		res[i].r, res[i].err = d.Counter.Read(ctx)
 		if d.Addr.IsValid() {
-			res[i].conns, res[i].connsErr = Conns(pids, d.Addr)
+			addrs = append(addrs, d.Addr)
 		}
+	}
+	var conns map[netip.AddrPort]map[int]int
+	var connsErr error
+	if len(addrs) > 0 {
+		conns, connsErr = connsTo(pids, addrs)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -165,7 +169,7 @@ func (w *Watcher) sample(ctx context.Context) {
 	for i, d := range w.ds {
 		d.apply(res[i].r, res[i].err, w.measuring)
 		if w.measuring && d.Addr.IsValid() {
-			d.conns.add(res[i].conns, res[i].connsErr)
+			d.conns.add(conns[unmap(d.Addr)], connsErr)
 		}
 	}
 }
