@@ -74,96 +74,108 @@ func TestPostgres(t *testing.T) {
 	pg.Psql(t, "plain", "CREATE TABLE items (id int)")
 	conn := connect(t, pg.DSN("titan"))
 
-	t.Run("statements", func(t *testing.T) {
-		c, err := downstream.Open(context.Background(), pgDownstream("postgres", pg.DSN("titan"), nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		const k = 37
-		truth0, r0 := truthCalls(t, pg, "%FROM items WHERE id <%"), mustRead(t, c)
-		run(t, conn, k, "SELECT count(*) FROM items WHERE id < $1")
-		r1 := mustRead(t, c)
-		// Its own reading queries are not calls of the target.
-		if r2 := mustRead(t, c); r2.Total != r1.Total {
-			t.Errorf("a reading with no statement in between moved the counter from %.0f to %.0f", r1.Total, r2.Total)
-		}
-		truth := truthCalls(t, pg, "%FROM items WHERE id <%") - truth0
-		got := r1.Total - r0.Total
-		t.Logf("statements: truth (psql on pg_stat_statements) %.0f, executed %d, counter %.0f", truth, k, got)
-		if got != k || truth != k {
-			t.Errorf("counted %.0f statements, psql %.0f, want %d", got, truth, k)
-		}
-		if r1.Source != downstream.SourceStatements {
-			t.Errorf("source %q, want %q", r1.Source, downstream.SourceStatements)
-		}
-		key := "SELECT count(*) FROM items WHERE id < $1"
-		if n := r1.By[key] - r0.By[key]; n != k {
-			t.Errorf("By[%q] grew by %.0f, want %d (By: %v)", key, n, k, r1.By)
-		}
-	})
+	t.Run("statements", func(t *testing.T) { testStatements(t, pg, conn) })
+	t.Run("statements filtered", func(t *testing.T) { testFiltered(t, pg, conn) })
+	t.Run("transactions without the extension", func(t *testing.T) { testTransactions(t, pg) })
+	t.Run("dsn that does not connect", func(t *testing.T) { testNoConnect(t, pg) })
+}
 
-	t.Run("statements filtered", func(t *testing.T) {
-		c, err := downstream.Open(context.Background(), pgDownstream("postgres", pg.DSN("titan"), regexp.MustCompile(`(?i)count\(`)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		r0 := mustRead(t, c)
-		run(t, conn, 11, "SELECT count(*) FROM items WHERE price > $1")
-		run(t, conn, 23, "SELECT sum(price) FROM items WHERE id > $1")
-		r1 := mustRead(t, c)
-		t.Logf("filtered: executed 11 COUNT and 23 SUM, counter %.0f", r1.Total-r0.Total)
-		if got := r1.Total - r0.Total; got != 11 {
-			t.Errorf("counted %.0f statements matching count(, want 11", got)
-		}
-		for k := range r1.By {
-			if !strings.Contains(strings.ToLower(k), "count(") {
-				t.Errorf("By holds %q, which the filter does not match", k)
-			}
-		}
-	})
+// testStatements counts the statements a client runs, as psql reads them
+// from pg_stat_statements, and not its own reading queries.
+func testStatements(t *testing.T, pg *dbtest.Postgres, conn *pgx.Conn) {
+	c, err := downstream.Open(context.Background(), pgDownstream("postgres", pg.DSN("titan"), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const k = 37
+	truth0, r0 := truthCalls(t, pg, "%FROM items WHERE id <%"), mustRead(t, c)
+	run(t, conn, k, "SELECT count(*) FROM items WHERE id < $1")
+	r1 := mustRead(t, c)
+	// Its own reading queries are not calls of the target.
+	if r2 := mustRead(t, c); r2.Total != r1.Total {
+		t.Errorf("a reading with no statement in between moved the counter from %.0f to %.0f", r1.Total, r2.Total)
+	}
+	truth := truthCalls(t, pg, "%FROM items WHERE id <%") - truth0
+	got := r1.Total - r0.Total
+	t.Logf("statements: truth (psql on pg_stat_statements) %.0f, executed %d, counter %.0f", truth, k, got)
+	if got != k || truth != k {
+		t.Errorf("counted %.0f statements, psql %.0f, want %d", got, truth, k)
+	}
+	if r1.Source != downstream.SourceStatements {
+		t.Errorf("source %q, want %q", r1.Source, downstream.SourceStatements)
+	}
+	key := "SELECT count(*) FROM items WHERE id < $1"
+	if n := r1.By[key] - r0.By[key]; n != k {
+		t.Errorf("By[%q] grew by %.0f, want %d (By: %v)", key, n, k, r1.By)
+	}
+}
 
-	t.Run("transactions without the extension", func(t *testing.T) {
-		c, err := downstream.Open(context.Background(), pgDownstream("postgres", pg.DSN("plain"), nil))
-		if err != nil {
-			t.Fatal(err)
+// testFiltered counts only the statements the regex matches.
+func testFiltered(t *testing.T, pg *dbtest.Postgres, conn *pgx.Conn) {
+	c, err := downstream.Open(context.Background(), pgDownstream("postgres", pg.DSN("titan"), regexp.MustCompile(`(?i)count\(`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r0 := mustRead(t, c)
+	run(t, conn, 11, "SELECT count(*) FROM items WHERE price > $1")
+	run(t, conn, 23, "SELECT sum(price) FROM items WHERE id > $1")
+	r1 := mustRead(t, c)
+	t.Logf("filtered: executed 11 COUNT and 23 SUM, counter %.0f", r1.Total-r0.Total)
+	if got := r1.Total - r0.Total; got != 11 {
+		t.Errorf("counted %.0f statements matching count(, want 11", got)
+	}
+	for k := range r1.By {
+		if !strings.Contains(strings.ToLower(k), "count(") {
+			t.Errorf("By holds %q, which the filter does not match", k)
 		}
-		defer c.Close()
-		worker := connect(t, pg.DSN("plain"))
-		run(t, worker, 1, "SELECT pg_stat_force_next_flush(), $1::int")
-		r0 := mustRead(t, c)
-		if r0.Source != downstream.SourceTransaction {
-			t.Fatalf("source %q without pg_stat_statements, want %q", r0.Source, downstream.SourceTransaction)
-		}
-		const k = 29
-		run(t, worker, k, "SELECT count(*) FROM items WHERE id < $1")
-		// A session's statistics reach pg_stat_database by the time it ends.
-		worker.Close(context.Background())
-		var got float64
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if got = mustRead(t, c).Total - r0.Total; got >= k {
-				break
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-		again := mustRead(t, c).Total - r0.Total
-		t.Logf("transactions: executed %d, counter %.0f, read again %.0f", k, got, again)
-		if got != k || again != k {
-			t.Errorf("counted %.0f transactions, then %.0f, want %d", got, again, k)
-		}
-	})
+	}
+}
 
-	t.Run("dsn that does not connect", func(t *testing.T) {
-		dsn := strings.Replace(pg.DSN("titan"), strconv.Itoa(pg.Port), "1", 1)
-		_, err := downstream.Open(context.Background(), pgDownstream("orders", dsn, nil))
-		if err == nil {
-			t.Fatal("Open of a dsn nothing listens on = nil error")
+// testTransactions counts transactions from pg_stat_database where the
+// database has no pg_stat_statements, leaving its own reads out.
+func testTransactions(t *testing.T, pg *dbtest.Postgres) {
+	c, err := downstream.Open(context.Background(), pgDownstream("postgres", pg.DSN("plain"), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	worker := connect(t, pg.DSN("plain"))
+	run(t, worker, 1, "SELECT pg_stat_force_next_flush(), $1::int")
+	r0 := mustRead(t, c)
+	if r0.Source != downstream.SourceTransaction {
+		t.Fatalf("source %q without pg_stat_statements, want %q", r0.Source, downstream.SourceTransaction)
+	}
+	const k = 29
+	run(t, worker, k, "SELECT count(*) FROM items WHERE id < $1")
+	// A session's statistics reach pg_stat_database by the time it ends.
+	worker.Close(context.Background())
+	var got float64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if got = mustRead(t, c).Total - r0.Total; got >= k {
+			break
 		}
-		for _, want := range []string{`downstream "orders" (target.yaml:7:5)`, "cannot connect to 127.0.0.1", "start the database, or fix the dsn"} {
-			if !strings.Contains(err.Error(), want) {
-				t.Errorf("error %q does not say %q", err, want)
-			}
+	}
+	time.Sleep(200 * time.Millisecond)
+	again := mustRead(t, c).Total - r0.Total
+	t.Logf("transactions: executed %d, counter %.0f, read again %.0f", k, got, again)
+	if got != k || again != k {
+		t.Errorf("counted %.0f transactions, then %.0f, want %d", got, again, k)
+	}
+}
+
+// testNoConnect refuses a dsn nothing answers, naming the downstream,
+// where it is written and the fix.
+func testNoConnect(t *testing.T, pg *dbtest.Postgres) {
+	dsn := strings.Replace(pg.DSN("titan"), strconv.Itoa(pg.Port), "1", 1)
+	_, err := downstream.Open(context.Background(), pgDownstream("orders", dsn, nil))
+	if err == nil {
+		t.Fatal("Open of a dsn nothing listens on = nil error")
+	}
+	for _, want := range []string{`downstream "orders" (target.yaml:7:5)`, "cannot connect to 127.0.0.1", "start the database, or fix the dsn"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
 		}
-	})
+	}
 }

@@ -77,6 +77,7 @@ func Serve(ctx context.Context, spec scenario.StubSpec) (*Stub, error) {
 	s.srv = &http.Server{
 		Handler:           http.HandlerFunc(s.handle),
 		ReadHeaderTimeout: readTimeout,
+		IdleTimeout:       time.Minute,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			return context.WithValue(ctx, connKey{}, &connOwner{remote: c.RemoteAddr().String()})
 		},

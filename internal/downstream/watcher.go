@@ -11,13 +11,13 @@ import (
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
-// Watched is one downstream a Watcher samples.
+// Watched is one downstream a Watcher samples; OpenAll makes them.
 type Watched struct {
 	Name    string
 	Kind    scenario.DownstreamKind
 	Counter Counter
-	// Addr is where the target's connections are counted to; the zero
-	// AddrPort counts none.
+	// Addr is where the target's connections are counted to (a stub's
+	// own, Stub.Addr); the zero AddrPort counts none.
 	Addr netip.AddrPort
 }
 
@@ -61,10 +61,16 @@ type watched struct {
 }
 
 // NewWatcher returns a Watcher of ds that reads the target's current pids
-// from pids and samples every interval.
+// from pids (called from the Watcher's goroutine and from MeasureFrom and
+// MeasureUntil: it must be safe for that) and samples every interval. A
+// stub among ds then looks for its callers among those pids (see
+// Stub.AttributeTo).
 func NewWatcher(ds []Watched, pids func() []int, every time.Duration) *Watcher {
 	w := &Watcher{pids: pids, every: every}
 	for _, d := range ds {
+		if stub, ok := d.Counter.(*Stub); ok && pids != nil {
+			stub.AttributeTo(pids)
+		}
 		w.ds = append(w.ds, &watched{Watched: d, stride: 1, conns: newConnStats()})
 	}
 	return w

@@ -148,9 +148,9 @@ func TestMerge(t *testing.T) {
 		{Name: "postgres", Kind: "postgres", Source: "pg_stat_statements", Calls: 300, Seconds: 10, RatePerSec: 30,
 			Top: []downstream.Entry{{Key: "SELECT 1", Calls: 300}}, Combined: downstream.CombinedOnce},
 		{Name: "embeddings", Kind: "stub", Source: "stub", Calls: 50, Seconds: 10, RatePerSec: 5,
-			Top:   []downstream.Entry{{Key: "/v1", Calls: 50}},
-			ByPID: map[int]float64{101: 20, 202: 30},
-			Conns: &downstream.ConnSummary{Peak: 5, Mean: 5, MaxProcess: 3, ByPID: map[int]downstream.ProcConns{101: {Peak: 2, Mean: 2}, 202: {Peak: 3, Mean: 3}}},
+			Top:      []downstream.Entry{{Key: "/v1", Calls: 50}},
+			ByPID:    map[int]float64{101: 20, 202: 30},
+			Conns:    &downstream.ConnSummary{Peak: 5, Mean: 5, MaxProcess: 3, ByPID: map[int]downstream.ProcConns{101: {Peak: 2, Mean: 2}, 202: {Peak: 3, Mean: 3}}},
 			Combined: downstream.CombinedAdded},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
