@@ -178,6 +178,7 @@ func buildDownstream(p *problems, f downstreamFile, at string) Downstream {
 	case 1:
 	default:
 		p.at(at, "name one kind of downstream per entry, not %s: give each its own entry and name", strings.Join(kinds, " and "))
+		d.Kind = "" // no further message about one of them
 	}
 	if f.Addr != "" {
 		if d.Kind == DownstreamStub {
@@ -344,15 +345,35 @@ func checkRemote(p *problems, f downstreamFile, d Downstream, at string) {
 // {downstream.NAME.addr} in a start command or environment value.
 var downstreamRef = regexp.MustCompile(`\{downstream\.([^.{}]*)\.([^.{}]*)\}`)
 
-// checkPlaceholders checks the placeholders of the start section: each
-// names a stub of the downstreams section and its url or addr.
+// checkPlaceholders checks the placeholders of the start section (nil
+// for a target loadcheck does not start): each names a stub of the
+// downstreams section and its url or addr, and each stub is named, since
+// its port is chosen at each run and the target learns it only so.
 func checkPlaceholders(p *problems, s *Start, ds []Downstream) {
+	named := map[string]bool{}
 	check := func(v, at string) {
 		for _, m := range downstreamRef.FindAllStringSubmatch(v, -1) {
+			named[m[1]] = true
 			if msg := placeholderProblem(m[1], m[2], ds); msg != "" {
 				p.at(at, "%s: %s", m[0], msg)
 			}
 		}
+	}
+	defer func() {
+		for i, d := range ds {
+			if d.Kind != DownstreamStub || named[d.Name] || d.Name == "" {
+				continue
+			}
+			if s == nil {
+				p.at(index("downstreams", i)+".stub", "loadcheck serves a stub on a port chosen at each run, and tells a target it starts through {downstream.%s.url} in start.command or start.env: "+
+					"a target without a start section cannot learn it — add a start section, or remove the stub", d.Name)
+			} else {
+				p.at(index("downstreams", i)+".stub", "the target is never told this stub's URL: put {downstream.%s.url} in start.command or start.env (its port is chosen at each run)", d.Name)
+			}
+		}
+	}()
+	if s == nil {
+		return
 	}
 	for i, c := range s.Command {
 		check(c, index("start.command", i))

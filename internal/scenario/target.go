@@ -63,8 +63,8 @@ func buildTarget(p *problems, f targetFile) *Target {
 		} else {
 			checkStart(p, t.Start)
 		}
-		checkPlaceholders(p, t.Start, t.Downstreams)
 	}
+	checkPlaceholders(p, t.Start, t.Downstreams)
 	if !strings.HasPrefix(t.Ready.Path, "/") {
 		p.at("ready.path", "%s", pathFix(t.Ready.Path))
 	}
