@@ -37,6 +37,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("name: x\ngates: [" + strings.Repeat("[[]], ", 1000) + "]\n"))
 	f.Add([]byte("a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\ngates: [*c, *c, *c, *c, *c, *c, *c, *c]\n"))
 	f.Add([]byte("\ufeffname: bom\nduration: 1m\nhttp:\n\tload: {rate: 5/s}\n"))
+	f.Add([]byte("base_url: http://127.0.0.1:{port}\nstart: {command: [x, \"{downstream.e.url}\"]}\ndownstreams:\n" +
+		"  - {name: p, postgres: {dsn: \"postgresql://u@127.0.0.1/d\", statements: \"COUNT|SUM\"}}\n" +
+		"  - {name: e, stub: {latency: 2s..5s, status: 200, body: x}}\n  - {name: r, redis: {addr: localhost}, allow_remote: true}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > fuzzMaxBytes {
 			return
