@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 
@@ -23,6 +25,8 @@ import (
 // or a CSV file with a header row
 //
 //	{file: data/phones.csv, order: cycle}
+//
+// In either, a column named weight holds each row's weight.
 type feedFile struct {
 	File    string
 	Order   string
@@ -50,8 +54,8 @@ func (f *feedFile) UnmarshalYAML(n ast.Node) error {
 		switch {
 		case key == "order":
 			s, _ := scalarText(v)
-			if s != "cycle" && s != "random" {
-				bad(v, key, "want cycle or random, got %s", describe(v))
+			if !slices.Contains(feedOrders, FeedOrder(s)) {
+				bad(v, key, "want cycle, random or once, got %s", describe(v))
 			}
 			f.Order = s
 		case key == "file" && !isList:
@@ -92,10 +96,20 @@ func (f *feedFile) UnmarshalYAML(n ast.Node) error {
 	return errors.Join(errs...)
 }
 
+// feedOrders are the orders a feed may name, the default first.
+var feedOrders = []FeedOrder{OrderCycle, OrderRandom, OrderOnce}
+
+// weightColumn names the column that holds each row's weight rather than
+// a placeholder's values.
+const weightColumn = "weight"
+
 // build turns the feed as written into a Feed, reading its CSV file
 // relative to dir. path is the feed's field path, for errors.
 func (f *feedFile) build(p *problems, dir, path string) *Feed {
-	feed := &Feed{Random: f.Order == "random"}
+	feed := &Feed{Order: FeedOrder(f.Order)}
+	if feed.Order == "" {
+		feed.Order = OrderCycle
+	}
 	if f.File == "" {
 		feed.Columns = f.Columns
 		rows := 0
@@ -110,49 +124,66 @@ func (f *feedFile) build(p *problems, dir, path string) *Feed {
 			}
 			feed.Rows = append(feed.Rows, row)
 		}
-		return feed
+		if c := slices.Index(feed.Columns, weightColumn); c >= 0 {
+			var err error
+			feed.Columns, feed.Rows, feed.Weights, err = splitWeights(feed.Columns, feed.Rows, c, func(row int) string {
+				return fmt.Sprintf("row %d", row+1)
+			})
+			if err != nil {
+				p.at(child(path, weightColumn), "%v", err)
+				return nil
+			}
+		}
+	} else {
+		file := f.File
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(dir, file)
+		}
+		feed.File = file
+		cols, rows, weights, err := readCSV(file)
+		if err != nil {
+			p.at(child(path, "file"), "%v", err)
+			return nil
+		}
+		feed.Columns, feed.Rows, feed.Weights = cols, rows, weights
 	}
-	file := f.File
-	if !filepath.IsAbs(file) {
-		file = filepath.Join(dir, file)
-	}
-	feed.File = file
-	where := child(path, "file")
-	cols, rows, err := readCSV(file)
-	if err != nil {
-		p.at(where, "%v", err)
+	if feed.Weights != nil && feed.Order == OrderOnce {
+		p.at(child(path, "order"), "once sends each row at most once, so the feed's weight column means nothing: drop the column, or draw by weight with order: random or cycle")
 		return nil
 	}
-	feed.Columns, feed.Rows = cols, rows
+	feed.draw.cum = cumulative(feed.Weights)
 	return feed
 }
 
-// readCSV reads a CSV file whose first row names the columns.
-func readCSV(file string) (cols []string, rows [][]string, err error) {
+// readCSV reads a CSV file whose first row names the columns; a column
+// named weight gives each row's weight.
+func readCSV(file string) (cols []string, rows [][]string, weights []float64, err error) {
 	fh, err := os.Open(file)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read %s: %v (the path is relative to the scenario file)", file, unwrapPathError(err))
+		return nil, nil, nil, fmt.Errorf("cannot read %s: %v (the path is relative to the scenario file)", file, unwrapPathError(err))
 	}
 	defer fh.Close()
 	r := csv.NewReader(fh)
 	r.TrimLeadingSpace = true
 	header, err := r.Read()
 	if err == io.EOF {
-		return nil, nil, fmt.Errorf("%s is empty: want a header row naming the columns, then one row per request", file)
+		return nil, nil, nil, fmt.Errorf("%s is empty: want a header row naming the columns, then one row per request", file)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", file, err)
+		return nil, nil, nil, fmt.Errorf("%s: %v", file, err)
 	}
 	for i, c := range header {
 		c = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
 		if !columnName.MatchString(c) {
-			return nil, nil, fmt.Errorf("%s:1: column %q: want a header row of names of letters, digits and _", file, c)
+			return nil, nil, nil, fmt.Errorf("%s:1: column %q: want a header row of names of letters, digits and _", file, c)
 		}
 		if slices.Contains(header[:i], c) {
-			return nil, nil, fmt.Errorf("%s:1: column %q appears twice", file, c)
+			return nil, nil, nil, fmt.Errorf("%s:1: column %q appears twice", file, c)
 		}
 		header[i] = c
 	}
+	wc := slices.Index(header, weightColumn)
+	var lines []int // the line of each row, for errors in its weight
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -160,14 +191,41 @@ func readCSV(file string) (cols []string, rows [][]string, err error) {
 		}
 		if err != nil {
 			// csv errors name the line and column already.
-			return nil, nil, fmt.Errorf("%s: %v", file, err)
+			return nil, nil, nil, fmt.Errorf("%s: %v", file, err)
 		}
 		rows = append(rows, rec)
+		if wc >= 0 {
+			line, _ := r.FieldPos(wc)
+			lines = append(lines, line)
+		}
 	}
 	if len(rows) == 0 {
-		return nil, nil, fmt.Errorf("%s has a header but no rows", file)
+		return nil, nil, nil, fmt.Errorf("%s has a header but no rows", file)
 	}
-	return header, rows, nil
+	if wc < 0 {
+		return header, rows, nil, nil
+	}
+	return splitWeights(header, rows, wc, func(row int) string { return fmt.Sprintf("%s:%d", file, lines[row]) })
+}
+
+// splitWeights takes column c, the weights, out of cols and rows. where
+// names a row in errors.
+func splitWeights(cols []string, rows [][]string, c int, where func(row int) string) ([]string, [][]string, []float64, error) {
+	if len(cols) == 1 {
+		return nil, nil, nil, fmt.Errorf("the feed has only a weight column: want a column of values besides it")
+	}
+	weights := make([]float64, len(rows))
+	out := make([][]string, len(rows))
+	for i, row := range rows {
+		s := strings.TrimSpace(row[c])
+		w, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(w > 0) || math.IsInf(w, 0) {
+			return nil, nil, nil, fmt.Errorf("%s: weight %q: want a number above 0, how often the row is drawn relative to the others (e.g. the times a value was seen)", where(i), s)
+		}
+		weights[i] = w
+		out[i] = slices.Delete(slices.Clone(row), c, c+1)
+	}
+	return slices.Delete(slices.Clone(cols), c, c+1), out, weights, nil
 }
 
 var placeholder = regexp.MustCompile(`\{\{(.*?)\}\}`)

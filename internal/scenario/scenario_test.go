@@ -258,14 +258,14 @@ http:
       path: /
 `)
 	want := []*scenario.Feed{
-		{Columns: []string{"term", "city"}, Rows: [][]string{{"a", "x"}, {"b", "y"}, {"c", "x"}}},
-		{Columns: []string{"term"}, Rows: [][]string{{"a"}, {"7"}, {"true"}}, Random: true},
+		{Columns: []string{"term", "city"}, Rows: [][]string{{"a", "x"}, {"b", "y"}, {"c", "x"}}, Order: scenario.OrderCycle},
+		{Columns: []string{"term"}, Rows: [][]string{{"a"}, {"7"}, {"true"}}, Order: scenario.OrderRandom},
 		{Columns: []string{"phone", "name"}, Rows: [][]string{{"555-0100", "Ada"}, {"555-0101", "Grace"}},
-			File: filepath.Join(dir, "scenarios/data/phones.csv")},
+			File: filepath.Join(dir, "scenarios/data/phones.csv"), Order: scenario.OrderCycle},
 		nil,
 	}
 	for i, e := range s.HTTP.Endpoints {
-		if diff := cmp.Diff(want[i], e.Feed); diff != "" {
+		if diff := cmp.Diff(want[i], e.Feed, cmpopts.IgnoreUnexported(scenario.Feed{})); diff != "" {
 			t.Errorf("endpoint %q: Feed (-want +got):\n%s", e.Name, diff)
 		}
 	}
@@ -283,7 +283,7 @@ func TestLoadFeedErrors(t *testing.T) {
 		{"not a field placeholder", `{name: a, path: "/{{ printf 1 }}", feed: {a: [x]}}`, "",
 			`placeholder {{ printf 1 }}: want {{.column}}`},
 		{"bad order", `{name: a, path: /, feed: {a: [x], order: shuffle}}`, "",
-			`http.endpoints[0].feed.order: want cycle or random, got "shuffle"`},
+			`http.endpoints[0].feed.order: want cycle, random or once, got "shuffle"`},
 		{"file and lists", `{name: a, path: /, feed: {file: f.csv, a: [x]}}`, "a\n1\n",
 			`http.endpoints[0].feed: a feed is either a CSV file or lists of values, not both`},
 		{"empty list", `{name: a, path: /, feed: {a: []}}`, "",
