@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,9 @@ type Attack struct {
 	sent     atomic.Uint64
 	warm     atomic.Uint64
 	canceled atomic.Uint64
+	// ranOut counts, per endpoint, the measured arrivals not sent because
+	// the endpoint's feed had run out.
+	ranOut []atomic.Uint64
 }
 
 // Stats are the generator's own figures for a run.
@@ -49,8 +53,13 @@ type Stats struct {
 	// Scheduled counts the hits the measured schedule asked for; Sent those
 	// that were sent. The difference was never sent: the generator could
 	// not keep up (every worker busy) or the run was stopped early.
+	// Arrivals of an endpoint whose feed had run out are neither: they
+	// are counted in RanOut, not in Scheduled.
 	Scheduled uint64
 	Sent      uint64
+	// RanOut counts, per endpoint in the scenario's order, the measured
+	// arrivals not sent because its order-once feed had run out.
+	RanOut []uint64
 	Warmup    uint64 // hits of the warm-up, sent but not recorded
 	Canceled  uint64 // in flight when the run was stopped; not recorded
 	// InflightMax is the peak of requests in flight during the run.
@@ -84,6 +93,7 @@ func New(sc *scenario.Scenario, baseURL string, plan clientaddr.Plan, tlsConf *t
 		gauge:   g,
 		warmup:  sc.Warmup,
 		workers: workers,
+		ranOut:  make([]atomic.Uint64, len(sc.HTTP.Endpoints)),
 	}, nil
 }
 
@@ -177,7 +187,6 @@ func (a *Attack) recordAll(results <-chan *vegeta.Result, rec Recorder) (began t
 		hit      record.Hit
 	)
 	for res := range results {
-		a.sent.Add(1)
 		if began.IsZero() {
 			began = a.pacer.Began()
 			measured = began.Add(a.warmup)
@@ -185,6 +194,14 @@ func (a *Attack) recordAll(results <-chan *vegeta.Result, rec Recorder) (began t
 		}
 		off, _ := a.pacer.Schedule(res.Seq)
 		intended := began.Add(off)
+		ep, ranOut, ok := endpointOf(res.URL)
+		if ranOut {
+			if off >= a.warmup {
+				a.ranOut[ep].Add(1)
+			}
+			continue
+		}
+		a.sent.Add(1)
 		if off < a.warmup {
 			a.warm.Add(1)
 			continue
@@ -193,7 +210,6 @@ func (a *Attack) recordAll(results <-chan *vegeta.Result, rec Recorder) (began t
 			a.canceled.Add(1)
 			continue
 		}
-		ep, ok := endpointOf(res.URL)
 		if !ok {
 			continue // the targeter failed before choosing; cannot happen
 		}
@@ -236,14 +252,23 @@ func (a *Attack) stats(began time.Time) Stats {
 	}
 	// Scheduled counts what was due until sending ended: after a stop, the
 	// hits the schedule still held are not "unsent".
+	st.RanOut = make([]uint64, len(a.ranOut))
+	for i := range a.ranOut {
+		st.RanOut[i] = a.ranOut[i].Load()
+	}
 	st.Scheduled = a.scheduled(sendEnd.Sub(began))
 	return st
 }
 
-// scheduled returns the measured hits due before offset until.
+// scheduled returns the measured hits due before offset until, less those
+// not sent because their endpoint's feed had run out.
 func (a *Attack) scheduled(until time.Duration) uint64 {
 	until = min(until, a.pacer.Duration())
-	if sched := a.pacer.Hits(until) - a.pacer.Hits(a.warmup); sched > 0 {
+	sched := a.pacer.Hits(until) - a.pacer.Hits(a.warmup)
+	for i := range a.ranOut {
+		sched -= float64(a.ranOut[i].Load())
+	}
+	if sched > 0 {
 		return uint64(sched + 0.5)
 	}
 	return 0
@@ -312,6 +337,9 @@ type clients struct {
 }
 
 func (c *clients) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Fragment, ranOutMark) {
+		return nil, errRanOut
+	}
 	tr := c.pool[(c.next.Add(1)-1)%uint64(len(c.pool))]
 	c.gauge.inc()
 	ctx, cancel := context.WithDeadline(req.Context(), c.deadline(req))

@@ -1,8 +1,8 @@
 package load
 
 import (
+	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,6 +19,17 @@ import (
 // comes back in vegeta's Result.URL, which is how a result finds its
 // endpoint without any shared state.
 const fragPrefix = "#lc"
+
+// ranOutMark follows the endpoint index in the fragment of a target whose
+// feed has run out (order: once). clients does not send such a target:
+// vegeta asks the targeter for a target at every arrival and stops the
+// whole attack when it fails, so an endpoint that must stop sending
+// answers with this one, which never leaves the machine.
+const ranOutMark = "!"
+
+// errRanOut is the error of a target that was not sent because its
+// endpoint's feed had run out.
+var errRanOut = errors.New("the endpoint's feed has run out")
 
 // template is a string with {{.column}} placeholders, split once.
 type template struct {
@@ -88,9 +99,11 @@ type endpoint struct {
 	headers map[string]template
 	body    template
 	feed    *scenario.Feed
-	next    atomic.Uint64 // next row, for cycling feeds
+	next    atomic.Uint64 // the endpoint's next draw of its feed
 	// fixed is the whole target when nothing varies per request.
 	fixed *vegeta.Target
+	// ranOut is the target that stands for an arrival after the feed ran out.
+	ranOut vegeta.Target
 }
 
 func newEndpoint(base string, i int, e scenario.Endpoint) (*endpoint, error) {
@@ -121,6 +134,7 @@ func newEndpoint(base string, i int, e scenario.Endpoint) (*endpoint, error) {
 	if static {
 		ep.fixed = ep.target(nil)
 	}
+	ep.ranOut = vegeta.Target{Method: ep.method, URL: strings.TrimSuffix(base, "/") + "/" + fragPrefix + strconv.Itoa(i) + ranOutMark}
 	return ep, nil
 }
 
@@ -144,14 +158,12 @@ func (ep *endpoint) fill(t *vegeta.Target) {
 		*t = *ep.fixed
 		return
 	}
-	rows := ep.feed.Rows
-	var i uint64
-	if ep.feed.Random {
-		i = rand.Uint64N(uint64(len(rows)))
-	} else {
-		i = (ep.next.Add(1) - 1) % uint64(len(rows))
+	row, ok := ep.feed.Draw(ep.next.Add(1) - 1)
+	if !ok {
+		*t = ep.ranOut
+		return
 	}
-	*t = *ep.target(rows[i])
+	*t = *ep.target(row)
 }
 
 // mix is the weighted endpoint mix as a vegeta Targeter.
@@ -227,12 +239,15 @@ func gcd(a, b int) int {
 	return a
 }
 
-// endpointOf returns the endpoint index carried in a target URL's fragment.
-func endpointOf(u string) (int, bool) {
+// endpointOf returns the endpoint index carried in a target URL's
+// fragment, and whether the target stood for an arrival after the
+// endpoint's feed ran out.
+func endpointOf(u string) (ep int, ranOut, ok bool) {
 	i := strings.LastIndex(u, fragPrefix)
 	if i < 0 {
-		return 0, false
+		return 0, false, false
 	}
-	n, err := strconv.Atoi(u[i+len(fragPrefix):])
-	return n, err == nil
+	frag, ranOut := strings.CutSuffix(u[i+len(fragPrefix):], ranOutMark)
+	n, err := strconv.Atoi(frag)
+	return n, ranOut, err == nil
 }

@@ -172,6 +172,10 @@ type Generator struct {
 	Late        uint64 `json:"late"`
 	InflightMax int64  `json:"inflight_max"`
 	MaxWorkers  int    `json:"max_workers"`
+	// FeedRanOut counts, per endpoint, the measured arrivals not sent
+	// because the endpoint's feed (order: once) had run out; they are not
+	// in Scheduled.
+	FeedRanOut map[string]uint64 `json:"feed_ran_out,omitempty"`
 }
 
 // Host describes the machine; golden tests leave it out.

@@ -102,7 +102,27 @@ func (l *loadStage) figures(res *report.Result, sc *scenario.Scenario) {
 	setLoadFigures(res, l.rec.Snapshot(l.stats.SendEnded, true), report.Generator{
 		Scheduled: l.stats.Scheduled, Sent: l.stats.Sent, Warmup: l.stats.Warmup, Canceled: l.stats.Canceled,
 		InflightMax: l.stats.InflightMax, MaxWorkers: sc.HTTP.MaxWorkers,
+		FeedRanOut: feedsRanOut(res, sc, l.stats.RanOut),
 	})
+}
+
+// feedsRanOut says in res which endpoints stopped sending because their
+// feed (order: once) ran out, and returns their unsent arrivals by
+// endpoint; nil when no feed ran out.
+func feedsRanOut(res *report.Result, sc *scenario.Scenario, ranOut []uint64) map[string]uint64 {
+	var out map[string]uint64
+	for i, n := range ranOut {
+		if n == 0 || i >= len(sc.HTTP.Endpoints) {
+			continue
+		}
+		e := sc.HTTP.Endpoints[i]
+		if out == nil {
+			out = map[string]uint64{}
+		}
+		out[e.Name] = n
+		addReason(res, fmt.Sprintf("the feed of %s ran out (order: once, %d rows): its %d later arrivals were not sent", e.Name, len(e.Feed.Rows), n))
+	}
+	return out
 }
 
 // Stop ends the load's context; the run's end.

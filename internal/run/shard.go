@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
@@ -67,8 +68,9 @@ func waitStart(ctx context.Context, start time.Time) (time.Duration, error) {
 }
 
 // shardOf returns the scenario as shard s runs it: its share of the
-// HTTP clients (at least one), of the boards and of the SSE clients (no
-// section when its share is none). The schedule is shared out by the
+// HTTP clients (at least one), of each feed's draws (scenario.Feed.Shard),
+// of the boards and of the SSE clients (no section when its share is
+// none). The schedule is shared out by the
 // pacer (load.Pacer.Shard).
 func shardOf(sc *scenario.Scenario, s *report.ShardInfo) *scenario.Scenario {
 	if s == nil {
@@ -76,6 +78,13 @@ func shardOf(sc *scenario.Scenario, s *report.ShardInfo) *scenario.Scenario {
 	}
 	c := *sc
 	c.HTTP.Clients = max(shareOf(sc.HTTP.Clients, s), 1)
+	// Each feed draws its share of the whole run's sequence.
+	c.HTTP.Endpoints = slices.Clone(sc.HTTP.Endpoints)
+	for i, e := range c.HTTP.Endpoints {
+		if e.Feed != nil {
+			c.HTTP.Endpoints[i].Feed = e.Feed.Shard(s.Index, s.Count)
+		}
+	}
 	if sc.WebSocket != nil {
 		ws := *sc.WebSocket
 		ws.Boards = shareOf(ws.Boards, s)
