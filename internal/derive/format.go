@@ -35,7 +35,7 @@ var formats = []format{
 	{name: "journald short-iso (uvicorn)", parse: parseJournalISO, shape: journalISOShape},
 	{name: "journald json (uvicorn)", parse: parseJournalJSON, shape: journalJSONShape},
 	{name: "nginx/gunicorn combined", parse: parseCombined},
-	{name: "uvicorn with a time", parse: parseUvicornTimed},
+	{name: "uvicorn with a time", parse: parseUvicornTimed, shape: uvicornTimedShape},
 }
 
 // parseJournalISO reads `journalctl -o short-iso` (or short-iso-precise)
@@ -61,7 +61,12 @@ func parseJournalISO(line []byte, r *request) bool {
 	return parseUvicornMessage(rest[i+2:], r)
 }
 
+// journalISOShape reports whether line is a journal line: a time, or
+// journalctl's own "-- Boot 5c1f… --" and "-- No entries --".
 func journalISOShape(line []byte) bool {
+	if bytes.HasPrefix(line, []byte("-- ")) && bytes.HasSuffix(line, []byte(" --")) {
+		return true
+	}
 	sp := bytes.IndexByte(line, ' ')
 	if sp < 0 {
 		return false
@@ -111,25 +116,39 @@ func journalJSONShape(line []byte) bool {
 //
 // A time without a zone is taken as UTC.
 func parseUvicornTimed(line []byte, r *request) bool {
+	rest := parseUvicornTimedTime(line, r)
+	return rest != nil && parseUvicornMessage(rest, r)
+}
+
+// parseUvicornTimedTime reads the time at the start of line into r.at and
+// returns the rest of the line, or nil when the line starts with no time.
+func parseUvicornTimedTime(line []byte, r *request) []byte {
 	if len(line) < 19 {
-		return false
+		return nil
 	}
 	end := 19
 	for end < len(line) && line[end] != ' ' {
 		end++
 	}
 	stamp := line[:end]
-	if stamp[10] == ' ' || (len(line) > 19 && line[10] == ' ') {
+	if line[10] == ' ' {
 		// "2026-12-01 14:03:22,123": the date and the time are two fields.
-		stamp = bytes.Clone(line[:end])
+		stamp = bytes.Clone(stamp)
 		stamp[10] = 'T'
 	}
 	at, ok := parseISOTime(bytes.Replace(stamp, []byte(","), []byte("."), 1))
 	if !ok {
-		return false
+		return nil
 	}
 	r.at = at
-	return parseUvicornMessage(line[end:], r)
+	return line[end:]
+}
+
+// uvicornTimedShape reports whether line starts with a time, as every
+// line of a log with a time does.
+func uvicornTimedShape(line []byte) bool {
+	var r request
+	return parseUvicornTimedTime(line, &r) != nil
 }
 
 // parseUvicornMessage reads the message of a uvicorn access line, after

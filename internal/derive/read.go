@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -95,6 +96,11 @@ func (t *Traffic) readFile(ctx context.Context, in Input) (FileStats, error) {
 			t.add(&req)
 		case f != nil && f.shape != nil && f.shape(line):
 			fs.Skipped++
+		case f == nil && shaped(line) != "":
+			// Before the first access line, a line of a format's shape
+			// (the service starting up) is skipped as one of that format.
+			fs.Skipped++
+			fs.Format = shaped(line)
 		default:
 			if binary == 0 && (bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line)) {
 				binary = n
@@ -127,7 +133,7 @@ func noRequests(fs FileStats, lines, binary, long int) error {
 	case fs.Unreadable == 0 && fs.Skipped == 0:
 		return fmt.Errorf("%s:%d: line longer than %d KiB, skipped, and the file has no other line: not an access log", fs.Name, long, MaxLine>>10)
 	case fs.Unreadable == 0:
-		return fmt.Errorf("%s: %d %s lines, none an access line: is uvicorn's access log on (no --no-access-log)?", fs.Name, fs.Skipped, fs.Format)
+		return fmt.Errorf("%s: %d %s lines, none an access line: is uvicorn's access log on (no --no-access-log)?", fs.Name, fs.Skipped, strings.TrimSuffix(fs.Format, " (uvicorn)"))
 	}
 	return fmt.Errorf("%s: no line is an access line of a known format (uvicorn lines from journalctl -o short-iso or -o json, a uvicorn log with a time, nginx or gunicorn combined, with or without $request_time); the first: %s", fs.Name, fs.Shown[0])
 }
@@ -141,6 +147,16 @@ func detect(line []byte) *format {
 		}
 	}
 	return nil
+}
+
+// shaped names the first format whose shape line has, or "".
+func shaped(line []byte) string {
+	for _, f := range formats {
+		if f.shape != nil && f.shape(line) {
+			return f.name
+		}
+	}
+	return ""
 }
 
 // skipLine reads past the rest of an overlong line.

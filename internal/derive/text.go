@@ -56,7 +56,7 @@ func (d *Derived) scenarioText(t *Traffic, o Options, stem string, peakPerSec fl
 		p("      path: %s\n", strconv.Quote(path))
 		p("      weight: %d\n", e.Weight)
 		if f, ok := feeds[stem+".data/"+e.Name+".csv"]; ok {
-			p("      feed: {file: %s, order: random}   # %d rows", strconv.Quote(f.Path), f.Rows)
+			p("      feed: {file: %s, order: random}   # %s", strconv.Quote(f.Path), plural(uint64(f.Rows), "row"))
 			if f.Rows < f.Distinct || !f.Exact {
 				p(", %.1f %% of the requests' values", f.Covered*100)
 			}
@@ -86,7 +86,7 @@ func Summary(w io.Writer, t *Traffic, d *Derived) error {
 	for _, f := range t.Files {
 		p("read %s: %s, %s requests", f.Name, f.Format, thousands(f.Requests))
 		if f.Skipped > 0 {
-			p(", %s other journal lines", thousands(f.Skipped))
+			p(", %s", plural(f.Skipped, "other line"))
 		}
 		if f.TooLong > 0 {
 			p(", %s lines over %d KiB skipped", thousands(f.TooLong), MaxLine>>10)
