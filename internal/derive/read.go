@@ -57,6 +57,7 @@ func (t *Traffic) readFile(ctx context.Context, in Input) (FileStats, error) {
 		n      int
 		binary int // the first line with a NUL byte or invalid UTF-8
 		long   int // the first line over MaxLine
+		bad    int // the first unreadable line
 	)
 	for {
 		line, err := lines.ReadSlice('\n')
@@ -106,6 +107,9 @@ func (t *Traffic) readFile(ctx context.Context, in Input) (FileStats, error) {
 				binary = n
 			}
 			fs.Unreadable++
+			if bad == 0 {
+				bad = n
+			}
 			if len(fs.Shown) < showUnreadable {
 				fs.Shown = append(fs.Shown, fmt.Sprintf("%s:%d: %s", in.Name, n, quote(line)))
 			}
@@ -118,13 +122,13 @@ func (t *Traffic) readFile(ctx context.Context, in Input) (FileStats, error) {
 		fs.Format = f.name
 	}
 	if fs.Requests == 0 {
-		return fs, noRequests(fs, n, binary, long)
+		return fs, noRequests(fs, n, binary, long, bad)
 	}
 	return fs, nil
 }
 
 // noRequests is the error of a file without one readable access line.
-func noRequests(fs FileStats, lines, binary, long int) error {
+func noRequests(fs FileStats, lines, binary, long, bad int) error {
 	switch {
 	case lines == 0:
 		return fmt.Errorf("%s: empty: want an access log (uvicorn lines from journalctl -o short-iso or -o json, a uvicorn log with a time, nginx or gunicorn combined)", fs.Name)
@@ -135,7 +139,8 @@ func noRequests(fs FileStats, lines, binary, long int) error {
 	case fs.Unreadable == 0:
 		return fmt.Errorf("%s: %d %s lines, none an access line: is uvicorn's access log on (no --no-access-log)?", fs.Name, fs.Skipped, strings.TrimSuffix(fs.Format, " (uvicorn)"))
 	}
-	return fmt.Errorf("%s: no line is an access line of a known format (uvicorn lines from journalctl -o short-iso or -o json, a uvicorn log with a time, nginx or gunicorn combined, with or without $request_time); the first: %s", fs.Name, fs.Shown[0])
+	_, text, _ := strings.Cut(fs.Shown[0], fmt.Sprintf(":%d: ", bad))
+	return fmt.Errorf("%s:%d: not an access line of a known format, nor is any later line: %s — derive reads uvicorn lines from journalctl -o short-iso or -o json, a uvicorn log with a time, and nginx or gunicorn combined, with or without $request_time", fs.Name, bad, text)
 }
 
 // detect returns the first format that reads line, or nil.
