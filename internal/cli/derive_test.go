@@ -252,7 +252,7 @@ func writeBigLog(t *testing.T, path string, size int) int {
 	for i := 0; written < size; i++ {
 		line = line[:0]
 		line = append(line, "203.0.113.7 - - ["...)
-		line = start.Add(time.Duration(i/40) * time.Second).AppendFormat(line, "02/Jan/2006:15:04:05 -0700")
+		line = start.Add(time.Duration(i/40)*time.Second).AppendFormat(line, "02/Jan/2006:15:04:05 -0700")
 		line = append(line, `] "GET `...)
 		switch i % 4 {
 		case 0, 1:

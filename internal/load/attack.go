@@ -59,9 +59,9 @@ type Stats struct {
 	Sent      uint64
 	// RanOut counts, per endpoint in the scenario's order, the measured
 	// arrivals not sent because its order-once feed had run out.
-	RanOut []uint64
-	Warmup    uint64 // hits of the warm-up, sent but not recorded
-	Canceled  uint64 // in flight when the run was stopped; not recorded
+	RanOut   []uint64
+	Warmup   uint64 // hits of the warm-up, sent but not recorded
+	Canceled uint64 // in flight when the run was stopped; not recorded
 	// InflightMax is the peak of requests in flight during the run.
 	InflightMax int64
 	Began       time.Time
