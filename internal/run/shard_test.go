@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
 // The shards' shares of boards and clients add up to the scenario's, and
@@ -41,5 +42,25 @@ func TestShardSet(t *testing.T) {
 	}
 	if c.Set == a.Set || d.Set == a.Set {
 		t.Errorf("another start (%q) or scenario (%q) gave the set %q of the first run", c.Set, d.Set, a.Set)
+	}
+}
+
+// A shard's scenario draws its share of each feed's sequence: shard K of
+// N makes draws K−1, K−1+N, … of the whole run's, and the original
+// scenario is left as it was.
+func TestShardOfFeeds(t *testing.T) {
+	feed := &scenario.Feed{Columns: []string{"v"}, Rows: [][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}}, Order: scenario.OrderCycle}
+	sc := &scenario.Scenario{HTTP: scenario.HTTP{Clients: 4, Endpoints: []scenario.Endpoint{{Name: "e", Path: "/{{.v}}", Feed: feed}}}}
+	s := &report.ShardInfo{Index: 2, Count: 3}
+	got := shardOf(sc, s).HTTP.Endpoints[0].Feed
+	for i := range uint64(4) {
+		row, _ := got.Draw(i)
+		want, _ := feed.Draw(1 + 3*i)
+		if row[0] != want[0] {
+			t.Errorf("shard 2/3 draw %d = %s, want the run's draw %d, %s", i, row[0], 1+3*i, want[0])
+		}
+	}
+	if sc.HTTP.Endpoints[0].Feed != feed {
+		t.Error("shardOf changed the scenario it was given")
 	}
 }
