@@ -323,3 +323,28 @@ func TestDeriveBadInput(t *testing.T) {
 		})
 	}
 }
+
+// derive - reads standard input, here piped into the loadcheck binary
+// (this test binary standing in for it).
+func TestDeriveStdin(t *testing.T) {
+	log, err := os.Open("../derive/testdata/logs/gunicorn.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	out := filepath.Join(t.TempDir(), "from-prod.yaml")
+	cmd := exec.Command(os.Args[0], "derive", "-", "--out", out)
+	cmd.Env = append(os.Environ(), "LOADCHECK_TEST_CLI=1")
+	cmd.Stdin = log
+	stdout, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("derive -: %v\n%s", err, stdout)
+	}
+	if !strings.Contains(string(stdout), "read standard input: nginx/gunicorn combined, 3 requests") {
+		t.Errorf("derive - printed:\n%s\nwant it to read 3 requests from standard input", stdout)
+	}
+	sc, err := scenario.Load(out)
+	if err != nil || len(sc.HTTP.Endpoints) != 2 {
+		t.Errorf("the scenario derived from standard input: %v, want 2 endpoints", err)
+	}
+}

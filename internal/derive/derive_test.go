@@ -77,3 +77,39 @@ func TestFormatsGolden(t *testing.T) {
 		})
 	}
 }
+
+// A line over MaxLine is skipped and counted, and the lines around it are
+// read; a line of no known form is counted and shown with its file and
+// line.
+func TestReadSkipsLongAndUnreadableLines(t *testing.T) {
+	ok := `127.0.0.1 - - [01/Dec/2026:14:03:21 +0000] "GET /a HTTP/1.1" 200 612 "-" "curl/8.5.0"` + "\n"
+	log := ok + "GET /" + strings.Repeat("x", MaxLine) + "\n" + "not a request\n" + ok
+	tr, err := Read(context.Background(), []Input{{Name: "a.log", R: strings.NewReader(log)}}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := tr.Files[0]
+	if f.Requests != 2 || f.TooLong != 1 || f.Unreadable != 1 || len(f.Shown) != 1 || f.Shown[0] != `a.log:3: "not a request"` {
+		t.Errorf("read %+v; want 2 requests, 1 line too long, 1 unreadable shown as a.log:3", f)
+	}
+}
+
+// Several files add up, each read in its own format.
+func TestReadSeveralFiles(t *testing.T) {
+	var inputs []Input
+	for _, name := range []string{"testdata/logs/nginx-request-time.log", "testdata/logs/journal-short-iso.log"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, Input{Name: name, R: bytes.NewReader(data)})
+	}
+	tr, err := Read(context.Background(), inputs, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Requests != 14 || tr.Files[0].Format == tr.Files[1].Format || tr.routes["GET /api/zeus/search?q={{.q}}"].count != 6 {
+		t.Errorf("read %d requests in formats %q and %q; want 6 + 8 = 14 in two formats, 3 + 3 searches in one route",
+			tr.Requests, tr.Files[0].Format, tr.Files[1].Format)
+	}
+}
