@@ -12,6 +12,7 @@ Usage:
 	loadcheck report RESULT.json… [--format table|md|html|json|junit|prometheus]
 	loadcheck merge RESULT.json…
 	loadcheck validate FILE...
+	loadcheck derive LOG... --out SCENARIO.yaml [--growth 10] [--all] [--feed-rows N]
 	loadcheck sim --workers N --listen ADDR [cost flags]
 	loadcheck version
 
