@@ -35,96 +35,106 @@ func Read(ctx context.Context, inputs []Input, feedRows int) (*Traffic, error) {
 	return t, nil
 }
 
+// fileReader is the state of reading one file.
+type fileReader struct {
+	t      *Traffic
+	fs     FileStats
+	f      *format // nil until a line is read by some format
+	req    request
+	n      int // lines so far
+	binary int // the first line with a NUL byte or invalid UTF-8
+	long   int // the first line over MaxLine
+	bad    int // the first unreadable line
+}
+
 // readFile reads one input, gzip'd or not, detecting its format on the
 // first line that any format reads.
 func (t *Traffic) readFile(ctx context.Context, in Input) (FileStats, error) {
-	fs := FileStats{Name: in.Name}
+	fr := &fileReader{t: t, fs: FileStats{Name: in.Name}}
 	br := bufio.NewReaderSize(in.R, MaxLine+1)
 	r := io.Reader(br)
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return fs, fmt.Errorf("%s: %v", in.Name, err)
+			return fr.fs, fmt.Errorf("%s: %v", in.Name, err)
 		}
 		defer gz.Close()
 		r = gz
-		fs.Name += " (gzip)"
+		fr.fs.Name += " (gzip)"
 	}
 	lines := bufio.NewReaderSize(r, MaxLine+1)
-	var (
-		f      *format
-		req    request
-		n      int
-		binary int // the first line with a NUL byte or invalid UTF-8
-		long   int // the first line over MaxLine
-		bad    int // the first unreadable line
-	)
 	for {
 		line, err := lines.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			n++
-			fs.TooLong++
-			if long == 0 {
-				long = n
+			fr.n++
+			fr.fs.TooLong++
+			if fr.long == 0 {
+				fr.long = fr.n
 			}
 			if err := skipLine(lines); err != nil && err != io.EOF {
-				return fs, fmt.Errorf("%s:%d: %v", in.Name, n, err)
+				return fr.fs, fmt.Errorf("%s:%d: %v", in.Name, fr.n, err)
 			}
 			continue
 		}
 		if len(line) == 0 && err != nil {
 			if err != io.EOF {
-				return fs, fmt.Errorf("%s:%d: %v", in.Name, n+1, err)
+				return fr.fs, fmt.Errorf("%s:%d: %v", in.Name, fr.n+1, err)
 			}
 			break
 		}
-		n++
-		if n%65536 == 0 {
+		fr.n++
+		if fr.n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
-				return fs, err
+				return fr.fs, err
 			}
 		}
-		line = bytes.TrimRight(line, "\r\n")
-		if len(line) == 0 {
-			continue
-		}
-		if f == nil {
-			f = detect(line)
-		}
-		switch {
-		case f != nil && f.parse(line, &req):
-			fs.Requests++
-			t.add(&req)
-		case f != nil && f.shape != nil && f.shape(line):
-			fs.Skipped++
-		case f == nil && shaped(line) != "":
-			// Before the first access line, a line of a format's shape
-			// (the service starting up) is skipped as one of that format.
-			fs.Skipped++
-			fs.Format = shaped(line)
-		default:
-			if binary == 0 && (bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line)) {
-				binary = n
-			}
-			fs.Unreadable++
-			if bad == 0 {
-				bad = n
-			}
-			if len(fs.Shown) < showUnreadable {
-				fs.Shown = append(fs.Shown, fmt.Sprintf("%s:%d: %s", in.Name, n, quote(line)))
-			}
-		}
+		fr.line(bytes.TrimRight(line, "\r\n"), in.Name)
 		if err == io.EOF {
 			break
 		}
 	}
-	if f != nil {
-		fs.Format = f.name
+	if fr.f != nil {
+		fr.fs.Format = fr.f.name
 	}
-	if fs.Requests == 0 {
-		return fs, noRequests(fs, n, binary, long, bad)
+	if fr.fs.Requests == 0 {
+		return fr.fs, noRequests(fr.fs, fr.n, fr.binary, fr.long, fr.bad)
 	}
-	return fs, nil
+	return fr.fs, nil
+}
+
+// line reads line n of the file: a request, a line to skip, or one that
+// cannot be read.
+func (fr *fileReader) line(line []byte, name string) {
+	if len(line) == 0 {
+		return
+	}
+	if fr.f == nil {
+		fr.f = detect(line)
+	}
+	f, fs := fr.f, &fr.fs
+	switch {
+	case f != nil && f.parse(line, &fr.req):
+		fs.Requests++
+		fr.t.add(&fr.req)
+	case f != nil && f.shape != nil && f.shape(line):
+		fs.Skipped++
+	case f == nil && shaped(line) != "":
+		// Before the first access line, a line of a format's shape (the
+		// service starting up) is skipped as one of that format.
+		fs.Skipped++
+		fs.Format = shaped(line)
+	default:
+		if fr.binary == 0 && (bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line)) {
+			fr.binary = fr.n
+		}
+		fs.Unreadable++
+		if fr.bad == 0 {
+			fr.bad = fr.n
+		}
+		if len(fs.Shown) < showUnreadable {
+			fs.Shown = append(fs.Shown, fmt.Sprintf("%s:%d: %s", name, fr.n, quote(line)))
+		}
+	}
 }
 
 // noRequests is the error of a file without one readable access line.
