@@ -189,15 +189,15 @@ func parseCombined(line []byte, r *request) bool {
 	if close < 0 {
 		return false
 	}
-	at, err := time.Parse("02/Jan/2006:15:04:05 -0700", string(line[open+1:open+close]))
-	if err != nil {
+	at, ok := parseCLFTime(line[open+1 : open+close])
+	if !ok {
 		return false
 	}
 	rest := bytes.TrimLeft(line[open+close+1:], " ")
 	if len(rest) == 0 || rest[0] != '"' {
 		return false
 	}
-	rest, ok := parseRequestLine(rest[1:], r)
+	rest, ok = parseRequestLine(rest[1:], r)
 	if !ok {
 		return false
 	}
@@ -337,4 +337,32 @@ func parseISOTime(b []byte) (time.Time, bool) {
 	}
 	t := time.Date(y, time.Month(mo), d, h, mi, s, nanos, time.UTC)
 	return t.Add(-time.Duration(off) * time.Second), true
+}
+
+var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// parseCLFTime reads nginx's $time_local, 01/Dec/2026:14:03:22 +0000, by
+// hand: time.Parse took a third of the time of a line.
+func parseCLFTime(b []byte) (time.Time, bool) {
+	if len(b) != 26 || b[2] != '/' || b[6] != '/' || b[11] != ':' || b[14] != ':' || b[17] != ':' || b[20] != ' ' {
+		return time.Time{}, false
+	}
+	month := -1
+	for i, m := range months {
+		if string(b[3:6]) == m {
+			month = i + 1
+		}
+	}
+	// The rest is parseISOTime's: 2026-12-01T14:03:22+0000.
+	iso := [24]byte{}
+	copy(iso[0:4], b[7:11])
+	iso[4], iso[7], iso[10], iso[13], iso[16] = '-', '-', 'T', ':', ':'
+	if month < 0 {
+		return time.Time{}, false
+	}
+	iso[5], iso[6] = byte('0'+month/10), byte('0'+month%10)
+	copy(iso[8:10], b[0:2])
+	copy(iso[11:19], b[12:20])
+	copy(iso[19:24], b[21:26])
+	return parseISOTime(iso[:])
 }
