@@ -147,6 +147,7 @@ func (s *WSSummary) addAccount(pb Board, spans []span, seen bitset, events []eve
 	s.OutOfOrder += pb.OutOfOrder
 	s.Reconnects += pb.Reconnects
 	s.Disconnects += pb.Disconnects
+	s.UnansweredPings += pb.UnansweredPings
 	s.Disconnected += pb.Disconnected
 	if pb.Ratio < 1 {
 		s.BoardsBelowFull++
@@ -164,5 +165,15 @@ func (s *WSSummary) setLoss() {
 		s.Dup = 100 * float64(s.Duplicates) / float64(s.Expected)
 	case s.Sent > 0:
 		s.Loss = 100
+	}
+}
+
+// setConnectRate sets ConnectedIn to d, the time the boards took to
+// connect, and ConnectRate to Boards per second of it (0 for no time).
+func (s *WSSummary) setConnectRate(d time.Duration) {
+	s.ConnectedIn = max(d, 0)
+	s.ConnectRate = 0
+	if d > 0 {
+		s.ConnectRate = float64(s.Boards) / d.Seconds()
 	}
 }

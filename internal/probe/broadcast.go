@@ -6,10 +6,13 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"sort"
 	"strconv"
 	"sync"
@@ -206,6 +209,17 @@ send:
 	return err
 }
 
+// errWithoutURL is err without the URL a client error names: the error
+// goes into the report, and the broadcast path may hold a secret
+// (?token=${TOKEN}); the report names the path elsewhere, redacted.
+func errWithoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
 // post sends event k and records the answer.
 func (w *WS) post(ctx context.Context, k int, intended, sent time.Time, s *slot) {
 	body := w.body.make(eventID(w.run, k), sent)
@@ -218,10 +232,11 @@ func (w *WS) post(ctx context.Context, k int, intended, sent time.Time, s *slot)
 		hit.Err = err.Error()
 		return
 	}
+	maps.Copy(req.Header, w.bcHead)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := w.poster.Do(req)
 	if err != nil {
-		hit.Latency, hit.Err = time.Since(sent), err.Error()
+		hit.Latency, hit.Err = time.Since(sent), errWithoutURL(err).Error()
 		return
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {

@@ -14,16 +14,27 @@
 //
 // Each board is a github.com/coder/websocket client with one goroutine that
 // reads (so pings from the target are answered) and reconnects with
-// backoff when its connection ends. Each handshake and each ping has a
-// context with its own timeout (10 s). A board that has received nothing
-// for 15 s is pinged, by one goroutine shared by all boards, so that idle
-// boards cost nothing extra; that goroutine also bounds the reads, by
-// closing a connection whose ping failed or that has shown no sign of
-// life (message or pong) for 45 s. Reads themselves take a context that
-// never ends, because coder/websocket allocates per read for one that can
-// (see WS.read). The X-Worker-Pid header of the upgrade response, when the target
-// sends one, is kept as Board.Worker: it shows which worker process holds
-// the board.
+// backoff when its connection ends. Board i starts i × stagger after the
+// first, with at most 256 handshakes in flight, so that connecting N
+// boards takes a bounded time (the scenario shortens its default stagger
+// as boards grow) and the summary states it (ConnectedIn, ConnectRate).
+// Each handshake carries the scenario's headers and offers its
+// subprotocols, and has a context with its own timeout (10 s).
+//
+// A board is judged dead only by its connection: a close or reset from
+// the peer, or the kernel's TCP keep-alive (15 s idle, 3 probes 5 s apart)
+// and user timeout (30 s) for a peer that vanished, all of which end the
+// read and count as a disconnect. loadcheck closes no board before Close:
+// a board it closed itself would show as the target's disconnect, and the
+// events it then missed as not expected rather than lost. A board that has
+// received nothing for 15 s is pinged, by one goroutine shared by all
+// boards, which waits for a free slot (64 pings in flight) rather than skip
+// a board; a ping unanswered within 10 s is counted (UnansweredPings), the
+// connection kept. Reads themselves take a context that never ends,
+// because coder/websocket allocates per read for one that can (see
+// WS.read). The X-Worker-Pid header of the upgrade response, when the
+// target sends one, is kept as Board.Worker: it shows which worker process
+// holds the board.
 //
 // # Broadcasts
 //
@@ -31,10 +42,10 @@
 //
 //	{"<id field>": "<run>-<seq>", "sent_at": "<RFC 3339, ns>", <extra fields>}
 //
-// on an open schedule (rate or stages; it does not wait for answers, with
-// at most 64 POSTs in flight), optionally from a chosen source address so
-// that broadcasts and boards can come from different clients (nginx
-// ip_hash). <run> is random per run and <seq> the event's number in the
+// with the scenario's broadcast headers, on an open schedule (rate or
+// stages; it does not wait for answers, with at most 64 POSTs in flight),
+// optionally from a chosen source address so that broadcasts and boards
+// can come from different clients (nginx ip_hash). <run> is random per run and <seq> the event's number in the
 // schedule: a board parses it back from the id field of each message it
 // receives and sets one bit, so the account costs a bit per board and
 // event (10,000 boards × 60 events: 80 kB). The broadcaster's latency is
@@ -79,9 +90,10 @@
 //
 // # SSE clients
 //
-// Each SSE client reads text/event-stream line by line and counts an event
-// at each blank line that ends one or more data lines (comments and an
-// unfinished event at the end of a stream do not count). It records the
+// Each SSE client sends the scenario's sse headers, reads text/event-stream
+// line by line and counts an event at each blank line that ends one or
+// more data lines (comments and an unfinished event at the end of a stream
+// do not count). It records the
 // time to its first event, the largest gap between events (the time after
 // the last one, up to Close, included), disconnects and reconnects (with
 // backoff).

@@ -163,6 +163,7 @@ func MergeWS(parts []ShardWS) (WSSummary, error) {
 	}
 	sort.Slice(s.PerBoard, func(i, j int) bool { return s.PerBoard[i].ID < s.PerBoard[j].ID })
 	s.setLoss()
+	s.setConnectRate(s.ConnectedIn)
 	s.Delivery = delivery.Percentiles()
 	s.DeliveryHist, _ = delivery.Encode()
 	return s, nil
@@ -181,6 +182,7 @@ func (s *WSSummary) addCounts(p *WSSummary) {
 	s.Foreign += p.Foreign
 	s.Connect = worst(s.Connect, p.Connect)
 	s.ConnectTCP = worst(s.ConnectTCP, p.ConnectTCP)
+	s.ConnectedIn = max(s.ConnectedIn, p.ConnectedIn)
 }
 
 // addBoard accounts one board of a shard's ledger against the

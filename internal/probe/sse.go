@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/netip"
@@ -25,6 +26,7 @@ const maxSSELine = 1 << 20
 // concurrent use.
 type SSE struct {
 	url     string
+	header  http.Header // of each stream request
 	client  *http.Client
 	clients []*sseClient
 	cancel  context.CancelFunc
@@ -51,10 +53,10 @@ type sseClient struct {
 	reconnects  int
 }
 
-// StartSSE opens cfg.Clients event streams on baseURL+cfg.Path and returns
-// once each has been answered 200 with a text/event-stream, or an error
-// (after closing those that were) when ctx ends or some client could not
-// connect within 30 s. The clients read until Close or until ctx ends,
+// StartSSE opens cfg.Clients event streams on baseURL+cfg.Path, each
+// request carrying cfg.Headers, and returns once each has been answered
+// 200 with a text/event-stream, or an error (after closing those that
+// were) when ctx ends or some client could not connect within 30 s. The clients read until Close or until ctx ends,
 // reconnecting with backoff when a stream ends or fails.
 //
 // Client i connects from plan.SSE(i). tlsConf checks an https target's
@@ -72,6 +74,7 @@ func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE, plan client
 	}
 	s := &SSE{
 		url:    strings.TrimRight(baseURL, "/") + cfg.Path,
+		header: httpHeader(cfg.Headers),
 		client: &http.Client{Transport: tr},
 	}
 	cctx, cancel := context.WithCancel(ctx)
@@ -167,8 +170,12 @@ func (s *SSE) open(ctx context.Context, from netip.Addr) (*http.Response, error)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Cache-Control", "no-cache")
+	maps.Copy(req.Header, s.header)
+	for k, v := range map[string]string{"Accept": "text/event-stream", "Cache-Control": "no-cache"} {
+		if req.Header.Get(k) == "" {
+			req.Header.Set(k, v)
+		}
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, err

@@ -44,9 +44,20 @@ type WSSummary struct {
 	BoardsBelowFull int `json:"boards_below_full"`
 	// Reconnects counts successful reconnections, Disconnects dropped
 	// connections (not those Close ended), ConnectErrors failed handshakes.
+	// Only the target or the network drops a connection: loadcheck closes
+	// none before Close.
 	Reconnects    int `json:"reconnects"`
 	Disconnects   int `json:"disconnects"`
 	ConnectErrors int `json:"connect_errors"`
+	// UnansweredPings counts the pings of idle boards that the target did
+	// not answer within 10 s; the connections were kept.
+	UnansweredPings int64 `json:"unanswered_pings"`
+	// ConnectedIn is how long the boards took to connect, from the first
+	// board's dial to the last board's first connection; ConnectRate is
+	// Boards per second of it. Of a sharded run: the slowest shard's time,
+	// and all the boards over it.
+	ConnectedIn time.Duration `json:"connected_in_ns"`
+	ConnectRate float64       `json:"connect_rate_per_s"`
 	// Disconnected is the boards' summed time without a connection during
 	// the broadcast window (Board.Disconnected).
 	Disconnected time.Duration `json:"disconnected_ns"`
@@ -84,6 +95,7 @@ type Board struct {
 	NotExpectedDelivered int64 `json:"not_expected_delivered,omitempty"`
 	Reconnects           int   `json:"reconnects"`
 	Disconnects          int   `json:"disconnects,omitempty"`
+	UnansweredPings      int64 `json:"unanswered_pings,omitempty"`
 	// Disconnected is the total time the board was not connected during the
 	// measured window (from the first broadcast POST to the last answer):
 	// events acknowledged then are not expected of it.

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/netip"
@@ -26,24 +27,36 @@ import (
 // scenario fields: they guard against a dead peer, they do not shape the
 // load.
 const (
-	// dialTimeout bounds one handshake (TCP connect and upgrade).
+	// dialTimeout bounds one handshake (TCP connect and upgrade), from
+	// when it may start (see maxDialing).
 	dialTimeout = 10 * time.Second
+	// maxDialing bounds the handshakes in flight, first connections and
+	// reconnections alike: with the stagger it bounds the rate at which
+	// boards meet the target, and a target slower than the stagger is
+	// met by at most this many handshakes at once, not by every board.
+	maxDialing = 256
 	// startTimeout is how long StartWS waits, beyond the stagger, for
 	// every board's first connection.
 	startTimeout = 30 * time.Second
 	// pingIdle: a board that has received nothing for this long is
-	// pinged; pingTimeout bounds the wait for the pong. A failed ping
-	// ends the connection and the board reconnects.
+	// pinged, so that a proxy's idle timeout (nginx: 60 s) does not close
+	// it; pingTimeout bounds the wait for the pong. An unanswered ping is
+	// counted, and the connection is kept: see pinger.
 	pingIdle    = 15 * time.Second
 	pingTimeout = 10 * time.Second
-	// readIdle bounds each connection's reads: a board that has received
-	// nothing, pongs included, for this long is taken for dead and its
-	// connection closed, which ends the read.
-	readIdle = 45 * time.Second
 	// pingScan is how often the pinger looks at the boards.
 	pingScan = time.Second
 	// maxPings bounds the pings in flight across all boards.
 	maxPings = 64
+	// keepAliveIdle, keepAliveInterval and keepAliveCount are the boards'
+	// TCP keep-alive: a peer that vanished without closing (host down,
+	// network cut) is found by the kernel within about 30 s and the read
+	// fails, which is a disconnect. userTimeout bounds, the same way, data
+	// written but never acknowledged (where keep-alive does not probe).
+	keepAliveIdle     = 15 * time.Second
+	keepAliveInterval = 5 * time.Second
+	keepAliveCount    = 3
+	userTimeout       = 30 * time.Second
 	// readLimit is the largest message a board accepts.
 	readLimit = 1 << 20
 	// backoffMin and backoffMax bound the wait before a reconnect; it
@@ -64,12 +77,13 @@ const (
 	settle = 100 * time.Millisecond
 )
 
-// liveness is when boards are pinged and taken for dead; tests shorten it.
+// liveness is when boards are pinged; tests shorten it.
 type liveness struct {
-	scan, pingIdle, pingTimeout, readIdle time.Duration
+	scan, pingIdle, pingTimeout time.Duration
+	pings                       int // in flight at most
 }
 
-var defaultLiveness = liveness{scan: pingScan, pingIdle: pingIdle, pingTimeout: pingTimeout, readIdle: readIdle}
+var defaultLiveness = liveness{scan: pingScan, pingIdle: pingIdle, pingTimeout: pingTimeout, pings: maxPings}
 
 // WorkerHeader is the response header of the websocket upgrade that names
 // the target's worker process; Board.Worker shows it.
@@ -89,10 +103,18 @@ type WS struct {
 	base    time.Time // origin of the monotonic nanoseconds used throughout
 	dialer  *http.Client
 	poster  *http.Client
+	header  http.Header   // of each board's upgrade request
+	bcHead  http.Header   // of each broadcast POST
+	dialing chan struct{} // a slot per handshake in flight
 	boards  []*board
 	live    liveness
 	cancel  context.CancelFunc // stops boards and the pinger
 	wg      sync.WaitGroup     // boards, pinger, pings
+
+	// launchAt is when the first board started to dial; lastFirstUp when
+	// the last board's first connection was made (the latest so far).
+	launchAt    int64
+	lastFirstUp atomic.Int64
 
 	connected     atomic.Int64
 	connectErrors atomic.Int64
@@ -152,6 +174,9 @@ type board struct {
 	reconnects  int
 	disconnects int
 	worker      string
+	// unanswered counts the pings the target left unanswered; written by
+	// the pinger's goroutines.
+	unanswered atomic.Int64
 }
 
 // liveConn is a board's current connection.
@@ -160,12 +185,17 @@ type liveConn struct {
 	pinging atomic.Bool
 }
 
-// StartWS connects cfg.Boards dispatch boards to baseURL+cfg.Path, one every
-// cfg.Stagger, and returns once each has connected, or an error (after
-// closing those that did) when ctx ends or some board could not connect
-// within 30 s beyond the stagger. Each failed handshake is retried with
-// backoff meanwhile. The boards stay connected, reconnecting when
-// dropped, until Close or until ctx ends.
+// StartWS connects cfg.Boards dispatch boards to baseURL+cfg.Path, board i
+// starting i·cfg.Stagger after the first, with at most 256 handshakes in
+// flight, and returns once each has connected, or an error (after closing
+// those that did) when ctx ends or some board could not connect within
+// 30 s beyond the stagger. Each failed handshake is retried with backoff
+// meanwhile. The boards stay connected, reconnecting when the target or
+// the network drops them, until Close or until ctx ends: loadcheck itself
+// closes no board before (see pinger).
+//
+// Each upgrade request carries cfg.Headers and offers cfg.Subprotocols;
+// each broadcast carries cfg.Broadcast.Headers.
 //
 // Zero cfg fields mean: IDField "id", Stagger and Grace none.
 //
@@ -232,6 +262,9 @@ func newWS(baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf
 		live:       live,
 		dialer:     &http.Client{Transport: boardTransport(tlsConf)},
 		poster:     newPoster(plan.Broadcaster(), tlsConf),
+		header:     httpHeader(cfg.Headers),
+		bcHead:     httpHeader(cfg.Broadcast.Headers),
+		dialing:    make(chan struct{}, maxDialing),
 		connect:    record.NewHistogram(),
 		connectTCP: record.NewHistogram(),
 		rec:        record.New([]string{"broadcast"}),
@@ -250,14 +283,21 @@ func newWS(baseURL string, cfg scenario.WebSocket, plan clientaddr.Plan, tlsConf
 	return w, nil
 }
 
-// launch starts the boards on bctx, one every cfg.Stagger so that the
-// target is not met by a burst of handshakes, and stops starting them when
-// ctx ends. The channel it returns is closed once every board started has
-// connected or given up.
+// launch starts the boards on bctx, board i at i·cfg.Stagger after the
+// first, so that the target is not met by a burst of handshakes, and stops
+// starting them when ctx ends. The times are kept to a schedule rather
+// than slept one after another, so that a stagger shorter than a timer's
+// resolution still gives its rate. The channel it returns is closed once
+// every board started has connected or given up.
 func (w *WS) launch(ctx, bctx context.Context) <-chan struct{} {
 	var ready sync.WaitGroup
+	start := time.Now()
+	w.launchAt = w.mono(start)
 	for i, b := range w.boards {
-		if i > 0 && w.cfg.Stagger > 0 && !sleep(ctx, w.cfg.Stagger) {
+		if ctx.Err() != nil {
+			break
+		}
+		if wait := time.Until(start.Add(time.Duration(i) * w.cfg.Stagger)); wait > 0 && !sleep(ctx, wait) {
 			break
 		}
 		ready.Add(1)
@@ -352,6 +392,7 @@ func (w *WS) runBoard(ctx context.Context, b *board, ready *sync.WaitGroup) {
 			b.reconnects++
 		} else {
 			signalled = true
+			w.firstUp(b.spans[0].up)
 			ready.Done()
 		}
 		w.read(lc, b)
@@ -376,6 +417,16 @@ func (w *WS) runBoard(ctx context.Context, b *board, ready *sync.WaitGroup) {
 	}
 }
 
+// firstUp notes a board's first connection at up, keeping the latest.
+func (w *WS) firstUp(up int64) {
+	for {
+		last := w.lastFirstUp.Load()
+		if up <= last || w.lastFirstUp.CompareAndSwap(last, up) {
+			return
+		}
+	}
+}
+
 // dialAside runs dial on a goroutine of its own and waits for it. The
 // HTTP client's path is much deeper than the read path, and a stack that
 // grew for the handshake stays grown while the board reads: on the board's
@@ -394,8 +445,15 @@ func (w *WS) dialAside(ctx context.Context, b *board) (*liveConn, error) {
 	return r.lc, r.err
 }
 
-// dial makes one connection for b and records it as up.
+// dial makes one connection for b, once a handshake slot is free, and
+// records it as up.
 func (w *WS) dial(ctx context.Context, b *board) (*liveConn, error) {
+	select {
+	case w.dialing <- struct{}{}:
+		defer func() { <-w.dialing }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	var tcpStart, tcpDone atomic.Int64
@@ -408,7 +466,11 @@ func (w *WS) dial(ctx context.Context, b *board) (*liveConn, error) {
 		},
 	})
 	start := time.Now()
-	conn, resp, err := websocket.Dial(withFrom(dctx, b.from), w.wsURL, &websocket.DialOptions{HTTPClient: w.dialer})
+	conn, resp, err := websocket.Dial(withFrom(dctx, b.from), w.wsURL, &websocket.DialOptions{
+		HTTPClient:   w.dialer,
+		HTTPHeader:   w.header,
+		Subprotocols: w.cfg.Subprotocols,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +508,27 @@ func (w *WS) dial(ctx context.Context, b *board) (*liveConn, error) {
 func boardTransport(tlsConf *tls.Config) *http.Transport {
 	tr := newTransport(netip.Addr{}, 2, 1<<10, tlsConf)
 	tr.DisableKeepAlives = true
+	d := &net.Dialer{
+		Timeout: dialTimeout,
+		KeepAliveConfig: net.KeepAliveConfig{
+			Enable: true, Idle: keepAliveIdle, Interval: keepAliveInterval, Count: keepAliveCount,
+		},
+		Control: boundWrites,
+	}
+	tr.DialContext = dialFrom(d)
 	return tr
+}
+
+// httpHeader returns h as an http.Header; nil when h is empty.
+func httpHeader(h map[string]string) http.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	hh := make(http.Header, len(h))
+	for k, v := range h {
+		hh.Set(k, v)
+	}
+	return hh
 }
 
 // addrString is a's text, "" for the zero address.
@@ -474,9 +556,10 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // Reads take a context that is never done: coder/websocket registers a
 // context.AfterFunc for each read whose context can end, about 400 bytes
 // of garbage per message, which with 10,000 boards cost 100 MB of peak RSS
-// and a fifth of the probe's CPU. Reads are bounded all the same: the
-// pinger closes a connection quiet for readIdle or whose ping fails, and
-// closeAll closes them all when the boards stop; a close ends the read.
+// and a fifth of the probe's CPU. Reads are bounded all the same: by the
+// connection itself (a close or reset from the peer, TCP keep-alive and
+// the user timeout for a peer that vanished, see boardTransport), and by
+// closeAll when the boards stop.
 func (w *WS) read(lc *liveConn, b *board) {
 	for {
 		_, r, err := lc.conn.Reader(context.Background())
@@ -536,56 +619,65 @@ func (w *WS) receive(b *board, msg []byte, now int64) {
 	}
 }
 
-// pinger pings boards that have been quiet for pingIdle and ends the
-// connections of boards quiet for readIdle: one goroutine for all boards,
-// so that idle boards cost no goroutine of their own.
+// pinger pings every board that has been quiet for pingIdle: one
+// goroutine for all boards, so that idle boards cost no goroutine of their
+// own, with at most live.pings pings in flight.
+//
+// It scales with the boards and never closes one. A scan walks every board
+// in turn and waits for a free slot rather than skipping a board, so with
+// many idle boards the pings come later, never not at all; and a ping left
+// unanswered is counted (WSSummary.UnansweredPings), the connection kept.
+// A board is judged dead only by its connection: a read error, which the
+// kernel gives for a peer that closed, reset or vanished (TCP keep-alive).
+// Closing a board that merely answers late would report loadcheck's own
+// decision as the target's disconnect, and the events it then missed as
+// not expected rather than lost.
 func (w *WS) pinger(ctx context.Context) {
 	defer w.wg.Done()
 	t := time.NewTicker(w.live.scan)
 	defer t.Stop()
-	sem := make(chan struct{}, maxPings)
+	sem := make(chan struct{}, w.live.pings)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if w.stopping.Load() {
-			continue
-		}
-		now := w.now()
 		for _, b := range w.boards {
+			if w.stopping.Load() {
+				break
+			}
 			lc := b.live.Load()
-			if lc == nil {
+			if lc == nil || time.Duration(w.now()-b.lastSeen.Load()) <= w.live.pingIdle || lc.pinging.Load() {
 				continue
 			}
-			idle := time.Duration(now - b.lastSeen.Load())
-			switch {
-			case idle > w.live.readIdle:
-				lc.conn.CloseNow()
-			case idle > w.live.pingIdle && lc.pinging.CompareAndSwap(false, true):
-				select {
-				case sem <- struct{}{}:
-				default:
-					lc.pinging.Store(false)
-					continue
-				}
-				w.wg.Add(1)
-				go func() {
-					defer w.wg.Done()
-					pctx, cancel := context.WithTimeout(ctx, w.live.pingTimeout)
-					err := lc.conn.Ping(pctx)
-					cancel()
-					if err != nil {
-						lc.conn.CloseNow()
-					} else {
-						b.lastSeen.Store(w.now())
-					}
-					lc.pinging.Store(false)
-					<-sem
-				}()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
 			}
+			lc.pinging.Store(true)
+			w.wg.Add(1)
+			go func() {
+				defer w.wg.Done()
+				w.ping(ctx, b, lc)
+				<-sem
+			}()
 		}
+	}
+}
+
+// ping pings b on lc and waits live.pingTimeout for the pong.
+func (w *WS) ping(ctx context.Context, b *board, lc *liveConn) {
+	defer lc.pinging.Store(false)
+	pctx, cancel := context.WithTimeout(ctx, w.live.pingTimeout)
+	defer cancel()
+	err := lc.conn.Ping(pctx)
+	switch {
+	case err == nil:
+		b.lastSeen.Store(w.now())
+	case ctx.Err() == nil && pctx.Err() != nil && b.live.Load() == lc:
+		b.unanswered.Add(1)
 	}
 }
 
@@ -666,6 +758,7 @@ func (w *WS) summarize(connected int) WSSummary {
 		s.Foreign += b.foreign
 	}
 	s.setLoss()
+	s.setConnectRate(time.Duration(w.lastFirstUp.Load() - w.launchAt))
 	w.addLatencies(&s)
 	if w.shared {
 		s.Ledger = w.ledger(events, from, to)
@@ -707,13 +800,14 @@ func (w *WS) window() (from, to int64) {
 // the broadcaster's events.
 func (b *board) counts() Board {
 	return Board{
-		ID:          b.id,
-		Duplicates:  b.dups,
-		OutOfOrder:  b.outOfOrder,
-		Reconnects:  b.reconnects,
-		Disconnects: b.disconnects,
-		Worker:      b.worker,
-		From:        addrString(b.from),
+		ID:              b.id,
+		Duplicates:      b.dups,
+		OutOfOrder:      b.outOfOrder,
+		Reconnects:      b.reconnects,
+		Disconnects:     b.disconnects,
+		UnansweredPings: b.unanswered.Load(),
+		Worker:          b.worker,
+		From:            addrString(b.from),
 	}
 }
 

@@ -329,9 +329,15 @@ func TestWSCloseInterrupted(t *testing.T) {
 	}
 }
 
-// TestWSDeadPeer: a target that stops answering pings is taken for dead
-// after the ping times out, and the boards reconnect.
-func TestWSDeadPeer(t *testing.T) {
+// fastLiveness pings a board idle for 200 ms, every 50 ms, and waits
+// 200 ms for the pong.
+var fastLiveness = liveness{scan: 50 * time.Millisecond, pingIdle: 200 * time.Millisecond, pingTimeout: 200 * time.Millisecond, pings: maxPings}
+
+// TestWSDeafPeerKept: a target that stops answering pings has its
+// unanswered pings counted, and loadcheck keeps the connections: it is not
+// loadcheck's to drop them, nor to report a disconnect the target did not
+// make.
+func TestWSDeafPeerKept(t *testing.T) {
 	t.Parallel()
 	hub := &probetest.Hub{Deaf: true}
 	srv := httptest.NewServer(hub)
@@ -341,8 +347,7 @@ func TestWSDeadPeer(t *testing.T) {
 	defer cancel()
 	cfg := wsConfig()
 	cfg.Boards = 2
-	fast := liveness{scan: 50 * time.Millisecond, pingIdle: 200 * time.Millisecond, pingTimeout: 200 * time.Millisecond, readIdle: 2 * time.Second}
-	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, fast, "")
+	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, fastLiveness, "")
 	if err != nil {
 		t.Fatalf("startWS: %v", err)
 	}
@@ -350,7 +355,102 @@ func TestWSDeadPeer(t *testing.T) {
 	done, stop := context.WithCancel(ctx)
 	stop() // no close handshake: the target would not answer it
 	sum := ws.Close(done)
-	if sum.Disconnects < 2 || sum.Reconnects < 2 {
-		t.Errorf("Disconnects, Reconnects = %d, %d, want ≥ 2 each: unanswered pings end connections", sum.Disconnects, sum.Reconnects)
+	if sum.UnansweredPings < 2 {
+		t.Errorf("UnansweredPings = %d, want ≥ 2: each board was pinged and left unanswered", sum.UnansweredPings)
+	}
+	if sum.Connected != 2 || sum.Disconnects != 0 || sum.Reconnects != 0 {
+		t.Errorf("Connected, Disconnects, Reconnects = %d, %d, %d, want 2, 0, 0: loadcheck closes no board", sum.Connected, sum.Disconnects, sum.Reconnects)
+	}
+}
+
+// TestWSPingsReachEveryBoard: with many more idle boards than pings in
+// flight, every board is pinged all the same (#24: 10,000 boards and 64
+// pings in flight), and none is dropped.
+func TestWSPingsReachEveryBoard(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(&probetest.Hub{})
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg := wsConfig()
+	cfg.Boards, cfg.Stagger = 200, 0
+	live := fastLiveness
+	live.pings = 2
+	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, live, "")
+	if err != nil {
+		t.Fatalf("startWS: %v", err)
+	}
+	time.Sleep(time.Second) // idle: no broadcast
+	unpinged := 0
+	for _, b := range ws.boards {
+		// Without a pong a board was last seen at its connection, before
+		// it was ready; a pong comes after pingIdle idle.
+		if time.Duration(b.lastSeen.Load()-ws.launchAt) < live.pingIdle {
+			unpinged++
+		}
+	}
+	sum := ws.Close(ctx)
+	if unpinged > 0 {
+		t.Errorf("%d of %d idle boards never answered a ping in 1 s (pings every 200 ms idle, 2 in flight)", unpinged, cfg.Boards)
+	}
+	if sum.Connected != cfg.Boards || sum.Disconnects != 0 || sum.UnansweredPings != 0 {
+		t.Errorf("Connected, Disconnects, UnansweredPings = %d, %d, %d, want %d, 0, 0", sum.Connected, sum.Disconnects, sum.UnansweredPings, cfg.Boards)
+	}
+}
+
+// TestWSTargetDropsIdleBoards: boards the target drops while they idle
+// and are pinged are disconnects, each one, and reconnect.
+func TestWSTargetDropsIdleBoards(t *testing.T) {
+	t.Parallel()
+	hub := &probetest.Hub{}
+	srv := httptest.NewServer(hub)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg := wsConfig()
+	cfg.Boards, cfg.Stagger = 200, 0
+	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, fastLiveness, "")
+	if err != nil {
+		t.Fatalf("startWS: %v", err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	dropped := hub.DropAll()
+	deadline := time.Now().Add(10 * time.Second)
+	for ws.Connected() < cfg.Boards && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // pinged again after the reconnect
+	sum := ws.Close(ctx)
+	if dropped != cfg.Boards || sum.Disconnects != dropped || sum.Reconnects != dropped {
+		t.Errorf("dropped %d; Disconnects, Reconnects = %d, %d, want %d each", dropped, sum.Disconnects, sum.Reconnects, cfg.Boards)
+	}
+	if sum.Connected != cfg.Boards || sum.UnansweredPings != 0 {
+		t.Errorf("Connected, UnansweredPings = %d, %d, want %d, 0", sum.Connected, sum.UnansweredPings, cfg.Boards)
+	}
+}
+
+// TestWSConnectRate: board i starts i × stagger after the first, so N
+// boards take (N−1) × stagger to connect, and the summary says so.
+func TestWSConnectRate(t *testing.T) {
+	t.Parallel()
+	cfg := wsConfig()
+	cfg.Boards, cfg.Stagger = 100, 5*time.Millisecond
+	start := time.Now()
+	srv := httptest.NewServer(&probetest.Hub{})
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, err := StartWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil)
+	if err != nil {
+		t.Fatalf("StartWS: %v", err)
+	}
+	took := time.Since(start)
+	sum := ws.Close(ctx)
+	spread := time.Duration(cfg.Boards-1) * cfg.Stagger // 495 ms
+	if sum.ConnectedIn < spread || sum.ConnectedIn > took {
+		t.Errorf("ConnectedIn = %v, want at least the stagger's %v and at most StartWS's %v", sum.ConnectedIn, spread, took)
+	}
+	if want := float64(cfg.Boards) / sum.ConnectedIn.Seconds(); sum.ConnectRate != want {
+		t.Errorf("ConnectRate = %.1f/s, want boards ÷ ConnectedIn = %.1f/s", sum.ConnectRate, want)
 	}
 }

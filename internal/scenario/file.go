@@ -53,24 +53,28 @@ type endpointFile struct {
 }
 
 type websocketFile struct {
-	Boards    int            `yaml:"boards"`
-	Path      string         `yaml:"path"`
-	IDField   string         `yaml:"id_field"`
-	Stagger   *duration      `yaml:"stagger"`
-	Grace     *duration      `yaml:"grace"`
-	Broadcast *broadcastFile `yaml:"broadcast"`
+	Boards       int               `yaml:"boards"`
+	Path         string            `yaml:"path"`
+	IDField      string            `yaml:"id_field"`
+	Stagger      *duration         `yaml:"stagger"`
+	Grace        *duration         `yaml:"grace"`
+	Headers      map[string]string `yaml:"headers"`
+	Subprotocols []string          `yaml:"subprotocols"`
+	Broadcast    *broadcastFile    `yaml:"broadcast"`
 }
 
 type broadcastFile struct {
-	Path   string            `yaml:"path"`
-	Rate   *rate             `yaml:"rate"`
-	Stages []stageFile       `yaml:"stages"`
-	Fields map[string]string `yaml:"fields"`
+	Path    string            `yaml:"path"`
+	Rate    *rate             `yaml:"rate"`
+	Stages  []stageFile       `yaml:"stages"`
+	Fields  map[string]string `yaml:"fields"`
+	Headers map[string]string `yaml:"headers"`
 }
 
 type sseFile struct {
-	Clients int    `yaml:"clients"`
-	Path    string `yaml:"path"`
+	Clients int               `yaml:"clients"`
+	Path    string            `yaml:"path"`
+	Headers map[string]string `yaml:"headers"`
 }
 
 type resourcesFile struct {
@@ -102,6 +106,11 @@ const (
 	defaultSustainedWindow = 30 * time.Second
 )
 
+// maxConnectSpread bounds the default stagger: boards × stagger is at most
+// this, so that 10,000 boards start within 5 s rather than 100 s (a board
+// connected early idles while the rest connect).
+const maxConnectSpread = 5 * time.Second
+
 // withDefaults returns a copy of f with every absent optional setting
 // filled in. f is not changed.
 func (f scenarioFile) withDefaults() scenarioFile {
@@ -126,7 +135,7 @@ func (f scenarioFile) withDefaults() scenarioFile {
 		if w.IDField == "" {
 			w.IDField = defaultIDField
 		}
-		w.Stagger = or(w.Stagger, duration(defaultStagger))
+		w.Stagger = or(w.Stagger, duration(defaultStaggerFor(w.Boards)))
 		w.Grace = or(w.Grace, duration(defaultGrace))
 		f.WebSocket = &w
 	}
@@ -138,6 +147,16 @@ func (f scenarioFile) withDefaults() scenarioFile {
 	r.SustainedWindow = or(r.SustainedWindow, duration(defaultSustainedWindow))
 	f.Resources = &r
 	return f
+}
+
+// defaultStaggerFor is the stagger between board connects when the file
+// sets none: 10 ms, shortened so that all the boards start within
+// maxConnectSpread.
+func defaultStaggerFor(boards int) time.Duration {
+	if boards < 1 {
+		return defaultStagger
+	}
+	return min(defaultStagger, maxConnectSpread/time.Duration(boards))
 }
 
 // or returns p, or a pointer to def when p is nil.

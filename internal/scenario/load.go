@@ -139,11 +139,12 @@ func buildSections(p *problems, dir string, f scenarioFile, s *Scenario) {
 // buildSSE validates the sse section: at least one client on a path the
 // target serves.
 func buildSSE(p *problems, f sseFile) *SSE {
-	s := &SSE{Clients: f.Clients, Path: f.Path}
+	s := &SSE{Clients: f.Clients, Path: f.Path, Headers: f.Headers}
 	if s.Clients < 1 {
 		p.at("sse.clients", "want 1 or more clients, e.g. clients: 3")
 	}
 	checkPath(p, "sse.path", s.Path, "/api/stream")
+	checkHeaders(p, "sse.headers", s.Headers, nil)
 	return s
 }
 
@@ -378,21 +379,32 @@ func buildWebSocket(p *problems, f websocketFile) *WebSocket {
 		IDField: f.IDField,
 		Stagger: time.Duration(*f.Stagger),
 		Grace:   time.Duration(*f.Grace),
+		Headers: f.Headers,
 	}
+	w.Subprotocols = f.Subprotocols
 	if w.Boards < 1 {
 		p.at("websocket.boards", "want 1 or more boards, e.g. boards: 6")
 	}
 	checkPath(p, "websocket.path", w.Path, "/ws/dispatch")
+	checkHeaders(p, "websocket.headers", w.Headers, wsHandshakeOwners)
+	checkSubprotocols(p, "websocket.subprotocols", w.Subprotocols)
 	b := f.Broadcast
 	if b == nil {
 		p.at("websocket", "broadcast: missing: boards need broadcasts to count losses, e.g. broadcast: {path: /api/dispatch/broadcast, rate: 2/s}")
 		return w
 	}
 	w.Broadcast = Broadcast{
-		Path:   b.Path,
-		Fields: b.Fields,
+		Path:    b.Path,
+		Fields:  b.Fields,
+		Headers: mergeHeaders(f.Headers, b.Headers),
 	}
 	checkPath(p, "websocket.broadcast.path", b.Path, "/api/dispatch/broadcast")
+	checkHeaders(p, "websocket.broadcast.headers", b.Headers, broadcastOwners)
+	for _, k := range sortedKeys(f.Headers) { // shared with the boards: also the broadcaster's
+		if why, ok := broadcastOwners[http.CanonicalHeaderKey(k)]; ok && !hasHeader(b.Headers, k) {
+			p.at(child("websocket.headers", k), "the broadcaster sends these headers too, and loadcheck sets %s itself: %s — set it on no websocket client", http.CanonicalHeaderKey(k), why)
+		}
+	}
 	switch {
 	case b.Rate == nil && b.Stages == nil:
 		p.at("websocket.broadcast", "rate: missing: how often to broadcast, e.g. rate: 2/s")
