@@ -39,14 +39,15 @@ demo: build
 # packages run one at a time (-p 1) rather than competing for 2 cores. The
 # race detector slows goroutines several times over: the millisecond
 # bounds of the load generator (and of shards against one run, and of the
-# downstream stub's latency) are checked again without it. The Kubernetes
-# manifests are checked by the module of their own under deploy/kubernetes,
-# whose API types stay out of loadcheck's build. Then each fuzz target runs
-# a bounded count of inputs.
+# downstream stub's latency) are checked again without it, and so are
+# 10,000 boards, whose memory bound would measure the detector. The
+# Kubernetes manifests are checked by the module of their own under
+# deploy/kubernetes, whose API types stay out of loadcheck's build. Then
+# each fuzz target runs a bounded count of inputs.
 test: deps lint
 	$(GO) test -race -count=1 -p 1 -timeout 30m ./...
 	$(GO) test -count=1 -run 'TestFixedLatencyServer|TestCoordinatedOmission|TestOverloadStaysBounded' ./internal/load/
-	$(GO) test -count=1 -run 'TestShardsMatchOneRun' ./internal/cli/
+	$(GO) test -count=1 -run 'TestShardsMatchOneRun|TestTenThousandBoards' ./internal/cli/
 	$(GO) test -count=1 -run 'TestStubLatency' ./internal/downstream/
 	cd deploy/kubernetes && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-budget

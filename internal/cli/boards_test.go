@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,5 +121,9 @@ websocket: {boards: 10000, path: /ws/dispatch, broadcast: {path: /api/dispatch/b
 	}
 	if rss <= 0 || rss > maxRSS {
 		t.Errorf("loadcheck's peak RSS = %d MiB, want under %d MiB", rss>>20, maxRSS>>20)
+	}
+	table := loadcheck(t, ctx, "report", resultFile(t, out))
+	if want := fmt.Sprintf("boards connected in %s (%.0f/s)", w.ConnectedIn.Round(time.Millisecond), w.ConnectRate); !strings.Contains(table.stdout, want) {
+		t.Errorf("the report does not say %q:\n%s", want, table.stdout)
 	}
 }

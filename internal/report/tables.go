@@ -236,6 +236,12 @@ func wsTable(r *Result) Table {
 	if src := r.Sources; src != nil && src.Mode == "spread" && src.Broadcaster != "" {
 		t.Notes = append(t.Notes, fmt.Sprintf("broadcasts posted from %s, boards from %s", src.Broadcaster, src.Boards))
 	}
+	if w.ConnectedIn > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("boards connected in %s (%.0f/s)", w.ConnectedIn.Round(time.Millisecond), w.ConnectRate))
+	}
+	if w.UnansweredPings > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("%s to idle boards unanswered within 10 s; the connections were kept", Plural(int(w.UnansweredPings), "ping", "pings")))
+	}
 	if below > 0 {
 		t.Notes = append(t.Notes, boardNotes(w)...)
 	}
