@@ -329,9 +329,9 @@ func TestWSCloseInterrupted(t *testing.T) {
 	}
 }
 
-// fastLiveness pings a board idle for 200 ms, every 50 ms, and waits
-// 200 ms for the pong.
-var fastLiveness = liveness{scan: 50 * time.Millisecond, pingIdle: 200 * time.Millisecond, pingTimeout: 200 * time.Millisecond, pings: maxPings}
+// fastLiveness pings a board idle for 200 ms, every 50 ms, and waits 2 s
+// for the pong (the race detector and parallel tests slow pongs down).
+var fastLiveness = liveness{scan: 50 * time.Millisecond, pingIdle: 200 * time.Millisecond, pingTimeout: 2 * time.Second, pings: maxPings}
 
 // TestWSDeafPeerKept: a target that stops answering pings has its
 // unanswered pings counted, and loadcheck keeps the connections: it is not
@@ -347,7 +347,9 @@ func TestWSDeafPeerKept(t *testing.T) {
 	defer cancel()
 	cfg := wsConfig()
 	cfg.Boards = 2
-	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, fastLiveness, "")
+	live := fastLiveness
+	live.pingTimeout = 200 * time.Millisecond
+	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, live, "")
 	if err != nil {
 		t.Fatalf("startWS: %v", err)
 	}
@@ -373,7 +375,7 @@ func TestWSPingsReachEveryBoard(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cfg := wsConfig()
-	cfg.Boards, cfg.Stagger = 200, 0
+	cfg.Boards, cfg.Stagger = 100, 0
 	live := fastLiveness
 	live.pings = 2
 	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, live, "")
@@ -408,7 +410,7 @@ func TestWSTargetDropsIdleBoards(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cfg := wsConfig()
-	cfg.Boards, cfg.Stagger = 200, 0
+	cfg.Boards, cfg.Stagger = 100, 0
 	ws, err := startWS(ctx, srv.URL, cfg, clientaddr.Plan{}, nil, fastLiveness, "")
 	if err != nil {
 		t.Fatalf("startWS: %v", err)
