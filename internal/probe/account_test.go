@@ -2,9 +2,6 @@ package probe
 
 import (
 	"testing"
-
-	"github.com/loadcheck/loadcheck/internal/record"
-	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
 func TestAccount(t *testing.T) {
@@ -169,15 +166,12 @@ func TestBitset(t *testing.T) {
 
 func TestReceive(t *testing.T) {
 	t.Parallel()
-	w := &WS{cfg: scenario.WebSocket{IDField: "event_id"}, run: "ab12cd34"}
-	for i := range w.delivery {
-		w.delivery[i].h = record.NewHistogram()
-	}
-	table := make([]slot, 4)
+	var events eventTable
+	w := newInbox("event_id", "ab12cd34", false, newClock(), &events)
+	table := events.make(4)
 	for i := range table {
 		table[i].sent.Store(int64(1000 * (i + 1)))
 	}
-	w.events.Store(&table)
 	b := &board{maxSeq: -1, spans: []span{{up: 1}}}
 	for i, msg := range []string{
 		`{"event_id":"ab12cd34-1","sent_at":"x"}`,
@@ -201,11 +195,7 @@ func TestReceive(t *testing.T) {
 			t.Errorf("seen %d = %v, want %v", i, b.seen.has(i), want)
 		}
 	}
-	var n int64
-	for i := range w.delivery {
-		n += w.delivery[i].h.Count()
-	}
-	if n != 3 {
+	if n := w.deliveries().Count(); n != 3 {
 		t.Errorf("delivery latencies recorded = %d, want 3 (first deliveries)", n)
 	}
 }

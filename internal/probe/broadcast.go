@@ -16,9 +16,12 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
 const (
@@ -144,6 +147,35 @@ func (m bodyMaker) make(id string, sent time.Time) []byte {
 	return append(b, m.tail...)
 }
 
+// broadcaster is the second load generator: it POSTs the broadcast events
+// on an open schedule, the one scenario.Schedule the HTTP pacer follows,
+// and records each POST's latency like an endpoint's. It marks each
+// event's dispatch and acknowledgement in the event table, which is all
+// the boards' account needs of it.
+type broadcaster struct {
+	url    string
+	client *http.Client
+	header http.Header // of each POST
+	body   bodyMaker
+	run    string // event id prefix
+	clock  clock
+	rec    *record.Recorder
+	sent   atomic.Int64
+	acked  atomic.Int64
+}
+
+func newBroadcaster(url string, cfg scenario.WebSocket, run string, plan clientaddr.Plan, tlsConf *tls.Config, clk clock) *broadcaster {
+	return &broadcaster{
+		url:    url,
+		client: newPoster(plan.Broadcaster(), tlsConf),
+		header: httpHeader(cfg.Broadcast.Headers),
+		body:   newBodyMaker(cfg.IDField, cfg.Broadcast.Fields),
+		run:    run,
+		clock:  clk,
+		rec:    record.New([]string{"broadcast"}),
+	}
+}
+
 // Broadcast POSTs the broadcast events for the measured phase d: at
 // cfg.Broadcast.Rate, or along cfg.Broadcast.Stages, on an open schedule
 // that does not wait for answers (at most 64 in flight). It returns when
@@ -155,58 +187,55 @@ func (w *WS) Broadcast(ctx context.Context, d time.Duration) error {
 	if !w.started.CompareAndSwap(false, true) {
 		return errors.New("websocket: broadcast already ran")
 	}
-	sc := newSchedule(w.cfg.Broadcast, d)
-	table := make([]slot, sc.len())
-	w.events.Store(&table)
-
+	sc := w.cfg.Broadcast.Schedule(d)
+	table := w.events.make(int(sc.Len()))
 	start := time.Now()
-	w.rec.Begin(start)
-	w.mu.Lock()
-	w.bcFrom = w.mono(start)
-	w.mu.Unlock()
+	w.win.open(w.clock.mono(start))
+	err := w.bc.send(ctx, sc, table, start)
+	end := time.Now()
+	w.win.shut(w.clock.mono(end), end)
+	return err
+}
 
+// send POSTs event k of table at start+sc.At(k), without waiting for the
+// answers, at most maxInflight at once; it returns once every POST sent
+// has been answered or has failed, with ctx's error when ctx ended first.
+func (b *broadcaster) send(ctx context.Context, sc scenario.Schedule, table []slot, start time.Time) error {
+	b.rec.Begin(start)
 	sem := make(chan struct{}, maxInflight)
 	var wg sync.WaitGroup
+	defer wg.Wait()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	var err error
-send:
 	for k := range table {
-		off, _ := sc.at(k)
+		off, _ := sc.At(uint64(k))
 		intended := start.Add(off)
 		if wait := time.Until(intended); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
 			case <-ctx.Done():
-				err = ctx.Err()
-				break send
+				return ctx.Err()
 			}
 		}
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			err = ctx.Err()
-			break send
+			return ctx.Err()
 		}
 		// The dispatch time is taken here, in sequence order, before the
 		// POST starts: a board must have been connected by then.
 		sent := time.Now()
-		table[k].sent.Store(w.mono(sent))
-		w.sent.Add(1)
+		table[k].sent.Store(b.clock.mono(sent))
+		b.sent.Add(1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.post(ctx, k, intended, sent, &table[k])
+			b.post(ctx, k, intended, sent, &table[k])
 			<-sem
 		}()
 	}
-	wg.Wait()
-	end := time.Now()
-	w.mu.Lock()
-	w.bcTo, w.bcEnd = w.mono(end), end
-	w.mu.Unlock()
-	return err
+	return nil
 }
 
 // errWithoutURL is err without the URL a client error names: the error
@@ -221,27 +250,27 @@ func errWithoutURL(err error) error {
 }
 
 // post sends event k and records the answer.
-func (w *WS) post(ctx context.Context, k int, intended, sent time.Time, s *slot) {
-	body := w.body.make(eventID(w.run, k), sent)
+func (b *broadcaster) post(ctx context.Context, k int, intended, sent time.Time, s *slot) {
+	body := b.body.make(eventID(b.run, k), sent)
 	hit := record.Hit{Intended: intended, Sent: sent, BytesOut: uint64(len(body))}
-	defer func() { w.rec.Record(&hit) }()
+	defer func() { b.rec.Record(&hit) }()
 	ctx, cancel := context.WithTimeout(ctx, postTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.postURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.url, bytes.NewReader(body))
 	if err != nil {
 		hit.Err = err.Error()
 		return
 	}
-	maps.Copy(req.Header, w.bcHead)
+	maps.Copy(req.Header, b.header)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := w.poster.Do(req)
+	resp, err := b.client.Do(req)
 	if err != nil {
 		hit.Latency, hit.Err = time.Since(sent), errWithoutURL(err).Error()
 		return
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		s.ack.Store(w.now())
-		w.acked.Add(1)
+		s.ack.Store(b.clock.now())
+		b.acked.Add(1)
 	}
 	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
 	resp.Body.Close()

@@ -44,64 +44,36 @@ func (w *WS) Follow(ctx context.Context, warmup, d time.Duration) error {
 	if !w.started.CompareAndSwap(false, true) {
 		return errors.New("websocket: broadcast already ran")
 	}
-	table := make([]slot, newSchedule(w.cfg.Broadcast, d).len())
-	w.events.Store(&table)
+	w.events.make(int(w.cfg.Broadcast.Schedule(d).Len()))
 	if !sleep(ctx, warmup) {
 		return ctx.Err()
 	}
-	w.mu.Lock()
-	w.bcFrom = w.now()
-	w.mu.Unlock()
+	w.win.open(w.clock.now())
 	ok := sleep(ctx, d)
 	end := time.Now()
-	w.mu.Lock()
-	w.bcTo, w.bcEnd = w.mono(end), end
-	w.mu.Unlock()
+	w.win.shut(w.clock.mono(end), end)
 	if !ok {
 		return ctx.Err()
 	}
 	return nil
 }
 
-// sentAt returns the sent_at of a broadcast message on the probe's clock,
-// or 0 when it has none: how a shard without the broadcaster times
-// deliveries (the broadcaster's host clock against this one's).
-func (w *WS) sentAt(msg []byte) int64 {
-	v, ok := idOf(msg, SentAtField)
-	if !ok {
-		return 0
-	}
-	t, err := time.Parse(time.RFC3339Nano, string(v))
-	if err != nil {
-		return 0
-	}
-	return t.UnixNano() - w.base.UnixNano()
-}
-
-// wall converts the probe's monotonic nanoseconds to Unix nanoseconds,
-// keeping 0 for none.
-func (w *WS) wall(mono int64) int64 {
-	if mono == 0 {
-		return 0
-	}
-	return w.base.UnixNano() + mono
-}
-
 // ledger returns the raw account; called by summarize once the boards
 // have stopped.
 func (w *WS) ledger(events []event, from, to int64) *Ledger {
-	l := &Ledger{Boards: make([]LedgerBoard, len(w.boards))}
-	if w.sent.Load() > 0 {
-		l.From, l.To = w.wall(from), w.wall(to)
+	c := w.clock
+	l := &Ledger{Boards: make([]LedgerBoard, len(w.fleet.boards))}
+	if w.bc.sent.Load() > 0 {
+		l.From, l.To = c.wall(from), c.wall(to)
 		l.Events = make([][2]int64, len(events))
 		for i, e := range events {
-			l.Events[i] = [2]int64{w.wall(e.sent), w.wall(e.ack)}
+			l.Events[i] = [2]int64{c.wall(e.sent), c.wall(e.ack)}
 		}
 	}
-	for i, b := range w.boards {
+	for i, b := range w.fleet.boards {
 		lb := LedgerBoard{Spans: make([][4]int64, len(b.spans)), Seen: append([]uint64(nil), b.seen...)}
 		for j, sp := range b.spans {
-			lb.Spans[j] = [4]int64{w.wall(sp.up), w.wall(sp.alive), w.wall(sp.down), sp.msgs}
+			lb.Spans[j] = [4]int64{c.wall(sp.up), c.wall(sp.alive), c.wall(sp.down), sp.msgs}
 		}
 		l.Boards[i] = lb
 	}

@@ -85,7 +85,11 @@ func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE, plan client
 		s.clients = append(s.clients, c)
 		ready.Add(1)
 		s.wg.Add(1)
-		go s.run(cctx, c, &ready)
+		go func() {
+			defer s.wg.Done()
+			c.start = time.Now()
+			keepConnected(cctx, defaultRedial, sseSession{s, c}, ready.Done)
+		}()
 	}
 	allUp := make(chan struct{})
 	go func() { ready.Wait(); close(allUp) }()
@@ -118,50 +122,33 @@ func StartSSE(ctx context.Context, baseURL string, cfg scenario.SSE, plan client
 // Connected returns the number of streams open now.
 func (s *SSE) Connected() int { return int(s.connected.Load()) }
 
-// run keeps client c reading until ctx ends. It calls ready.Done once, at
-// the first connection or on giving up.
-func (s *SSE) run(ctx context.Context, c *sseClient, ready *sync.WaitGroup) {
-	defer s.wg.Done()
-	signalled := false
-	defer func() {
-		if !signalled {
-			ready.Done()
-		}
-	}()
-	c.start = time.Now()
-	wait := backoffMin
-	for {
-		resp, err := s.open(ctx, c.from)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			s.lastErr.Store(&err)
-			if !sleep(ctx, jitter(wait)) {
-				return
-			}
-			wait = min(2*wait, backoffMax)
-			continue
-		}
-		wait = backoffMin
-		if signalled {
-			c.reconnects++
-		} else {
-			signalled = true
-			ready.Done()
-		}
-		s.connected.Add(1)
-		c.read(resp)
-		resp.Body.Close()
-		s.connected.Add(-1)
-		if ctx.Err() != nil {
-			return
-		}
-		c.disconnects++
-		if !sleep(ctx, jitter(wait)) {
-			return
-		}
+// sseSession is one client as redial sees it: a connection is a stream.
+type sseSession struct {
+	s *SSE
+	c *sseClient
+}
+
+func (ss sseSession) connect(ctx context.Context) (*http.Response, error) {
+	return ss.s.open(ctx, ss.c.from)
+}
+
+func (ss sseSession) failed(err error) { ss.s.lastErr.Store(&err) }
+
+// serve reads one stream until it ends; an end before ctx's is the
+// target's disconnect.
+func (ss sseSession) serve(ctx context.Context, resp *http.Response, first bool) bool {
+	if !first {
+		ss.c.reconnects++
 	}
+	ss.s.connected.Add(1)
+	ss.c.read(resp)
+	resp.Body.Close()
+	ss.s.connected.Add(-1)
+	if ctx.Err() != nil {
+		return false
+	}
+	ss.c.disconnects++
+	return true
 }
 
 // open sends one stream request and checks the answer.

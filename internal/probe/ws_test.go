@@ -384,10 +384,10 @@ func TestWSPingsReachEveryBoard(t *testing.T) {
 	}
 	time.Sleep(time.Second) // idle: no broadcast
 	unpinged := 0
-	for _, b := range ws.boards {
+	for _, b := range ws.fleet.boards {
 		// Without a pong a board was last seen at its connection, before
 		// it was ready; a pong comes after pingIdle idle.
-		if time.Duration(b.lastSeen.Load()-ws.launchAt) < live.pingIdle {
+		if time.Duration(b.lastSeen.Load()-ws.fleet.launchAt) < live.pingIdle {
 			unpinged++
 		}
 	}

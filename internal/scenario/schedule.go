@@ -248,6 +248,28 @@ func (s Schedule) At(n uint64) (time.Duration, bool) {
 	return 0, false
 }
 
+// Len returns the number of arrivals the schedule holds, a share's own
+// for a share: those due before its end (one due at the very end belongs
+// to what follows). The broadcaster sizes its table of events by it before
+// it sends the first, so that a board can tell a late event from a
+// foreign one.
+func (s Schedule) Len() uint64 {
+	n := uint64(max(math.Ceil(s.Hits(s.end)), 0))
+	for n > 0 && !s.due(n-1) { // Hits rounds; At is the definition
+		n--
+	}
+	for s.due(n) {
+		n++
+	}
+	return n
+}
+
+// due reports whether arrival n is due before the end of the schedule.
+func (s Schedule) due(n uint64) bool {
+	t, ok := s.At(n)
+	return ok && t < s.end
+}
+
 // Rate returns the rate at offset t in arrivals per second (a share's part
 // for a share), 0 outside the schedule.
 func (s Schedule) Rate(t time.Duration) float64 {
