@@ -32,7 +32,7 @@
 // a board; a ping unanswered within 10 s is counted (UnansweredPings), the
 // connection kept. Reads themselves take a context that never ends,
 // because coder/websocket allocates per read for one that can (see
-// WS.read). The X-Worker-Pid header of the upgrade response, when the
+// board.read). The X-Worker-Pid header of the upgrade response, when the
 // target sends one, is kept as Board.Worker: it shows which worker process
 // holds the board.
 //
@@ -97,6 +97,17 @@
 // time to its first event, the largest gap between events (the time after
 // the last one, up to Close, included), disconnects and reconnects (with
 // backoff).
+//
+// # Structure
+//
+// WS ties together parts with one job each: the fleet of boards
+// (fleet.go: start at a bounded rate, stop), each board with its
+// connection and read loop (board.go), the dialer that makes and times
+// the handshakes (dial.go), the pinger (pinger.go), the inbox that
+// recognises what the boards receive (board.go), the broadcaster
+// (broadcast.go), which paces its events by scenario.Schedule like the
+// HTTP pacer, and the account (account.go, ledger.go). Boards and SSE
+// clients reconnect by the one loop and policy of reconnect.go.
 //
 // WS and SSE are safe for concurrent use. Each starts goroutines that end
 // by Close or when the context given to StartWS or StartSSE ends.
