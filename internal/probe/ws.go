@@ -226,7 +226,8 @@ func (w *WS) Connected() int { return int(w.fleet.connected.Load()) }
 
 // Close waits cfg.Grace after the broadcaster's last answer (not when ctx
 // has already ended, nor when Broadcast never ran), closes the boards and
-// returns the account. Later calls return the same summary.
+// returns the account. Later calls return the same summary; one made
+// while the first runs waits for it, rather than stop the boards twice.
 func (w *WS) Close(ctx context.Context) WSSummary {
 	w.closeMu.Lock()
 	defer w.closeMu.Unlock()
