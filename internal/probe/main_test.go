@@ -1,16 +1,15 @@
 package probe
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
 )
@@ -21,52 +20,12 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	if code == 0 {
-		if err := checkLeaks(5 * time.Second); err != nil {
+		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-// checkLeaks waits up to d for every goroutine of the probe, the test
-// targets and the websocket library to end.
-func checkLeaks(d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		leaked := leakedGoroutines()
-		if len(leaked) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d goroutines leaked, the first:\n%s", len(leaked), leaked[0])
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func leakedGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	var leaked []string
-	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
-		s := string(g)
-		if strings.Contains(s, "probe.checkLeaks") || strings.Contains(s, "probe.TestMain") {
-			continue
-		}
-		if strings.Contains(s, "loadcheck/internal/probe") || strings.Contains(s, "coder/websocket") ||
-			strings.Contains(s, "net/http.(*persistConn)") || strings.Contains(s, "net/http.(*conn).serve") {
-			leaked = append(leaked, s)
-		}
-	}
-	return leaked
 }
 
 // serveEnv, when set, makes the test binary serve a probetest.Hub on a
