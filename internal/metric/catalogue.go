@@ -52,33 +52,33 @@ var catalogue = []Metric{
 	{Name: "http.inflight.max", Kind: gate.Count, Needs: NeedsHTTP, Read: inflightMax,
 		Prom: Prom{"http_inflight_max", "", "Most requests in flight at once."}},
 
-	{Name: "ws.loss", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Read: wsLoss,
+	{Name: "ws.loss", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom:    Prom{"ws_loss_ratio", "", "Share of expected broadcast deliveries that never arrived."},
 		Compare: Compared, DeltaPP: true, EndOnly: true},
-	{Name: "ws.dup", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Read: wsDup,
+	{Name: "ws.dup", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom: Prom{"ws_duplicate_ratio", "", "Share of broadcast deliveries that arrived twice."}, EndOnly: true},
-	{Name: "ws.delivery.p95", Kind: gate.Duration, Unit: "ms", Needs: NeedsWebSocket, Read: wsDelivery,
+	{Name: "ws.delivery.p95", Kind: gate.Duration, Unit: "ms", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom:    Prom{"ws_delivery_seconds", "0.95", "Time from broadcast to delivery on a board."},
 		Compare: Compared, EndOnly: true},
-	{Name: "ws.connected", Kind: gate.Count, Needs: NeedsWebSocket, Read: wsConnected,
+	{Name: "ws.connected", Kind: gate.Count, Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom: Prom{"ws_connected_boards", "", "WebSocket boards connected at the end of the run."}, EndOnly: true},
 
-	{Name: "sse.gap.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsSSE, Read: sseGap,
+	{Name: "sse.gap.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsSSE, Observer: ObservedSSE,
 		Prom:    Prom{"sse_gap_max_seconds", "", "Largest gap between two events of one SSE client."},
 		Compare: Compared, EndOnly: true},
-	{Name: "sse.connected", Kind: gate.Count, Needs: NeedsSSE, Read: sseConnected,
+	{Name: "sse.connected", Kind: gate.Count, Needs: NeedsSSE, Observer: ObservedSSE,
 		Prom: Prom{"sse_connected_clients", "", "SSE clients connected at the end of the run."}, EndOnly: true},
 
-	{Name: "cpu.sustained", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Read: cpuSustained,
+	{Name: "cpu.sustained", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom:    Prom{"cpu_sustained_ratio", "", "Busiest process's highest CPU over the sustained window, in cores (1 = one core busy)."},
 		Compare: Compared},
-	{Name: "cpu.total", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Read: cpuTotal,
+	{Name: "cpu.total", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom:    Prom{"cpu_total_ratio", "", "Mean CPU of all the target's processes, in cores (1 = one core busy)."},
 		Compare: Compared},
-	{Name: "rss.total", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Read: rssTotal,
+	{Name: "rss.total", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom:    Prom{"rss_total_bytes", "", "Sum of the target's processes' peak resident memory."},
 		Compare: Compared},
-	{Name: "rss.max_process", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Read: rssMaxProcess,
+	{Name: "rss.max_process", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom: Prom{"rss_max_process_bytes", "", "Largest peak resident memory of one process."}},
 
 	{Name: "target.ready_time", Kind: gate.Duration, Unit: "ms", Needs: NeedsTarget, Read: readyTime,
@@ -156,56 +156,6 @@ func unsent(s Source, _ string) (gate.Value, bool) {
 
 func inflightMax(s Source, _ string) (gate.Value, bool) {
 	return count(float64(s.HTTPFigures().InflightMax)), true
-}
-
-func wsLoss(s Source, _ string) (gate.Value, bool) {
-	ws, ok := s.WSFigures()
-	return pct(ws.Loss), ok && ws.Expected > 0
-}
-
-func wsDup(s Source, _ string) (gate.Value, bool) {
-	ws, ok := s.WSFigures()
-	return pct(ws.Dup), ok && ws.Expected > 0
-}
-
-func wsDelivery(s Source, _ string) (gate.Value, bool) {
-	ws, ok := s.WSFigures()
-	return durationValue(ws.Delivery, ws.Delivery.P95), ok && ws.Delivered > 0
-}
-
-func wsConnected(s Source, _ string) (gate.Value, bool) {
-	ws, ok := s.WSFigures()
-	return count(float64(ws.Connected)), ok
-}
-
-func sseGap(s Source, _ string) (gate.Value, bool) {
-	sse, ok := s.SSEFigures()
-	return durationValue(record.Percentiles{}, sse.GapMax), ok && sse.Events > 0
-}
-
-func sseConnected(s Source, _ string) (gate.Value, bool) {
-	sse, ok := s.SSEFigures()
-	return count(float64(sse.Connected)), ok
-}
-
-func cpuSustained(s Source, _ string) (gate.Value, bool) {
-	r, ok := s.ResourceFigures()
-	return pct(r.CPUSustained), ok && r.CPUMeasured
-}
-
-func cpuTotal(s Source, _ string) (gate.Value, bool) {
-	r, ok := s.ResourceFigures()
-	return pct(r.CPUTotal), ok && r.CPUMeasured
-}
-
-func rssTotal(s Source, _ string) (gate.Value, bool) {
-	r, ok := s.ResourceFigures()
-	return gate.Value{V: float64(r.RSSTotal), Kind: gate.Bytes}, ok && r.RSSTotal > 0
-}
-
-func rssMaxProcess(s Source, _ string) (gate.Value, bool) {
-	r, ok := s.ResourceFigures()
-	return gate.Value{V: float64(r.RSSMaxProcess), Kind: gate.Bytes}, ok && r.RSSMaxProcess > 0
 }
 
 func readyTime(s Source, _ string) (gate.Value, bool) {

@@ -20,36 +20,34 @@ type Source interface {
 	// the share of them never sent, in percent; scheduled is 0 when the
 	// source does not know the schedule.
 	ScheduleFigures() (scheduled uint64, unsentPercent float64)
-	WSFigures() (WS, bool)
-	SSEFigures() (SSE, bool)
-	ResourceFigures() (Resources, bool)
 	// ReadyFigures returns the time the target took to become ready, and
 	// whether loadcheck started it (else there is no such time).
 	ReadyFigures() (ready time.Duration, started bool)
+	// Observed returns what the observer of a kind (Metric.Observer, e.g.
+	// "websocket") measured, or nil when the run had no such observer or
+	// it has nothing to show yet.
+	Observed(kind string) Figures
 }
 
-// WS are the WebSocket figures the ws metrics read (see probe.WSSummary).
-type WS struct {
-	Connected           int
-	Expected, Delivered int64
-	Loss, Dup           float64 // percent
-	Delivery            record.Percentiles
+// Figures are what one observer of a run measured, as its metrics read
+// them: its summary at the end of a run, or its figures so far while the
+// load runs. The observer's package knows its figures; the catalogue says
+// which metrics exist, their kind, unit and Prometheus name, and a test in
+// package report holds every observer metric to a reader.
+type Figures interface {
+	// Figure returns the value of the catalogue metric named name (as the
+	// catalogue writes it, e.g. "ws.loss") and whether it was measured.
+	// instance is what a pattern metric's name names, "" for others.
+	Figure(name, instance string) (gate.Value, bool)
 }
 
-// SSE are the SSE figures the sse metrics read (see probe.SSESummary).
-type SSE struct {
-	Connected int
-	Events    int64
-	GapMax    record.Millis
-}
-
-// Resources are the target's CPU and memory figures (see
-// resource.Summary); CPUMeasured is false until a CPU figure exists.
-type Resources struct {
-	CPUSustained, CPUTotal  float64 // percent of one core
-	CPUMeasured             bool
-	RSSTotal, RSSMaxProcess uint64 // bytes; 0 when not measured
-}
+// The kinds of observer the catalogue's metrics are read from (Metric.Observer):
+// the keys of their summaries in a result.
+const (
+	ObservedWebSocket = "websocket"
+	ObservedSSE       = "sse"
+	ObservedResources = "resources"
+)
 
 // Needs is the scenario section a metric needs: a scenario without it
 // cannot gate on the metric.
@@ -99,10 +97,13 @@ type Metric struct {
 	Unit  string
 	Needs Needs
 	// Read reads the metric from s; endpoint is the endpoint a per-endpoint
-	// name named, "" otherwise.
-	Read    func(s Source, endpoint string) (gate.Value, bool)
-	Prom    Prom
-	Compare Compare
+	// name named, "" otherwise. Nil for a metric of an observer.
+	Read func(s Source, endpoint string) (gate.Value, bool)
+	// Observer is the kind of observer whose Figures answer the metric
+	// (ObservedWebSocket …), "" for the metrics Read reads.
+	Observer string
+	Prom     Prom
+	Compare  Compare
 	// DeltaPP: a comparison gives changes in percentage points rather than
 	// relative ones (shares such as errors and loss).
 	DeltaPP bool
@@ -220,7 +221,25 @@ func Read(s Source, name string) (gate.Value, bool) {
 	if err != nil {
 		return gate.Value{}, false
 	}
-	return m.Read(s, ep)
+	return m.read(s, ep)
+}
+
+// read reads m from s: by its reader, or from its observer's figures.
+func (m Metric) read(s Source, instance string) (gate.Value, bool) {
+	if m.Observer == "" {
+		return m.Read(s, instance)
+	}
+	f := s.Observed(m.Observer)
+	if f == nil {
+		return gate.Value{}, false
+	}
+	v, ok := f.Figure(m.Name, instance)
+	if ok && v.Kind != m.Kind {
+		// An observer answering in another kind would be compared
+		// against a threshold in the wrong unit.
+		return gate.Value{}, false
+	}
+	return v, ok
 }
 
 // Of returns s as the gate.Metrics the gates are evaluated against.

@@ -18,9 +18,7 @@ type figures struct {
 	http      record.Summary
 	scheduled uint64
 	unsent    float64
-	ws        *WS
-	sse       *SSE
-	res       *Resources
+	observed  map[string]observed
 	ready     time.Duration
 	started   bool
 }
@@ -28,15 +26,20 @@ type figures struct {
 func (f *figures) HTTPFigures() *record.Summary        { return &f.http }
 func (f *figures) ScheduleFigures() (uint64, float64)  { return f.scheduled, f.unsent }
 func (f *figures) ReadyFigures() (time.Duration, bool) { return f.ready, f.started }
-func (f *figures) WSFigures() (WS, bool)               { return deref(f.ws) }
-func (f *figures) SSEFigures() (SSE, bool)             { return deref(f.sse) }
-func (f *figures) ResourceFigures() (Resources, bool)  { return deref(f.res) }
-func deref[T any](p *T) (T, bool) {
-	if p == nil {
-		var zero T
-		return zero, false
+func (f *figures) Observed(kind string) Figures {
+	if o, ok := f.observed[kind]; ok {
+		return o
 	}
-	return *p, true
+	return nil
+}
+
+// observed are an observer's figures by metric name. The observers' own
+// readers are held to the catalogue in package report (TestObservedMetrics).
+type observed map[string]gate.Value
+
+func (o observed) Figure(name, _ string) (gate.Value, bool) {
+	v, ok := o[name]
+	return v, ok
 }
 
 func ms(n float64) record.Millis { return record.Millis(n * float64(time.Millisecond)) }
@@ -44,6 +47,9 @@ func ms(n float64) record.Millis { return record.Millis(n * float64(time.Millise
 func percentiles(base float64) record.Percentiles {
 	return record.Percentiles{P50: ms(base + 1), P90: ms(base + 2), P95: ms(base + 3), P99: ms(base + 4), Max: ms(base + 5)}
 }
+
+func pctValue(f float64) gate.Value { return gate.Value{V: f, Kind: gate.Percent} }
+func msValue(n float64) gate.Value  { return gate.Value{V: n / 1000, Kind: gate.Duration} }
 
 func measuredRun() *figures {
 	search := record.EndpointSummary{Name: "search", Requests: 100, Errors: 4, Late: 0, Achieved: 9.5, Latency: percentiles(100)}
@@ -55,9 +61,12 @@ func measuredRun() *figures {
 			InflightMax: 7,
 		},
 		scheduled: 250, unsent: 20,
-		ws:    &WS{Connected: 6, Expected: 60, Delivered: 55, Loss: 8.3, Dup: 1.5, Delivery: percentiles(40)},
-		sse:   &SSE{Connected: 3, Events: 12, GapMax: ms(900)},
-		res:   &Resources{CPUSustained: 97, CPUTotal: 61, CPUMeasured: true, RSSTotal: 300 << 20, RSSMaxProcess: 120 << 20},
+		observed: map[string]observed{
+			ObservedWebSocket: {"ws.loss": pctValue(8.3), "ws.dup": pctValue(1.5), "ws.delivery.p95": msValue(43), "ws.connected": {V: 6, Kind: gate.Count}},
+			ObservedSSE:       {"sse.gap.max": msValue(900), "sse.connected": {V: 3, Kind: gate.Count}},
+			ObservedResources: {"cpu.sustained": pctValue(97), "cpu.total": pctValue(61),
+				"rss.total": {V: 300 << 20, Kind: gate.Bytes}, "rss.max_process": {V: 120 << 20, Kind: gate.Bytes}},
+		},
 		ready: 1500 * time.Millisecond, started: true,
 	}
 }
@@ -86,8 +95,8 @@ func TestRead(t *testing.T) {
 	}
 	run := measuredRun()
 	for _, m := range All() {
-		if m.Read == nil {
-			t.Errorf("%s has no reader", m.Name)
+		if (m.Read == nil) == (m.Observer == "") {
+			t.Errorf("%s has a reader and an observer, or neither: want one", m.Name)
 			continue
 		}
 		name := m.For("search")
@@ -244,5 +253,16 @@ func TestCatalogue(t *testing.T) {
 		if m.Needs == "" {
 			t.Errorf("%s needs no section: say which (NeedsTarget for the target's own figures)", m.Name)
 		}
+	}
+}
+
+// TestObservedInAnotherKind checks that an observer answering a metric in
+// another kind than the catalogue's is not read: its value would be
+// compared with a threshold in another unit.
+func TestObservedInAnotherKind(t *testing.T) {
+	t.Parallel()
+	run := &figures{observed: map[string]observed{ObservedWebSocket: {"ws.loss": {V: 8, Kind: gate.Count}}}}
+	if v, ok := Read(run, "ws.loss"); ok {
+		t.Errorf("Read(ws.loss) answered as a count = %+v, want not measured", v)
 	}
 }

@@ -116,6 +116,7 @@ func shardTable(r *Result) Table {
 		}
 	}
 	t.Notes = append(t.Notes, "latency percentiles are of every shard's requests (HDR histograms merged); the in-flight peak is the sum of the shards' peaks")
+	t.Notes = append(t.Notes, r.Merged...)
 	return t
 }
 

@@ -1,6 +1,7 @@
 // Package run executes one scenario against one target, in five stages:
 // start the target (or check that it is reachable), start what observes
-// it (the resource sampler, the real-time probes), drive the HTTP load
+// it (every kind of observer: the resource sampler, the real-time
+// probes; observer.go), drive the HTTP load
 // (with the broadcaster, and a monitor that prints progress, writes
 // checkpoints and checks abort conditions every second), assemble a
 // report.Result, and judge it against its gates. Each stage owns what it

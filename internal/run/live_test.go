@@ -7,6 +7,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/resource"
 )
 
 // TestLiveSnapshot checks what the abort conditions can read while the
@@ -19,7 +20,9 @@ func TestLiveSnapshot(t *testing.T) {
 		http: record.Summary{Total: record.EndpointSummary{Requests: 40, Errors: 10,
 			Latency: record.Percentiles{P95: record.Millis(250 * time.Millisecond)}}, InflightMax: 9},
 		target: report.TargetInfo{Started: true, ReadyTime: 2 * time.Second},
-		res:    &metric.Resources{CPUSustained: 95, CPUTotal: 80, CPUMeasured: true, RSSTotal: 1 << 30},
+		observed: map[string]metric.Figures{
+			metric.ObservedResources: resource.Figures{CPUSustained: 95, CPUTotal: 80, CPUMeasured: true, RSSTotal: 1 << 30},
+		},
 	}
 	tests := []struct {
 		name     string
@@ -44,7 +47,7 @@ func TestLiveSnapshot(t *testing.T) {
 			t.Errorf("%s = %v, measured %v; want %v, measured %v", tc.name, v.V, ok, tc.want, tc.measured)
 		}
 	}
-	snap.res = nil // no sampler, or no sample yet
+	snap.observed = nil // no sampler, or no sample yet
 	if v, ok := metric.Of(snap).Metric("cpu.total"); ok {
 		t.Errorf("cpu.total without a sampler = %v, want not measured", v)
 	}

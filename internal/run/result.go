@@ -35,12 +35,11 @@ func newResult(o Options) *report.Result {
 	return res
 }
 
-// assemble is a run's fourth stage: it ends the probes, the sampler and
-// the target, in that order, and puts their figures and the load's in res.
-func assemble(ctx context.Context, o Options, sc *scenario.Scenario, res *report.Result, tgt *targetStage, ob *observers, ld *loadStage) {
-	ob.finishProbes(ctx, o, sc, res, ld.atEnd)
+// assemble is a run's fourth stage: it ends the observers, then the
+// target, and puts their figures and the load's in res.
+func assemble(ctx context.Context, sc *scenario.Scenario, res *report.Result, tgt *targetStage, ob *observers, ld *loadStage) {
 	ld.figures(res, sc)
-	ob.finishSampler(res, secrets(sc, o.Target))
+	ob.finish(ctx, res)
 	tgt.finish(ctx, res)
 }
 

@@ -58,7 +58,8 @@ var ErrInterrupted = errors.New("interrupted")
 // nothing ran (bad target, target failed to start).
 //
 // A run is five stages, each in a function of its own: start the target,
-// start what observes it (the resource sampler and the real-time probes),
+// start what observes it (every kind in observerKinds: the resource
+// sampler, the real-time probes),
 // drive the load, assemble the result, judge it. A stage that leaves
 // something running returns it with a Close or Stop, deferred here, so
 // that every return, early or not, tears down what was started.
@@ -78,7 +79,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	tgt.describe(&res.Target, secrets(sc, o.Target))
 	res.Sources = &sources
 
-	obs, err := startObservers(ctx, o, sc, tgt, plan)
+	obs, err := startObservers(ctx, observerEnv{o: o, sc: sc, tgt: tgt, plan: plan})
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +91,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	}
 	defer ld.Stop()
 
-	assemble(ctx, o, sc, res, tgt, obs, ld)
+	assemble(ctx, sc, res, tgt, obs, ld)
 	return res, judge(ctx, sc, res, ld.aborted)
 }
 
