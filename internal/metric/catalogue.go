@@ -81,6 +81,20 @@ var catalogue = []Metric{
 	{Name: "rss.max_process", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom: Prom{"rss_max_process_bytes", "", "Largest peak resident memory of one process."}},
 
+	{Name: "downstream.<downstream>.calls", Kind: gate.Count, Needs: NeedsDownstream, Observer: ObservedDownstreams,
+		Prom: Prom{"downstream_calls", "", "Calls a downstream counted in the measured phase (statements, commands, requests)."}},
+	{Name: "downstream.<downstream>.rate", Kind: gate.Rate, Unit: "/s", Needs: NeedsDownstream, Observer: ObservedDownstreams,
+		Prom:    Prom{"downstream_calls_per_second", "", "Calls a downstream counted per second of the measured phase."},
+		Compare: Compared},
+	{Name: "downstream.<downstream>.per_request", Kind: gate.Count, Unit: "calls/request", Needs: NeedsDownstream, Read: perRequest,
+		Prom:    Prom{"downstream_calls_per_request", "", "Calls a downstream counted per successful HTTP response of the measured phase."},
+		Compare: Compared},
+	{Name: "downstream.<downstream>.conns", Kind: gate.Count, Unit: "connections", Needs: NeedsDownstream, Observer: ObservedDownstreams,
+		Prom:    Prom{"downstream_connections_peak", "", "Peak of the TCP connections all the target's processes held to a downstream."},
+		Compare: Compared},
+	{Name: "downstream.<downstream>.conns.max_process", Kind: gate.Count, Needs: NeedsDownstream, Observer: ObservedDownstreams,
+		Prom: Prom{"downstream_connections_max_process", "", "Highest peak of the TCP connections one target process held to a downstream."}},
+
 	{Name: "target.ready_time", Kind: gate.Duration, Unit: "ms", Needs: NeedsTarget, Read: readyTime,
 		Prom:    Prom{"target_ready_seconds", "", "Time from starting the target to its first ready answer."},
 		Compare: Compared},
@@ -161,4 +175,20 @@ func inflightMax(s Source, _ string) (gate.Value, bool) {
 func readyTime(s Source, _ string) (gate.Value, bool) {
 	d, started := s.ReadyFigures()
 	return gate.Value{V: d.Seconds(), Kind: gate.Duration}, started
+}
+
+// perRequest is a downstream's calls per successful HTTP response of the
+// measured phase: the cost of one request. Not measured without a
+// response or without the downstream's calls.
+func perRequest(s Source, ds string) (gate.Value, bool) {
+	f := s.Observed(ObservedDownstreams)
+	if f == nil {
+		return gate.Value{}, false
+	}
+	calls, ok := f.Figure(downstreamPrefix+"calls", ds)
+	ok200 := s.HTTPFigures().Total.Successes()
+	if !ok || ok200 == 0 {
+		return gate.Value{}, false
+	}
+	return count(calls.V / float64(ok200)), true
 }

@@ -44,10 +44,18 @@ type Figures interface {
 // The kinds of observer the catalogue's metrics are read from (Metric.Observer):
 // the keys of their summaries in a result.
 const (
-	ObservedWebSocket = "websocket"
-	ObservedSSE       = "sse"
-	ObservedResources = "resources"
+	ObservedWebSocket   = "websocket"
+	ObservedSSE         = "sse"
+	ObservedResources   = "resources"
+	ObservedDownstreams = "downstreams"
 )
+
+// Instances is implemented by the Figures of an observer whose metrics
+// are per instance, such as a downstream's: the names it measured, in
+// order, for the reports that list every instance's metrics.
+type Instances interface {
+	Instances() []string
+}
 
 // Needs is the scenario section a metric needs: a scenario without it
 // cannot gate on the metric.
@@ -62,6 +70,9 @@ const (
 	// start-up): measured whatever the scenario holds, when the target
 	// file lets them be.
 	NeedsTarget Needs = "target"
+	// NeedsDownstream: the target file must declare the downstream the
+	// metric names (see Downstream).
+	NeedsDownstream Needs = "downstream"
 )
 
 // Prom is how a metric appears in Prometheus: its family after
@@ -116,12 +127,26 @@ type Metric struct {
 // Endpoint stands for an endpoint's name in a per-endpoint metric's Name.
 const Endpoint = "<endpoint>"
 
+// Downstream stands for a downstream's name (a target file's
+// downstreams[].name) in a per-downstream metric's Name:
+// "downstream.<downstream>.rate".
+const Downstream = "<downstream>"
+
+// downstreamPrefix starts every per-downstream metric's name.
+const downstreamPrefix = "downstream." + Downstream + "."
+
 // PerEndpoint reports whether m is one of an endpoint's statistics.
 func (m Metric) PerEndpoint() bool { return strings.Contains(m.Name, Endpoint) }
 
-// For returns m's name for the endpoint ep ("http.search.p95"); the name
-// itself for a metric that names no endpoint.
-func (m Metric) For(ep string) string { return strings.Replace(m.Name, Endpoint, ep, 1) }
+// PerDownstream reports whether m is one of a downstream's figures.
+func (m Metric) PerDownstream() bool { return strings.HasPrefix(m.Name, downstreamPrefix) }
+
+// For returns m's name for the endpoint or downstream named instance
+// ("http.search.p95", "downstream.postgres.rate"); the name itself for a
+// metric that names neither.
+func (m Metric) For(instance string) string {
+	return strings.Replace(strings.Replace(m.Name, Endpoint, instance, 1), Downstream, instance, 1)
+}
 
 // Stat returns the last part of the name: "p95" for "http.<endpoint>.p95".
 func (m Metric) Stat() string { return m.Name[strings.LastIndexByte(m.Name, '.')+1:] }
@@ -130,8 +155,9 @@ func (m Metric) Stat() string { return m.Name[strings.LastIndexByte(m.Name, '.')
 // websocket, SSE, CPU, memory, start-up. The caller must not change it.
 func All() []Metric { return catalogue }
 
-// Names lists the metric names that do not name an endpoint, sorted; with
-// http.<endpoint>.<stat> for each of EndpointStats they are every metric.
+// Names lists the metric names that do not name an endpoint, sorted, a
+// downstream's with <downstream> in them; with http.<endpoint>.<stat> for
+// each of EndpointStats they are every metric.
 func Names() []string {
 	var n []string
 	for _, m := range catalogue {
@@ -156,13 +182,17 @@ func EndpointStats() []string {
 	return n
 }
 
-// Lookup returns the catalogue entry of a metric name and the endpoint the
-// name names ("" for none), or an error naming the metrics that exist.
+// Lookup returns the catalogue entry of a metric name and the endpoint or
+// downstream the name names ("" for none), or an error naming the metrics
+// that exist.
 func Lookup(name string) (Metric, string, error) {
 	for _, m := range catalogue {
-		if m.Name == name && !m.PerEndpoint() {
+		if m.Name == name && !m.PerEndpoint() && !m.PerDownstream() {
 			return m, "", nil
 		}
+	}
+	if rest, ok := strings.CutPrefix(name, "downstream."); ok {
+		return lookupDownstream(name, rest)
 	}
 	if rest, ok := strings.CutPrefix(name, "http."); ok {
 		if i := strings.LastIndexByte(rest, '.'); i > 0 {
@@ -175,6 +205,25 @@ func Lookup(name string) (Metric, string, error) {
 		}
 	}
 	return Metric{}, "", fmt.Errorf("unknown metric %q: want http.%s.p95 or one of %s", name, Endpoint, strings.Join(Names(), ", "))
+}
+
+// lookupDownstream finds a per-downstream metric: rest is the name after
+// "downstream.", the downstream's name (which has no dot) then the figure.
+func lookupDownstream(name, rest string) (Metric, string, error) {
+	ds, stat, ok := strings.Cut(rest, ".")
+	var stats []string
+	for _, m := range catalogue {
+		if m.PerDownstream() {
+			if ok && ds != "" && m.Name == downstreamPrefix+stat {
+				return m, ds, nil
+			}
+			stats = append(stats, strings.TrimPrefix(m.Name, downstreamPrefix))
+		}
+	}
+	if !ok || ds == "" {
+		return Metric{}, "", fmt.Errorf("metric %q: want downstream.NAME.%s, NAME a downstream of the target file", name, stats[0])
+	}
+	return Metric{}, "", fmt.Errorf("metric %q: unknown downstream figure %q: want %s", name, stat, orList(stats))
 }
 
 // endpointStatsInOrder lists the statistics of one endpoint in the
@@ -207,8 +256,30 @@ func KindOf(name string) (gate.Kind, error) {
 // EndpointOf returns the endpoint a metric names ("zeus-search" for
 // "http.zeus-search.p95"), or "" for a metric that names none.
 func EndpointOf(name string) string {
-	_, ep, _ := Lookup(name)
+	m, ep, _ := Lookup(name)
+	if !m.PerEndpoint() {
+		return ""
+	}
 	return ep
+}
+
+// DownstreamOf returns the downstream a metric names ("postgres" for
+// "downstream.postgres.rate"), or "" for a metric that names none.
+func DownstreamOf(name string) string {
+	m, ds, _ := Lookup(name)
+	if !m.PerDownstream() {
+		return ""
+	}
+	return ds
+}
+
+// InstancesOf returns the instances (downstream names) the observer of
+// kind measured in s, in order; none when it has no such figures.
+func InstancesOf(s Source, kind string) []string {
+	if in, ok := s.Observed(kind).(Instances); ok {
+		return in.Instances()
+	}
+	return nil
 }
 
 // ParseGate parses a gate expression on a metric of the catalogue.

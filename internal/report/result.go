@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
+	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
@@ -53,6 +54,9 @@ type Result struct {
 	WebSocket *probe.WSSummary  `json:"websocket,omitempty"`
 	SSE       *probe.SSESummary `json:"sse,omitempty"`
 	Resources *resource.Summary `json:"resources,omitempty"`
+	// Downstreams are what the measured phase did to each of the target
+	// file's downstreams, in its order.
+	Downstreams []downstream.Summary `json:"downstreams,omitempty"`
 	// Sources are the source addresses the clients connected from.
 	Sources *clientaddr.Description `json:"sources,omitempty"`
 	Gates   []gate.Outcome          `json:"gates"`
@@ -235,6 +239,10 @@ func (r *Result) Observed(kind string) metric.Figures {
 	case metric.ObservedResources:
 		if r.Resources != nil {
 			return r.Resources.Figures()
+		}
+	case metric.ObservedDownstreams:
+		if len(r.Downstreams) > 0 {
+			return downstream.Figures(r.Downstreams)
 		}
 	}
 	return nil

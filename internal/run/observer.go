@@ -59,6 +59,7 @@ type observerKind struct {
 // own and an entry here.
 var observerKinds = []observerKind{
 	resourcesKind,
+	downstreamsKind,
 	websocketKind,
 	sseKind,
 }
@@ -70,6 +71,9 @@ type observerEnv struct {
 	sc   *scenario.Scenario
 	tgt  *targetStage
 	plan clientaddr.Plan
+	// ds is what the run opened of the target file's downstreams before
+	// it started the target (openDownstreams); nil for none.
+	ds *downstreams
 }
 
 // observers is a run's second stage: the observers of every kind the run

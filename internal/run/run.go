@@ -64,6 +64,9 @@ var ErrInterrupted = errors.New("interrupted")
 // something running returns it with a Close or Stop, deferred here, so
 // that every return, early or not, tears down what was started.
 func Execute(ctx context.Context, o Options) (*report.Result, error) {
+	if err := scenario.CheckDownstreamGates(o.Scenario, o.Target); err != nil {
+		return nil, err
+	}
 	res := newResult(o)
 	// A shard runs its share of the scenario; the result names the whole.
 	sc := shardOf(o.Scenario, o.Shard)
@@ -71,6 +74,14 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The stubs are served before the target starts: its start section
+	// holds their URLs.
+	ds, started, err := openDownstreams(ctx, o.Target)
+	if err != nil {
+		return nil, err
+	}
+	defer ds.Close()
+	o.Target = started
 	tgt, err := startTarget(ctx, o)
 	if err != nil {
 		return nil, err
@@ -79,7 +90,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	tgt.describe(&res.Target, secrets(sc, o.Target))
 	res.Sources = &sources
 
-	obs, err := startObservers(ctx, observerEnv{o: o, sc: sc, tgt: tgt, plan: plan})
+	obs, err := startObservers(ctx, observerEnv{o: o, sc: sc, tgt: tgt, plan: plan, ds: ds})
 	if err != nil {
 		return nil, err
 	}
