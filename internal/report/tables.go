@@ -82,6 +82,9 @@ func Tables(r *Result) []Table {
 	if r.Resources != nil {
 		ts = append(ts, resourceTable(r))
 	}
+	if len(r.Downstreams) > 0 {
+		ts = append(ts, downstreamTable(r))
+	}
 	if len(r.Shards) > 0 {
 		ts = append(ts, shardTable(r))
 	}
