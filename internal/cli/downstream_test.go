@@ -126,6 +126,9 @@ http:
 	if o.code != ExitBadInput || !strings.Contains(o.stderr, want) {
 		t.Errorf("exit %d, stderr:\n%s\nwant 2 and %q", o.code, o.stderr, want)
 	}
+	if v := loadcheck(t, context.Background(), "validate", filepath.Join(dir, "scenario.yaml")); v.code != ExitBadInput || !strings.Contains(v.stderr+v.stdout, want) {
+		t.Errorf("validate: exit %d, output:\n%s%s\nwant 2 and %q", v.code, v.stdout, v.stderr, want)
+	}
 	o = loadcheck(t, context.Background(), "run", filepath.Join(dir, "db-scenario.yaml"), "--quiet", "--out", out)
 	if o.code != ExitBadInput || !strings.Contains(o.stderr, `downstream "db"`) {
 		t.Errorf("dead database: exit %d, stderr:\n%s\nwant 2 naming downstream \"db\"", o.code, o.stderr)
