@@ -44,8 +44,8 @@ func TestStubDownstreamPerRequest(t *testing.T) {
 		"target.yaml": callerTarget(t, "3"),
 		"scenario.yaml": `name: stub calls
 target: target.yaml
-duration: 8s
-warmup: 1s
+duration: 15s
+warmup: 2s
 http:
   load: {rate: 25/s}
   endpoints: [{name: work, path: /work}]

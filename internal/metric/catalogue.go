@@ -178,8 +178,13 @@ func readyTime(s Source, _ string) (gate.Value, bool) {
 }
 
 // perRequest is a downstream's calls per successful HTTP response of the
-// measured phase: the cost of one request. Not measured without a
-// response or without the downstream's calls.
+// measured phase: the cost of one request. The calls are those the
+// downstream counted between the phase's edges, the responses those of
+// the requests due in the phase, however late they completed (a lagging
+// service still made their calls); so a service whose lag grows or
+// shrinks over the phase shifts the figure by the calls of the requests
+// it fell behind or caught up on. Not measured without a response or
+// without the downstream's calls.
 func perRequest(s Source, ds string) (gate.Value, bool) {
 	f := s.Observed(ObservedDownstreams)
 	if f == nil {

@@ -78,7 +78,7 @@ func measuredRun() *figures {
 			ObservedResources: observed{"cpu.sustained": pctValue(97), "cpu.total": pctValue(61),
 				"rss.total": {V: 300 << 20, Kind: gate.Bytes}, "rss.max_process": {V: 120 << 20, Kind: gate.Bytes}},
 			ObservedDownstreams: perInstance{"search", observed{
-				"downstream.<downstream>.calls": {V: 380, Kind: gate.Count}, "downstream.<downstream>.rate": {V: 2, Kind: gate.Rate},
+				"downstream.<downstream>.calls": {V: 380, Kind: gate.Count}, "downstream.<downstream>.rate": {V: 38, Kind: gate.Rate},
 				"downstream.<downstream>.conns": {V: 4, Kind: gate.Count}, "downstream.<downstream>.conns.max_process": {V: 2, Kind: gate.Count}}},
 		},
 		ready: 1500 * time.Millisecond, started: true,
@@ -107,7 +107,7 @@ func TestRead(t *testing.T) {
 		"rss.total": bytes(300 << 20), "rss.max_process": bytes(120 << 20),
 		"target.ready_time": dur(1500),
 		// per_request: 380 calls over the 190 successful responses.
-		"downstream.search.calls": count(380), "downstream.search.rate": {V: 2, Kind: gate.Rate},
+		"downstream.search.calls": count(380), "downstream.search.rate": {V: 38, Kind: gate.Rate},
 		"downstream.search.per_request": count(2), "downstream.search.conns": count(4),
 		"downstream.search.conns.max_process": count(2),
 	}

@@ -17,7 +17,7 @@ func withDownstreams(r *Result, rate float64) *Result {
 			Top:    []downstream.Entry{{Key: "SELECT count(*) FROM jobs", Calls: rate * 10}},
 			Conns:  &downstream.ConnSummary{Peak: 10, Mean: 9.5, MaxProcess: 5, Samples: 10, ByPID: map[int]downstream.ProcConns{201: {Peak: 5, Mean: 5}, 202: {Peak: 5, Mean: 4.5}}},
 			Series: []downstream.Point{{}, {Seconds: 5, Calls: rate * 5}, {Seconds: 10, Calls: rate * 10}}},
-		{Name: "embed", Kind: "stub", Source: downstream.SourceStub, Calls: 3 * ok, Seconds: 10, RatePerSec: 0.3 * ok,
+		{Name: "embed", Kind: "stub", Source: downstream.SourceStub, Calls: 3 * ok, Seconds: r.Elapsed.Seconds(), RatePerSec: 3 * ok / r.Elapsed.Seconds(),
 			Top: []downstream.Entry{{Key: "/v1/embeddings", Calls: 3 * ok}}, ByPID: map[int]float64{201: 3 * ok}},
 	}
 	return r

@@ -30,6 +30,7 @@ var downstreamsKind = observerKind{
 // Close stops the stubs, so it runs after the target has stopped.
 type downstreams struct {
 	watched []downstream.Watched // a stub is its own counter
+	stubs   []*downstream.Stub
 }
 
 // openDownstreams serves the target file's stubs and opens its other
@@ -47,6 +48,7 @@ func openDownstreams(ctx context.Context, tg *scenario.Target) (*downstreams, *s
 				d.Close()
 				return nil, nil, fmt.Errorf("%s: downstream %q: %w", spec.Where, spec.Name, err)
 			}
+			d.stubs = append(d.stubs, s)
 			urls[spec.Name] = s.URL()
 			w.Counter, w.Addr = s, s.Addr()
 		} else {
@@ -108,7 +110,13 @@ func startDownstreams(ctx context.Context, e observerEnv) (observer, error) {
 	if every <= 0 {
 		every = resource.DefaultEvery
 	}
-	w := downstream.NewWatcher(e.ds.watched, treeOf(e.tgt.pid()), every)
+	pids := treeOf(e.tgt.pid())
+	if pids != nil {
+		for _, s := range e.ds.stubs {
+			s.AttributeTo(pids)
+		}
+	}
+	w := downstream.NewWatcher(e.ds.watched, pids, every)
 	if err := w.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -137,16 +145,18 @@ func treeOf(root int) func() []int {
 // maxTreeProcs bounds the processes of one target whose sockets are read.
 const maxTreeProcs = 1024
 
-// observe takes the readings that open and close the measured phase.
+// observe takes the readings that open and close the measured phase, at
+// its planned edges: the time a reading takes does not push the end.
 func (d *downstreamsObserver) observe(ctx context.Context, sc *scenario.Scenario) {
+	from := time.Now().Add(sc.Warmup)
 	select {
-	case <-time.After(sc.Warmup):
+	case <-time.After(time.Until(from)):
 	case <-ctx.Done():
 		return
 	}
 	d.w.MeasureFrom(ctx)
 	select {
-	case <-time.After(sc.Duration):
+	case <-time.After(time.Until(from.Add(sc.Duration))):
 	case <-ctx.Done():
 	}
 	// The phase ends with a reading even when the load was stopped.
