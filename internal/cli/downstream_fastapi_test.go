@@ -64,10 +64,6 @@ gates: ["downstream.queries.per_request < 2.5", "http.errors < 1%"]
 		t.Fatalf("exit %d, want 1 (the per_request gate is below the truth); stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
 	}
 	r := onlyResult(t, out)
-	t.Logf("http: %+v", r.HTTP.Total)
-	for _, d := range r.Downstreams {
-		t.Logf("downstream %+v conns %+v", d, d.Conns)
-	}
 	if g := r.Gates[0]; g.Pass || g.Gate != "downstream.queries.per_request < 2.5" || !r.Gates[1].Pass {
 		t.Errorf("gates %+v: want the per_request gate to fail alone", r.Gates)
 	}

@@ -2,8 +2,7 @@ package run
 
 import (
 	"context"
-	"fmt"
-	"net/netip"
+	"errors"
 	"strings"
 	"time"
 
@@ -25,74 +24,25 @@ var downstreamsKind = observerKind{
 	merge: mergeDownstreams,
 }
 
-// downstreams is what a run opened of the target file's downstreams
-// before starting the target: the stubs it serves and every counter.
-// Close stops the stubs, so it runs after the target has stopped.
-type downstreams struct {
-	watched []downstream.Watched // a stub is its own counter
-	stubs   []*downstream.Stub
-}
-
 // openDownstreams serves the target file's stubs and opens its other
-// downstreams' counters, each read once, so that a database that does not
-// answer stops the run before any load, naming the downstream. It returns
-// the target with the stubs' URLs in its start section.
-func openDownstreams(ctx context.Context, tg *scenario.Target) (*downstreams, *scenario.Target, error) {
-	d := &downstreams{}
-	urls := map[string]string{}
-	for _, spec := range tg.Downstreams {
-		w := downstream.Watched{Name: spec.Name, Kind: spec.Kind}
-		if spec.Kind == scenario.DownstreamStub {
-			s, err := downstream.Serve(ctx, *spec.Stub)
-			if err != nil {
-				d.Close()
-				return nil, nil, fmt.Errorf("%s: downstream %q: %w", spec.Where, spec.Name, err)
-			}
-			d.stubs = append(d.stubs, s)
-			urls[spec.Name] = s.URL()
-			w.Counter, w.Addr = s, s.Addr()
-		} else {
-			c, err := downstream.Open(ctx, spec)
-			if err != nil {
-				d.Close()
-				return nil, nil, err // it names the downstream and where
-			}
-			w.Counter = c
-			if w.Addr, err = addrOf(spec); err != nil {
-				d.watched = append(d.watched, w)
-				d.Close()
-				return nil, nil, fmt.Errorf("%s: %w", spec.Where, err)
-			}
-		}
-		d.watched = append(d.watched, w)
+// downstreams' counters (downstream.OpenAll), each read once, so that a
+// database that does not answer stops the run before any load, naming
+// the downstream. It returns the target with the stubs' URLs in its start
+// section. The set's Close stops the stubs, so it runs after the target
+// has stopped.
+func openDownstreams(ctx context.Context, tg *scenario.Target) (*downstream.Set, *scenario.Target, error) {
+	if len(tg.Downstreams) == 0 {
+		return nil, tg, nil
 	}
-	expanded, err := tg.WithStubURLs(urls)
+	set, err := downstream.OpenAll(ctx, tg.Downstreams)
 	if err != nil {
-		d.Close()
 		return nil, nil, err
 	}
-	return d, expanded, nil
-}
-
-// addrOf is where the target's connections to d are counted; the zero
-// address when d names none.
-func addrOf(d scenario.Downstream) (netip.AddrPort, error) {
-	a, ok, err := downstream.Addr(d)
-	if err != nil || !ok {
-		return netip.AddrPort{}, err
+	started, err := tg.WithStubURLs(set.StubURLs())
+	if err != nil {
+		return nil, nil, errors.Join(err, set.Close())
 	}
-	return a, nil
-}
-
-// Close closes the counters and stops the stubs (a stub is its own
-// counter).
-func (d *downstreams) Close() {
-	if d == nil {
-		return
-	}
-	for _, w := range d.watched {
-		w.Counter.Close()
-	}
+	return set, started, nil
 }
 
 // downstreamsObserver samples the downstreams over the run.
@@ -103,20 +53,15 @@ type downstreamsObserver struct {
 // startDownstreams starts sampling the downstreams openDownstreams
 // opened, and the connections the target's process tree holds to them.
 func startDownstreams(ctx context.Context, e observerEnv) (observer, error) {
-	if e.ds == nil || len(e.ds.watched) == 0 {
+	if e.ds == nil || len(e.ds.Watched) == 0 {
 		return nil, nil
 	}
 	every := e.sc.Resources.Every
 	if every <= 0 {
 		every = resource.DefaultEvery
 	}
-	pids := treeOf(e.tgt.pid())
-	if pids != nil {
-		for _, s := range e.ds.stubs {
-			s.AttributeTo(pids)
-		}
-	}
-	w := downstream.NewWatcher(e.ds.watched, pids, every)
+	// A stub then looks for its callers among the target's processes.
+	w := downstream.NewWatcher(e.ds.Watched, treeOf(e.tgt.pid()), every)
 	if err := w.Start(ctx); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
+	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/scenario"
@@ -73,7 +74,7 @@ type observerEnv struct {
 	plan clientaddr.Plan
 	// ds is what the run opened of the target file's downstreams before
 	// it started the target (openDownstreams); nil for none.
-	ds *downstreams
+	ds *downstream.Set
 }
 
 // observers is a run's second stage: the observers of every kind the run

@@ -80,7 +80,9 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer ds.Close()
+	if ds != nil {
+		defer ds.Close()
+	}
 	o.Target = started
 	tgt, err := startTarget(ctx, o)
 	if err != nil {
