@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
@@ -100,5 +101,34 @@ func TestObservationsMergeAndSayHow(t *testing.T) {
 	}
 	if strings.Join(m.Merged, "\n") != strings.Join(want, "\n") {
 		t.Errorf("merged notes %q, want %q", m.Merged, want)
+	}
+}
+
+// A global counter (postgres) counts every shard's calls already: the
+// merged result takes one shard's reading. Each shard serves its own stub:
+// their calls add up. The result says which it did for each.
+func TestDownstreamsMergeAndSayHow(t *testing.T) {
+	a, b := shard(t, 1, 10, time.Millisecond, report.Complete), shard(t, 2, 10, time.Millisecond, report.Complete)
+	a.Result.Downstreams = []downstream.Summary{{Name: "db", Kind: "postgres", Calls: 600, Seconds: 10, RatePerSec: 60},
+		{Name: "embed", Kind: "stub", Calls: 30, Seconds: 10, RatePerSec: 3}}
+	b.Result.Downstreams = []downstream.Summary{{Name: "db", Kind: "postgres", Calls: 600, Seconds: 10, RatePerSec: 60},
+		{Name: "embed", Kind: "stub", Calls: 20, Seconds: 10, RatePerSec: 2}}
+	m, err := Results([]Shard{b, a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := m.Metric("downstream.db.calls"); !ok || v.V != 600 {
+		t.Errorf("merged db calls %+v, want 600: one reading of the global counter", v)
+	}
+	if v, ok := m.Metric("downstream.embed.calls"); !ok || v.V != 50 {
+		t.Errorf("merged embed calls %+v, want 50: the shards' stubs added", v)
+	}
+	// 50 stub calls over the 20 successful responses of both shards.
+	if v, ok := m.Metric("downstream.embed.per_request"); !ok || v.V != 2.5 {
+		t.Errorf("merged embed per_request %+v, want 2.5", v)
+	}
+	note := strings.Join(m.Merged, "\n")
+	if !strings.Contains(note, "downstreams: db "+downstream.CombinedOnce) || !strings.Contains(note, "embed "+downstream.CombinedAdded) {
+		t.Errorf("merged notes %q: want how db and embed were combined", m.Merged)
 	}
 }

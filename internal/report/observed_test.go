@@ -48,10 +48,10 @@ func TestObservedMetrics(t *testing.T) {
 		}
 		got, measured := r.Metric(name)
 		if !measured || got.Kind != m.Kind || math.Abs(got.V-w) > 1e-9 {
-			t.Errorf("%s = %+v, measured %v; want %v %v, measured", m.Name, got, measured, w, m.Kind)
+			t.Errorf("%s = %+v, measured %v; want %v %v, measured", name, got, measured, w, m.Kind)
 		}
 		if v, ok := (&Result{}).Metric(name); ok {
-			t.Errorf("%s of a result without a %s summary = %+v, want not measured", m.Name, m.Observer, v)
+			t.Errorf("%s of a result without a %s summary = %+v, want not measured", name, m.Observer, v)
 		}
 	}
 	// Loss and delivery mean nothing until a delivery was expected; CPU

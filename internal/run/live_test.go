@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
@@ -22,6 +23,8 @@ func TestLiveSnapshot(t *testing.T) {
 		target: report.TargetInfo{Started: true, ReadyTime: 2 * time.Second},
 		observed: map[string]metric.Figures{
 			metric.ObservedResources: resource.Figures{CPUSustained: 95, CPUTotal: 80, CPUMeasured: true, RSSTotal: 1 << 30},
+			metric.ObservedDownstreams: downstream.Figures{{Name: "db", Calls: 120, Seconds: 4, RatePerSec: 30,
+				Conns: &downstream.ConnSummary{Peak: 8, MaxProcess: 4, Samples: 4}}},
 		},
 	}
 	tests := []struct {
@@ -39,6 +42,11 @@ func TestLiveSnapshot(t *testing.T) {
 		{"http.unsent", 0, false},
 		{"ws.loss", 0, false},
 		{"sse.connected", 0, false},
+		// Downstreams are sampled: an abort condition reads them so far.
+		{"downstream.db.rate", 30, true},
+		{"downstream.db.per_request", 4, true},
+		{"downstream.db.conns", 8, true},
+		{"downstream.other.rate", 0, false},
 	}
 	m := metric.Of(snap)
 	for _, tc := range tests {
