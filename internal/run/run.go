@@ -57,12 +57,13 @@ var ErrInterrupted = errors.New("interrupted")
 // user's measurements are never dropped. An error with a nil result means
 // nothing ran (bad target, target failed to start).
 //
-// A run is five stages, each in a function of its own: start the target,
-// start what observes it (every kind in observerKinds: the resource
-// sampler, the real-time probes),
-// drive the load, assemble the result, judge it. A stage that leaves
-// something running returns it with a Close or Stop, deferred here, so
-// that every return, early or not, tears down what was started.
+// A run is six stages, each in a function of its own: open the target
+// file's downstreams (their stubs' URLs go into its start section), start
+// the target, start what observes it (every kind in observerKinds: the
+// resource sampler, the downstreams, the real-time probes), drive the
+// load, assemble the result, judge it. A stage that leaves something
+// running returns it with a Close or Stop, deferred here, so that every
+// return, early or not, tears down what was started.
 func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	if err := scenario.CheckDownstreamGates(o.Scenario, o.Target); err != nil {
 		return nil, err
