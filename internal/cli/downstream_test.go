@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/loadcheck/loadcheck/internal/downstream/dbtest"
 )
 
 // callerTarget is a target file starting testdata/downstream-caller.py,
@@ -135,5 +138,40 @@ http:
 	}
 	if m, _ := filepath.Glob(filepath.Join(out, "*.json")); len(m) != 0 {
 		t.Errorf("results %v written: want none, nothing was measured", m)
+	}
+}
+
+// A database that goes away mid-run is reported, not fatal: the run
+// completes, the other downstreams' figures are whole, and the report says
+// from when the database was missing.
+func TestDownstreamGoneMidRun(t *testing.T) {
+	pg := dbtest.StartPostgres(t)
+	target := callerTarget(t, "2") + `  - name: db
+    postgres: {dsn: "` + pg.DSN("titan") + `"}
+`
+	dir := files(t, map[string]string{"target.yaml": target, "scenario.yaml": `name: db goes away
+target: target.yaml
+duration: 6s
+warmup: 1s
+http:
+  load: {rate: 10/s}
+  endpoints: [{name: work, path: /work}]
+gates: ["downstream.embed.per_request < 2.5"]
+`})
+	time.AfterFunc(4*time.Second, pg.Stop)
+	out := t.TempDir()
+	o := loadcheck(t, context.Background(), "run", filepath.Join(dir, "scenario.yaml"), "--out", out)
+	if o.code != ExitPass {
+		t.Fatalf("exit %d, want 0: the database going away is no failure of the target; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
+	}
+	r := onlyResult(t, out)
+	if len(r.Downstreams) != 2 || r.Downstreams[1].Missing == "" {
+		t.Fatalf("downstreams %+v, want db reported missing", r.Downstreams)
+	}
+	if v, ok := r.Metric("downstream.embed.per_request"); !ok || math.Abs(v.V-2) > 0.04 {
+		t.Errorf("embed per_request %v (measured %v), want 2: the stub's figures are whole", v.V, ok)
+	}
+	if !strings.Contains(o.stdout, "warning: db: no reading since") {
+		t.Errorf("the report does not say the database went missing:\n%s", o.stdout)
 	}
 }

@@ -57,10 +57,13 @@ func downstreamNotes(s downstream.Summary) []string {
 	if c := s.Conns; c != nil && len(c.ByPID) > 0 {
 		var per []string
 		for _, pid := range slices.Sorted(maps.Keys(c.ByPID)) {
-			p := c.ByPID[pid]
-			per = append(per, fmt.Sprintf("pid %d peak %d mean %.1f", pid, p.Peak, p.Mean))
+			if p := c.ByPID[pid]; p.Peak > 0 {
+				per = append(per, fmt.Sprintf("pid %d peak %d mean %.1f", pid, p.Peak, p.Mean))
+			}
 		}
-		notes = append(notes, s.Name+" connections by process: "+strings.Join(per, ", "))
+		if len(per) > 0 {
+			notes = append(notes, s.Name+" connections by process: "+strings.Join(per, ", "))
+		}
 	}
 	if len(s.ByPID) > 0 {
 		var per []string
