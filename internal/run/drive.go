@@ -28,12 +28,23 @@ type loadStage struct {
 	stop context.CancelCauseFunc
 }
 
-// driveLoad waits for --start, then runs the load, the observers' part of
-// the measured phase (the sampler's window, the broadcaster), and the
-// monitor (progress, checkpoints, aborts) until the load and the
-// observers are done. The monitor reads res for checkpoints and
-// adds an abort's reason to it.
-func driveLoad(ctx context.Context, o Options, sc *scenario.Scenario, baseURL string, plan clientaddr.Plan, ob *observers, res *report.Result) (*loadStage, error) {
+// execution is what the load and the stages after it read of one run:
+// its options, its share of the scenario, its clients' addresses, and the
+// result the stages fill in.
+type execution struct {
+	o    Options
+	sc   *scenario.Scenario
+	plan clientaddr.Plan
+	res  *report.Result
+}
+
+// driveLoad waits for --start, then runs the load against baseURL, the
+// observers' part of the measured phase (the sampler's window, the
+// broadcaster), and the monitor (progress, checkpoints, aborts) until the
+// load and the observers are done. The monitor reads x.res for
+// checkpoints and adds an abort's reason to it.
+func driveLoad(ctx context.Context, x *execution, baseURL string, ob *observers) (*loadStage, error) {
+	o, sc, plan, res := x.o, x.sc, x.plan, x.res
 	loadCtx, stop := context.WithCancelCause(ctx)
 	atk, err := load.New(sc, baseURL, plan, o.Target.TLSConfig())
 	if err != nil {

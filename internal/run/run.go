@@ -99,13 +99,15 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	}
 	defer obs.Close(ctx)
 
-	ld, err := driveLoad(ctx, o, sc, tgt.baseURL, plan, obs, res)
+	x := &execution{o: o, sc: sc, plan: plan, res: res}
+	ld, err := driveLoad(ctx, x, tgt.baseURL, obs)
 	if err != nil {
 		return nil, err
 	}
 	defer ld.Stop()
 
-	assemble(ctx, sc, res, tgt, obs, ld)
+	assemble(ctx, x, obs, ld)
+	tgt.finish(ctx, res)
 	return res, judge(ctx, sc, res, ld.aborted)
 }
 
