@@ -99,7 +99,11 @@ func validateFile(path string) (string, error) {
 	msg := fmt.Sprintf("scenario %q, %s, %s, %s measured", sc.Name,
 		report.Plural(len(sc.HTTP.Endpoints), "endpoint", "endpoints"), report.Plural(len(sc.Gates), "gate", "gates"), sc.Duration)
 	if sc.TargetFile != "" {
-		if _, err := sc.LoadTarget(); err != nil {
+		t, err := sc.LoadTarget()
+		if err != nil {
+			return "", err
+		}
+		if err := scenario.CheckDownstreamGates(sc, t); err != nil {
 			return "", err
 		}
 		msg += ", target " + sc.TargetFile

@@ -1,7 +1,9 @@
 // Package merge combines the results of the shards of one sharded run
 // (loadcheck run --shard K/N) into the result one generator would have
 // made, and judges the scenario's gates on it: a shard judges only its own
-// share, which says nothing about the run.
+// share, which says nothing about the run. The HTTP figures and the
+// generator's counts merge here; what the observers measured merges as
+// each kind of observer says (run.MergeObserved), and the result notes how.
 package merge
 
 import (
@@ -11,9 +13,9 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
-	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/run"
 )
 
 // Shard is one shard's result and the file it was read from, which errors
@@ -40,10 +42,12 @@ func Results(shards []Shard) (*report.Result, error) {
 		Status:   report.Complete,
 	}
 	var parts []record.Summary
-	for _, s := range shards {
+	results := make([]*report.Result, len(shards))
+	for i, s := range shards {
 		r := s.Result
 		parts = append(parts, r.HTTP)
 		addShard(m, r)
+		results[i] = r
 	}
 	var err error
 	if m.HTTP, err = record.Merge(parts); err != nil {
@@ -51,7 +55,7 @@ func Results(shards []Shard) (*report.Result, error) {
 	}
 	m.Start, m.Elapsed = m.HTTP.Start, m.HTTP.Elapsed
 	m.Generator.InflightMax = m.HTTP.InflightMax
-	if err := mergeProbes(m, shards); err != nil {
+	if m.Merged, err = run.MergeObserved(m, results); err != nil {
 		return nil, err
 	}
 	gates, err := gatesOf(shards[0])
@@ -119,15 +123,15 @@ func addShard(m *report.Result, r *report.Result) {
 	g.Canceled += r.Generator.Canceled
 	g.Late += r.Generator.Late
 	g.MaxWorkers = r.Generator.MaxWorkers
-	run := report.ShardRun{
+	sr := report.ShardRun{
 		Index: r.Shard.Index, RunID: r.RunID, Status: r.Status,
 		Scheduled: r.Generator.Scheduled, Sent: r.Generator.Sent, Late: r.Generator.Late,
 		StartedLate: r.Shard.StartedLate,
 	}
 	if r.Host != nil {
-		run.Host = r.Host.Hostname
+		sr.Host = r.Host.Hostname
 	}
-	m.Shards = append(m.Shards, run)
+	m.Shards = append(m.Shards, sr)
 	if r.Status != report.Complete && m.Status == report.Complete {
 		m.Status = r.Status
 	}
@@ -137,38 +141,6 @@ func addShard(m *report.Result, r *report.Result) {
 		}
 		m.Reason += fmt.Sprintf("shard %d/%d: %s", r.Shard.Index, r.Shard.Count, r.Reason)
 	}
-	if m.Resources == nil && r.Resources != nil {
-		// Every shard samples the same target: the first shard's
-		// samples stand for the run.
-		m.Resources = r.Resources
-	}
-}
-
-// mergeProbes merges the websocket and SSE accounts.
-func mergeProbes(m *report.Result, shards []Shard) error {
-	var ws []probe.ShardWS
-	var sse []probe.ShardSSE
-	for _, s := range shards {
-		r := s.Result
-		if r.WebSocket != nil {
-			ws = append(ws, probe.ShardWS{Index: r.Shard.Index, Count: r.Shard.Count, Summary: r.WebSocket})
-		}
-		if r.SSE != nil {
-			sse = append(sse, probe.ShardSSE{Index: r.Shard.Index, Count: r.Shard.Count, Summary: r.SSE})
-		}
-	}
-	if len(ws) > 0 {
-		w, err := probe.MergeWS(ws)
-		if err != nil {
-			return err
-		}
-		m.WebSocket = &w
-	}
-	if len(sse) > 0 {
-		s := probe.MergeSSE(sse)
-		m.SSE = &s
-	}
-	return nil
 }
 
 // gatesOf reads the scenario's gates back from a shard's outcomes, which

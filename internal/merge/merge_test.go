@@ -5,10 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/resource"
 )
 
 // shard is shard k of 2 that recorded n hits of latency lat, its gates
@@ -72,5 +75,60 @@ func TestPartialShardFailsTheRun(t *testing.T) {
 	}
 	if m.Status != report.Aborted || m.Pass || !strings.Contains(m.Reason, "shard 2/2: abort") {
 		t.Errorf("status %s pass %t reason %q: want aborted, failing, the shard named", m.Status, m.Pass, m.Reason)
+	}
+}
+
+// The observers' summaries merge as their kind says, and the merged
+// result says how: SSE clients add up, CPU and memory are one shard's.
+func TestObservationsMergeAndSayHow(t *testing.T) {
+	a, b := shard(t, 1, 10, time.Millisecond, report.Complete), shard(t, 2, 10, time.Millisecond, report.Complete)
+	a.Result.SSE = &probe.SSESummary{Clients: 2, Connected: 2, Events: 40}
+	b.Result.SSE = &probe.SSESummary{Clients: 1, Connected: 1, Events: 25}
+	b.Result.Resources = &resource.Summary{CPUSustained: 42}
+	m, err := Results([]Shard{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.SSE == nil || m.SSE.Clients != 3 || m.SSE.Events != 65 {
+		t.Errorf("merged SSE %+v, want 3 clients and 65 events", m.SSE)
+	}
+	if m.Resources == nil || m.Resources.CPUSustained != 42 {
+		t.Errorf("merged resources %+v, want shard 2's", m.Resources)
+	}
+	want := []string{
+		"resources: shard 2/2's samples (every shard samples the same target)",
+		"sse: the clients of 2 shards added up",
+	}
+	if strings.Join(m.Merged, "\n") != strings.Join(want, "\n") {
+		t.Errorf("merged notes %q, want %q", m.Merged, want)
+	}
+}
+
+// A global counter (postgres) counts every shard's calls already: the
+// merged result takes one shard's reading. Each shard serves its own stub:
+// their calls add up. The result says which it did for each.
+func TestDownstreamsMergeAndSayHow(t *testing.T) {
+	a, b := shard(t, 1, 10, time.Millisecond, report.Complete), shard(t, 2, 10, time.Millisecond, report.Complete)
+	a.Result.Downstreams = []downstream.Summary{{Name: "db", Kind: "postgres", Calls: 600, Seconds: 10, RatePerSec: 60},
+		{Name: "embed", Kind: "stub", Calls: 30, Seconds: 10, RatePerSec: 3}}
+	b.Result.Downstreams = []downstream.Summary{{Name: "db", Kind: "postgres", Calls: 600, Seconds: 10, RatePerSec: 60},
+		{Name: "embed", Kind: "stub", Calls: 20, Seconds: 10, RatePerSec: 2}}
+	m, err := Results([]Shard{b, a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := m.Metric("downstream.db.calls"); !ok || v.V != 600 {
+		t.Errorf("merged db calls %+v, want 600: one reading of the global counter", v)
+	}
+	if v, ok := m.Metric("downstream.embed.calls"); !ok || v.V != 50 {
+		t.Errorf("merged embed calls %+v, want 50: the shards' stubs added", v)
+	}
+	// 50 stub calls over the 20 successful responses of both shards.
+	if v, ok := m.Metric("downstream.embed.per_request"); !ok || v.V != 2.5 {
+		t.Errorf("merged embed per_request %+v, want 2.5", v)
+	}
+	note := strings.Join(m.Merged, "\n")
+	if !strings.Contains(note, "downstreams: db "+downstream.CombinedOnce) || !strings.Contains(note, "embed "+downstream.CombinedAdded) {
+		t.Errorf("merged notes %q: want how db and embed were combined", m.Merged)
 	}
 }

@@ -52,34 +52,48 @@ var catalogue = []Metric{
 	{Name: "http.inflight.max", Kind: gate.Count, Needs: NeedsHTTP, Read: inflightMax,
 		Prom: Prom{"http_inflight_max", "", "Most requests in flight at once."}},
 
-	{Name: "ws.loss", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Read: wsLoss,
+	{Name: "ws.loss", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom:    Prom{"ws_loss_ratio", "", "Share of expected broadcast deliveries that never arrived."},
 		Compare: Compared, DeltaPP: true, EndOnly: true},
-	{Name: "ws.dup", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Read: wsDup,
+	{Name: "ws.dup", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom: Prom{"ws_duplicate_ratio", "", "Share of broadcast deliveries that arrived twice."}, EndOnly: true},
-	{Name: "ws.delivery.p95", Kind: gate.Duration, Unit: "ms", Needs: NeedsWebSocket, Read: wsDelivery,
+	{Name: "ws.delivery.p95", Kind: gate.Duration, Unit: "ms", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom:    Prom{"ws_delivery_seconds", "0.95", "Time from broadcast to delivery on a board."},
 		Compare: Compared, EndOnly: true},
-	{Name: "ws.connected", Kind: gate.Count, Needs: NeedsWebSocket, Read: wsConnected,
+	{Name: "ws.connected", Kind: gate.Count, Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom: Prom{"ws_connected_boards", "", "WebSocket boards connected at the end of the run."}, EndOnly: true},
 
-	{Name: "sse.gap.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsSSE, Read: sseGap,
+	{Name: "sse.gap.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsSSE, Observer: ObservedSSE,
 		Prom:    Prom{"sse_gap_max_seconds", "", "Largest gap between two events of one SSE client."},
 		Compare: Compared, EndOnly: true},
-	{Name: "sse.connected", Kind: gate.Count, Needs: NeedsSSE, Read: sseConnected,
+	{Name: "sse.connected", Kind: gate.Count, Needs: NeedsSSE, Observer: ObservedSSE,
 		Prom: Prom{"sse_connected_clients", "", "SSE clients connected at the end of the run."}, EndOnly: true},
 
-	{Name: "cpu.sustained", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Read: cpuSustained,
+	{Name: "cpu.sustained", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom:    Prom{"cpu_sustained_ratio", "", "Busiest process's highest CPU over the sustained window, in cores (1 = one core busy)."},
 		Compare: Compared},
-	{Name: "cpu.total", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Read: cpuTotal,
+	{Name: "cpu.total", Kind: gate.Percent, Unit: "% of a core", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom:    Prom{"cpu_total_ratio", "", "Mean CPU of all the target's processes, in cores (1 = one core busy)."},
 		Compare: Compared},
-	{Name: "rss.total", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Read: rssTotal,
+	{Name: "rss.total", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom:    Prom{"rss_total_bytes", "", "Sum of the target's processes' peak resident memory."},
 		Compare: Compared},
-	{Name: "rss.max_process", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Read: rssMaxProcess,
+	{Name: "rss.max_process", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom: Prom{"rss_max_process_bytes", "", "Largest peak resident memory of one process."}},
+
+	{Name: "downstream.<downstream>.calls", Kind: gate.Count, Needs: NeedsDownstream, Observer: ObservedDownstreams,
+		Prom: Prom{"downstream_calls", "", "Calls a downstream counted in the measured phase (statements, commands, requests)."}},
+	{Name: "downstream.<downstream>.rate", Kind: gate.Rate, Unit: "/s", Needs: NeedsDownstream, Observer: ObservedDownstreams,
+		Prom:    Prom{"downstream_calls_per_second", "", "Calls a downstream counted per second of the measured phase."},
+		Compare: Compared},
+	{Name: "downstream.<downstream>.per_request", Kind: gate.Count, Unit: "calls/request", Needs: NeedsDownstream, Read: perRequest,
+		Prom:    Prom{"downstream_calls_per_request", "", "Calls a downstream counted per successful HTTP response of the measured phase."},
+		Compare: Compared},
+	{Name: "downstream.<downstream>.conns", Kind: gate.Count, Unit: "connections", Needs: NeedsDownstream, Observer: ObservedDownstreams,
+		Prom:    Prom{"downstream_connections_peak", "", "Peak of the TCP connections all the target's processes held to a downstream."},
+		Compare: Compared},
+	{Name: "downstream.<downstream>.conns.max_process", Kind: gate.Count, Needs: NeedsDownstream, Observer: ObservedDownstreams,
+		Prom: Prom{"downstream_connections_max_process", "", "Highest peak of the TCP connections one target process held to a downstream."}},
 
 	{Name: "target.ready_time", Kind: gate.Duration, Unit: "ms", Needs: NeedsTarget, Read: readyTime,
 		Prom:    Prom{"target_ready_seconds", "", "Time from starting the target to its first ready answer."},
@@ -158,57 +172,28 @@ func inflightMax(s Source, _ string) (gate.Value, bool) {
 	return count(float64(s.HTTPFigures().InflightMax)), true
 }
 
-func wsLoss(s Source, _ string) (gate.Value, bool) {
-	ws, ok := s.WSFigures()
-	return pct(ws.Loss), ok && ws.Expected > 0
-}
-
-func wsDup(s Source, _ string) (gate.Value, bool) {
-	ws, ok := s.WSFigures()
-	return pct(ws.Dup), ok && ws.Expected > 0
-}
-
-func wsDelivery(s Source, _ string) (gate.Value, bool) {
-	ws, ok := s.WSFigures()
-	return durationValue(ws.Delivery, ws.Delivery.P95), ok && ws.Delivered > 0
-}
-
-func wsConnected(s Source, _ string) (gate.Value, bool) {
-	ws, ok := s.WSFigures()
-	return count(float64(ws.Connected)), ok
-}
-
-func sseGap(s Source, _ string) (gate.Value, bool) {
-	sse, ok := s.SSEFigures()
-	return durationValue(record.Percentiles{}, sse.GapMax), ok && sse.Events > 0
-}
-
-func sseConnected(s Source, _ string) (gate.Value, bool) {
-	sse, ok := s.SSEFigures()
-	return count(float64(sse.Connected)), ok
-}
-
-func cpuSustained(s Source, _ string) (gate.Value, bool) {
-	r, ok := s.ResourceFigures()
-	return pct(r.CPUSustained), ok && r.CPUMeasured
-}
-
-func cpuTotal(s Source, _ string) (gate.Value, bool) {
-	r, ok := s.ResourceFigures()
-	return pct(r.CPUTotal), ok && r.CPUMeasured
-}
-
-func rssTotal(s Source, _ string) (gate.Value, bool) {
-	r, ok := s.ResourceFigures()
-	return gate.Value{V: float64(r.RSSTotal), Kind: gate.Bytes}, ok && r.RSSTotal > 0
-}
-
-func rssMaxProcess(s Source, _ string) (gate.Value, bool) {
-	r, ok := s.ResourceFigures()
-	return gate.Value{V: float64(r.RSSMaxProcess), Kind: gate.Bytes}, ok && r.RSSMaxProcess > 0
-}
-
 func readyTime(s Source, _ string) (gate.Value, bool) {
 	d, started := s.ReadyFigures()
 	return gate.Value{V: d.Seconds(), Kind: gate.Duration}, started
+}
+
+// perRequest is a downstream's calls per successful HTTP response of the
+// measured phase: the cost of one request. The calls are those the
+// downstream counted between the phase's edges, the responses those of
+// the requests due in the phase, however late they completed (a lagging
+// service still made their calls); so a service whose lag grows or
+// shrinks over the phase shifts the figure by the calls of the requests
+// it fell behind or caught up on. Not measured without a response or
+// without the downstream's calls.
+func perRequest(s Source, ds string) (gate.Value, bool) {
+	f := s.Observed(ObservedDownstreams)
+	if f == nil {
+		return gate.Value{}, false
+	}
+	calls, ok := f.Figure(downstreamPrefix+"calls", ds)
+	ok200 := s.HTTPFigures().Total.Successes()
+	if !ok || ok200 == 0 {
+		return gate.Value{}, false
+	}
+	return count(calls.V / float64(ok200)), true
 }

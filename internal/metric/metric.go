@@ -20,35 +20,41 @@ type Source interface {
 	// the share of them never sent, in percent; scheduled is 0 when the
 	// source does not know the schedule.
 	ScheduleFigures() (scheduled uint64, unsentPercent float64)
-	WSFigures() (WS, bool)
-	SSEFigures() (SSE, bool)
-	ResourceFigures() (Resources, bool)
 	// ReadyFigures returns the time the target took to become ready, and
 	// whether loadcheck started it (else there is no such time).
 	ReadyFigures() (ready time.Duration, started bool)
+	// Observed returns what the observer of a kind (Metric.Observer, e.g.
+	// "websocket") measured, or nil when the run had no such observer or
+	// it has nothing to show yet.
+	Observed(kind string) Figures
 }
 
-// WS are the WebSocket figures the ws metrics read (see probe.WSSummary).
-type WS struct {
-	Connected           int
-	Expected, Delivered int64
-	Loss, Dup           float64 // percent
-	Delivery            record.Percentiles
+// Figures are what one observer of a run measured, as its metrics read
+// them: its summary at the end of a run, or its figures so far while the
+// load runs. The observer's package knows its figures; the catalogue says
+// which metrics exist, their kind, unit and Prometheus name, and a test in
+// package report holds every observer metric to a reader.
+type Figures interface {
+	// Figure returns the value of the catalogue metric named name (as the
+	// catalogue writes it, e.g. "ws.loss") and whether it was measured.
+	// instance is what a pattern metric's name names, "" for others.
+	Figure(name, instance string) (gate.Value, bool)
 }
 
-// SSE are the SSE figures the sse metrics read (see probe.SSESummary).
-type SSE struct {
-	Connected int
-	Events    int64
-	GapMax    record.Millis
-}
+// The kinds of observer the catalogue's metrics are read from (Metric.Observer):
+// the keys of their summaries in a result.
+const (
+	ObservedWebSocket   = "websocket"
+	ObservedSSE         = "sse"
+	ObservedResources   = "resources"
+	ObservedDownstreams = "downstreams"
+)
 
-// Resources are the target's CPU and memory figures (see
-// resource.Summary); CPUMeasured is false until a CPU figure exists.
-type Resources struct {
-	CPUSustained, CPUTotal  float64 // percent of one core
-	CPUMeasured             bool
-	RSSTotal, RSSMaxProcess uint64 // bytes; 0 when not measured
+// Instances is implemented by the Figures of an observer whose metrics
+// are per instance, such as a downstream's: the names it measured, in
+// order, for the reports that list every instance's metrics.
+type Instances interface {
+	Instances() []string
 }
 
 // Needs is the scenario section a metric needs: a scenario without it
@@ -64,6 +70,9 @@ const (
 	// start-up): measured whatever the scenario holds, when the target
 	// file lets them be.
 	NeedsTarget Needs = "target"
+	// NeedsDownstream: the target file must declare the downstream the
+	// metric names (see Downstream).
+	NeedsDownstream Needs = "downstream"
 )
 
 // Prom is how a metric appears in Prometheus: its family after
@@ -99,10 +108,13 @@ type Metric struct {
 	Unit  string
 	Needs Needs
 	// Read reads the metric from s; endpoint is the endpoint a per-endpoint
-	// name named, "" otherwise.
-	Read    func(s Source, endpoint string) (gate.Value, bool)
-	Prom    Prom
-	Compare Compare
+	// name named, "" otherwise. Nil for a metric of an observer.
+	Read func(s Source, endpoint string) (gate.Value, bool)
+	// Observer is the kind of observer whose Figures answer the metric
+	// (ObservedWebSocket …), "" for the metrics Read reads.
+	Observer string
+	Prom     Prom
+	Compare  Compare
 	// DeltaPP: a comparison gives changes in percentage points rather than
 	// relative ones (shares such as errors and loss).
 	DeltaPP bool
@@ -115,12 +127,26 @@ type Metric struct {
 // Endpoint stands for an endpoint's name in a per-endpoint metric's Name.
 const Endpoint = "<endpoint>"
 
+// Downstream stands for a downstream's name (a target file's
+// downstreams[].name) in a per-downstream metric's Name:
+// "downstream.<downstream>.rate".
+const Downstream = "<downstream>"
+
+// downstreamPrefix starts every per-downstream metric's name.
+const downstreamPrefix = "downstream." + Downstream + "."
+
 // PerEndpoint reports whether m is one of an endpoint's statistics.
 func (m Metric) PerEndpoint() bool { return strings.Contains(m.Name, Endpoint) }
 
-// For returns m's name for the endpoint ep ("http.search.p95"); the name
-// itself for a metric that names no endpoint.
-func (m Metric) For(ep string) string { return strings.Replace(m.Name, Endpoint, ep, 1) }
+// PerDownstream reports whether m is one of a downstream's figures.
+func (m Metric) PerDownstream() bool { return strings.HasPrefix(m.Name, downstreamPrefix) }
+
+// For returns m's name for the endpoint or downstream named instance
+// ("http.search.p95", "downstream.postgres.rate"); the name itself for a
+// metric that names neither.
+func (m Metric) For(instance string) string {
+	return strings.Replace(strings.Replace(m.Name, Endpoint, instance, 1), Downstream, instance, 1)
+}
 
 // Stat returns the last part of the name: "p95" for "http.<endpoint>.p95".
 func (m Metric) Stat() string { return m.Name[strings.LastIndexByte(m.Name, '.')+1:] }
@@ -129,8 +155,9 @@ func (m Metric) Stat() string { return m.Name[strings.LastIndexByte(m.Name, '.')
 // websocket, SSE, CPU, memory, start-up. The caller must not change it.
 func All() []Metric { return catalogue }
 
-// Names lists the metric names that do not name an endpoint, sorted; with
-// http.<endpoint>.<stat> for each of EndpointStats they are every metric.
+// Names lists the metric names that do not name an endpoint, sorted, a
+// downstream's with <downstream> in them; with http.<endpoint>.<stat> for
+// each of EndpointStats they are every metric.
 func Names() []string {
 	var n []string
 	for _, m := range catalogue {
@@ -155,13 +182,17 @@ func EndpointStats() []string {
 	return n
 }
 
-// Lookup returns the catalogue entry of a metric name and the endpoint the
-// name names ("" for none), or an error naming the metrics that exist.
+// Lookup returns the catalogue entry of a metric name and the endpoint or
+// downstream the name names ("" for none), or an error naming the metrics
+// that exist.
 func Lookup(name string) (Metric, string, error) {
 	for _, m := range catalogue {
-		if m.Name == name && !m.PerEndpoint() {
+		if m.Name == name && !m.PerEndpoint() && !m.PerDownstream() {
 			return m, "", nil
 		}
+	}
+	if rest, ok := strings.CutPrefix(name, "downstream."); ok {
+		return lookupDownstream(name, rest)
 	}
 	if rest, ok := strings.CutPrefix(name, "http."); ok {
 		if i := strings.LastIndexByte(rest, '.'); i > 0 {
@@ -174,6 +205,25 @@ func Lookup(name string) (Metric, string, error) {
 		}
 	}
 	return Metric{}, "", fmt.Errorf("unknown metric %q: want http.%s.p95 or one of %s", name, Endpoint, strings.Join(Names(), ", "))
+}
+
+// lookupDownstream finds a per-downstream metric: rest is the name after
+// "downstream.", the downstream's name (which has no dot) then the figure.
+func lookupDownstream(name, rest string) (Metric, string, error) {
+	ds, stat, ok := strings.Cut(rest, ".")
+	var stats []string
+	for _, m := range catalogue {
+		if m.PerDownstream() {
+			if ok && ds != "" && m.Name == downstreamPrefix+stat {
+				return m, ds, nil
+			}
+			stats = append(stats, strings.TrimPrefix(m.Name, downstreamPrefix))
+		}
+	}
+	if !ok || ds == "" {
+		return Metric{}, "", fmt.Errorf("metric %q: want downstream.NAME.%s, NAME a downstream of the target file", name, stats[0])
+	}
+	return Metric{}, "", fmt.Errorf("metric %q: unknown downstream figure %q: want %s", name, stat, orList(stats))
 }
 
 // endpointStatsInOrder lists the statistics of one endpoint in the
@@ -206,8 +256,30 @@ func KindOf(name string) (gate.Kind, error) {
 // EndpointOf returns the endpoint a metric names ("zeus-search" for
 // "http.zeus-search.p95"), or "" for a metric that names none.
 func EndpointOf(name string) string {
-	_, ep, _ := Lookup(name)
+	m, ep, _ := Lookup(name)
+	if !m.PerEndpoint() {
+		return ""
+	}
 	return ep
+}
+
+// DownstreamOf returns the downstream a metric names ("postgres" for
+// "downstream.postgres.rate"), or "" for a metric that names none.
+func DownstreamOf(name string) string {
+	m, ds, _ := Lookup(name)
+	if !m.PerDownstream() {
+		return ""
+	}
+	return ds
+}
+
+// InstancesOf returns the instances (downstream names) the observer of
+// kind measured in s, in order; none when it has no such figures.
+func InstancesOf(s Source, kind string) []string {
+	if in, ok := s.Observed(kind).(Instances); ok {
+		return in.Instances()
+	}
+	return nil
 }
 
 // ParseGate parses a gate expression on a metric of the catalogue.
@@ -220,7 +292,25 @@ func Read(s Source, name string) (gate.Value, bool) {
 	if err != nil {
 		return gate.Value{}, false
 	}
-	return m.Read(s, ep)
+	return m.read(s, ep)
+}
+
+// read reads m from s: by its reader, or from its observer's figures.
+func (m Metric) read(s Source, instance string) (gate.Value, bool) {
+	if m.Observer == "" {
+		return m.Read(s, instance)
+	}
+	f := s.Observed(m.Observer)
+	if f == nil {
+		return gate.Value{}, false
+	}
+	v, ok := f.Figure(m.Name, instance)
+	if ok && v.Kind != m.Kind {
+		// An observer answering in another kind would be compared
+		// against a threshold in the wrong unit.
+		return gate.Value{}, false
+	}
+	return v, ok
 }
 
 // Of returns s as the gate.Metrics the gates are evaluated against.

@@ -18,9 +18,7 @@ type figures struct {
 	http      record.Summary
 	scheduled uint64
 	unsent    float64
-	ws        *WS
-	sse       *SSE
-	res       *Resources
+	observed  map[string]Figures
 	ready     time.Duration
 	started   bool
 }
@@ -28,15 +26,31 @@ type figures struct {
 func (f *figures) HTTPFigures() *record.Summary        { return &f.http }
 func (f *figures) ScheduleFigures() (uint64, float64)  { return f.scheduled, f.unsent }
 func (f *figures) ReadyFigures() (time.Duration, bool) { return f.ready, f.started }
-func (f *figures) WSFigures() (WS, bool)               { return deref(f.ws) }
-func (f *figures) SSEFigures() (SSE, bool)             { return deref(f.sse) }
-func (f *figures) ResourceFigures() (Resources, bool)  { return deref(f.res) }
-func deref[T any](p *T) (T, bool) {
-	if p == nil {
-		var zero T
-		return zero, false
+func (f *figures) Observed(kind string) Figures {
+	return f.observed[kind]
+}
+
+// perInstance are an observer's figures of one instance (a downstream),
+// by metric name.
+type perInstance struct {
+	instance string
+	figures  observed
+}
+
+func (p perInstance) Figure(name, instance string) (gate.Value, bool) {
+	if instance != p.instance {
+		return gate.Value{}, false
 	}
-	return *p, true
+	return p.figures.Figure(name, "")
+}
+
+// observed are an observer's figures by metric name. The observers' own
+// readers are held to the catalogue in package report (TestObservedMetrics).
+type observed map[string]gate.Value
+
+func (o observed) Figure(name, _ string) (gate.Value, bool) {
+	v, ok := o[name]
+	return v, ok
 }
 
 func ms(n float64) record.Millis { return record.Millis(n * float64(time.Millisecond)) }
@@ -44,6 +58,9 @@ func ms(n float64) record.Millis { return record.Millis(n * float64(time.Millise
 func percentiles(base float64) record.Percentiles {
 	return record.Percentiles{P50: ms(base + 1), P90: ms(base + 2), P95: ms(base + 3), P99: ms(base + 4), Max: ms(base + 5)}
 }
+
+func pctValue(f float64) gate.Value { return gate.Value{V: f, Kind: gate.Percent} }
+func msValue(n float64) gate.Value  { return gate.Value{V: n / 1000, Kind: gate.Duration} }
 
 func measuredRun() *figures {
 	search := record.EndpointSummary{Name: "search", Requests: 100, Errors: 4, Late: 0, Achieved: 9.5, Latency: percentiles(100)}
@@ -55,9 +72,15 @@ func measuredRun() *figures {
 			InflightMax: 7,
 		},
 		scheduled: 250, unsent: 20,
-		ws:    &WS{Connected: 6, Expected: 60, Delivered: 55, Loss: 8.3, Dup: 1.5, Delivery: percentiles(40)},
-		sse:   &SSE{Connected: 3, Events: 12, GapMax: ms(900)},
-		res:   &Resources{CPUSustained: 97, CPUTotal: 61, CPUMeasured: true, RSSTotal: 300 << 20, RSSMaxProcess: 120 << 20},
+		observed: map[string]Figures{
+			ObservedWebSocket: observed{"ws.loss": pctValue(8.3), "ws.dup": pctValue(1.5), "ws.delivery.p95": msValue(43), "ws.connected": {V: 6, Kind: gate.Count}},
+			ObservedSSE:       observed{"sse.gap.max": msValue(900), "sse.connected": {V: 3, Kind: gate.Count}},
+			ObservedResources: observed{"cpu.sustained": pctValue(97), "cpu.total": pctValue(61),
+				"rss.total": {V: 300 << 20, Kind: gate.Bytes}, "rss.max_process": {V: 120 << 20, Kind: gate.Bytes}},
+			ObservedDownstreams: perInstance{"search", observed{
+				"downstream.<downstream>.calls": {V: 380, Kind: gate.Count}, "downstream.<downstream>.rate": {V: 38, Kind: gate.Rate},
+				"downstream.<downstream>.conns": {V: 4, Kind: gate.Count}, "downstream.<downstream>.conns.max_process": {V: 2, Kind: gate.Count}}},
+		},
 		ready: 1500 * time.Millisecond, started: true,
 	}
 }
@@ -83,11 +106,15 @@ func TestRead(t *testing.T) {
 		"cpu.sustained": pct(97), "cpu.total": pct(61),
 		"rss.total": bytes(300 << 20), "rss.max_process": bytes(120 << 20),
 		"target.ready_time": dur(1500),
+		// per_request: 380 calls over the 190 successful responses.
+		"downstream.search.calls": count(380), "downstream.search.rate": {V: 38, Kind: gate.Rate},
+		"downstream.search.per_request": count(2), "downstream.search.conns": count(4),
+		"downstream.search.conns.max_process": count(2),
 	}
 	run := measuredRun()
 	for _, m := range All() {
-		if m.Read == nil {
-			t.Errorf("%s has no reader", m.Name)
+		if (m.Read == nil) == (m.Observer == "") {
+			t.Errorf("%s has a reader and an observer, or neither: want one", m.Name)
 			continue
 		}
 		name := m.For("search")
@@ -110,7 +137,7 @@ func TestRead(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{"http.idle.p95", "http.nosuch.p95", "http.nosuch.rate", "no.such"} {
+	for _, name := range []string{"http.idle.p95", "http.nosuch.p95", "http.nosuch.rate", "no.such", "downstream.nosuch.rate", "downstream.nosuch.per_request"} {
 		if v, ok := Read(run, name); ok {
 			t.Errorf("Read(%s) = %+v, want not measured", name, v)
 		}
@@ -148,6 +175,10 @@ func TestLookup(t *testing.T) {
 		{name: "sse.gap.max", needs: NeedsSSE},
 		{name: "cpu.sustained", needs: NeedsTarget},
 		{name: "target.ready_time", needs: NeedsTarget},
+		{name: "downstream.postgres.rate", endpoint: "postgres", needs: NeedsDownstream},
+		{name: "downstream.cache.conns.max_process", endpoint: "cache", needs: NeedsDownstream},
+		{name: "downstream.postgres.qps", wantErr: `metric "downstream.postgres.qps": unknown downstream figure "qps": want calls, rate, per_request, conns or conns.max_process`},
+		{name: "downstream.rate", wantErr: `metric "downstream.rate": want downstream.NAME.calls`},
 		{name: "cpu.busy", wantErr: `unknown metric "cpu.busy": want http.<endpoint>.p95 or one of`},
 		{name: "http.search.p42", wantErr: `metric "http.search.p42": unknown statistic "p42": want p50, p90, p95, p99, max, rate or errors`},
 	}
@@ -159,7 +190,7 @@ func TestLookup(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || ep != tc.endpoint || m.Needs != tc.needs || EndpointOf(tc.name) != tc.endpoint {
+		if err != nil || ep != tc.endpoint || m.Needs != tc.needs || EndpointOf(tc.name)+DownstreamOf(tc.name) != tc.endpoint {
 			t.Errorf("Lookup(%q) = %s, %q, %v; want endpoint %q, needs %s", tc.name, m.Name, ep, err, tc.endpoint, tc.needs)
 		}
 	}
@@ -244,5 +275,16 @@ func TestCatalogue(t *testing.T) {
 		if m.Needs == "" {
 			t.Errorf("%s needs no section: say which (NeedsTarget for the target's own figures)", m.Name)
 		}
+	}
+}
+
+// TestObservedInAnotherKind checks that an observer answering a metric in
+// another kind than the catalogue's is not read: its value would be
+// compared with a threshold in another unit.
+func TestObservedInAnotherKind(t *testing.T) {
+	t.Parallel()
+	run := &figures{observed: map[string]Figures{ObservedWebSocket: observed{"ws.loss": {V: 8, Kind: gate.Count}}}}
+	if v, ok := Read(run, "ws.loss"); ok {
+		t.Errorf("Read(ws.loss) answered as a count = %+v, want not measured", v)
 	}
 }

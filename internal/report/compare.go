@@ -135,7 +135,9 @@ func (c *Comparison) rows() []compareRow {
 	for _, m := range metric.All() {
 		if !m.PerEndpoint() && (m.Compare == metric.Compared || m.Compare == metric.ComparedNonZero ||
 			m.Compare == metric.ComparedTotal && len(eps) > 1) {
-			cand, names = append(cand, m), append(names, m.Name)
+			for _, name := range instanceNames(m, c.Results) {
+				cand, names = append(cand, m), append(names, name)
+			}
 		}
 	}
 	var out []compareRow
@@ -178,9 +180,15 @@ func cell(v gate.Value) string {
 	case gate.Percent:
 		return strconv.FormatFloat(v.V, 'f', 2, 64)
 	case gate.Rate:
+		if v.V < 1 {
+			return strconv.FormatFloat(v.V, 'f', 2, 64) // a downstream's 0.33/s
+		}
 		return strconv.FormatFloat(v.V, 'f', 1, 64)
 	case gate.Bytes:
 		return strconv.FormatFloat(v.V/(1<<20), 'f', 1, 64)
+	}
+	if v.V != float64(int64(v.V)) {
+		return strconv.FormatFloat(v.V, 'f', 2, 64) // calls per request
 	}
 	return strconv.FormatFloat(v.V, 'f', -1, 64)
 }

@@ -36,6 +36,8 @@ type HistoryEntry struct {
 	RSSTotal     uint64   `json:"rss_total_bytes,omitempty"`
 	// Capacity is the saturate result that night, 0 when none ran.
 	Capacity float64 `json:"capacity_per_s,omitempty"`
+	// PerRequest is each downstream's calls per successful response.
+	PerRequest map[string]float64 `json:"downstream_per_request,omitempty"`
 }
 
 // HistoryEntryOf summarises r (and the capacity search s, which may be
@@ -71,6 +73,7 @@ func HistoryEntryOf(date string, r *Result, s *Saturation) HistoryEntry {
 	if s != nil {
 		e.Capacity = s.Capacity
 	}
+	e.PerRequest = downstreamPerRequest(r)
 	return e
 }
 

@@ -226,6 +226,9 @@ func runCharts(r *Result) []chart {
 	if c, ok := cpuChart(r, ""); ok {
 		cs = append(cs, c)
 	}
+	if c, ok := downstreamChart(r); ok {
+		cs = append(cs, c)
+	}
 	if r.WebSocket != nil && len(r.WebSocket.PerBoard) > 0 {
 		c := chart{title: "Broadcast delivery per board", yLabel: "% of expected events received", yFromZero: true, yMax: 105}
 		var xy plotter.XYs

@@ -177,9 +177,11 @@ func (e *promExport) result(r *Result, target string) {
 // is gated.
 func (e *promExport) metric(r *Result, sc, target string) {
 	for _, name := range metric.Names() {
-		m, _, _ := metric.Lookup(name)
-		e.gateMetric(r, name, m.Prom, sc, target, "")
+		if m, _, _ := metric.Lookup(name); !m.PerDownstream() {
+			e.gateMetric(r, name, m.Prom, sc, target, "")
+		}
 	}
+	e.downstreamMetrics(r, sc, target)
 	for _, ep := range r.HTTP.Endpoints {
 		for _, stat := range metric.EndpointStats() {
 			name := "http." + ep.Name + "." + stat

@@ -91,6 +91,7 @@ func Regressions(history []HistoryEntry, tonight []HistoryEntry, th Thresholds) 
 		out = append(out, p95Regressions(before, now, th)...)
 		out = append(out, capacityRegressions(before, now, th)...)
 		out = append(out, lossRegressions(before, now)...)
+		out = append(out, perRequestRegressions(before, now)...)
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
+	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
@@ -53,6 +54,9 @@ type Result struct {
 	WebSocket *probe.WSSummary  `json:"websocket,omitempty"`
 	SSE       *probe.SSESummary `json:"sse,omitempty"`
 	Resources *resource.Summary `json:"resources,omitempty"`
+	// Downstreams are what the measured phase did to each of the target
+	// file's downstreams, in its order.
+	Downstreams []downstream.Summary `json:"downstreams,omitempty"`
 	// Sources are the source addresses the clients connected from.
 	Sources *clientaddr.Description `json:"sources,omitempty"`
 	Gates   []gate.Outcome          `json:"gates"`
@@ -64,6 +68,9 @@ type Result struct {
 	// judges the run. Shards lists the shards a merged result came from.
 	Shard  *ShardInfo `json:"shard,omitempty"`
 	Shards []ShardRun `json:"shards,omitempty"`
+	// Merged says, for a merged result, how the shards' observations were
+	// combined, one line per kind ("resources: shard 1/2's samples …").
+	Merged []string `json:"merged,omitempty"`
 }
 
 // ShardInfo says which share of a sharded run a result measured.
@@ -220,33 +227,37 @@ func (r *Result) ScheduleFigures() (uint64, float64) {
 	return r.Generator.Scheduled, r.Generator.UnsentRate()
 }
 
-// WSFigures implements metric.Source.
-func (r *Result) WSFigures() (metric.WS, bool) {
-	ws := r.WebSocket
-	if ws == nil {
-		return metric.WS{}, false
+// Observed implements metric.Source: the summary each kind of observer
+// put in the result. A new kind of observer adds its field to Result and
+// its case here.
+func (r *Result) Observed(kind string) metric.Figures {
+	switch kind {
+	case metric.ObservedWebSocket:
+		return observedFigures(r.WebSocket)
+	case metric.ObservedSSE:
+		return observedFigures(r.SSE)
+	case metric.ObservedResources:
+		if r.Resources != nil {
+			return r.Resources.Figures()
+		}
+	case metric.ObservedDownstreams:
+		if len(r.Downstreams) > 0 {
+			return downstream.Figures(r.Downstreams)
+		}
 	}
-	return metric.WS{Connected: ws.Connected, Expected: ws.Expected, Delivered: ws.Delivered,
-		Loss: ws.Loss, Dup: ws.Dup, Delivery: ws.Delivery}, true
+	return nil
 }
 
-// SSEFigures implements metric.Source.
-func (r *Result) SSEFigures() (metric.SSE, bool) {
-	if r.SSE == nil {
-		return metric.SSE{}, false
+// observedFigures is a summary as metric.Figures, nil (not a nil pointer in an
+// interface) when the run has none.
+func observedFigures[S any, P interface {
+	*S
+	metric.Figures
+}](p P) metric.Figures {
+	if p == nil {
+		return nil
 	}
-	return metric.SSE{Connected: r.SSE.Connected, Events: r.SSE.Events, GapMax: r.SSE.GapMax}, true
-}
-
-// ResourceFigures implements metric.Source. CPU figures are measured once
-// the timeline has a sample.
-func (r *Result) ResourceFigures() (metric.Resources, bool) {
-	res := r.Resources
-	if res == nil {
-		return metric.Resources{}, false
-	}
-	return metric.Resources{CPUSustained: res.CPUSustained, CPUTotal: res.CPUTotal, CPUMeasured: len(res.Timeline) > 0,
-		RSSTotal: res.RSSTotal, RSSMaxProcess: res.RSSMaxProcess}, true
+	return p
 }
 
 // ReadyFigures implements metric.Source.

@@ -82,6 +82,9 @@ func Tables(r *Result) []Table {
 	if r.Resources != nil {
 		ts = append(ts, resourceTable(r))
 	}
+	if len(r.Downstreams) > 0 {
+		ts = append(ts, downstreamTable(r))
+	}
 	if len(r.Shards) > 0 {
 		ts = append(ts, shardTable(r))
 	}
@@ -116,6 +119,7 @@ func shardTable(r *Result) Table {
 		}
 	}
 	t.Notes = append(t.Notes, "latency percentiles are of every shard's requests (HDR histograms merged); the in-flight peak is the sum of the shards' peaks")
+	t.Notes = append(t.Notes, r.Merged...)
 	return t
 }
 

@@ -21,23 +21,30 @@ type loadStage struct {
 	stats load.Stats
 	// end is when the load and the broadcaster were both done.
 	end time.Time
-	// atEnd is the probes' connections at the end of the measured phase.
-	atEnd connections
 	// aborted is set when an abort condition stopped the load.
 	aborted bool
-	// stop cancels the load's context, which the sampler's measured
-	// window follows (observers.measure) until the run's end.
+	// stop cancels the load's context, which the observers' part of the
+	// measured phase follows (observer.observe).
 	stop context.CancelCauseFunc
 }
 
-// connections counts the probes' open connections at one moment.
-type connections struct{ ws, sse int }
+// execution is what the load and the stages after it read of one run:
+// its options, its share of the scenario, its clients' addresses, and the
+// result the stages fill in.
+type execution struct {
+	o    Options
+	sc   *scenario.Scenario
+	plan clientaddr.Plan
+	res  *report.Result
+}
 
-// driveLoad waits for --start, then runs the load, the measured window of
-// the sampler and the broadcaster, and the monitor (progress, checkpoints,
-// aborts) until the load is done. The monitor reads res for checkpoints and
-// adds an abort's reason to it.
-func driveLoad(ctx context.Context, o Options, sc *scenario.Scenario, baseURL string, plan clientaddr.Plan, ob *observers, res *report.Result) (*loadStage, error) {
+// driveLoad waits for --start, then runs the load against baseURL, the
+// observers' part of the measured phase (the sampler's window, the
+// broadcaster), and the monitor (progress, checkpoints, aborts) until the
+// load and the observers are done. The monitor reads x.res for
+// checkpoints and adds an abort's reason to it.
+func driveLoad(ctx context.Context, x *execution, baseURL string, ob *observers) (*loadStage, error) {
+	o, sc, plan, res := x.o, x.sc, x.plan, x.res
 	loadCtx, stop := context.WithCancelCause(ctx)
 	atk, err := load.New(sc, baseURL, plan, o.Target.TLSConfig())
 	if err != nil {
@@ -56,15 +63,13 @@ func driveLoad(ctx context.Context, o Options, sc *scenario.Scenario, baseURL st
 	rec := record.NewLimited(endpointNames(sc), record.Limits{Phase: sc.Duration, Timeout: sc.HTTP.Timeout})
 	loadDone := make(chan load.Stats, 1)
 	go func() { loadDone <- atk.Run(loadCtx, rec) }()
-	ob.measure(loadCtx, sc)
-	bcastDone := ob.broadcast(loadCtx, sc, o.Shard)
+	observed := ob.observe(loadCtx, sc)
 
-	mon := monitor{o: o, atk: atk, rec: rec, sampler: ob.sampler, ws: ob.ws, sse: ob.sse, res: res, stop: stop}
+	mon := monitor{o: o, atk: atk, rec: rec, obs: ob, res: res, stop: stop}
 	stats := mon.watch(loadCtx, loadDone)
-	<-bcastDone
+	observed()
 	return &loadStage{
 		rec: rec, stats: stats, end: time.Now(),
-		atEnd:   connections{ws: mon.atEnd.ws, sse: mon.atEnd.sse},
 		aborted: errors.Is(context.Cause(loadCtx), errAborted),
 		stop:    stop,
 	}, nil

@@ -4,9 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/resource"
 )
 
 // TestLiveSnapshot checks what the abort conditions can read while the
@@ -19,7 +21,11 @@ func TestLiveSnapshot(t *testing.T) {
 		http: record.Summary{Total: record.EndpointSummary{Requests: 40, Errors: 10,
 			Latency: record.Percentiles{P95: record.Millis(250 * time.Millisecond)}}, InflightMax: 9},
 		target: report.TargetInfo{Started: true, ReadyTime: 2 * time.Second},
-		res:    &metric.Resources{CPUSustained: 95, CPUTotal: 80, CPUMeasured: true, RSSTotal: 1 << 30},
+		observed: map[string]metric.Figures{
+			metric.ObservedResources: resource.Figures{CPUSustained: 95, CPUTotal: 80, CPUMeasured: true, RSSTotal: 1 << 30},
+			metric.ObservedDownstreams: downstream.Figures{{Name: "db", Calls: 120, Seconds: 4, RatePerSec: 30,
+				Conns: &downstream.ConnSummary{Peak: 8, MaxProcess: 4, Samples: 4}}},
+		},
 	}
 	tests := []struct {
 		name     string
@@ -36,6 +42,11 @@ func TestLiveSnapshot(t *testing.T) {
 		{"http.unsent", 0, false},
 		{"ws.loss", 0, false},
 		{"sse.connected", 0, false},
+		// Downstreams are sampled: an abort condition reads them so far.
+		{"downstream.db.rate", 30, true},
+		{"downstream.db.per_request", 4, true},
+		{"downstream.db.conns", 8, true},
+		{"downstream.other.rate", 0, false},
 	}
 	m := metric.Of(snap)
 	for _, tc := range tests {
@@ -44,7 +55,7 @@ func TestLiveSnapshot(t *testing.T) {
 			t.Errorf("%s = %v, measured %v; want %v, measured %v", tc.name, v.V, ok, tc.want, tc.measured)
 		}
 	}
-	snap.res = nil // no sampler, or no sample yet
+	snap.observed = nil // no sampler, or no sample yet
 	if v, ok := metric.Of(snap).Metric("cpu.total"); ok {
 		t.Errorf("cpu.total without a sampler = %v, want not measured", v)
 	}

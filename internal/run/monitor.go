@@ -8,45 +8,22 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/load"
 	"github.com/loadcheck/loadcheck/internal/metric"
-	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
-	"github.com/loadcheck/loadcheck/internal/resource"
 )
 
 // monitor ticks once a second while the load runs: it prints progress and
 // checks the abort conditions.
 type monitor struct {
-	o       Options
-	atk     *load.Attack
-	rec     *record.Recorder
-	sampler *resource.Sampler
-	ws      *probe.WS
-	sse     *probe.SSE
-	res     *report.Result
-	stop    context.CancelCauseFunc
-	// atEnd is the probes' state when the measured phase ended or was
-	// interrupted, taken once: the first tick past the phase's end, or
-	// when the load stops, whichever comes first.
-	atEnd struct {
-		taken   bool
-		ws, sse int
-	}
-}
-
-// takeEndState records the probes' connections at the end of the
-// measured phase, once.
-func (m *monitor) takeEndState() {
-	if m.atEnd.taken {
-		return
-	}
-	m.atEnd.taken = true
-	if m.ws != nil {
-		m.atEnd.ws = m.ws.Connected()
-	}
-	if m.sse != nil {
-		m.atEnd.sse = m.sse.Connected()
-	}
+	o   Options
+	atk *load.Attack
+	rec *record.Recorder
+	// obs are told when the measured phase ended or was interrupted
+	// (observers.phaseEnded, once): the first tick past the phase's end,
+	// or when the load stops, whichever comes first.
+	obs  *observers
+	res  *report.Result
+	stop context.CancelCauseFunc
 }
 
 func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats {
@@ -58,7 +35,7 @@ func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats 
 	for {
 		select {
 		case st := <-done:
-			m.takeEndState()
+			m.obs.phaseEnded()
 			if m.o.Progress != nil {
 				fmt.Fprint(m.o.Progress, "\r\033[K")
 			}
@@ -70,22 +47,23 @@ func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats 
 			}
 			el := now.Sub(began)
 			if el >= sc.Warmup+sc.Duration {
-				m.takeEndState()
+				m.obs.phaseEnded()
 			}
 			if el >= sc.Warmup && !peakReset {
 				m.atk.ResetPeak()
 				peakReset = true
 			}
 			snap := m.rec.Snapshot(now, false)
+			observed, words := m.obs.snapshot()
 			if m.o.Progress != nil {
-				m.progress(el, snap)
+				m.progress(el, snap, words)
 			}
 			if m.o.Checkpoint != nil && now.Sub(lastCheckpoint) >= CheckpointEvery-time.Second/2 {
 				m.o.Checkpoint(m.checkpoint(now))
 				lastCheckpoint = now
 			}
 			if len(sc.Abort.When) > 0 && el >= sc.Warmup+sc.Abort.After {
-				if reason := m.checkAbort(snap); reason != "" {
+				if reason := m.checkAbort(snap, observed); reason != "" {
 					addReason(m.res, reason)
 					m.stop(errAborted)
 				}
@@ -94,14 +72,9 @@ func (m *monitor) watch(ctx context.Context, done <-chan load.Stats) load.Stats 
 	}
 }
 
-func (m *monitor) checkAbort(snap record.Summary) string {
-	now := live{http: snap, target: m.res.Target}
+func (m *monitor) checkAbort(snap record.Summary, observed map[string]metric.Figures) string {
+	now := live{http: snap, target: m.res.Target, observed: observed}
 	_, now.http.InflightMax = m.atk.Inflight()
-	if m.sampler != nil {
-		if sus, tot, rss, ok := m.sampler.Current(); ok {
-			now.res = &metric.Resources{CPUSustained: sus, CPUTotal: tot, CPUMeasured: true, RSSTotal: rss}
-		}
-	}
 	for _, g := range m.o.Scenario.Abort.When {
 		o := g.Eval(metric.Of(now))
 		if o.Pass && o.Observed != nil {
@@ -112,30 +85,24 @@ func (m *monitor) checkAbort(snap record.Summary) string {
 }
 
 // live is a snapshot of a run under way, as the abort conditions read it:
-// the HTTP figures so far, the target's CPU and memory now, and how the
-// target started. The schedule and the probes' figures are not read while
+// the HTTP figures so far, the observers' figures now (the target's CPU
+// and memory), and how the target started. The schedule and the figures
+// an observer settles only at the end (broadcast loss) are not read while
 // the load runs, so metrics on them are not measured yet.
 type live struct {
-	http   record.Summary
-	target report.TargetInfo
-	res    *metric.Resources
+	http     record.Summary
+	target   report.TargetInfo
+	observed map[string]metric.Figures // by kind of observer
 }
 
 func (l live) HTTPFigures() *record.Summary        { return &l.http }
 func (l live) ScheduleFigures() (uint64, float64)  { return 0, 0 }
-func (l live) WSFigures() (metric.WS, bool)        { return metric.WS{}, false }
-func (l live) SSEFigures() (metric.SSE, bool)      { return metric.SSE{}, false }
 func (l live) ReadyFigures() (time.Duration, bool) { return l.target.ReadyTime, l.target.Started }
-func (l live) ResourceFigures() (metric.Resources, bool) {
-	if l.res == nil {
-		return metric.Resources{}, false
-	}
-	return *l.res, true
-}
+func (l live) Observed(kind string) metric.Figures { return l.observed[kind] }
 
 var _ metric.Source = live{}
 
-func (m *monitor) progress(el time.Duration, s record.Summary) {
+func (m *monitor) progress(el time.Duration, s record.Summary, observed []string) {
 	sc := m.o.Scenario
 	phase := "measure"
 	shown := el - sc.Warmup
@@ -146,8 +113,8 @@ func (m *monitor) progress(el time.Duration, s record.Summary) {
 	line := fmt.Sprintf("%s %s/%s  rate %.1f/s  requests %d  errors %d  p95 %s",
 		phase, shown.Truncate(time.Second), total, m.atk.Pacer().Rate(el),
 		s.Total.Requests, s.Total.Errors, s.Total.Latency.P95.Duration().Round(100*time.Microsecond))
-	if m.ws != nil {
-		line += fmt.Sprintf("  boards %d", m.ws.Connected())
+	for _, w := range observed {
+		line += "  " + w
 	}
 	fmt.Fprintf(m.o.Progress, "\r\033[K%s", line)
 }

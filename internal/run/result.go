@@ -35,13 +35,12 @@ func newResult(o Options) *report.Result {
 	return res
 }
 
-// assemble is a run's fourth stage: it ends the probes, the sampler and
-// the target, in that order, and puts their figures and the load's in res.
-func assemble(ctx context.Context, o Options, sc *scenario.Scenario, res *report.Result, tgt *targetStage, ob *observers, ld *loadStage) {
-	ob.finishProbes(ctx, o, sc, res, ld.atEnd)
-	ld.figures(res, sc)
-	ob.finishSampler(res, secrets(sc, o.Target))
-	tgt.finish(ctx, res)
+// assemble is a run's fourth stage: it puts the load's figures in x.res,
+// then ends the observers and puts theirs. The target is finished after
+// it (targetStage.finish), once the observers are done with it.
+func assemble(ctx context.Context, x *execution, ob *observers, ld *loadStage) {
+	ld.figures(x.res, x.sc)
+	ob.finish(ctx, x.res)
 }
 
 // setLoadFigures puts the HTTP figures s and what the generator did, g,

@@ -57,12 +57,17 @@ var ErrInterrupted = errors.New("interrupted")
 // user's measurements are never dropped. An error with a nil result means
 // nothing ran (bad target, target failed to start).
 //
-// A run is five stages, each in a function of its own: start the target,
-// start what observes it (the resource sampler and the real-time probes),
-// drive the load, assemble the result, judge it. A stage that leaves
-// something running returns it with a Close or Stop, deferred here, so
-// that every return, early or not, tears down what was started.
+// A run is six stages, each in a function of its own: open the target
+// file's downstreams (their stubs' URLs go into its start section), start
+// the target, start what observes it (every kind in observerKinds: the
+// resource sampler, the downstreams, the real-time probes), drive the
+// load, assemble the result, judge it. A stage that leaves something
+// running returns it with a Close or Stop, deferred here, so that every
+// return, early or not, tears down what was started.
 func Execute(ctx context.Context, o Options) (*report.Result, error) {
+	if err := scenario.CheckDownstreamGates(o.Scenario, o.Target); err != nil {
+		return nil, err
+	}
 	res := newResult(o)
 	// A shard runs its share of the scenario; the result names the whole.
 	sc := shardOf(o.Scenario, o.Shard)
@@ -70,6 +75,16 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The stubs are served before the target starts: its start section
+	// holds their URLs.
+	ds, started, err := openDownstreams(ctx, o.Target)
+	if err != nil {
+		return nil, err
+	}
+	if ds != nil {
+		defer ds.Close()
+	}
+	o.Target = started
 	tgt, err := startTarget(ctx, o)
 	if err != nil {
 		return nil, err
@@ -78,19 +93,21 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	tgt.describe(&res.Target, secrets(sc, o.Target))
 	res.Sources = &sources
 
-	obs, err := startObservers(ctx, o, sc, tgt, plan)
+	obs, err := startObservers(ctx, observerEnv{o: o, sc: sc, tgt: tgt, plan: plan, ds: ds})
 	if err != nil {
 		return nil, err
 	}
 	defer obs.Close(ctx)
 
-	ld, err := driveLoad(ctx, o, sc, tgt.baseURL, plan, obs, res)
+	x := &execution{o: o, sc: sc, plan: plan, res: res}
+	ld, err := driveLoad(ctx, x, tgt.baseURL, obs)
 	if err != nil {
 		return nil, err
 	}
 	defer ld.Stop()
 
-	assemble(ctx, o, sc, res, tgt, obs, ld)
+	assemble(ctx, x, obs, ld)
+	tgt.finish(ctx, res)
 	return res, judge(ctx, sc, res, ld.aborted)
 }
 

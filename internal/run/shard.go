@@ -69,9 +69,8 @@ func waitStart(ctx context.Context, start time.Time) (time.Duration, error) {
 
 // shardOf returns the scenario as shard s runs it: its share of the
 // HTTP clients (at least one), of each feed's draws (scenario.Feed.Shard),
-// of the boards and of the SSE clients (no section when its share is
-// none). The schedule is shared out by the
-// pacer (load.Pacer.Shard).
+// and of each kind of observer's clients (observerKind.share). The
+// schedule is shared out by the pacer (load.Pacer.Shard).
 func shardOf(sc *scenario.Scenario, s *report.ShardInfo) *scenario.Scenario {
 	if s == nil {
 		return sc
@@ -85,20 +84,9 @@ func shardOf(sc *scenario.Scenario, s *report.ShardInfo) *scenario.Scenario {
 			c.HTTP.Endpoints[i].Feed = e.Feed.Shard(s.Index, s.Count)
 		}
 	}
-	if sc.WebSocket != nil {
-		ws := *sc.WebSocket
-		ws.Boards = shareOf(ws.Boards, s)
-		c.WebSocket = &ws
-		if ws.Boards == 0 {
-			c.WebSocket = nil
-		}
-	}
-	if sc.SSE != nil {
-		sse := *sc.SSE
-		sse.Clients = shareOf(sse.Clients, s)
-		c.SSE = &sse
-		if sse.Clients == 0 {
-			c.SSE = nil
+	for _, k := range observerKinds {
+		if k.share != nil {
+			k.share(&c, s)
 		}
 	}
 	return &c

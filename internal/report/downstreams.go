@@ -1,0 +1,237 @@
+package report
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"gonum.org/v1/plot/plotter"
+
+	"github.com/loadcheck/loadcheck/internal/downstream"
+	"github.com/loadcheck/loadcheck/internal/metric"
+)
+
+// This file renders what a run did to its target's downstreams: the
+// Downstreams table, the calls-per-second chart, the downstream rows of a
+// comparison and the Prometheus families, and the nightly regression of a
+// downstream's calls per request.
+
+// downstreamTable is the Downstreams section of one run: a row per
+// downstream, then per downstream its top statements, commands or paths
+// and its connections per process.
+func downstreamTable(r *Result) Table {
+	t := Table{
+		Title:  "Downstreams",
+		Header: []string{"downstream", "source", "calls", "calls /s", "per request", "conns peak", "conns max/process"},
+	}
+	for _, s := range r.Downstreams {
+		source := s.Kind
+		if s.Source != "" && s.Source != s.Kind {
+			source += " (" + s.Source + ")"
+		}
+		t.Rows = append(t.Rows, []string{s.Name, source, number(s.Calls), rateString(s.RatePerSec),
+			perRequestCell(r, s.Name), connsCell(s.Conns, false), connsCell(s.Conns, true)})
+	}
+	for _, s := range r.Downstreams {
+		t.Notes = append(t.Notes, downstreamNotes(s)...)
+	}
+	t.Notes = append(t.Notes, "per request: calls per successful HTTP response of the measured phase; postgres, redis and prometheus counters are global: they count every client's calls, not only the target's")
+	return t
+}
+
+// downstreamNotes are one downstream's top entries, connections per
+// process, and anything missing or merged.
+func downstreamNotes(s downstream.Summary) []string {
+	var notes []string
+	if len(s.Top) > 0 {
+		var top []string
+		for _, e := range s.Top {
+			top = append(top, fmt.Sprintf("%s (%s)", e.Key, number(e.Calls)))
+		}
+		notes = append(notes, s.Name+" top: "+strings.Join(top, "; "))
+	}
+	if c := s.Conns; c != nil && len(c.ByPID) > 0 {
+		var per []string
+		for _, pid := range slices.Sorted(maps.Keys(c.ByPID)) {
+			if p := c.ByPID[pid]; p.Peak > 0 {
+				per = append(per, fmt.Sprintf("pid %d peak %d mean %.1f", pid, p.Peak, p.Mean))
+			}
+		}
+		if len(per) > 0 {
+			notes = append(notes, s.Name+" connections by process: "+strings.Join(per, ", "))
+		}
+	}
+	if len(s.ByPID) > 0 {
+		var per []string
+		for _, pid := range slices.Sorted(maps.Keys(s.ByPID)) {
+			who := fmt.Sprintf("pid %d", pid)
+			if pid == 0 {
+				who = "unknown process"
+			}
+			per = append(per, fmt.Sprintf("%s %s", who, number(s.ByPID[pid])))
+		}
+		notes = append(notes, s.Name+" calls by process: "+strings.Join(per, ", "))
+	}
+	if s.Conns != nil && s.Conns.Error != "" {
+		notes = append(notes, "warning: "+s.Name+" connections: "+s.Conns.Error)
+	}
+	if s.Missing != "" {
+		notes = append(notes, "warning: "+s.Name+": "+s.Missing)
+	}
+	if s.Combined != "" {
+		notes = append(notes, s.Name+" across shards: "+s.Combined)
+	}
+	return notes
+}
+
+func perRequestCell(r *Result, name string) string {
+	v, ok := r.Metric("downstream." + name + ".per_request")
+	if !ok {
+		return "–"
+	}
+	if v.V > 0 && v.V < 0.01 {
+		return strconv.FormatFloat(v.V, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(v.V, 'f', 2, 64)
+}
+
+func connsCell(c *downstream.ConnSummary, maxProcess bool) string {
+	if c == nil || c.Samples == 0 {
+		return "–"
+	}
+	if maxProcess {
+		return strconv.Itoa(c.MaxProcess)
+	}
+	return strconv.Itoa(c.Peak)
+}
+
+// number formats a count that may be fractional (a Prometheus counter).
+func number(f float64) string {
+	if f == float64(int64(f)) {
+		return count(int64(f))
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64)
+}
+
+func rateString(f float64) string {
+	if f < 10 {
+		return strconv.FormatFloat(f, 'f', 2, 64)
+	}
+	return rate1(f)
+}
+
+// downstreamChart draws the calls per second of each downstream over the
+// measured phase, from the cumulative calls its summary sampled.
+func downstreamChart(r *Result) (chart, bool) {
+	c := chart{title: "Downstream calls per second over time", xLabel: "seconds into the measured phase", yLabel: "calls per second", yFromZero: true}
+	for _, s := range r.Downstreams {
+		var xy plotter.XYs
+		for i := 1; i < len(s.Series); i++ {
+			a, b := s.Series[i-1], s.Series[i]
+			if dt := b.Seconds - a.Seconds; dt > 0 {
+				xy = append(xy, plotter.XY{X: b.Seconds, Y: (b.Calls - a.Calls) / dt})
+			}
+		}
+		if len(xy) > 0 {
+			c.lines = append(c.lines, series{s.Name, xy})
+		}
+	}
+	return c, len(c.lines) > 0
+}
+
+// downstreamNames lists the downstreams of rs, in the order they first
+// appear.
+func downstreamNames(rs ...*Result) []string {
+	var names []string
+	for _, r := range rs {
+		for _, n := range metric.InstancesOf(r, metric.ObservedDownstreams) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
+// downstreamMetrics exports every downstream metric r measured, with the
+// downstream's name as a label.
+func (e *promExport) downstreamMetrics(r *Result, sc, target string) {
+	for _, m := range metric.All() {
+		if !m.PerDownstream() {
+			continue
+		}
+		for _, ds := range downstreamNames(r) {
+			v, ok := r.Metric(m.For(ds))
+			if !ok {
+				continue
+			}
+			e.add(m.Prom.Family, m.Prom.Help, dto.MetricType_GAUGE, promScale(v),
+				"scenario", sc, "target", target, "downstream", ds)
+		}
+	}
+}
+
+// DownstreamGrowth is the growth of a downstream's calls per request, in
+// percent over the median of earlier nights, that nightly flags.
+const DownstreamGrowth = 20
+
+// downstreamPerRequest is each downstream's calls per request in r, for
+// the history.
+func downstreamPerRequest(r *Result) map[string]float64 {
+	var out map[string]float64
+	for _, ds := range downstreamNames(r) {
+		if v, ok := r.Metric("downstream." + ds + ".per_request"); ok {
+			if out == nil {
+				out = map[string]float64{}
+			}
+			out[ds] = v.V
+		}
+	}
+	return out
+}
+
+// perRequestRegressions flags each downstream whose calls per request grew
+// more than DownstreamGrowth percent over the median of before: the
+// target now costs its database or upstream more per request.
+func perRequestRegressions(before []HistoryEntry, now HistoryEntry) []Regression {
+	names := slices.Collect(maps.Keys(now.PerRequest))
+	sort.Strings(names)
+	var out []Regression
+	for _, ds := range names {
+		var vals []float64
+		for _, e := range before {
+			if v, ok := e.PerRequest[ds]; ok {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		base, cur := median(vals), now.PerRequest[ds]
+		if !(base > 0 && cur > base*(1+DownstreamGrowth/100.0)) {
+			continue
+		}
+		name := "downstream." + ds + ".per_request"
+		out = append(out, Regression{Target: now.Target, Metric: name, Baseline: base, Now: cur, Nights: len(vals),
+			Text: fmt.Sprintf("%s: %s %.2f → %.2f calls per request (+%.0f%%, more than +%d%% over the median of %s)",
+				now.Target, name, base, cur, 100*(cur-base)/base, DownstreamGrowth, Plural(len(vals), "earlier night", "earlier nights"))})
+	}
+	return out
+}
+
+// instanceNames are the names a compared metric has in rs: its own, or
+// one per downstream of rs for a downstream's.
+func instanceNames(m metric.Metric, rs []*Result) []string {
+	if !m.PerDownstream() {
+		return []string{m.Name}
+	}
+	var names []string
+	for _, ds := range downstreamNames(rs...) {
+		names = append(names, m.For(ds))
+	}
+	return names
+}
