@@ -84,6 +84,13 @@ func (p *postgres) chooseSource(ctx context.Context) error {
 	case errors.As(err, &pe) && (pe.Code == "42P01" || pe.Code == "55000"):
 		// undefined_table: no extension; object_not_in_prerequisite_state:
 		// not in shared_preload_libraries.
+		if p.statements != nil {
+			// Transactions cannot be filtered by statement: counting them
+			// instead would answer another question than the file asks.
+			return fmt.Errorf("statements: %q filters pg_stat_statements, which this database does not have (%s) — "+
+				"set shared_preload_libraries = 'pg_stat_statements', restart, and CREATE EXTENSION pg_stat_statements; "+
+				"or remove statements: to count transactions from pg_stat_database", p.statements, pe.Message)
+		}
 		p.source = SourceTransaction
 	default:
 		return fmt.Errorf("read pg_stat_statements: %v", err)

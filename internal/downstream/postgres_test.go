@@ -77,6 +77,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("statements", func(t *testing.T) { testStatements(t, pg, conn) })
 	t.Run("statements filtered", func(t *testing.T) { testFiltered(t, pg, conn) })
 	t.Run("transactions without the extension", func(t *testing.T) { testTransactions(t, pg) })
+	t.Run("filter without the extension", func(t *testing.T) { testFilterNeedsExtension(t, pg) })
 	t.Run("dsn that does not connect", func(t *testing.T) { testNoConnect(t, pg) })
 }
 
@@ -162,6 +163,22 @@ func testTransactions(t *testing.T, pg *dbtest.Postgres) {
 	t.Logf("transactions: executed %d, counter %.0f, read again %.0f", k, got, again)
 	if got != k || again != k {
 		t.Errorf("counted %.0f transactions, then %.0f, want %d", got, again, k)
+	}
+}
+
+// testFilterNeedsExtension refuses a statements: filter on a database
+// without pg_stat_statements, before any load, rather than counting every
+// transaction under a filter that was never applied.
+func testFilterNeedsExtension(t *testing.T, pg *dbtest.Postgres) {
+	c, err := downstream.Open(context.Background(), pgDownstream("postgres", pg.DSN("plain"), regexp.MustCompile("COUNT")))
+	if err == nil {
+		c.Close()
+		t.Fatal("Open with statements: on a database without pg_stat_statements = nil error")
+	}
+	for _, want := range []string{`downstream "postgres" (target.yaml:7:5)`, "statements:", "CREATE EXTENSION pg_stat_statements", "remove statements:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
 	}
 }
 
