@@ -66,6 +66,9 @@ type model struct {
 	capacity map[string]float64 // req/s per target name
 	service  time.Duration
 	abortAt  float64 // rate at which the run aborts; 0 never
+	// hidesQueue keeps p95 at the service time past the capacity, as a
+	// step too short for its queue to reach the latency gate does.
+	hidesQueue bool
 	runs     []run.Options
 	onRun    func(n int) // called before run n (1-based) returns
 }
@@ -84,7 +87,10 @@ func (m *model) execute(ctx context.Context, o run.Options) (*report.Result, err
 	rate := PeakRate(o.Scenario)
 	c := m.capacity[o.Target.Name]
 	p95 := 60 * time.Second
-	if rate < c {
+	switch {
+	case m.hidesQueue:
+		p95 = m.service
+	case rate < c:
 		p95 = time.Duration(float64(m.service) / (1 - rate/c))
 	}
 	ep := record.EndpointSummary{Name: "search", Requests: uint64(rate * o.Scenario.Duration.Seconds()), Rate: rate, Achieved: math.Min(rate, c),
@@ -177,6 +183,63 @@ func TestSaturateBacksOff(t *testing.T) {
 	}
 	if s.Capacity != 28.1 {
 		t.Errorf("capacity %v, want 28.1 (truth 28.8)", s.Capacity)
+	}
+}
+
+// A step whose gates all hold but whose target completed less than 95 %
+// of the offered rate fails, and the search and its report say why.
+func TestSaturateFailsAStepThatFellBehind(t *testing.T) {
+	t.Parallel()
+	sc, tgs := load(t, modelScenario, "one")
+	m := &model{capacity: map[string]float64{"one": 50}, service: 20 * time.Millisecond, hidesQueue: true}
+	s, err := Saturate(context.Background(), sc, tgs[0], SaturateOptions{Options: Options{Execute: m.execute}, Start: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 50/50 kept up; 50/55 = 90.9 % did not, and 55 is within 10 % of 50.
+	if diff := cmp.Diff([]float64{10, 20, 40, 80, 60, 50, 55}, m.rates()); diff != "" {
+		t.Errorf("rates tried (-want +got):\n%s", diff)
+	}
+	if s.Capacity != 50 || s.LimitRate != 55 {
+		t.Errorf("capacity %v limited at %v, want 50 and 55", s.Capacity, s.LimitRate)
+	}
+	want := "achieved 50.0/s of 55/s offered: the target fell behind"
+	if diff := cmp.Diff([]string{want}, s.Limit); diff != "" {
+		t.Errorf("limit (-want +got):\n%s", diff)
+	}
+	if sum := s.Summary(); !strings.Contains(sum, "capacity 50 req/s = 75× today's 40/min, limited by "+want+" at 55 req/s") {
+		t.Errorf("summary %q does not say the target fell behind", sum)
+	}
+	var tab bytes.Buffer
+	for _, row := range s.Tables()[0].Rows {
+		tab.WriteString(strings.Join(row, " | ") + "\n")
+	}
+	if !strings.Contains(tab.String(), "| FAIL | achieved 50.0/s of 80/s offered: the target fell behind") {
+		t.Errorf("steps table does not say why 80/s failed:\n%s", tab.String())
+	}
+}
+
+// keptUp blames loadcheck, not the target, when loadcheck could not send
+// the offered rate.
+func TestKeptUp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		st         report.Step
+		pass       bool
+		fellBehind string
+	}{
+		{"kept up", report.Step{Rate: 120, Sent: 120, Achieved: 114.1, Pass: true, Status: report.Complete}, true, ""},
+		{"target behind", report.Step{Rate: 120, Sent: 119.8, Achieved: 103.6, Pass: true, Status: report.Complete}, false,
+			"achieved 103.6/s of 120/s offered: the target fell behind"},
+		{"loadcheck behind", report.Step{Rate: 120, Sent: 90, Achieved: 90, Pass: true, Status: report.Complete}, false,
+			"achieved 90.0/s of 120/s offered: loadcheck sent only 90.0/s"},
+		{"interrupted is judged elsewhere", report.Step{Rate: 120, Sent: 60, Achieved: 60, Status: report.Interrupted}, false, ""},
+	} {
+		got := keptUp(tc.st)
+		if got.Pass != tc.pass || got.FellBehind != tc.fellBehind {
+			t.Errorf("%s: pass %v %q, want %v %q", tc.name, got.Pass, got.FellBehind, tc.pass, tc.fellBehind)
+		}
 	}
 }
 

@@ -20,6 +20,15 @@ import (
 // so that cpu.sustained is a rolling mean over a full window.
 const MinHold = 20 * time.Second
 
+// MaxShortfall is how far, as a share of the offered rate, a step's
+// achieved rate may fall short of it and still pass. A target that
+// completes less than it is offered builds a queue; a short step can end
+// before that queue shows in any latency gate, so the shortfall itself
+// fails the step. 5 % leaves room for the responses still in flight when
+// the step ends (rate × latency of them, a small share of a step's
+// requests at the latencies gates allow).
+const MaxShortfall = 0.05
+
 // SaturateOptions configure a capacity search. Zero values take the
 // defaults named on each field.
 type SaturateOptions struct {
@@ -215,10 +224,27 @@ func (sr *search) step(phase string, rate float64) (pass bool) {
 		s.Target = res.Target
 		s.Target.BaseURL = ""
 	}
-	st := report.StepOf(phase, rate, res)
+	st := keptUp(report.StepOf(phase, rate, res))
 	s.Steps = append(s.Steps, st)
 	o.logf("saturate step %d: %s req/s → %s", len(s.Steps), num(rate), stepWord(st))
 	return sr.judge(rate, st, res, err)
+}
+
+// keptUp fails a step whose achieved rate fell more than MaxShortfall
+// short of the offered rate, whatever its gates said, and says why: when
+// loadcheck itself could not send the offered rate, that is the reason,
+// not the target.
+func keptUp(st report.Step) report.Step {
+	if st.Status != report.Complete || st.Rate <= 0 || st.Achieved >= st.Rate*(1-MaxShortfall) {
+		return st
+	}
+	st.Pass = false
+	if st.Sent < st.Rate*(1-MaxShortfall) {
+		st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: loadcheck sent only %.1f/s", st.Achieved, report.FormatRate(st.Rate), st.Sent)
+		return st
+	}
+	st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: the target fell behind", st.Achieved, report.FormatRate(st.Rate))
+	return st
 }
 
 // failed stops the search on a step that measured nothing.

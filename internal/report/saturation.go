@@ -85,11 +85,16 @@ type Step struct {
 	HasCPU       bool    `json:"has_cpu"`
 	// CPUWindow says when the step was shorter than the sustained window:
 	// "cpu.sustained over 5 s only (window 30 s)"; "" when it filled.
-	CPUWindow string         `json:"cpu_window,omitempty"`
-	Pass      bool           `json:"pass"`
-	Status    Status         `json:"status"`
-	Reason    string         `json:"reason,omitempty"`
-	Gates     []gate.Outcome `json:"gates"`
+	CPUWindow string `json:"cpu_window,omitempty"`
+	// FellBehind says why a step failed although its gates held: its
+	// achieved rate fell short of the offered rate by more than a capacity
+	// search allows ("achieved 103.6/s of 120/s offered: the target fell
+	// behind"); "" when it kept up.
+	FellBehind string         `json:"fell_behind,omitempty"`
+	Pass       bool           `json:"pass"`
+	Status     Status         `json:"status"`
+	Reason     string         `json:"reason,omitempty"`
+	Gates      []gate.Outcome `json:"gates"`
 }
 
 // StepOf summarises one run of a capacity search.
@@ -115,6 +120,9 @@ func (s Step) Failed() []string {
 		if !o.Pass {
 			out = append(out, describe(o))
 		}
+	}
+	if s.FellBehind != "" {
+		out = append(out, s.FellBehind)
 	}
 	if len(out) == 0 && !s.Pass && s.Reason != "" {
 		out = append(out, s.Reason)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -150,6 +151,40 @@ http:
 	}
 	if tot.ErrorLatency.P50.Duration() > 100*time.Millisecond {
 		t.Errorf("error p50 = %v, want the fast 503s", tot.ErrorLatency.P50.Duration())
+	}
+}
+
+// A server that queues instead of refusing, searched with steps too short
+// for its queue to fail a gate: the steps it cannot keep up with fail
+// because their achieved rate fell short, not on any gate.
+func TestSaturateFailsWhenTheTargetFallsBehind(t *testing.T) {
+	s := limitedServer(t, 50, 1000)
+	sc, tg := loadScenario(t, s.URL, `duration: 3s
+warmup: 0s
+http:
+  load: {rate: 10/s}
+  timeout: 10s
+  endpoints: [{name: root, path: /}]
+gates: ["http.errors < 1%"]
+`)
+	sat, err := capacity.Saturate(context.Background(), sc, tg, capacity.SaturateOptions{
+		Options: capacity.Options{TargetLog: io.Discard}, Start: 40, Hold: 3 * time.Second, Precision: 50,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, st := range sat.Steps {
+		rows = append(rows, fmt.Sprintf("offered %.0f achieved %.1f errors %.1f%% %v", st.Rate, st.Achieved, st.Errors, st.Failed()))
+	}
+	if len(sat.Steps) != 3 || sat.Capacity != 40 {
+		t.Fatalf("capacity %v after steps %v, want 40 after 40, 80 and 60/s", sat.Capacity, rows)
+	}
+	for _, st := range sat.Steps[1:] {
+		if st.Pass || st.Errors > 0 || !strings.HasSuffix(st.FellBehind, fmt.Sprintf("of %.0f/s offered: the target fell behind", st.Rate)) {
+			t.Errorf("offered %.0f/s to a 50/s server: pass %v, errors %.1f%%, fell behind %q; want a failure that says the target fell behind, no error (steps %v)",
+				st.Rate, st.Pass, st.Errors, st.FellBehind, rows)
+		}
 	}
 }
 
