@@ -11,7 +11,7 @@ LDFLAGS := -X github.com/loadcheck/loadcheck/internal/cli.Version=$(VERSION)
 # tests (a private cluster each). PyPI is never used.
 DEBS := python3-fastapi python3-uvicorn gunicorn python3-websockets python3-redis \
         redis-server nginx python3-uvloop python3-httptools chromium \
-        postgresql python3-asyncpg python3-psycopg2 python3-httpx
+        postgresql postgresql-contrib python3-asyncpg python3-psycopg2 python3-httpx
 BENCH_DEBS := wrk hey
 
 .PHONY: all build test demo lint deps bench fuzz fuzz-budget clean

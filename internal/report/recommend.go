@@ -10,15 +10,16 @@ import (
 )
 
 // processCount is the number of processes that serve in r's target, for
-// ranking configurations: helpers (multiprocessing's resource tracker) and
-// launchers (a shell, env) do not count. ok is false without a resource
-// source.
+// ranking configurations: helpers (multiprocessing's resource tracker),
+// launchers (a shell, env) and a database the target starts for itself
+// (PostgreSQL's postmaster and backends: every configuration has one) do
+// not count. ok is false without a resource source.
 func processCount(r *Result) (n int, ok bool) {
 	if r.Resources == nil || len(r.Resources.Processes) == 0 {
 		return 0, false
 	}
 	for _, p := range r.Resources.Processes {
-		if p.Role != "" && p.Role != "helper" {
+		if p.Role != "" && p.Role != "helper" && p.Role != "postgres" {
 			n++
 		}
 	}

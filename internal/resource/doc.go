@@ -19,7 +19,7 @@
 //     or uvicorn master counts as a process. Roles are guessed: "master"
 //     for a process with children in the target, "worker" for Python
 //     servers and forked children, "nginx master", "nginx worker",
-//     "redis", "helper" (multiprocessing's resource tracker).
+//     "redis", "postgres", "helper" (multiprocessing's resource tracker).
 //   - A cgroup v2, named by path or as a systemd unit (resolved with
 //     systemctl show -p ControlGroup, else system.slice/UNIT): the totals
 //     come from the cgroup's cpu.stat usage_usec and memory.current (which

@@ -182,13 +182,17 @@ func displayName(cmd, comm string) string {
 // command line and relations tell: "master" for a process with children
 // in the target, "worker" for Python servers and for children with their
 // parent's comm (forked workers), "nginx master", "nginx worker", "redis",
-// "helper" for multiprocessing's resource tracker; "" when unknown.
+// "postgres" (the postmaster and its backends, which are not the service's
+// workers although they fork from it), "helper" for multiprocessing's
+// resource tracker; "" when unknown.
 func guessRole(comm, cmd string, hasParent bool, parentComm string, hasChildren bool) string {
 	python := strings.HasPrefix(comm, "python") || strings.HasPrefix(comm, "uvicorn") ||
 		strings.HasPrefix(comm, "gunicorn") || strings.HasPrefix(comm, "hypercorn")
 	switch {
 	case strings.HasPrefix(comm, "redis"):
 		return "redis"
+	case comm == "postgres":
+		return "postgres"
 	case comm == "nginx":
 		switch {
 		case strings.Contains(cmd, "master process"):

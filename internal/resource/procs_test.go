@@ -230,6 +230,8 @@ func TestGuessRole(t *testing.T) {
 		{"nginx", "nginx: master process /usr/sbin/nginx", false, "", true, "nginx master"},
 		{"nginx", "nginx: worker process", true, "nginx", false, "nginx worker"},
 		{"redis-server", "redis-server *:6379", true, "sh", false, "redis"},
+		{"postgres", "/usr/lib/postgresql/15/bin/postgres -D /tmp/x/pgdata -p 55401", true, "python3", true, "postgres"},
+		{"postgres", "postgres: titan titan 127.0.0.1(40112) idle", true, "postgres", false, "postgres"},
 		{"sh", "sh -c run.sh", false, "", true, ""},
 		{"sim", "loadcheck sim --workers 2", true, "sim", false, "worker"},
 		{"sim", "loadcheck sim --workers 2", false, "", true, "master"},

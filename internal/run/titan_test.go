@@ -24,13 +24,17 @@ import (
 // in CI (where make test installs them) their absence fails instead.
 func needTitan(t *testing.T) {
 	t.Helper()
-	if err := exec.Command("/usr/bin/python3", "-c", "import fastapi, uvicorn, uvloop, httptools, redis, websockets").Run(); err != nil {
+	if err := exec.Command("/usr/bin/python3", "-c", "import fastapi, uvicorn, uvloop, httptools, redis, websockets, asyncpg, psycopg2, httpx").Run(); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("the real target's Debian packages are missing (make deps installs them): %v", err)
 		}
 		t.Skipf("the real target's Debian packages are missing (run make deps): %v", err)
 	}
-	for _, bin := range []string{"/usr/sbin/nginx", "/usr/bin/redis-server", "/usr/bin/gunicorn"} {
+	pg, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
+	if len(pg) == 0 {
+		pg = []string{"/usr/lib/postgresql/VERSION/bin/postgres"}
+	}
+	for _, bin := range []string{"/usr/sbin/nginx", "/usr/bin/redis-server", "/usr/bin/gunicorn", pg[0]} {
 		if _, err := os.Stat(bin); err != nil {
 			if os.Getenv("CI") != "" {
 				t.Fatalf("%s missing (make deps installs it)", bin)
@@ -155,6 +159,7 @@ resources: {every: 500ms, sustained_window: 5s}
 				if tg.Start.Env == nil {
 					tg.Start.Env = map[string]string{}
 				}
+				tg.Start.Env["SEARCH_DB"] = "none" // the simulated search, not PostgreSQL's
 				tg.Start.Env["SEARCH_MODE"] = "cpu"
 				tg.Start.Env["SEARCH_CPU_MS"] = "20"
 			})

@@ -32,6 +32,29 @@ measure (all times in milliseconds):
                       start-up (and, with redis fan-out, subscribed), so a
                       readiness probe means "every worker serves".
 
+On real components (launch.py --postgres starts a private PostgreSQL; see pg.py):
+
+  DATABASE_URL        postgresql://… ; when set, each worker opens an asyncpg
+                      pool of DB_POOL_SIZE connections (default 5) at start-up:
+                      customer cache misses and the SSE poll query it
+  SEARCH_DB           asyncpg (the default with DATABASE_URL: a full-text query
+                      through the pool, the recommended hardening), psycopg2
+                      (the same query on one blocking psycopg2 connection per
+                      worker, called from the async handler: it stalls every
+                      other request of the worker while it runs) or none (the
+                      default without DATABASE_URL: SEARCH_MODE above)
+  SSE_POLL            per-worker (one poll loop per process, shared by its SSE
+                      clients; the default) or per-client (each connected SSE
+                      client polls on its own). A poll is a COUNT(*) of open
+                      jobs and a revenue SUM with DATABASE_URL, else a wait of
+                      SSE_POLL_MS; one per SSE_INTERVAL_MS (the analysis: 3000)
+  EMBEDDINGS_URL      /api/analyze?text= embeds text through this upstream
+                      (POST, python3-httpx) on a miss of the per-process
+                      embeddings cache; a hit calls nothing. Unset: the
+                      ANALYZE_MIN_MS–ANALYZE_MAX_MS wait as before
+  STARTUP_S           seconds of CPU work per worker at start-up (default 0),
+                      before it serves (a model or index loaded at import)
+
 Runs on Debian 12's packages: fastapi 0.92, starlette 0.26, uvicorn 0.17,
 redis-py 4.3 (redis.asyncio). FastAPI 0.92 has no lifespan= argument, so
 start-up and shutdown use on_event.
@@ -74,11 +97,28 @@ BROADCAST_FANOUT = os.environ.get("BROADCAST_FANOUT", "memory").strip() or "memo
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_CHANNEL = os.environ.get("REDIS_CHANNEL", "titan:dispatch")
 TITAN_WORKERS = _env_int("TITAN_WORKERS", 0)
+DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
+DB_POOL_SIZE = max(_env_int("DB_POOL_SIZE", 5), 1)
+SEARCH_DB = os.environ.get("SEARCH_DB", "").strip() or ("asyncpg" if DATABASE_URL else "none")
+SSE_POLL = os.environ.get("SSE_POLL", "per-worker").strip() or "per-worker"
+EMBEDDINGS_URL = os.environ.get("EMBEDDINGS_URL", "").strip()
+try:
+    STARTUP_S = float(os.environ.get("STARTUP_S", "0") or 0)
+except ValueError:
+    raise SystemExit(f"titan: STARTUP_S={os.environ.get('STARTUP_S')!r} is not a number of seconds")
 
 if SEARCH_MODE not in ("async", "blocking", "cpu"):
     raise SystemExit(f"titan: SEARCH_MODE={SEARCH_MODE!r}: want async, blocking or cpu")
 if BROADCAST_FANOUT not in ("memory", "redis"):
     raise SystemExit(f"titan: BROADCAST_FANOUT={BROADCAST_FANOUT!r}: want memory or redis")
+if SEARCH_DB not in ("none", "asyncpg", "psycopg2"):
+    raise SystemExit(f"titan: SEARCH_DB={SEARCH_DB!r}: want asyncpg, psycopg2 or none")
+if SEARCH_DB != "none" and not DATABASE_URL:
+    raise SystemExit(f"titan: SEARCH_DB={SEARCH_DB} needs DATABASE_URL (launch.py --postgres sets it)")
+if SSE_POLL not in ("per-worker", "per-client"):
+    raise SystemExit(f"titan: SSE_POLL={SSE_POLL!r}: want per-worker or per-client")
+if not 0 <= STARTUP_S <= 600:
+    raise SystemExit(f"titan: STARTUP_S={STARTUP_S}: want 0 to 600 seconds")
 
 PID = os.getpid()
 STARTED = time.time()
@@ -95,14 +135,21 @@ stats = {
     "cache_misses": 0,
     "broadcasts_received": 0,  # POSTs handled by this process
     "broadcast_deliveries": 0,  # websocket sends done by this process
-    "polls": 0,  # SSE poll loop iterations in this process
+    "polls": 0,  # SSE polls in this process (each: COUNT(*) and SUM with a database)
     "analyze": 0,
+    "db_queries": 0,  # statements this process sent to PostgreSQL
+    "embedding_calls": 0,  # requests to EMBEDDINGS_URL
+    "embedding_hits": 0,
 }
 sse_clients: set[asyncio.Queue] = set()
 _last_poll: Optional[dict[str, Any]] = None
 _shutting_down = False
 _background: list[asyncio.Task] = []
 _redis = None  # redis.asyncio.Redis when BROADCAST_FANOUT=redis
+_pool = None  # asyncpg pool when DATABASE_URL is set
+_blocking_db = None  # psycopg2 connection when SEARCH_DB=psycopg2
+_http = None  # httpx.AsyncClient when EMBEDDINGS_URL is set
+embeddings_cache: dict[str, list[float]] = {}  # per process, like customer_cache
 
 app = FastAPI(title="titan", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -228,7 +275,11 @@ def _workers_ready() -> int:
 @app.on_event("startup")
 async def startup() -> None:
     global _redis
-    _background.append(asyncio.create_task(_sse_poll_loop(), name="sse-poll"))
+    if STARTUP_S > 0:
+        _burn_cpu(int(STARTUP_S * 1000))  # holds the loop: this worker does not serve yet
+    await _open_clients()
+    if SSE_POLL == "per-worker":
+        _background.append(asyncio.create_task(_sse_poll_loop(), name="sse-poll"))
     if BROADCAST_FANOUT == "redis":
         import redis.asyncio as aioredis
 
@@ -258,6 +309,38 @@ async def shutdown() -> None:
             await _redis.close(close_connection_pool=True)
         except Exception:
             pass
+    await _close_clients()
+
+
+async def _open_clients() -> None:
+    """The worker's own database pool, blocking connection and HTTP client."""
+    global _pool, _blocking_db, _http
+    if DATABASE_URL:
+        import asyncpg
+
+        _pool = await asyncpg.create_pool(DATABASE_URL, min_size=DB_POOL_SIZE, max_size=DB_POOL_SIZE,
+                                          command_timeout=60)
+    if SEARCH_DB == "psycopg2":
+        import psycopg2
+
+        _blocking_db = psycopg2.connect(DATABASE_URL)
+        _blocking_db.autocommit = True
+    if EMBEDDINGS_URL:
+        import httpx
+
+        _http = httpx.AsyncClient(timeout=30.0)
+
+
+async def _close_clients() -> None:
+    if _pool is not None:
+        try:
+            await asyncio.wait_for(_pool.close(), timeout=3)
+        except Exception:
+            _pool.terminate()
+    if _blocking_db is not None:
+        _blocking_db.close()
+    if _http is not None:
+        await _http.aclose()
 
 
 # --- plain pages ---------------------------------------------------------------
@@ -329,9 +412,38 @@ def _search_wait_s() -> float:
     return SEARCH_WAIT_MS / 1000.0
 
 
+SEARCH_SQL = (
+    "SELECT id, title, ts_rank(tsv, query) AS rank "
+    "FROM articles, plainto_tsquery('english', {}) query "
+    "WHERE tsv @@ query ORDER BY rank DESC LIMIT 5"
+)
+
+
+def _search_blocking(q: str) -> list:
+    """psycopg2 from an async handler: the event loop waits for the query."""
+    with _blocking_db.cursor() as cur:
+        cur.execute(SEARCH_SQL.format("%s"), (q,))
+        return cur.fetchall()
+
+
 @app.get("/api/zeus/search")
 async def zeus_search(q: str = ""):
     t0 = time.perf_counter()
+    if SEARCH_DB != "none":
+        if SEARCH_DB == "asyncpg":
+            async with _pool.acquire() as conn:
+                rows = await conn.fetch(SEARCH_SQL.format("$1"), q or "service")
+        else:
+            rows = _search_blocking(q or "service")  # the stall: nothing else runs meanwhile
+        stats["searches"] += 1
+        stats["db_queries"] += 1
+        return {
+            "q": q,
+            "mode": SEARCH_DB,
+            "results": [{"rank": i + 1, "title": r[1], "score": round(float(r[2]), 4)} for i, r in enumerate(rows)],
+            "took_ms": round((time.perf_counter() - t0) * 1000, 2),
+            "pid": PID,
+        }
     if SEARCH_MODE == "async":
         await asyncio.sleep(_search_wait_s())  # an awaited outbound call: fine
     elif SEARCH_MODE == "blocking":
@@ -365,7 +477,10 @@ async def customer_lookup(phone: str):
         stats["cache_hits"] += 1
     else:
         stats["cache_misses"] += 1
-        if LOOKUP_MISS_MS > 0:
+        if _pool is not None:
+            await _pool.fetchrow("SELECT id, name, notes FROM customers WHERE phone = $1", phone)
+            stats["db_queries"] += 1
+        elif LOOKUP_MISS_MS > 0:
             await asyncio.sleep(LOOKUP_MISS_MS / 1000.0)  # the database round trip
         # The cached record: history, notes, invoices ... LOOKUP_ENTRY_KIB per
         # customer, written byte by byte so the pages are really resident.
@@ -388,11 +503,32 @@ async def customer_lookup(phone: str):
 
 
 @app.get("/api/analyze")
-async def analyze():
+async def analyze(text: str = ""):
+    if _http is not None:
+        return await _analyze_embedded(text)
     wait_ms = random.uniform(ANALYZE_MIN_MS, ANALYZE_MAX_MS)
     await asyncio.sleep(wait_ms / 1000.0)
     stats["analyze"] += 1
     return {"summary": "Likely root intrusion; camera inspection advised.", "waited_ms": round(wait_ms), "pid": PID}
+
+
+async def _analyze_embedded(text: str):
+    """Embed text through the upstream on a miss of this process's cache."""
+    t0 = time.perf_counter()
+    vector = embeddings_cache.get(text)
+    hit = vector is not None
+    if hit:
+        stats["embedding_hits"] += 1
+    else:
+        stats["embedding_calls"] += 1
+        r = await _http.post(EMBEDDINGS_URL, json={"input": text})
+        if r.status_code >= 400:
+            return JSONResponse({"error": f"embeddings upstream answered {r.status_code}", "pid": PID}, status_code=502)
+        vector = [((hash(text) >> i) & 0xFF) / 255.0 for i in range(0, 64, 8)]
+        embeddings_cache[text] = vector
+    stats["analyze"] += 1
+    return {"summary": "Likely root intrusion; camera inspection advised.", "cached": hit,
+            "waited_ms": round((time.perf_counter() - t0) * 1000), "pid": PID}
 
 
 # --- dispatch boards: websocket + broadcast ----------------------------------------
@@ -475,28 +611,62 @@ async def _redis_subscriber(subscribed: asyncio.Future) -> None:
 # --- SSE: one poll loop per process, shared by this process's clients --------------
 
 
-async def _sse_poll_loop() -> None:
-    global _last_poll
-    period = SSE_INTERVAL_MS / 1000.0
-    next_at = time.monotonic()
-    while not _shutting_down:
+POLL_COUNT_SQL = "SELECT count(*) FROM jobs WHERE status = 'open'"
+POLL_SUM_SQL = "SELECT coalesce(sum(revenue), 0) FROM jobs WHERE created_at > now() - interval '30 days'"
+
+
+async def _poll(seq: int) -> dict[str, Any]:
+    """One SSE poll: the dashboard's COUNT(*) and revenue SUM."""
+    stats["polls"] += 1
+    if _pool is not None:
+        async with _pool.acquire() as conn:
+            open_jobs = await conn.fetchval(POLL_COUNT_SQL)
+            revenue = await conn.fetchval(POLL_SUM_SQL)
+        stats["db_queries"] += 2
+    else:
         if SSE_POLL_MS > 0:
             await asyncio.sleep(SSE_POLL_MS / 1000.0)  # the database query
-        stats["polls"] += 1
-        _last_poll = {
-            "seq": stats["polls"],
-            "ts": round(time.time(), 3),
-            "open_jobs": 12 + stats["polls"] % 7,
-            "boards": len(connected_boards),
-            "pid": PID,
-        }
-        for q in list(sse_clients):
-            _offer(q, _last_poll)
+        open_jobs, revenue = 12 + stats["polls"] % 7, 0
+    return {
+        "seq": seq,
+        "ts": round(time.time(), 3),
+        "open_jobs": open_jobs,
+        "revenue": float(revenue),
+        "boards": len(connected_boards),
+        "pid": PID,
+    }
+
+
+async def _poll_loop(deliver) -> None:
+    """Poll every SSE_INTERVAL_MS and hand each result to deliver."""
+    period = SSE_INTERVAL_MS / 1000.0
+    next_at = time.monotonic()
+    seq = 0
+    while not _shutting_down:
+        seq += 1
+        try:
+            deliver(await _poll(seq))
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # the database went away: keep the stream, say so
+            log.warning("titan %d: SSE poll: %s", PID, e)
         next_at += period
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
 
-async def _sse_events(q: asyncio.Queue):
+async def _sse_poll_loop() -> None:
+    """SSE_POLL=per-worker: one loop per process, shared by its clients."""
+
+    def deliver(item):
+        global _last_poll
+        _last_poll = item
+        for q in list(sse_clients):
+            _offer(q, item)
+
+    await _poll_loop(deliver)
+
+
+async def _sse_events(q: asyncio.Queue, own_poll: Optional[asyncio.Task] = None):
     try:
         yield f": connected to worker {PID}\nretry: 1000\n\n"
         while True:
@@ -506,6 +676,8 @@ async def _sse_events(q: asyncio.Queue):
             yield f"id: {item['seq']}\ndata: {json.dumps(item)}\n\n"
     finally:
         sse_clients.discard(q)
+        if own_poll is not None:
+            own_poll.cancel()
 
 
 @app.get("/api/stream")
@@ -514,8 +686,11 @@ async def stream():
     sse_clients.add(q)
     if _shutting_down:
         _offer(q, None)
+    own = None
+    if SSE_POLL == "per-client":  # this client's own poll loop, ended with its stream
+        own = asyncio.create_task(_poll_loop(lambda item: _offer(q, item)), name="sse-client-poll")
     return StreamingResponse(
-        _sse_events(q),
+        _sse_events(q, own),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -544,6 +719,9 @@ async def debug_state():
         "stats": stats,
         "rss_kib": _rss_kib(),
         "search_mode": SEARCH_MODE,
+        "search_db": SEARCH_DB,
+        "sse_poll": SSE_POLL,
+        "embeddings_cached": len(embeddings_cache),
         "fanout": BROADCAST_FANOUT,
         "uptime_s": round(time.time() - STARTED, 3),
     }

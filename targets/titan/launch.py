@@ -42,13 +42,16 @@ import time
 import urllib.error
 import urllib.request
 
+import pg
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = os.environ.get("TITAN_PYTHON", "/usr/bin/python3")
 GUNICORN = os.environ.get("TITAN_GUNICORN", "/usr/bin/gunicorn")
 NGINX = os.environ.get("TITAN_NGINX", "/usr/sbin/nginx")
 REDIS = os.environ.get("TITAN_REDIS", "/usr/bin/redis-server")
 HOST = "127.0.0.1"
-# option A's tuning, used for every uvicorn started here
+# option A's tuning, used for every uvicorn started here (--loop, --http and
+# --limit-concurrency of launch.py change it)
 UVICORN_TUNING = ["--loop", "uvloop", "--http", "httptools", "--limit-concurrency", "200", "--backlog", "4096"]
 
 START_TIMEOUT = float(os.environ.get("TITAN_START_TIMEOUT", "50"))
@@ -74,20 +77,21 @@ _PR_SET_PDEATHSIG = 1
 
 class Child:
     def __init__(self, name: str, argv: list[str], tmp: str, tier: int, env: dict | None = None,
-                 cwd: str = HERE):
-        self.name, self.argv, self.tier = name, argv, tier
+                 cwd: str = HERE, stop_signal: int = signal.SIGTERM, user: dict | None = None):
+        self.name, self.argv, self.tier, self.stop_signal = name, argv, tier, stop_signal
         self.log_path = os.path.join(tmp, f"{name}.log")
         launcher = os.getpid()
 
         def pre():
-            # die with the launcher even if it is SIGKILLed
-            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            # die with the launcher even if it is SIGKILLed (set here, after
+            # subprocess has switched user: a uid change clears it)
+            _libc.prctl(_PR_SET_PDEATHSIG, stop_signal, 0, 0, 0)
             if os.getppid() != launcher:
                 os._exit(1)
 
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT, preexec_fn=pre)
+                                         stdout=log, stderr=subprocess.STDOUT, preexec_fn=pre, **(user or {}))
 
     def tail(self, lines: int = 25) -> str:
         try:
@@ -109,8 +113,8 @@ class Launcher:
         self.tmp = tmp
         self.children: list[Child] = []
 
-    def start(self, name, argv, tier, env=None) -> Child:
-        c = Child(name, argv, self.tmp, tier, env)
+    def start(self, name, argv, tier, env=None, stop_signal=signal.SIGTERM, user=None) -> Child:
+        c = Child(name, argv, self.tmp, tier, env, stop_signal=stop_signal, user=user)
         self.children.append(c)
         say(f"started {name} pid {c.proc.pid}: {' '.join(argv)}")
         return c
@@ -151,7 +155,7 @@ class Launcher:
             group = [c for c in self.children if c.tier == tier and c.proc.poll() is None]
             for c in group:
                 try:
-                    c.proc.send_signal(signal.SIGTERM)
+                    c.proc.send_signal(c.stop_signal)
                 except ProcessLookupError:
                     pass
             for c in group:
@@ -383,10 +387,37 @@ def write(path: str, text: str) -> str:
     return path
 
 
-def run_mode(L: Launcher, mode: str, port: int, workers: int) -> bool:
+def start_postgres(L: Launcher, pg_port: int) -> str | None:
+    """Start the run's private PostgreSQL cluster (pg.py) on pg_port; its
+    URL, which the app reads from DATABASE_URL, or None if stopped meanwhile.
+    It stops last (tier -1), on SIGINT: a fast shutdown that does not wait
+    for clients to disconnect."""
+    cluster = pg.Cluster(L.tmp, pg_port, log=say)
+    if not pg.port_free(pg_port):
+        raise pg.Problem(f"PostgreSQL's port {HOST}:{pg_port} is taken (another run, or a PostgreSQL "
+                         f"server?): stop what listens there, or pass another --postgres port and "
+                         f"name the same port in the target file's postgres downstream dsn")
+    argv = cluster.prepare()  # the first run on a machine seeds the cache first
+    deadline = time.monotonic() + START_TIMEOUT
+    L.start("postgres", argv, tier=-1, stop_signal=signal.SIGINT, user=cluster.user_kwargs())
+    if not L.wait_until(f"postgres on port {pg_port}", lambda: pg.ready(cluster.data), deadline):
+        return None
+    return cluster.url
+
+
+def run_mode(L: Launcher, mode: str, port: int, workers: int, pg_port: int = 0) -> bool:
     """Start every piece; True when all serve, False if stopped meanwhile."""
     tmp = L.tmp
+    if pg_port:
+        url = start_postgres(L, pg_port)
+        if url is None:
+            return False
+        os.environ["DATABASE_URL"] = url  # every app_env() below passes it on
     deadline = time.monotonic() + START_TIMEOUT
+    if mode == "uvicorn":
+        L.start("uvicorn", uvicorn_argv(port, workers), tier=0,
+                env=app_env(BROADCAST_FANOUT="memory", TITAN_WORKERS=workers if workers > 1 else 0))
+        return L.wait_until(f"uvicorn on port {port}", lambda: http_ok(port), deadline)
     if mode == "gunicorn-redis":
         (rport,) = free_ports(1, {port})
         conf = write(os.path.join(tmp, "redis.conf"), redis_conf(tmp, rport))
@@ -429,13 +460,23 @@ def run_mode(L: Launcher, mode: str, port: int, workers: int) -> bool:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--mode", required=True, choices=["gunicorn-redis", "nginx-sticky", "split"])
+    ap.add_argument("--mode", required=True, choices=["uvicorn", "gunicorn-redis", "nginx-sticky", "split"])
     ap.add_argument("--port", required=True, type=int, help="public port on 127.0.0.1")
     ap.add_argument("--workers", type=int, default=2,
                     help="gunicorn workers, sticky upstreams, or split HTTP-pool workers (default 2)")
+    ap.add_argument("--postgres", type=int, default=0, metavar="PG_PORT",
+                    help="start a private PostgreSQL cluster (pg.py) on 127.0.0.1:PG_PORT first; "
+                         "the app gets DATABASE_URL")
+    ap.add_argument("--loop", default="uvloop", choices=["uvloop", "asyncio"], help="uvicorn --loop (default uvloop)")
+    ap.add_argument("--http", default="httptools", choices=["httptools", "h11"], help="uvicorn --http (default httptools)")
+    ap.add_argument("--limit-concurrency", type=int, default=200,
+                    help="uvicorn --limit-concurrency; 0 for none (default 200)")
     a = ap.parse_args()
     if a.workers < 1:
         ap.error("--workers must be at least 1")
+    UVICORN_TUNING[:] = ["--loop", a.loop, "--http", a.http, "--backlog", "4096"]
+    if a.limit_concurrency > 0:
+        UVICORN_TUNING[4:4] = ["--limit-concurrency", str(a.limit_concurrency)]
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, _on_signal)
@@ -456,7 +497,7 @@ def main() -> int:
     status = 0
     t0 = time.monotonic()
     try:
-        if run_mode(L, a.mode, a.port, a.workers):
+        if run_mode(L, a.mode, a.port, a.workers, a.postgres):
             pids = " ".join(f"{c.name}={c.proc.pid}" for c in L.children)
             say(f"ready in {time.monotonic() - t0:.2f}s: mode={a.mode} port={a.port} {pids}")
             while _stop_signal is None:
@@ -466,6 +507,9 @@ def main() -> int:
     except Failed as e:
         say(f"{a.mode}: {e}")
         status = 1
+    except pg.Problem as e:  # what to install or change: bad input, not a crash
+        say(f"{a.mode}: {e}")
+        status = 2
     except Exception as e:  # a bug here must still stop the children
         say(f"{a.mode}: launcher error: {e!r}")
         status = 1
