@@ -69,8 +69,8 @@ type model struct {
 	// hidesQueue keeps p95 at the service time past the capacity, as a
 	// step too short for its queue to reach the latency gate does.
 	hidesQueue bool
-	runs     []run.Options
-	onRun    func(n int) // called before run n (1-based) returns
+	runs       []run.Options
+	onRun      func(n int) // called before run n (1-based) returns
 }
 
 func (m *model) execute(ctx context.Context, o run.Options) (*report.Result, error) {
