@@ -318,12 +318,14 @@ async def _open_clients() -> None:
     if DATABASE_URL:
         import asyncpg
 
+        # application_name names the worker in pg_stat_activity, so its
+        # connections can be counted per process.
         _pool = await asyncpg.create_pool(DATABASE_URL, min_size=DB_POOL_SIZE, max_size=DB_POOL_SIZE,
-                                          command_timeout=60)
+                                          command_timeout=60, server_settings={"application_name": f"titan-{PID}"})
     if SEARCH_DB == "psycopg2":
         import psycopg2
 
-        _blocking_db = psycopg2.connect(DATABASE_URL)
+        _blocking_db = psycopg2.connect(DATABASE_URL, application_name=f"titan-{PID}")
         _blocking_db.autocommit = True
     if EMBEDDINGS_URL:
         import httpx
