@@ -191,25 +191,25 @@ func embeddingsStub(t *testing.T, latency time.Duration) (*httptest.Server, *ato
 	return s, &n
 }
 
-// analyzeAll sends each text rounds times to /api/analyze, one request
+// embedAll sends each text rounds times to /api/embed, one request
 // at a time (concurrent misses of one text would each call upstream), each
 // on a new connection so that every worker gets some, and returns the
 // distinct (worker pid, text) pairs: with a per-process cache, the
 // embedding calls there must be.
-func analyzeAll(t *testing.T, base string, texts []string, rounds int) (requests, pairs int) {
+func embedAll(t *testing.T, base string, texts []string, rounds int) (requests, pairs int) {
 	t.Helper()
 	seen := map[string]bool{}
 	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 20 * time.Second}
 	for range rounds {
 		for _, text := range texts {
-			resp, err := c.Get(base + "/api/analyze?text=" + strings.ReplaceAll(text, " ", "+"))
+			resp, err := c.Get(base + "/api/embed?text=" + strings.ReplaceAll(text, " ", "+"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("analyze %q: %s", text, resp.Status)
+				t.Fatalf("embed %q: %s", text, resp.Status)
 			}
 			seen[resp.Header.Get("X-Worker-Pid")+"|"+text] = true
 			requests++
@@ -279,7 +279,7 @@ func TestTitanPostgresTruth(t *testing.T) {
 			}
 
 			before := stubCalls.Load()
-			requests, pairs := analyzeAll(t, r.BaseURL(), []string{"root intrusion", "burst pipe", "no heat", "sewer backup", "gas smell"}, 4)
+			requests, pairs := embedAll(t, r.BaseURL(), []string{"root intrusion", "burst pipe", "no heat", "sewer backup", "gas smell"}, 4)
 			got := int(stubCalls.Load() - before)
 			t.Logf("%d embedding calls for %d requests (%.2f per request); %d (worker, text) pairs", got, requests, float64(got)/float64(requests), pairs)
 			if got != pairs {

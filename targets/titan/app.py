@@ -48,10 +48,10 @@ On real components (launch.py --postgres starts a private PostgreSQL; see pg.py)
                       client polls on its own). A poll is a COUNT(*) of open
                       jobs and a revenue SUM with DATABASE_URL, else a wait of
                       SSE_POLL_MS; one per SSE_INTERVAL_MS (the analysis: 3000)
-  EMBEDDINGS_URL      /api/analyze?text= embeds text through this upstream
+  EMBEDDINGS_URL      /api/embed?text= embeds text through this upstream
                       (POST, python3-httpx) on a miss of the per-process
-                      embeddings cache; a hit calls nothing. Unset: the
-                      ANALYZE_MIN_MS–ANALYZE_MAX_MS wait as before
+                      embeddings cache; a hit calls nothing. Unset: /api/embed
+                      answers 503
   STARTUP_S           seconds of CPU work per worker at start-up (default 0),
                       before it serves (a model or index loaded at import)
 
@@ -505,17 +505,18 @@ async def customer_lookup(phone: str):
 
 
 @app.get("/api/analyze")
-async def analyze(text: str = ""):
-    if _http is not None:
-        return await _analyze_embedded(text)
+async def analyze():
     wait_ms = random.uniform(ANALYZE_MIN_MS, ANALYZE_MAX_MS)
     await asyncio.sleep(wait_ms / 1000.0)
     stats["analyze"] += 1
     return {"summary": "Likely root intrusion; camera inspection advised.", "waited_ms": round(wait_ms), "pid": PID}
 
 
-async def _analyze_embedded(text: str):
+@app.get("/api/embed")
+async def embed(text: str = ""):
     """Embed text through the upstream on a miss of this process's cache."""
+    if _http is None:
+        return JSONResponse({"error": "EMBEDDINGS_URL is not set", "pid": PID}, status_code=503)
     t0 = time.perf_counter()
     vector = embeddings_cache.get(text)
     hit = vector is not None
@@ -528,8 +529,7 @@ async def _analyze_embedded(text: str):
             return JSONResponse({"error": f"embeddings upstream answered {r.status_code}", "pid": PID}, status_code=502)
         vector = [((hash(text) >> i) & 0xFF) / 255.0 for i in range(0, 64, 8)]
         embeddings_cache[text] = vector
-    stats["analyze"] += 1
-    return {"summary": "Likely root intrusion; camera inspection advised.", "cached": hit,
+    return {"text": text, "dimensions": len(vector), "cached": hit,
             "waited_ms": round((time.perf_counter() - t0) * 1000), "pid": PID}
 
 

@@ -405,7 +405,7 @@ def start_postgres(L: Launcher, pg_port: int) -> str | None:
     return cluster.url
 
 
-def run_mode(L: Launcher, mode: str, port: int, workers: int, pg_port: int = 0) -> bool:
+def run_mode(L: Launcher, mode: str, port: int, workers: int, pg_port: int = 0, redis_port: int = 0) -> bool:
     """Start every piece; True when all serve, False if stopped meanwhile."""
     tmp = L.tmp
     if pg_port:
@@ -419,7 +419,10 @@ def run_mode(L: Launcher, mode: str, port: int, workers: int, pg_port: int = 0) 
                 env=app_env(BROADCAST_FANOUT="memory", TITAN_WORKERS=workers if workers > 1 else 0))
         return L.wait_until(f"uvicorn on port {port}", lambda: http_ok(port), deadline)
     if mode == "gunicorn-redis":
-        (rport,) = free_ports(1, {port})
+        (rport,) = [redis_port] if redis_port else free_ports(1, {port})
+        if redis_port and not pg.port_free(redis_port):
+            raise pg.Problem(f"Redis's port {HOST}:{redis_port} is taken: stop what listens there, or pass another "
+                             f"--redis-port and name the same port in the target file's redis downstream")
         conf = write(os.path.join(tmp, "redis.conf"), redis_conf(tmp, rport))
         L.start("redis", [REDIS, conf, "--port", str(rport), "--save", "", "--appendonly", "no"], tier=0)
         if not L.wait_until(f"redis on port {rport}", lambda: redis_ok(rport), deadline):
@@ -467,6 +470,9 @@ def main() -> int:
     ap.add_argument("--postgres", type=int, default=0, metavar="PG_PORT",
                     help="start a private PostgreSQL cluster (pg.py) on 127.0.0.1:PG_PORT first; "
                          "the app gets DATABASE_URL")
+    ap.add_argument("--redis-port", type=int, default=0,
+                    help="gunicorn-redis: Redis on this port rather than a free one, so that a target "
+                         "file can name it (its redis downstream)")
     ap.add_argument("--loop", default="uvloop", choices=["uvloop", "asyncio"], help="uvicorn --loop (default uvloop)")
     ap.add_argument("--http", default="httptools", choices=["httptools", "h11"], help="uvicorn --http (default httptools)")
     ap.add_argument("--limit-concurrency", type=int, default=200,
@@ -497,7 +503,7 @@ def main() -> int:
     status = 0
     t0 = time.monotonic()
     try:
-        if run_mode(L, a.mode, a.port, a.workers, a.postgres):
+        if run_mode(L, a.mode, a.port, a.workers, a.postgres, a.redis_port):
             pids = " ".join(f"{c.name}={c.proc.pid}" for c in L.children)
             say(f"ready in {time.monotonic() - t0:.2f}s: mode={a.mode} port={a.port} {pids}")
             while _stop_signal is None:
