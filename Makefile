@@ -64,6 +64,12 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+# Every claim of the scaling analysis measured against the titan targets
+# (scenarios/claims/run.sh): one Markdown report per claim under
+# reports/claims/. Not part of make test: it runs for 15–20 minutes.
+claims: deps build
+	./scenarios/claims/run.sh
+
 # Compare loadcheck with the vegeta CLI, the vegeta library in-process with
 # nothing recorded (the floor of a vegeta-based generator), wrk and hey on a
 # loopback target (bench/run.sh: installs what is missing, ~6 min, writes

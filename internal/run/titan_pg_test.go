@@ -378,3 +378,39 @@ func TestTitanPostgresBadInput(t *testing.T) {
 		})
 	}
 }
+
+// The claim scenarios and their targets load, and every titan target file
+// (shipped or a claim's) has a PostgreSQL port of its own: two of them
+// sharing one could not run at the same time, and a downstream dsn would
+// count the other's statements.
+func TestTitanTargetFilesOwnTheirPostgresPort(t *testing.T) {
+	scenarios, _ := filepath.Glob("../../scenarios/claims/*.yaml")
+	if len(scenarios) == 0 {
+		t.Fatal("no claim scenarios")
+	}
+	for _, f := range scenarios {
+		if _, err := scenario.Load(f); err != nil {
+			t.Error(err)
+		}
+	}
+	shipped, _ := filepath.Glob("../../targets/titan-*.yaml")
+	claims, _ := filepath.Glob("../../scenarios/claims/targets/*.yaml")
+	owner := map[string]string{}
+	for _, f := range append(shipped, claims...) {
+		tg, err := scenario.LoadTarget(f)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		i := indexOf(tg.Start.Command, "--postgres")
+		if i < 0 || i+1 >= len(tg.Start.Command) {
+			t.Errorf("%s: starts no PostgreSQL (launch.py --postgres PORT)", f)
+			continue
+		}
+		port := tg.Start.Command[i+1]
+		if other, ok := owner[port]; ok {
+			t.Errorf("%s and %s both use PostgreSQL port %s", other, f, port)
+		}
+		owner[port] = f
+	}
+}
