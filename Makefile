@@ -14,7 +14,7 @@ DEBS := python3-fastapi python3-uvicorn gunicorn python3-websockets python3-redi
         postgresql postgresql-contrib python3-asyncpg python3-psycopg2 python3-httpx
 BENCH_DEBS := wrk hey
 
-.PHONY: all build test demo lint deps bench fuzz fuzz-budget clean
+.PHONY: all build test demo lint deps bench fuzz fuzz-budget clean claims
 
 all: build
 

@@ -31,8 +31,9 @@ import (
 // own accounting nor from loadcheck's.
 
 // titanPG loads targets/<file> with its PostgreSQL on a free port (the
-// file's fixed port may be taken by another run on this machine) and env
-// added; it returns the target and that port.
+// file's fixed port may be taken by another run on this machine), its
+// postgres downstream pointed there, and env added; it returns the target
+// and that port.
 func titanPG(t *testing.T, file string, env map[string]string) (*scenario.Target, int) {
 	t.Helper()
 	needTitan(t)
@@ -47,6 +48,13 @@ func titanPG(t *testing.T, file string, env map[string]string) (*scenario.Target
 		t.Fatalf("%s: no --postgres PORT in %v", file, cmd)
 	}
 	tg.Start.Command = append(append([]string{}, cmd[:i+1]...), append([]string{strconv.Itoa(port)}, cmd[i+2:]...)...)
+	for j, d := range tg.Downstreams { // count the statements of this cluster, not the file's
+		if d.Postgres != nil {
+			pg := *d.Postgres
+			pg.DSN = fmt.Sprintf("postgresql://titan@127.0.0.1:%d/titan", port)
+			tg.Downstreams[j].Postgres, tg.Downstreams[j].Addr = &pg, fmt.Sprintf("127.0.0.1:%d", port)
+		}
+	}
 	if tg.Start.Env == nil {
 		tg.Start.Env = map[string]string{}
 	}
