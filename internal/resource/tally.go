@@ -391,11 +391,21 @@ func (tr *track) exit(after time.Duration) {
 }
 
 // sustained is the highest rolling mean of the busiest process, or of the
-// group when no process could be listed.
+// group when no process could be listed. A database the target starts for
+// itself (role "postgres": titan's private cluster) is not the service
+// whose one-core limit the gate is about, so its processes count only when
+// nothing else was seen; they stay in the per-process rows and the totals.
 func (t *tally) sustained() float64 {
-	var s float64
+	var s, db float64
 	for _, tr := range t.tracks {
+		if tr.row.Role == "postgres" {
+			db = max(db, tr.sustain.value())
+			continue
+		}
 		s = max(s, tr.sustain.value())
+	}
+	if s == 0 {
+		s = db
 	}
 	if len(t.tracks) == 0 && t.group != nil {
 		s = t.group.sustain.value()

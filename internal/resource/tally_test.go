@@ -154,6 +154,26 @@ func TestTally(t *testing.T) {
 
 func approx(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
 
+// A PostgreSQL backend busier than the service's worker is not the
+// busiest process of cpu.sustained: the gate is about the service's one
+// core. It stays in its row and in the total.
+func TestTallySustainedLeavesTheDatabaseOut(t *testing.T) {
+	t.Parallel()
+	s := time.Second
+	tl := newTally(2 * s)
+	worker, backend := procAt(1, 0, 0, 100), procAt(2, 0, 0, 100)
+	backend.role = "postgres"
+	tl.add(reading{at: at(0), procs: []procReading{worker, backend}})
+	worker, backend = procAt(1, s, 300*ms, 100), procAt(2, s, 900*ms, 100)
+	backend.role = "postgres"
+	tl.add(reading{at: at(s), procs: []procReading{worker, backend}})
+	got := tl.summary()
+	if !approx(got.CPUSustained, 30) || !approx(got.CPUTotal, 120) || !approx(got.Processes[1].CPUSustained, 90) {
+		t.Errorf("sustained %.1f%%, total %.1f%%, backend's row %.1f%%: want the worker's 30%%, 120%% and 90%%",
+			got.CPUSustained, got.CPUTotal, got.Processes[1].CPUSustained)
+	}
+}
+
 func TestTallyEdges(t *testing.T) {
 	t.Parallel()
 	s := time.Second
