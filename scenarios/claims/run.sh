@@ -6,6 +6,7 @@
 # see scenarios/claims/README.md. Exit 0 when every report was written
 # (a failing gate is a finding, not an error), 2 when a target did not start
 # or a file is wrong. LOADCHECK overrides the binary (default bin/loadcheck).
+# Arguments, if any, name the claims to run (e.g. run.sh stall startup).
 set -u
 cd "$(dirname "$0")/../.."
 lc=${LOADCHECK:-bin/loadcheck}
@@ -15,9 +16,13 @@ c=scenarios/claims
 t=scenarios/claims/targets
 status=0
 
+only=" $* "
 claim() { # claim ID COMMAND... : runs the command, Markdown to $out/ID.md
 	id=$1
 	shift
+	if [ "$only" != "  " ] && [ "${only#* "$id" }" = "$only" ]; then
+		return
+	fi
 	start=$(date +%s)
 	echo "claim $id: $*" >&2
 	"$@" --format md --out "$out/runs" --quiet >"$out/$id.md.tmp"
