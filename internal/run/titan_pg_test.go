@@ -30,10 +30,8 @@ import (
 // they serve, and from the worker pid on each response — not from titan's
 // own accounting nor from loadcheck's.
 
-// titanPG loads targets/<file> with its PostgreSQL on a free port (the
-// file's fixed port may be taken by another run on this machine), its
-// postgres downstream pointed there, and env added; it returns the target
-// and that port.
+// titanPG loads targets/<file> with its own ports (ownPorts) and env
+// added; it returns the target and its PostgreSQL port.
 func titanPG(t *testing.T, file string, env map[string]string) (*scenario.Target, int) {
 	t.Helper()
 	needTitan(t)
@@ -41,19 +39,9 @@ func titanPG(t *testing.T, file string, env map[string]string) (*scenario.Target
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
-	cmd := tg.Start.Command
-	i := indexOf(cmd, "--postgres")
-	if i < 0 || i+1 >= len(cmd) {
-		t.Fatalf("%s: no --postgres PORT in %v", file, cmd)
-	}
-	tg.Start.Command = append(append([]string{}, cmd[:i+1]...), append([]string{strconv.Itoa(port)}, cmd[i+2:]...)...)
-	for j, d := range tg.Downstreams { // count the statements of this cluster, not the file's
-		if d.Postgres != nil {
-			pg := *d.Postgres
-			pg.DSN = fmt.Sprintf("postgresql://titan@127.0.0.1:%d/titan", port)
-			tg.Downstreams[j].Postgres, tg.Downstreams[j].Addr = &pg, fmt.Sprintf("127.0.0.1:%d", port)
-		}
+	port := ownPorts(t, tg)
+	if port == 0 {
+		t.Fatalf("%s: no --postgres PORT in %v", file, tg.Start.Command)
 	}
 	if tg.Start.Env == nil {
 		tg.Start.Env = map[string]string{}
@@ -62,6 +50,43 @@ func titanPG(t *testing.T, file string, env map[string]string) (*scenario.Target
 		tg.Start.Env[k] = v
 	}
 	return tg, port
+}
+
+// ownPorts moves a titan target's PostgreSQL (--postgres) and Redis
+// (--redis-port) to free ports, and its downstreams with them: the
+// files' fixed ports may be taken by another run on this machine. It
+// returns the PostgreSQL port, 0 when the target starts none.
+func ownPorts(t *testing.T, tg *scenario.Target) (pgPort int) {
+	t.Helper()
+	if tg.Start == nil {
+		return 0
+	}
+	cmd := append([]string{}, tg.Start.Command...)
+	for i := 0; i+1 < len(cmd); i++ {
+		switch cmd[i] {
+		case "--postgres":
+			pgPort = freePort(t)
+			cmd[i+1] = strconv.Itoa(pgPort)
+		case "--redis-port":
+			port := freePort(t)
+			cmd[i+1] = strconv.Itoa(port)
+			for j, d := range tg.Downstreams {
+				if d.Redis != nil {
+					tg.Downstreams[j].Redis = &scenario.RedisSpec{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+					tg.Downstreams[j].Addr = tg.Downstreams[j].Redis.Addr
+				}
+			}
+		}
+	}
+	tg.Start.Command = cmd
+	for j, d := range tg.Downstreams { // count the statements of this cluster, not the file's
+		if d.Postgres != nil && pgPort != 0 {
+			pg := *d.Postgres
+			pg.DSN = fmt.Sprintf("postgresql://titan@127.0.0.1:%d/titan", pgPort)
+			tg.Downstreams[j].Postgres, tg.Downstreams[j].Addr = &pg, fmt.Sprintf("127.0.0.1:%d", pgPort)
+		}
+	}
+	return pgPort
 }
 
 func indexOf(s []string, v string) int {

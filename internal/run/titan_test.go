@@ -57,6 +57,7 @@ func executeFiles(t *testing.T, scenarioFile, targetFile string, edit func(*scen
 	if err != nil {
 		t.Fatal(err)
 	}
+	ownPorts(t, tg)
 	res, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
 	if err != nil {
 		t.Fatalf("Execute %s: %v", filepath.Base(targetFile), err)
@@ -206,6 +207,7 @@ func TestTitanCompareScalingOptions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ownPorts(t, tg)
 		targets = append(targets, tg)
 	}
 	cmp, err := capacity.Compare(context.Background(), sc, targets, capacity.Options{TargetLog: io.Discard})
@@ -278,6 +280,7 @@ func executeTarget(t *testing.T, scenarioFile, targetFile string, edit func(*sce
 	if err != nil {
 		t.Fatal(err)
 	}
+	ownPorts(t, tg)
 	edit(tg)
 	res, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
 	if err != nil {
