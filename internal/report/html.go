@@ -167,8 +167,8 @@ func runMeta(r *Result) string {
 	if r.Scenario.File != "" {
 		m += " (" + r.Scenario.File + ")"
 	}
-	if len(r.Scenario.Load) > 0 {
-		m += " · load " + strings.Join(r.Scenario.Load, ", ")
+	if l := LoadLine(r.Scenario); l != "" {
+		m += " · " + l
 	}
 	return m
 }

@@ -14,6 +14,8 @@ import (
 // draws every kind of document.
 type outline struct {
 	Headline string
+	// Lead are the lines right under the headline: the load applied.
+	Lead []string
 	// Top marks a report that holds others (a night): in Markdown its
 	// headline is the page's title, with its verdict and notes right under
 	// it; the others are sections with the verdict last.
@@ -39,7 +41,7 @@ type outline struct {
 }
 
 func (r *Result) outline() outline {
-	return outline{Headline: Headline(r), Tables: Tables(r), Verdict: []string{Verdict(r)}, Final: true}
+	return outline{Headline: Headline(r), Lead: leadOf(r.Scenario), Tables: Tables(r), Verdict: []string{Verdict(r)}, Final: true}
 }
 
 func (s *Saturation) outline() outline {
@@ -51,7 +53,36 @@ func (c *Comparison) outline() outline { return c.outlineWith(nil) }
 // outlineWith is the comparison's outline with the capacity searches
 // sats of the same targets in the recommendation.
 func (c *Comparison) outlineWith(sats []*Saturation) outline {
-	return outline{Headline: c.Headline(), Tables: c.Tables(), Narrow: c.blockTables(), Verdict: c.verdicts(sats), VerdictList: true}
+	return outline{Headline: c.Headline(), Lead: c.lead(), Tables: c.Tables(), Narrow: c.blockTables(), Verdict: c.verdicts(sats), VerdictList: true}
+}
+
+// leadOf is the lead of a report on a run of s: its load.
+func leadOf(s ScenarioInfo) []string {
+	if l := LoadLine(s); l != "" {
+		return []string{l}
+	}
+	return nil
+}
+
+// lead is the load the comparison's runs applied: one line when they all
+// applied the same, else a line per target.
+func (c *Comparison) lead() []string {
+	var lines []string
+	same := true
+	for i, r := range c.Results {
+		l := LoadLine(r.Scenario)
+		if l == "" {
+			continue
+		}
+		if i > 0 && l != LoadLine(c.Results[0].Scenario) {
+			same = false
+		}
+		lines = append(lines, c.Columns()[i]+": "+l)
+	}
+	if same && len(lines) > 0 {
+		return leadOf(c.Results[0].Scenario)
+	}
+	return lines
 }
 
 func (n *Nightly) outline() outline {
@@ -68,7 +99,10 @@ func (n *Nightly) outline() outline {
 // writeTextOutline draws o for a terminal width columns wide (0: no
 // limit): Tables when they fit, else Narrow.
 func writeTextOutline(w io.Writer, o outline, width int) error {
-	if _, err := fmt.Fprintf(w, "%s\n\n", o.Headline); err != nil {
+	if _, err := fmt.Fprintf(w, "%s\n", o.Headline); err != nil {
+		return err
+	}
+	if err := writeLines(w, "%s\n", append(o.Lead[:len(o.Lead):len(o.Lead)], "")); err != nil {
 		return err
 	}
 	for _, p := range o.Parts {
@@ -113,6 +147,11 @@ func writeMarkdownOutline(w io.Writer, o outline) error {
 		}
 	} else if _, err := fmt.Fprintf(w, "## %s\n\n", o.Headline); err != nil {
 		return err
+	}
+	if len(o.Lead) > 0 {
+		if err := writeLines(w, "%s\n", append(o.Lead[:len(o.Lead):len(o.Lead)], "")); err != nil {
+			return err
+		}
 	}
 	for _, p := range o.Parts {
 		if err := writeMarkdownOutline(w, p); err != nil {

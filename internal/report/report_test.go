@@ -6,6 +6,7 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +51,8 @@ func fixture(t *testing.T) *Result {
 	r := &Result{
 		Schema: Schema, RunID: "20261123T100000Z-abcd1234",
 		Scenario: ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 2 * time.Minute, Warmup: 10 * time.Second,
-			Load: []string{"to 20/s over 1m0s", "hold 1m0s"}, Timeout: 30 * time.Second, KeepAlive: true, MaxWorkers: 512, Clients: 100},
+			Load: []string{"to 20/s over 1m0s", "hold 1m0s"}, PeakRate: 20, WrittenPeakRate: 20, WarmupRate: 20,
+			Timeout: 30 * time.Second, KeepAlive: true, MaxWorkers: 512, Clients: 100},
 		Sources: &clientaddr.Description{Mode: "spread", Broadcaster: "127.1.0.1", Boards: "127.1.1.1–127.1.6.1 (6 /24s)",
 			SSE: "127.1.7.1–127.1.9.1 (3 /24s)", HTTP: "127.1.10.1–127.1.109.1 (100 /24s)"},
 		Target:    TargetInfo{Name: "uvicorn, 2 workers", BaseURL: "http://127.0.0.1:41234", Started: true, ReadyTime: 1800 * time.Millisecond},
@@ -135,7 +137,7 @@ func overload(t *testing.T) *Result {
 	r := &Result{
 		Schema: Schema, RunID: "20261123T110000Z-overload",
 		Scenario: ScenarioInfo{Name: "overload", File: "scenarios/overload.yaml", Duration: 5 * time.Second, Warmup: time.Second,
-			Load: []string{"hold 5s"}, Timeout: 30 * time.Second, MaxWorkers: 64},
+			Load: []string{"at 100/s", "hold 5s"}, PeakRate: 100, WrittenPeakRate: 100, WarmupRate: 100, Timeout: 30 * time.Second, MaxWorkers: 64},
 		Target:    TargetInfo{Name: "uvicorn, 1 worker", BaseURL: "http://127.0.0.1:41234"},
 		Start:     time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC),
 		Elapsed:   5 * time.Second,
@@ -195,6 +197,59 @@ func TestWriteMarkdownGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "run.md", b.Bytes())
+}
+
+// Every report states the load it applied in its first lines; a run
+// whose stages --duration scaled says so and still decides (it reached
+// the peak), one that --rate held below the scenario's peak decides
+// nothing and says why.
+func TestLoadStated(t *testing.T) {
+	holding := func() *Result { // the fixture without its failed gate
+		r := fixture(t)
+		r.Gates = slices.DeleteFunc(r.Gates, func(o gate.Outcome) bool { return !o.Pass })
+		r.Pass = true
+		return r
+	}
+	scaled := holding()
+	scaled.Scenario.Load = []string{"to 5/s over 3.333s", "to 20/s over 6.667s", "hold 5s"}
+	scaled.Scenario.WarmupRate = 5
+	scaled.Scenario.LoadChange = "stages written for 1m30s scaled to the 15s phase (each stage 0.17× as long, same rates)"
+	below := holding()
+	below.Scenario.Load = []string{"at 5/s", "hold 2m0s"}
+	below.Scenario.PeakRate, below.Scenario.WarmupRate = 5, 5
+	below.Scenario.LoadChange = "a constant 5/s replaces the stages as written (peak 20/s)"
+	for _, tc := range []struct {
+		name     string
+		r        *Result
+		first    string // the report's second line
+		decision string
+	}{
+		{"run-scaled", scaled, "load: to 5/s over 3.333s, to 20/s over 6.667s, hold 5s — peak 20/s, after 10s warm-up at 5/s (not recorded); changed on the command line: stages written for 1m30s scaled",
+			"decision: stay at one worker, tune it —"},
+		{"run-below-peak", below, "load: at 5/s, hold 2m0s — peak 5/s, after 10s warm-up at 5/s (not recorded); changed on the command line: a constant 5/s replaces",
+			"decision: none — the load peaked at 5/s, below the scenario's 20/s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, f := range []string{FormatTable, FormatMarkdown} {
+				var b bytes.Buffer
+				if err := Render(&b, tc.r, f); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, tc.name+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
+				lines := strings.Split(b.String(), "\n")
+				if len(lines) < 3 || !strings.Contains(lines[1]+lines[2], tc.first) {
+					t.Errorf("%s: first lines %q, want the load %q", f, lines[:min(3, len(lines))], tc.first)
+				}
+				if !strings.Contains(b.String(), tc.decision) {
+					t.Errorf("%s: no %q in\n%s", f, tc.decision, b.String())
+				}
+			}
+			c := &Comparison{Results: []*Result{tc.r}}
+			if rec := c.Recommendation(nil); tc.r == below && !strings.HasPrefix(rec, "recommended: none — the load peaked at 5/s") {
+				t.Errorf("Recommendation of a run below the peak = %q, want none and why", rec)
+			}
+		})
+	}
 }
 
 // The decision follows every gate and the run's status: it says "stay"

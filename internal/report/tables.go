@@ -482,6 +482,9 @@ func Decision(r *Result) string {
 	case Incomplete:
 		why = append(why, "the run did not finish (a checkpoint after "+r.Elapsed.Round(time.Second).String()+")")
 	}
+	if w := belowPeak(r.Scenario); w != "" {
+		why = append(why, w)
+	}
 	why = append(why, others...)
 	caveat := ""
 	if w := windowNote(r.Resources); w != "" && cpuGated(r) {

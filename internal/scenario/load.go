@@ -74,6 +74,7 @@ func buildScenario(p *problems, f scenarioFile) *Scenario {
 	}
 	s.Duration = measuredDuration(p, f, httpProfile, broadcastProfile)
 	s.httpProfile, s.broadcastProfile = httpProfile, broadcastProfile
+	s.writtenHTTP = httpProfile
 
 	buildSections(p, dir, f, s)
 	s.Resources = buildResources(p, *f.Resources)
