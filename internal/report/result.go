@@ -94,11 +94,11 @@ type ShardRun struct {
 
 // ScenarioInfo records what was asked for, defaults included.
 type ScenarioInfo struct {
-	Name       string        `json:"name"`
-	File       string        `json:"file"`
-	Duration   time.Duration `json:"duration_ns"`
-	Warmup     time.Duration `json:"warmup_ns"`
-	Load       []string      `json:"load"` // stages as run, e.g. "to 20/s over 1m0s"
+	Name     string        `json:"name"`
+	File     string        `json:"file"`
+	Duration time.Duration `json:"duration_ns"`
+	Warmup   time.Duration `json:"warmup_ns"`
+	Load     []string      `json:"load"` // stages as run, e.g. "to 20/s over 1m0s"
 	// PeakRate is the highest HTTP rate of the stages as run, and
 	// WrittenPeakRate that of the stages in the file, per second: a run
 	// whose load was cut below the file's peak (--rate) decides nothing.
@@ -109,7 +109,7 @@ type ScenarioInfo struct {
 	WarmupRate float64 `json:"warmup_rate_per_s,omitempty"`
 	// LoadChange says how the command line changed the load as written
 	// (--duration scaled the stages, --rate replaced them), "" when not.
-	LoadChange string `json:"load_change,omitempty"`
+	LoadChange string        `json:"load_change,omitempty"`
 	Timeout    time.Duration `json:"timeout_ns"`
 	KeepAlive  bool          `json:"keepalive"`
 	MaxWorkers int           `json:"max_workers"`
