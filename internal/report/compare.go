@@ -270,7 +270,7 @@ func (c *Comparison) notes(labels []string) []string {
 			fmt.Sprintf("(change) against %s: relative for times, rates, CPU and memory, in percentage points (pp) for errors and loss", labels[0]),
 			fmt.Sprintf("~ under %.0f%% (%.1fpp) apart, within run-to-run noise", significant, significantPP))
 	}
-	out = append(out, "latency from the intended send time (corrected for coordinated omission), errors included")
+	out = append(out, metric.LatencyCovers)
 	for i, r := range c.Results {
 		if r.Status != Complete {
 			out = append(out, fmt.Sprintf("%s: %s after %s — partial figures", labels[i], r.Status, r.Elapsed.Round(time.Second)))

@@ -174,7 +174,7 @@ func TestOverloadGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "run-overload.md", md.Bytes())
-	for _, want := range []string{"> 60 s", "achieved 18.4/s", "100 never sent", "300 failed requests (75.00%) are outside them",
+	for _, want := range []string{"> 60 s", "achieved 18.4/s", "100 never sent", "300 failed requests (75.00%) outside them",
 		"http.unsent", "> 60.00s", "cpu.sustained over 5 s only (window 30 s)", "2 of 7 samples failed"} {
 		if !strings.Contains(txt.String(), want) {
 			t.Errorf("text report lacks %q", want)
@@ -249,6 +249,40 @@ func TestLoadStated(t *testing.T) {
 				t.Errorf("Recommendation of a run below the peak = %q, want none and why", rec)
 			}
 		})
+	}
+}
+
+// Every document, in every format a person reads, says what latency
+// covers in the one sentence metric.LatencyCovers (successes only), and
+// none says that errors are included.
+func TestLatencySentenceEverywhere(t *testing.T) {
+	docs := map[string]Document{"run": fixture(t), "compare": comparison(t), "saturate": saturation(t), "nightly": nightly(t)}
+	for name, doc := range docs {
+		for _, f := range []string{FormatTable, FormatMarkdown, FormatHTML} {
+			var b bytes.Buffer
+			if err := Render(&b, doc, f); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if f == FormatHTML {
+				out = html.UnescapeString(out)
+			}
+			if !strings.Contains(out, metric.LatencyCovers) {
+				t.Errorf("%s as %s does not say what latency covers (%q)", name, f, metric.LatencyCovers)
+			}
+			if strings.Contains(out, "errors included") {
+				t.Errorf("%s as %s says latency includes errors", name, f)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := Render(&b, fixture(t), FormatPrometheus); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(l, "# HELP") && strings.Contains(l, "latency") && !strings.Contains(l, metric.LatencyCovers) {
+			t.Errorf("Prometheus help without the sentence: %s", l)
+		}
 	}
 }
 

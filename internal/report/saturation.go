@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 )
 
@@ -247,7 +248,8 @@ func (s *Saturation) Tables() []Table {
 			break
 		}
 	}
-	t.Notes = append(t.Notes, "achieved: successful responses completed within the step, per second; p95 of the successful responses over all endpoints, from the intended send time")
+	t.Notes = append(t.Notes, "achieved: successful responses completed within the step, per second; p95 over all endpoints")
+	t.Notes = append(t.Notes, metric.LatencyCovers)
 	return []Table{t}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
@@ -187,9 +188,9 @@ func throughputNote(r *Result) string {
 // percentileNote says what the percentiles are taken over and how many
 // requests are outside them.
 func percentileNote(tot record.EndpointSummary) string {
-	s := fmt.Sprintf("latency percentiles over the %s successful responses, from the intended send time (corrected for coordinated omission)", count(tot.Successes()))
+	s := metric.LatencyCovers + fmt.Sprintf(": percentiles over %s responses", count(tot.Successes()))
 	if tot.Errors > 0 {
-		s += fmt.Sprintf("; %s failed requests (%s) are outside them, see Errors", count(tot.Errors), pctString(tot.ErrorRate()))
+		s += fmt.Sprintf(", %s failed requests (%s) outside them, see Errors", count(tot.Errors), pctString(tot.ErrorRate()))
 	}
 	return s
 }
