@@ -548,7 +548,7 @@ func stepValue(st Step, metric string) (float64, bool) {
 		}
 	}
 	if metric == "http.p95" {
-		return st.P95.Duration().Seconds(), st.Achieved > 0
+		return st.P95.Duration().Seconds(), st.Achieved > 0 && !st.NoSuccess
 	}
 	return 0, false
 }

@@ -286,6 +286,41 @@ func TestLatencySentenceEverywhere(t *testing.T) {
 	}
 }
 
+// A figure that was not measured is never shown as 0: an endpoint whose
+// every request failed (a service answering only 404s) has no latency,
+// boards that received nothing no delivery latency, SSE clients without
+// an event no first-event time.
+func TestNoSuccessNoFigure(t *testing.T) {
+	r := fixture(t)
+	home := &r.HTTP.Endpoints[1]
+	home.Errors, home.Achieved, home.Latency, home.Service = home.Requests, 0, record.Percentiles{}, record.Percentiles{}
+	home.Codes = map[string]uint64{"404": home.Requests}
+	home.ErrorKinds = []record.ErrorCount{{Kind: "http 4xx", Count: home.Requests, Example: "404 Not Found"}}
+	home.ErrorLatency = record.Percentiles{P50: msv(0.8), P95: msv(1.2), Max: msv(3)}
+	r.HTTP.Total.Errors += home.Requests
+	r.WebSocket.Delivered, r.WebSocket.Loss, r.WebSocket.Delivery = 0, 100, record.Percentiles{}
+	r.SSE.Events, r.SSE.FirstEvent, r.SSE.GapMax = 0, record.Percentiles{}, 0
+	for _, f := range []string{FormatTable, FormatMarkdown} {
+		var b bytes.Buffer
+		if err := Render(&b, r, f); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "run-no-success"+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
+		for _, l := range strings.Split(b.String(), "\n") {
+			if (strings.Contains(l, "| homepage ") || strings.Contains(l, "│ homepage ")) && strings.Contains(l, "15.0") {
+				if strings.Contains(l, "0.00 ") || !strings.Contains(l, "no successes") {
+					t.Errorf("%s: homepage row shows a latency for no success: %s", f, l)
+				}
+			}
+		}
+		for _, want := range []string{"homepage: no successes, so no latency: its 1,800 requests failed", "│       3 │         3 │      0 │                  – │              – │"} {
+			if f == FormatTable && !strings.Contains(b.String(), want) {
+				t.Errorf("%s report lacks %q", f, want)
+			}
+		}
+	}
+}
+
 // The decision follows every gate and the run's status: it says "stay"
 // only for a complete run whose every gate holds.
 func TestDecisionFollowsGates(t *testing.T) {

@@ -44,6 +44,27 @@ func latencyCell(p record.Percentiles, v record.Millis) string {
 	return ms(v)
 }
 
+// countOf is n, with thousands separated, and its noun: "1,800 requests".
+func countOf[T ~int | ~int64 | ~uint64](n T, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return count(n) + " " + many
+}
+
+// noSuccess stands in a latency cell when no request succeeded: there is
+// nothing to measure, and 0 would read as instant.
+const noSuccess = "no successes"
+
+// orDash is cell when a figure was measured, else "–": a figure never
+// measured is not shown as 0.
+func orDash(measured bool, cell string) string {
+	if !measured {
+		return "–"
+	}
+	return cell
+}
+
 func pctString(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) + "%" }
 
 func count[T ~int | ~int64 | ~uint64](n T) string {
@@ -130,6 +151,11 @@ func httpTable(r *Result) Table {
 			// No request, no latency: a dash, not a measured 0.00 ms.
 			return []string{e.Name, "0", rate1(e.Rate), rate1(e.Achieved), "–", "–", "–", "–", "–", "–"}
 		}
+		if e.Successes() == 0 {
+			// Every request failed: there is no latency to show, and a
+			// 0.00 ms would read as a fast service.
+			return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved), noSuccess, "–", "–", "–", "–", pctString(e.ErrorRate())}
+		}
 		l := e.Latency
 		return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved),
 			latencyCell(l, l.P50), latencyCell(l, l.P90), latencyCell(l, l.P95), latencyCell(l, l.P99), latencyCell(l, l.Max),
@@ -142,6 +168,11 @@ func httpTable(r *Result) Table {
 		t.Rows = append(t.Rows, row(r.HTTP.Total))
 	}
 	t.Notes = append(t.Notes, throughputNote(r), percentileNote(r.HTTP.Total))
+	for _, e := range append(r.HTTP.Endpoints[:len(r.HTTP.Endpoints):len(r.HTTP.Endpoints)], r.HTTP.Total) {
+		if e.Requests > 0 && e.Successes() == 0 && (e.Name != r.HTTP.Total.Name || len(r.HTTP.Endpoints) > 1) {
+			t.Notes = append(t.Notes, fmt.Sprintf("%s: %s, so no latency: its %s failed (see Errors)", e.Name, noSuccess, countOf(e.Requests, "request", "requests")))
+		}
+	}
 	for _, e := range r.HTTP.Endpoints {
 		if e.Successes() == 0 {
 			continue
@@ -233,7 +264,8 @@ func wsTable(r *Result) Table {
 		}
 	}
 	t.Rows = append(t.Rows, []string{count(w.Boards), count(w.Connected), count(w.Acked), count(w.Expected), count(w.Delivered),
-		pctString(w.Loss), count(w.Duplicates), latencyCell(w.Delivery, w.Delivery.P50), latencyCell(w.Delivery, w.Delivery.P95), latencyCell(w.Delivery, w.Delivery.P99), count(below)})
+		orDash(w.Expected > 0, pctString(w.Loss)), count(w.Duplicates), orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P50)),
+		orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P95)), orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P99)), count(below)})
 	if src := r.Sources; src != nil && src.Mode == "spread" && src.Broadcaster != "" {
 		t.Notes = append(t.Notes, fmt.Sprintf("broadcasts posted from %s, boards from %s", src.Broadcaster, src.Boards))
 	}
@@ -312,7 +344,7 @@ func sseTable(r *Result) Table {
 	t := Table{
 		Title:  "Server-sent events",
 		Header: []string{"clients", "connected", "events", "first event p50 ms", "largest gap ms", "disconnects", "reconnects"},
-		Rows: [][]string{{count(s.Clients), count(s.Connected), count(s.Events), latencyCell(s.FirstEvent, s.FirstEvent.P50), ms(s.GapMax),
+		Rows: [][]string{{count(s.Clients), count(s.Connected), count(s.Events), orDash(s.Events > 0, latencyCell(s.FirstEvent, s.FirstEvent.P50)), orDash(s.Events > 1, ms(s.GapMax)),
 			count(s.Disconnects), count(s.Reconnects)}},
 	}
 	if src := r.Sources; src != nil && src.Mode == "spread" && src.SSE != "" {

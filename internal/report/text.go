@@ -86,7 +86,7 @@ func alignments(t Table) []tw.Align {
 // figure reports whether a cell is a number, possibly with a sign, a unit
 // or a delta ("1,200", "49.72%", "160.0MiB", "+10%", "~", "64.6 (+12%)").
 func figure(s string) bool {
-	if s == "" || s == "~" || s == "–" || s == "—" || s == "-" {
+	if s == "" || s == "~" || s == "–" || s == "—" || s == "-" || s == noSuccess {
 		return true
 	}
 	digits := 0
