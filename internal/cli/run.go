@@ -63,7 +63,7 @@ input is bad or it was interrupted; loadcheck merge judges the run.`,
 	f := c.Flags()
 	f.Var(&onceValue{p: &o.target, what: "run measures one target: use compare to measure several"}, "target", "target file (default: the scenario's target)")
 	f.StringVar(&o.out, "out", defaultOut, "folder for the result JSON (created if missing; '' writes none)")
-	f.DurationVar(&o.duration, "duration", 0, "override the measured duration, e.g. 30s")
+	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line")
 	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
@@ -100,6 +100,18 @@ func plan(scenarioFile, targetFile string, duration time.Duration, rate string) 
 			return nil, nil, usageError{fmt.Errorf("--rate: %v", err)}
 		}
 		sc = sc.WithRate(r)
+	}
+	if duration > 0 || rate != "" {
+		var flags []string
+		if duration > 0 {
+			flags = append(flags, "--duration "+duration.String())
+		}
+		if rate != "" {
+			flags = append(flags, "--rate "+rate)
+		}
+		if err := sc.CheckSends(strings.Join(flags, " ")); err != nil {
+			return nil, nil, usageError{err}
+		}
 	}
 	var tg *scenario.Target
 	if targetFile == "" {

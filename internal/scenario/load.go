@@ -77,6 +77,9 @@ func buildScenario(p *problems, f scenarioFile) *Scenario {
 	s.writtenHTTP = httpProfile
 
 	buildSections(p, dir, f, s)
+	for _, e := range s.emptySchedules() {
+		p.at(e[0], "%s", e[1])
+	}
 	s.Resources = buildResources(p, *f.Resources)
 	s.Production = buildProduction(p, f.Production)
 	s.Gates = buildGates(p, "gates", f.Gates, s)
