@@ -286,7 +286,9 @@ func TestBadInput(t *testing.T) {
 		{
 			name: "rate-flag-sends-nothing",
 			fs:   map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n", "t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"},
-			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml"), "--rate", "5/h", "--duration", "5s"} },
+			args: func(dir string) []string {
+				return []string{"run", filepath.Join(dir, "s.yaml"), "--rate", "5/h", "--duration", "5s"}
+			},
 		},
 		{
 			name: "duration-flag-no-unit",
