@@ -170,3 +170,25 @@ func TestFormatWhereTheREADMESays(t *testing.T) {
 		t.Errorf("validate --format json: exit %d, %q, %v", o.code, o.stdout, err)
 	}
 }
+
+// TestDemoFits100Columns runs make demo's scenario (shortened: its stages
+// scaled to 6 s) with its report on a terminal 100 columns wide: every
+// line of it, tables and prose, fits, and its first lines state the load.
+func TestDemoFits100Columns(t *testing.T) {
+	out := &fakeTerminal{width: 100}
+	var errb bytes.Buffer
+	code := Main(context.Background(), []string{"run", "../../scenarios/prelaunch.yaml", "--duration", "6s", "--quiet", "--out", t.TempDir()}, out, &errb)
+	if code != ExitPass && code != ExitFail {
+		t.Fatalf("run: exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(out.String(), "\n")
+	for i, l := range lines {
+		if n := len([]rune(l)); n > 100 {
+			t.Errorf("line %d is %d columns wide, want at most 100: %s", i+1, n, l)
+		}
+	}
+	if head := strings.Join(lines[:min(4, len(lines))], "\n"); !strings.Contains(head, "load: to 5/s over 1.333s, to 20/s over 2.667s, hold 2s — peak 20/s") ||
+		!strings.Contains(out.String(), "stages written for 1m30s scaled to the 6s phase") {
+		t.Errorf("the report's first lines do not state the load applied:\n%s", head)
+	}
+}

@@ -97,12 +97,18 @@ func (n *Nightly) outline() outline {
 }
 
 // writeTextOutline draws o for a terminal width columns wide (0: no
-// limit): Tables when they fit, else Narrow.
+// limit): Tables when they fit, else Narrow when o has it, else Tables
+// fitted (fitTables); prose wraps at width.
 func writeTextOutline(w io.Writer, o outline, width int) error {
-	if _, err := fmt.Fprintf(w, "%s\n", o.Headline); err != nil {
+	if err := writeLines(w, "%s\n", wrap(o.Headline, width, "  ")); err != nil {
 		return err
 	}
-	if err := writeLines(w, "%s\n", append(o.Lead[:len(o.Lead):len(o.Lead)], "")); err != nil {
+	for _, l := range o.Lead {
+		if err := writeLines(w, "%s\n", wrap(l, width, "  ")); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprintln(w); err != nil {
 		return err
 	}
 	for _, p := range o.Parts {
@@ -114,17 +120,29 @@ func writeTextOutline(w io.Writer, o outline, width int) error {
 		}
 	}
 	var wide bytes.Buffer
-	if err := WriteTable(&wide, o.Tables); err != nil {
+	if err := writeTables(&wide, o.Tables, false, width); err != nil {
 		return err
 	}
-	if o.Narrow != nil && width > 0 && tableWidth(wide.String()) > width {
-		if err := WriteTable(w, o.Narrow); err != nil {
+	switch {
+	case width <= 0 || tableWidth(wide.String()) <= width:
+		if _, err := w.Write(wide.Bytes()); err != nil {
 			return err
 		}
-	} else if _, err := w.Write(wide.Bytes()); err != nil {
-		return err
+	case o.Narrow != nil:
+		if err := writeTables(w, fitTables(o.Narrow, width), false, width); err != nil {
+			return err
+		}
+	default:
+		if err := writeTables(w, fitTables(o.Tables, width), false, width); err != nil {
+			return err
+		}
 	}
-	return writeLines(w, "%s\n", append(o.Notes[:len(o.Notes):len(o.Notes)], o.Verdict...))
+	for _, l := range append(o.Notes[:len(o.Notes):len(o.Notes)], o.Verdict...) {
+		if err := writeLines(w, "%s\n", wrap(l, width, "  ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeMarkdownOutline draws o as Markdown.

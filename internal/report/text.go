@@ -12,15 +12,17 @@ import (
 
 // WriteTable renders tables for a terminal.
 func WriteTable(w io.Writer, ts []Table) error {
-	return writeTables(w, ts, false)
+	return writeTables(w, ts, false, 0)
 }
 
 // WriteMarkdownTables renders tables as Markdown.
 func WriteMarkdownTables(w io.Writer, ts []Table) error {
-	return writeTables(w, ts, true)
+	return writeTables(w, ts, true, 0)
 }
 
-func writeTables(w io.Writer, ts []Table, md bool) error {
+// writeTables draws ts as Markdown or for a terminal, whose notes wrap at
+// width columns (0: no limit).
+func writeTables(w io.Writer, ts []Table, md bool, width int) error {
 	for _, t := range ts {
 		var err error
 		if md {
@@ -54,7 +56,7 @@ func writeTables(w io.Writer, ts []Table, md bool) error {
 			if md {
 				n = "- " + n
 			} else {
-				n = "  " + n
+				n = strings.Join(wrap("  "+n, width, "    "), "\n")
 			}
 			if _, err := fmt.Fprintln(w, n); err != nil {
 				return err
