@@ -252,6 +252,46 @@ func TestLoadStated(t *testing.T) {
 	}
 }
 
+// A run interrupted in a long warm-up says so in its headline and
+// verdict: where it stopped and after how long, no measured-phase CPU, no
+// PASS, its gates not judged.
+func TestInterruptedInWarmup(t *testing.T) {
+	r := fixture(t)
+	r.Status, r.Elapsed, r.Scenario.Warmup, r.WarmupRan = Interrupted, 0, time.Hour, 8*time.Second
+	r.HTTP = record.Summary{Endpoints: []record.EndpointSummary{{Name: "zeus-search"}, {Name: "homepage"}}, Total: record.EndpointSummary{Name: "all"}}
+	r.Generator = Generator{Warmup: 40, MaxWorkers: 512}
+	r.WebSocket, r.SSE = nil, nil
+	r.Gates, r.Pass = gate.EvalAll([]gate.Gate{mustGate(t, "cpu.sustained < 60%"), mustGate(t, "http.errors < 1%")}, r)
+	r.Pass = false
+	for _, f := range []string{FormatTable, FormatMarkdown} {
+		var b bytes.Buffer
+		if err := Render(&b, r, f); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "run-interrupted-warmup"+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
+		out := b.String()
+		for _, want := range []string{"interrupted in the warm-up, 8s of 1h0m0s: the measured phase never began", "not judged", "no gate judged"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: lacks %q", f, want)
+			}
+		}
+		for _, bad := range []string{"PASS", "0s measured", "38.50%", "38.5%"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s: says %q of a run that never reached its measured phase", f, bad)
+			}
+		}
+	}
+}
+
+func mustGate(t *testing.T, s string) gate.Gate {
+	t.Helper()
+	g, err := metric.ParseGate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 // Every document, in every format a person reads, says what latency
 // covers in the one sentence metric.LatencyCovers (successes only), and
 // none says that errors are included.
@@ -338,14 +378,17 @@ func TestDecisionFollowsGates(t *testing.T) {
 			[]string{"FAIL: 1 of 2 gates failed", "decision: none — http.errors 0.1% fails http.errors < 0.05%"}},
 		{"aborted", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Status, r.Reason = Aborted, `abort condition "http.errors > 20%" held (http.errors 35.0%)`
-		}, []string{"ABORTED after 2m0s", `decision: none — the run was aborted (abort condition "http.errors > 20%" held (http.errors 35.0%))`}},
+		}, []string{"ABORTED 2m0s into the 2m0s measured phase", `decision: none — the run was aborted 2m0s into the 2m0s measured phase (abort condition "http.errors > 20%" held (http.errors 35.0%))`}},
 		{"interrupted", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Status, r.Elapsed = Interrupted, 6*time.Second
-		}, []string{"INTERRUPTED after 6s", `decision: none — the run was interrupted after 6s`}},
+		}, []string{"INTERRUPTED 6s into the 2m0s measured phase", `decision: none — the run was interrupted 6s into the 2m0s measured phase`, "not a pass"}},
 		{"checkpoint of a killed run", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Status, r.Elapsed = Incomplete, 10*time.Second
-		}, []string{"INCOMPLETE: a checkpoint written 10s into the measured phase by a run that did not finish",
-			`decision: none — the run did not finish (a checkpoint after 10s)`}},
+		}, []string{"INCOMPLETE: a checkpoint written 10s into the 2m0s measured phase by a run that did not finish",
+			`decision: none — the run did not finish (a checkpoint 10s into the 2m0s measured phase)`}},
+		{"interrupted in a long warm-up", []string{"cpu.sustained < 60%"}, func(r *Result) {
+			r.Status, r.Elapsed, r.Scenario.Warmup, r.WarmupRan = Interrupted, 0, time.Hour, 8*time.Second
+		}, []string{"INTERRUPTED in the warm-up, 8s of 1h0m0s: the measured phase never began", "no gate judged: nothing was measured"}},
 		{"cpu fails", []string{"cpu.sustained < 30%", "http.errors < 0.05%"}, nil,
 			[]string{"decision: scale — cpu.sustained 38.5% fails < 30.0%; also: http.errors 0.1% fails http.errors < 0.05%"}},
 		{"no scaling gate", []string{"http.errors < 1%"}, nil, []string{"PASS: the one gate holds"}},
@@ -373,6 +416,9 @@ func TestDecisionFollowsGates(t *testing.T) {
 				if !strings.Contains(v, want) {
 					t.Errorf("Verdict() = %q, want it to contain %q", v, want)
 				}
+			}
+			if strings.Contains(v, "PASS:") && r.Status != Complete {
+				t.Errorf("Verdict() = %q: PASS on a run that did not finish", v)
 			}
 			if stay := strings.Contains(v, "decision: stay"); stay != (tc.name == "every gate holds" || tc.name == "window not filled") {
 				t.Errorf("Verdict() = %q: says stay %v", v, stay)

@@ -47,6 +47,9 @@ type Result struct {
 	Elapsed time.Duration `json:"elapsed_ns"`
 	Status  Status        `json:"status"`
 	Reason  string        `json:"reason,omitempty"`
+	// WarmupRan is how long the warm-up ran when the run stopped in it,
+	// before the measured phase began; 0 otherwise.
+	WarmupRan time.Duration `json:"warmup_ran_ns,omitempty"`
 
 	Generator Generator         `json:"generator"`
 	HTTP      record.Summary    `json:"http"`

@@ -368,9 +368,12 @@ func resourceTable(r *Result) Table {
 		if p.PID > 0 {
 			pid = strconv.Itoa(p.PID)
 		}
-		t.Rows = append(t.Rows, []string{pid, name, p.Role, pctString(p.CPUMean), pctString(p.CPUSustained), bytesString(p.RSSPeak)})
+		t.Rows = append(t.Rows, []string{pid, name, p.Role, cpuCell(r, p.CPUMean), cpuCell(r, p.CPUSustained), bytesString(p.RSSPeak)})
 	}
-	t.Rows = append(t.Rows, []string{"", "total", "", pctString(s.CPUTotal), pctString(s.CPUSustained), bytesString(s.RSSTotal)})
+	t.Rows = append(t.Rows, []string{"", "total", "", cpuCell(r, s.CPUTotal), cpuCell(r, s.CPUSustained), bytesString(s.RSSTotal)})
+	if neverMeasured(r) {
+		t.Notes = append(t.Notes, "the measured phase never began: no CPU figure (the warm-up's is not the scenario's load); rss peak is of the start-up and warm-up")
+	}
 	t.Notes = append(t.Notes, fmt.Sprintf("CPU in %% of one core (%s); sustained = highest %s rolling mean of the busiest process", Plural(s.Cores, "core", "cores"), s.SustainedWindow))
 	if s.Span > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("figures over the measured phase (%s sampled)", s.Span.Round(100*time.Millisecond)))
@@ -405,6 +408,9 @@ func windowNote(s *resource.Summary) string {
 
 func gateTable(r *Result) Table {
 	t := Table{Title: "Gates", Header: []string{"gate", "observed", "result"}}
+	if r.Status != Complete {
+		t.Title = "Gates (partial: on the figures of a run that did not finish)"
+	}
 	for _, o := range r.Gates {
 		obs := o.Reason
 		if o.Observed != nil {
@@ -414,13 +420,53 @@ func gateTable(r *Result) Table {
 		if !o.Pass {
 			res = "FAIL"
 		}
+		switch {
+		case neverMeasured(r):
+			obs, res = "–", "not judged"
+		case r.Status != Complete:
+			res += " (partial)"
+		}
 		t.Rows = append(t.Rows, []string{o.Gate, obs, res})
+	}
+	if neverMeasured(r) {
+		t.Notes = append(t.Notes, "the measured phase never began: there is nothing to judge")
 	}
 	return t
 }
 
+// cpuCell is a CPU figure of r's measured phase, "–" when it never began.
+func cpuCell(r *Result, pct float64) string { return orDash(!neverMeasured(r), pctString(pct)) }
+
+// neverMeasured says whether r stopped before its measured phase began
+// (in the start-up or the warm-up): then no figure of it measures the
+// target under the scenario's load.
+func neverMeasured(r *Result) bool { return r.Status != Complete && r.Elapsed == 0 }
+
+// stopped says where in its phases a run that did not finish stopped and
+// after how long: "in the warm-up, 8s of 1h0m0s: the measured phase never
+// began", "12s into the 1m30s measured phase".
+func stopped(r *Result) string {
+	w := r.Scenario.Warmup
+	switch {
+	case neverMeasured(r) && w > 0:
+		return fmt.Sprintf("in the warm-up, %s of %s: the measured phase never began", r.WarmupRan.Round(time.Second), w)
+	case neverMeasured(r):
+		return "before the measured phase began"
+	}
+	return fmt.Sprintf("%s into the %s measured phase", r.Elapsed.Round(time.Second), r.Scenario.Duration)
+}
+
+// statusWord is how a headline names a run's end.
+func statusWord(s Status) string {
+	if s == Incomplete {
+		return "checkpoint (the run did not finish)"
+	}
+	return string(s)
+}
+
 // Verdict is the one-line summary of a run: its status, the gates, and the
-// scaling decision when the scenario gates on CPU or a p95.
+// scaling decision when the scenario gates on CPU or a p95. A run that did
+// not finish never reads PASS: its gates held so far, on partial figures.
 func Verdict(r *Result) string {
 	var failed []string
 	for _, o := range r.Gates {
@@ -431,14 +477,13 @@ func Verdict(r *Result) string {
 	var b strings.Builder
 	switch {
 	case r.Status == Incomplete:
-		b.WriteString("INCOMPLETE: a checkpoint written " + r.Elapsed.Round(time.Second).String() +
-			" into the measured phase by a run that did not finish (killed or crashed?) — partial figures; ")
+		b.WriteString("INCOMPLETE: a checkpoint written " + stopped(r) + " by a run that did not finish (killed or crashed?) — partial figures; ")
 	case r.Status == Interrupted:
-		b.WriteString("INTERRUPTED after " + r.Elapsed.Round(time.Second).String() + " — partial figures; ")
+		b.WriteString("INTERRUPTED " + stopped(r) + " — partial figures; ")
 	case r.Status == Aborted:
-		b.WriteString("ABORTED after " + r.Elapsed.Round(time.Second).String() + ": " + r.Reason + "; ")
+		b.WriteString("ABORTED " + stopped(r) + ": " + r.Reason + "; ")
 	case r.Status == Failed:
-		b.WriteString("FAILED: " + r.Reason + "; ")
+		b.WriteString("FAILED " + stopped(r) + ": " + r.Reason + "; ")
 	case r.Reason != "":
 		b.WriteString("warning: " + r.Reason + "\n")
 	}
@@ -451,6 +496,10 @@ func Verdict(r *Result) string {
 	switch {
 	case len(r.Gates) == 0:
 		b.WriteString("no gates")
+	case neverMeasured(r):
+		b.WriteString("no gate judged: nothing was measured")
+	case len(failed) == 0 && r.Status != Complete:
+		b.WriteString("no gate failed on the partial figures (" + Plural(len(r.Gates), "gate", "gates") + ") — not a pass: the run did not finish")
 	case len(failed) == 0:
 		b.WriteString("PASS: " + gatesHold(len(r.Gates)))
 	default:
@@ -504,16 +553,19 @@ func Decision(r *Result) string {
 	if len(holds) == 0 && len(fails) == 0 {
 		return ""
 	}
+	if neverMeasured(r) {
+		return "decision: none — nothing was measured: the run was " + statusWord(r.Status) + " " + stopped(r)
+	}
 	var why []string
 	switch r.Status {
 	case Aborted:
-		why = append(why, "the run was aborted ("+r.Reason+")")
+		why = append(why, "the run was aborted "+stopped(r)+" ("+r.Reason+")")
 	case Interrupted:
-		why = append(why, "the run was interrupted after "+r.Elapsed.Round(time.Second).String())
+		why = append(why, "the run was interrupted "+stopped(r))
 	case Failed:
-		why = append(why, "the run failed ("+r.Reason+")")
+		why = append(why, "the run failed "+stopped(r)+" ("+r.Reason+")")
 	case Incomplete:
-		why = append(why, "the run did not finish (a checkpoint after "+r.Elapsed.Round(time.Second).String()+")")
+		why = append(why, "the run did not finish (a checkpoint "+stopped(r)+")")
 	}
 	if w := belowPeak(r.Scenario); w != "" {
 		why = append(why, w)
@@ -558,6 +610,10 @@ func Headline(r *Result) string {
 	h := fmt.Sprintf("loadcheck: %s against %s (%s) — %s measured after %s warm-up, %s requests",
 		r.Scenario.Name, r.Target.Name, r.Target.BaseURL, r.Elapsed.Round(100*time.Millisecond),
 		r.Scenario.Warmup, count(r.HTTP.Total.Requests))
+	if r.Status != Complete {
+		h = fmt.Sprintf("loadcheck: %s against %s (%s) — %s %s, %s requests measured",
+			r.Scenario.Name, r.Target.Name, r.Target.BaseURL, statusWord(r.Status), stopped(r), count(r.HTTP.Total.Requests))
+	}
 	switch {
 	case r.Shard != nil:
 		h += fmt.Sprintf(" — shard %d/%d of set %s: gates judged by loadcheck merge", r.Shard.Index, r.Shard.Count, r.Shard.Set)

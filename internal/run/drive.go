@@ -19,8 +19,9 @@ import (
 type loadStage struct {
 	rec   *record.Recorder
 	stats load.Stats
-	// end is when the load and the broadcaster were both done.
-	end time.Time
+	// began is when the load (its warm-up first) began; end is when the
+	// load and the broadcaster were both done.
+	began, end time.Time
 	// atEnd is the probes' connections at the end of the measured phase.
 	atEnd connections
 	// aborted is set when an abort condition stopped the load.
@@ -55,6 +56,7 @@ func driveLoad(ctx context.Context, o Options, sc *scenario.Scenario, baseURL st
 	}
 	rec := record.NewLimited(endpointNames(sc), record.Limits{Phase: sc.Duration, Timeout: sc.HTTP.Timeout})
 	loadDone := make(chan load.Stats, 1)
+	began := time.Now()
 	go func() { loadDone <- atk.Run(loadCtx, rec) }()
 	ob.measure(loadCtx, sc)
 	bcastDone := ob.broadcast(loadCtx, sc, o.Shard)
@@ -63,7 +65,7 @@ func driveLoad(ctx context.Context, o Options, sc *scenario.Scenario, baseURL st
 	stats := mon.watch(loadCtx, loadDone)
 	<-bcastDone
 	return &loadStage{
-		rec: rec, stats: stats, end: time.Now(),
+		rec: rec, stats: stats, began: began, end: time.Now(),
 		atEnd:   connections{ws: mon.atEnd.ws, sse: mon.atEnd.sse},
 		aborted: errors.Is(context.Cause(loadCtx), errAborted),
 		stop:    stop,
@@ -104,6 +106,10 @@ func (l *loadStage) figures(res *report.Result, sc *scenario.Scenario) {
 		InflightMax: l.stats.InflightMax, MaxWorkers: sc.HTTP.MaxWorkers,
 		FeedRanOut: feedsRanOut(res, sc, l.stats.RanOut),
 	})
+	if ran := l.end.Sub(l.began); ran < sc.Warmup {
+		// Stopped in the warm-up: the measured phase never began.
+		res.WarmupRan = ran
+	}
 }
 
 // feedsRanOut says in res which endpoints stopped sending because their
