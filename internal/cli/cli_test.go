@@ -422,3 +422,25 @@ func TestResultsDefaultToReports(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateRunningTarget: validate of a target loadcheck does not start
+// checks, as run does, that something listens at its base_url; it never
+// calls a port where nothing listens "already running".
+func TestValidateRunningTarget(t *testing.T) {
+	closed := httptest.NewServer(http.HandlerFunc(ok))
+	closedURL := closed.URL
+	closed.Close()
+	up := server(t, ok)
+	for _, tc := range []struct {
+		url, want string
+	}{
+		{closedURL, "WARNING: nothing listens at " + strings.TrimPrefix(closedURL, "http://") + " now, so run would refuse it"},
+		{up, "listening at " + strings.TrimPrefix(up, "http://") + " now"},
+	} {
+		dir := files(t, map[string]string{"t.yaml": "name: t\nbase_url: " + tc.url + "\n"})
+		o := loadcheck(t, context.Background(), "validate", filepath.Join(dir, "t.yaml"))
+		if o.code != ExitPass || !strings.Contains(o.stdout, tc.want) || strings.Contains(o.stdout, "already running") {
+			t.Errorf("validate of a target at %s: exit %d, want 0 and %q, never \"already running\":\n%s%s", tc.url, o.code, tc.want, o.stdout, o.stderr)
+		}
+	}
+}

@@ -62,6 +62,7 @@ func buildTarget(p *problems, f targetFile) *Target {
 			p.at("start.command", "command: missing: the program and its arguments, e.g. command: [python3, -m, uvicorn, app:app, --port, \"{port}\"]")
 		} else {
 			checkStart(p, t.Start)
+			checkPortAgreement(p, f.BaseURL, t.Start)
 		}
 	}
 	checkPlaceholders(p, t.Start, t.Downstreams)
