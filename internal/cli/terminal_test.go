@@ -59,7 +59,7 @@ func TestReportFollowsTerminalWidth(t *testing.T) {
 		want, lack string
 	}{
 		{160, "│ t-1w │", "value (vs t-1w)"},
-		{40, "value (vs t-1w)", "│ t-1w │"},
+		{40, "(vs t-1w)", "│ t-1w │"},
 	} {
 		out := &fakeTerminal{width: tc.width}
 		var errb bytes.Buffer

@@ -148,9 +148,24 @@ func otherKind(body ast.Node, t reflect.Type) string {
 		}
 	}
 	if ownOnly == 0 && otherOnly > 0 {
+		if _, ok := targetFields["base_url"]; ok && t == reflect.TypeFor[scenarioFile]() && !hasKey(m, "base_url") {
+			// Read as a scenario only because base_url is missing.
+			return "this looks like a target file but has no base_url, so it was read as a scenario: add where the target serves, " +
+				"e.g. base_url: http://127.0.0.1:8000, and pass the file with --target"
+		}
 		return msg
 	}
 	return ""
+}
+
+// hasKey says whether the mapping m has the top-level key k.
+func hasKey(m ast.MapNode, k string) bool {
+	for it := m.MapRange(); it.Next(); {
+		if keyText(it.Key()) == k {
+			return true
+		}
+	}
+	return false
 }
 
 func unwrapPathError(err error) error {

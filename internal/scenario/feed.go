@@ -68,6 +68,9 @@ func (f *feedFile) UnmarshalYAML(n ast.Node) error {
 			bad(it.Key(), "", "column %q is set twice", key)
 		case !columnName.MatchString(key):
 			bad(it.Key(), "", "column %q: want a name of letters, digits and _ usable as {{.%s}}", key, key)
+		case !isList && closest(key, []string{"order", "file"}) != "":
+			// A typo of a feed's own key, not a column to make a list of.
+			bad(it.Key(), "", "unknown key %q — did you mean %q? (every other key of a feed is a column, a list of values)", key, closest(key, []string{"order", "file"}))
 		case !isList:
 			bad(v, child("", key), "want a list of values, e.g. %s: [a, b], got %s", key, describe(v))
 		default:
