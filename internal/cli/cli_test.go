@@ -163,7 +163,7 @@ abort: {when: ["http.errors > 50%"]}
 	if o.code != ExitFail || !strings.Contains(o.stdout, "ABORTED") || !strings.Contains(o.stdout, "http.errors > 50%") {
 		t.Errorf("exit %d, want 1 and ABORTED naming the condition; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
 	}
-	if !strings.Contains(o.stdout, "decision: none — the run was aborted (abort condition") {
+	if !strings.Contains(o.stdout, "decision: none — the run was aborted ") || !strings.Contains(o.stdout, "into the 30s measured phase (abort condition") {
 		t.Errorf("the decision does not say the run was aborted:\n%s", o.stdout)
 	}
 	res := onlyResult(t, out)
