@@ -134,7 +134,7 @@ func ReadDocument(path string) (Document, error) {
 		return nil, fmt.Errorf("%s:1:1: no schema field: not a file loadcheck wrote — report reads the result JSON run, compare, saturate and nightly write (reports/runs/<run-id>.json)", path)
 	}
 	if head.Schema < 1 || head.Schema > Schema {
-		return nil, fmt.Errorf("%s: schema %d: this loadcheck reads schema 1 to %d — render it with the loadcheck that wrote it", path, head.Schema, Schema)
+		return nil, fmt.Errorf("%s:%s: schema %d: this loadcheck reads schema 1 to %d — render it with the loadcheck that wrote it", path, fieldAt(b, "schema"), head.Schema, Schema)
 	}
 	if required[head.Kind] != nil {
 		if err := checkShape(b, head.Kind); err != nil {
@@ -152,7 +152,7 @@ func ReadDocument(path string) (Document, error) {
 	case KindNightly:
 		doc = &Nightly{}
 	default:
-		return nil, fmt.Errorf("%s: unknown kind %q: want a result, %q, %q or %q", path, head.Kind, KindComparison, KindSaturation, KindNightly)
+		return nil, fmt.Errorf("%s:%s: unknown kind %q: want a result, %q, %q or %q — use a file loadcheck wrote", path, fieldAt(b, "kind"), head.Kind, KindComparison, KindSaturation, KindNightly)
 	}
 	if err := json.Unmarshal(b, doc); err != nil {
 		return nil, fmt.Errorf("%s:%s", path, jsonError(b, err))

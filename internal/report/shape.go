@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // The files report reads come from loadcheck, but a user may hand it
@@ -30,13 +32,17 @@ var statuses = []Status{Complete, Interrupted, Aborted, Failed, Incomplete}
 // (line:col) and what to do.
 func jsonError(b []byte, err error) string {
 	if t := bytes.TrimSpace(b); len(t) == 0 {
-		return "1:1: the file is empty: report reads the result JSON run writes (reports/runs/<run-id>.json)"
+		return "1:1: the file is empty — use the result JSON run writes (reports/runs/<run-id>.json)"
 	} else if t[0] != '{' {
 		return "1:1: not JSON: report reads the result JSON run, compare, saturate and nightly write (reports/runs/<run-id>.json) — a scenario or target file is checked with loadcheck validate"
 	}
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var pe *time.ParseError
 	switch {
+	case errors.As(err, &pe):
+		line, col := position(b, int64(bytes.Index(b, []byte(strconv.Quote(pe.Value)))))
+		return fmt.Sprintf("%d:%d: %q is not a time such as 2026-11-23T10:00:00Z: the file was edited or is not loadcheck's — use the file as run wrote it", line, col, pe.Value)
 	case errors.As(err, &se) && se.Offset >= int64(len(b)):
 		line, col := position(b, int64(len(b)))
 		return fmt.Sprintf("%d:%d: the file ends early (cut off while written, or truncated): use the file of a finished run, or rerun", line, col)
@@ -48,6 +54,12 @@ func jsonError(b []byte, err error) string {
 		return fmt.Sprintf("%d:%d: field %s: want %s, got %s: not a file loadcheck wrote — use the file as run wrote it", line, col, te.Field, te.Type, te.Value)
 	}
 	return err.Error()
+}
+
+// fieldAt is "line:col" of the first "key": in b, 1:1 when absent.
+func fieldAt(b []byte, key string) string {
+	line, col := position(b, int64(max(bytes.Index(b, []byte(strconv.Quote(key))), 0)))
+	return fmt.Sprintf("%d:%d", line, col)
 }
 
 // position is the line and column (1-based, in bytes) of offset in b.

@@ -76,7 +76,7 @@ func (f *feedFile) UnmarshalYAML(n ast.Node) error {
 		default:
 			seq := v.(*ast.SequenceNode)
 			if len(seq.Values) == 0 {
-				bad(v, child("", key), "the list is empty")
+				bad(v, child("", key), "the list is empty: give it one value or more, e.g. %s: [a, b]", key)
 			}
 			var vals []string
 			for i, e := range seq.Values {
@@ -92,7 +92,7 @@ func (f *feedFile) UnmarshalYAML(n ast.Node) error {
 	}
 	switch {
 	case fileKey != nil && len(f.Columns) > 0:
-		bad(fileKey, "", "a feed is either a CSV file or lists of values, not both")
+		bad(fileKey, "", "a feed is either a CSV file or lists of values, not both — remove file or the lists")
 	case fileKey == nil && len(f.Columns) == 0 && len(errs) == 0:
 		bad(n, "", "empty feed: want lists of values, e.g. {term: [a, b]}, or a CSV file, e.g. {file: data/terms.csv}")
 	}
@@ -163,7 +163,7 @@ func (f *feedFile) build(p *problems, dir, path string) *Feed {
 func readCSV(file string) (cols []string, rows [][]string, weights []float64, err error) {
 	fh, err := os.Open(file)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("cannot read %s: %v (the path is relative to the scenario file)", file, unwrapPathError(err))
+		return nil, nil, nil, fmt.Errorf("cannot read %s: %v — fix the path (relative to the scenario file) or create the file", file, unwrapPathError(err))
 	}
 	defer fh.Close()
 	r := csv.NewReader(fh)

@@ -82,6 +82,9 @@ type limitError struct {
 // scanLimits checks data against maxDepth and maxNodes, and indentation
 // for tabs, without building anything.
 func scanLimits(data []byte) *limitError {
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
+		return &limitError{line: 1, col: 1, msg: "the file is UTF-16: save it as UTF-8"}
+	}
 	s := &scanner{literal: -1}
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		s.line = i + 1
@@ -284,4 +287,22 @@ func expandedSize(n ast.Node, limit int) int {
 		return min(sum, limit+1)
 	}
 	return size(n)
+}
+
+// yamlHint adds to a message of the YAML parser what to do about it: the
+// parser says what it found, not how to fix it.
+func yamlHint(msg string) string {
+	hints := []struct{ has, fix string }{
+		{"already defined", "remove one of the two"},
+		{"could not find end character", "close the quote"},
+		{"must be specified", "close the bracket, or add the missing comma"},
+		{"could not find alias", "define the anchor (&name) before its alias (*name), or write the value"},
+		{"not allowed in this context", "check the indentation: indent a field under its section with spaces, as deep as its siblings"},
+	}
+	for _, h := range hints {
+		if strings.Contains(msg, h.has) {
+			return msg + " — " + h.fix
+		}
+	}
+	return msg + " — fix the YAML at this position"
 }

@@ -9,8 +9,8 @@ import "strings"
 // on it, load the wrong one), or start passes it while base_url names a
 // fixed port (the load would go to that port, not the target's).
 func checkPortAgreement(p *problems, baseURL string, s *Start) {
-	if s == nil || len(s.Command) == 0 {
-		return
+	if s == nil || len(s.Command) == 0 || !strings.Contains(baseURL, "://") {
+		return // no start, or a base_url already reported
 	}
 	inStart := strings.Contains(s.Dir, "{port}")
 	for _, a := range s.Command {

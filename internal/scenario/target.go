@@ -239,5 +239,9 @@ func (s *Scenario) LoadTarget() (*Target, error) {
 		p.atCause("target", fs.ErrNotExist, "%s does not exist — fix the path (relative to the scenario's folder) or pass --target", s.TargetFile)
 		return nil, p.err()
 	}
+	if st, serr := os.Stat(s.TargetFile); serr == nil && st.IsDir() {
+		p.at("target", "%s is a folder — name a target file in it, e.g. target: %s", s.TargetFile, filepath.Join(s.TargetFile, "sim-1w.yaml"))
+		return nil, p.err()
+	}
 	return t, err
 }
