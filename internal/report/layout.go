@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // An outline is a document as the text renderers draw it: headline,
@@ -183,18 +184,28 @@ func writeMarkdownOutline(w io.Writer, o outline) error {
 	case o.Top:
 		return nil
 	case o.VerdictList:
-		if err := writeLines(w, "- **%s**\n", o.Verdict); err != nil {
+		if err := writeLines(w, "- **%s**\n", boldLines(o.Verdict)); err != nil {
 			return err
 		}
 	case o.Final:
-		return writeLines(w, "**%s**\n", o.Verdict)
+		return writeLines(w, "**%s**\n", boldLines(o.Verdict))
 	default:
-		if err := writeLines(w, "**%s**\n", o.Verdict); err != nil {
+		if err := writeLines(w, "**%s**\n", boldLines(o.Verdict)); err != nil {
 			return err
 		}
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// boldLines splits verdicts at their line breaks, so that each line is
+// bold on its own: Markdown does not carry bold across lines.
+func boldLines(verdicts []string) []string {
+	var out []string
+	for _, v := range verdicts {
+		out = append(out, strings.Split(v, "\n")...)
+	}
+	return out
 }
 
 // writeLines writes each line through format.

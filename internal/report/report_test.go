@@ -371,7 +371,7 @@ func TestDecisionFollowsGates(t *testing.T) {
 		want   []string
 	}{
 		{"every gate holds", []string{"http.zeus-search.p95 < 2s", "http.errors < 1%", "cpu.sustained < 60%"}, nil,
-			[]string{"PASS: all 3 gates hold", "decision: stay at one worker, tune it — http.zeus-search.p95 1.02s < 2.00s, cpu.sustained 38.5% < 60.0%"}},
+			[]string{"PASS: all 3 gates hold", "decision: stay at one worker, tune it — http.zeus-search.p95 1.02s < 2s, cpu.sustained 38.5% < 60%"}},
 		{"ws.loss fails", []string{"http.zeus-search.p95 < 2s", "ws.loss == 0%", "cpu.sustained < 60%"}, nil,
 			[]string{"decision: none — ws.loss 49.7% fails ws.loss == 0%"}},
 		{"http.errors fails", []string{"http.errors < 0.05%", "cpu.sustained < 60%"}, nil,
@@ -390,11 +390,11 @@ func TestDecisionFollowsGates(t *testing.T) {
 			r.Status, r.Elapsed, r.Scenario.Warmup, r.WarmupRan = Interrupted, 0, time.Hour, 8*time.Second
 		}, []string{"INTERRUPTED in the warm-up, 8s of 1h0m0s: the measured phase never began", "no gate judged: nothing was measured"}},
 		{"cpu fails", []string{"cpu.sustained < 30%", "http.errors < 0.05%"}, nil,
-			[]string{"decision: scale — cpu.sustained 38.5% fails < 30.0%; also: http.errors 0.1% fails http.errors < 0.05%"}},
+			[]string{"decision: scale — cpu.sustained 38.5% fails < 30%; also: http.errors 0.1% fails http.errors < 0.05%"}},
 		{"no scaling gate", []string{"http.errors < 1%"}, nil, []string{"PASS: the one gate holds"}},
 		{"window not filled", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Resources.Span, r.Resources.Every = 5*time.Second, time.Second
-		}, []string{"decision: stay at one worker, tune it — cpu.sustained 38.5% < 60.0% (cpu.sustained over 5 s only (window 30 s))"}},
+		}, []string{"decision: stay at one worker, tune it — cpu.sustained 38.5% < 60% (cpu.sustained over 5 s only (window 30 s))"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

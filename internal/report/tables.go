@@ -183,8 +183,8 @@ func httpTable(r *Result) Table {
 		}
 	}
 	if tot := r.HTTP.Total; tot.Late > 0 {
-		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s of %s requests (%s) were sent more than %s late: loadcheck itself fell behind (max_workers %d)",
-			count(tot.Late), count(tot.Requests), pctString(tot.LateRate()), record.LateAfter, r.Generator.MaxWorkers))
+		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s of %s requests (%s) were sent more than %s late: loadcheck itself fell behind (%s)",
+			count(tot.Late), count(tot.Requests), pctString(tot.LateRate()), record.LateAfter, lateCause(r)))
 	}
 	if g := r.Generator; g.Unsent() > g.Scheduled/100 {
 		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s requests (%s) were scheduled but never sent: every worker was busy (max_workers %d); they are in no latency figure (gate them with http.unsent)",
@@ -198,6 +198,18 @@ func httpTable(r *Result) Table {
 		t.Notes = append(t.Notes, n)
 	}
 	return t
+}
+
+// lateCause says why requests went out late: every worker busy, or — with
+// most workers idle — the machine running loadcheck (its CPU, its
+// scheduler), which no max_workers would fix.
+func lateCause(r *Result) string {
+	g := r.Generator
+	if g.MaxWorkers > 0 && g.InflightMax >= int64(g.MaxWorkers) {
+		return fmt.Sprintf("all %d of max_workers were busy: raise http.max_workers", g.MaxWorkers)
+	}
+	return fmt.Sprintf("at most %d requests were in flight of max_workers %d, so the machine running loadcheck was short of CPU, not of workers: run it on a quieter machine or shard the load",
+		g.InflightMax, g.MaxWorkers)
 }
 
 // throughputNote puts the achieved rate beside the offered and sent rates,
@@ -456,6 +468,16 @@ func stopped(r *Result) string {
 	return fmt.Sprintf("%s into the %s measured phase", r.Elapsed.Round(time.Second), r.Scenario.Duration)
 }
 
+// limitAsWritten is o's threshold as the scenario wrote it ("2s" of
+// "http.p95 < 2s"), so a report repeats the user's unit rather than
+// reformatting it ("2.00s"); the formatted limit when the text has none.
+func limitAsWritten(o gate.Outcome) string {
+	if _, after, ok := strings.Cut(o.Gate, " "+string(o.Op)+" "); ok && strings.TrimSpace(after) != "" {
+		return strings.TrimSpace(after)
+	}
+	return o.Limit.String()
+}
+
 // statusWord is how a headline names a run's end.
 func statusWord(s Status) string {
 	if s == Incomplete {
@@ -543,9 +565,9 @@ func Decision(r *Result) string {
 	for _, o := range r.Gates {
 		switch {
 		case scalingGate(o.Metric) && o.Observed != nil && o.Pass:
-			holds = append(holds, fmt.Sprintf("%s %s %s %s", o.Metric, o.Observed, o.Op, o.Limit))
+			holds = append(holds, fmt.Sprintf("%s %s %s %s", o.Metric, o.Observed, o.Op, limitAsWritten(o)))
 		case scalingGate(o.Metric) && o.Observed != nil:
-			fails = append(fails, fmt.Sprintf("%s %s fails %s %s", o.Metric, o.Observed, o.Op, o.Limit))
+			fails = append(fails, fmt.Sprintf("%s %s fails %s %s", o.Metric, o.Observed, o.Op, limitAsWritten(o)))
 		case !o.Pass:
 			others = append(others, describe(o))
 		}
