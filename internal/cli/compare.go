@@ -105,6 +105,9 @@ func runCompare(c *cobra.Command, o *compareOptions, stdout, stderr io.Writer) e
 	if err := checkFormat(o.format, report.Formats()...); err != nil {
 		return err
 	}
+	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+		return err
+	}
 	if o.settle < 0 {
 		return usageError{fmt.Errorf("--settle %s: want 0 or more, e.g. 5s", o.settle)}
 	}

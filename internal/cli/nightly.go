@@ -111,6 +111,9 @@ func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) e
 	if err := checkFormat(o.format, report.Formats()...); err != nil {
 		return err
 	}
+	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+		return err
+	}
 	if o.date != "" {
 		if _, err := time.Parse("2006-01-02", o.date); err != nil {
 			return usageError{fmt.Errorf("--date %q: want YYYY-MM-DD", o.date)}

@@ -168,6 +168,9 @@ func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {
 	if err := checkFormat(o.format, report.Formats()...); err != nil {
 		return err
 	}
+	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+		return err
+	}
 	sc, tg, err := plan(o.scenario, o.target, o.duration, o.rate)
 	if err != nil {
 		return err
@@ -210,6 +213,16 @@ func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {
 	}
 	if !res.Pass {
 		return errGatesFailed
+	}
+	return nil
+}
+
+// checkPageOnTerminal refuses --format html when stdout is a terminal:
+// a page of SVG (some 70 KB) scrolls past unread; the message says how
+// to keep it. It runs before anything is measured.
+func checkPageOnTerminal(stdout io.Writer, format string) error {
+	if format == report.FormatHTML && isTerminal(stdout) {
+		return usageError{fmt.Errorf("--format html writes a whole page, not a terminal report: redirect it to a file, e.g. > report.html, and open that in a browser")}
 	}
 	return nil
 }

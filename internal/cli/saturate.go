@@ -87,6 +87,9 @@ func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer)
 	if err := checkFormat(o.format, report.Formats()...); err != nil {
 		return err
 	}
+	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+		return err
+	}
 	if o.step < 0 || o.settle < 0 || o.maxSteps < 1 {
 		return usageError{fmt.Errorf("--step %s, --settle %s, --max-steps %d: want durations of 0 or more and at least 1 step", o.step, o.settle, o.maxSteps)}
 	}

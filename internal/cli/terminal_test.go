@@ -192,3 +192,19 @@ func TestDemoFits100Columns(t *testing.T) {
 		t.Errorf("the report's first lines do not state the load applied:\n%s", head)
 	}
 }
+
+// TestHTMLNotOnATerminal: --format html to a terminal is refused before
+// anything runs, saying to redirect it; to a file it is the page.
+func TestHTMLNotOnATerminal(t *testing.T) {
+	paths := savedResults(t, "targets/t-1w.yaml")
+	term := &fakeTerminal{width: 100}
+	var errb bytes.Buffer
+	if code := Main(context.Background(), []string{"report", paths[0], "--format", "html"}, term, &errb); code != ExitBadInput ||
+		!strings.Contains(errb.String(), "redirect it to a file, e.g. > report.html") || term.Len() != 0 {
+		t.Errorf("html to a terminal: exit %d, %d bytes written, stderr %q; want 2, nothing, and how to redirect", code, term.Len(), errb.String())
+	}
+	var file bytes.Buffer
+	if code := Main(context.Background(), []string{"report", paths[0], "--format", "html"}, &file, &errb); code != ExitPass || !strings.Contains(file.String(), "<svg") && !strings.Contains(file.String(), "<html") {
+		t.Errorf("html to a file: exit %d, %d bytes", code, file.Len())
+	}
+}
