@@ -40,20 +40,21 @@ type contents struct {
 	night    *Nightly // nil unless the document is a night
 }
 
-// labelledRun is a run with its label: its target's name, or in a
-// comparison the full label of its column (Comparison.Labels).
+// labelledRun is a run with its label: the one compare's columns use
+// (the target file's stem, Comparison.Columns), so JUnit suites,
+// Prometheus' target label and the comparison name a target alike.
 type labelledRun struct {
 	*Result
 	label string
 }
 
 func (r *Result) contents() contents {
-	return contents{runs: []labelledRun{{r, r.Target.Name}}}
+	return contents{runs: []labelledRun{{r, targetLabel(r.Target)}}}
 }
 
 func (c *Comparison) contents() contents {
 	var out contents
-	for i, l := range c.Labels() {
+	for i, l := range c.Columns() {
 		out.runs = append(out.runs, labelledRun{c.Results[i], l})
 	}
 	return out
