@@ -40,21 +40,20 @@ type contents struct {
 	night    *Nightly // nil unless the document is a night
 }
 
-// labelledRun is a run with its label: the one compare's columns use
-// (the target file's stem, Comparison.Columns), so JUnit suites,
-// Prometheus' target label and the comparison name a target alike.
+// labelledRun is a run with its label: its target's name, or in a
+// comparison the full label of its column (Comparison.Labels).
 type labelledRun struct {
 	*Result
 	label string
 }
 
 func (r *Result) contents() contents {
-	return contents{runs: []labelledRun{{r, targetLabel(r.Target)}}}
+	return contents{runs: []labelledRun{{r, r.Target.Name}}}
 }
 
 func (c *Comparison) contents() contents {
 	var out contents
-	for i, l := range c.Columns() {
+	for i, l := range c.Labels() {
 		out.runs = append(out.runs, labelledRun{c.Results[i], l})
 	}
 	return out
