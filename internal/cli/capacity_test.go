@@ -406,7 +406,7 @@ func TestCapacityCommandsBadInput(t *testing.T) {
 		{[]string{"nightly", "--scenario", s, "--textfile", filepath.Join(dir, "no-such-dir")}, "--textfile"},
 		{[]string{"report"}, "want at least one"},
 		{[]string{"report", filepath.Join(dir, "missing.json")}, "missing.json"},
-		{[]string{"report", s, s}, "not a loadcheck report"},
+		{[]string{"report", s, s}, "s.yaml:1:1: not JSON: report reads the result JSON"},
 	} {
 		o := loadcheck(t, context.Background(), tc.args...)
 		if o.code != ExitBadInput || !strings.Contains(o.stderr, tc.want) {

@@ -163,7 +163,7 @@ abort: {when: ["http.errors > 50%"]}
 	if o.code != ExitFail || !strings.Contains(o.stdout, "ABORTED") || !strings.Contains(o.stdout, "http.errors > 50%") {
 		t.Errorf("exit %d, want 1 and ABORTED naming the condition; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
 	}
-	if !strings.Contains(o.stdout, "decision: none — the run was aborted (abort condition") {
+	if !strings.Contains(o.stdout, "decision: none — the run was aborted ") || !strings.Contains(o.stdout, "into the 30s measured phase (abort condition") {
 		t.Errorf("the decision does not say the run was aborted:\n%s", o.stdout)
 	}
 	res := onlyResult(t, out)
@@ -282,6 +282,18 @@ func TestBadInput(t *testing.T) {
 				"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n",
 			},
 			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml")} },
+		},
+		{
+			name: "rate-flag-sends-nothing",
+			fs:   map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n", "t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"},
+			args: func(dir string) []string {
+				return []string{"run", filepath.Join(dir, "s.yaml"), "--rate", "5/h", "--duration", "5s"}
+			},
+		},
+		{
+			name: "duration-flag-no-unit",
+			fs:   map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n", "t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"},
+			args: func(dir string) []string { return []string{"run", filepath.Join(dir, "s.yaml"), "--duration", "15"} },
 		},
 		{
 			name: "sim-workers-zero",
@@ -407,6 +419,28 @@ func TestResultsDefaultToReports(t *testing.T) {
 			t.Errorf("git does not ignore the generated %s", tc.path)
 		case err != nil && !errors.As(err, &ee):
 			t.Skipf("git check-ignore: %v", err)
+		}
+	}
+}
+
+// TestValidateRunningTarget: validate of a target loadcheck does not start
+// checks, as run does, that something listens at its base_url; it never
+// calls a port where nothing listens "already running".
+func TestValidateRunningTarget(t *testing.T) {
+	closed := httptest.NewServer(http.HandlerFunc(ok))
+	closedURL := closed.URL
+	closed.Close()
+	up := server(t, ok)
+	for _, tc := range []struct {
+		url, want string
+	}{
+		{closedURL, "WARNING: nothing listens at " + strings.TrimPrefix(closedURL, "http://") + " now, so run would refuse it"},
+		{up, "listening at " + strings.TrimPrefix(up, "http://") + " now"},
+	} {
+		dir := files(t, map[string]string{"t.yaml": "name: t\nbase_url: " + tc.url + "\n"})
+		o := loadcheck(t, context.Background(), "validate", filepath.Join(dir, "t.yaml"))
+		if o.code != ExitPass || !strings.Contains(o.stdout, tc.want) || strings.Contains(o.stdout, "already running") {
+			t.Errorf("validate of a target at %s: exit %d, want 0 and %q, never \"already running\":\n%s%s", tc.url, o.code, tc.want, o.stdout, o.stderr)
 		}
 	}
 }

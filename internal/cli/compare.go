@@ -54,9 +54,9 @@ condition fired on some target · 2 bad input or a target that did not start ·
 	f := c.Flags()
 	f.StringArrayVar(&o.targets, "target", nil, "target file; repeat for each target, the first is the baseline (default: the scenario's target)")
 	f.StringVar(&o.out, "out", defaultOut, "folder for each result JSON and the comparison JSON (created if missing; '' writes none)")
-	f.DurationVar(&o.duration, "duration", 0, "override the measured duration, e.g. 30s")
+	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
-	f.DurationVar(&o.settle, "settle", 5*time.Second, "pause between two targets")
+	f.Var(newDurationValue(&o.settle, 5*time.Second), "settle", "pause between two targets")
 	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the targets' output on stderr")
@@ -103,6 +103,9 @@ func capacityOptions(quiet, verbose bool, settle time.Duration, stderr io.Writer
 
 func runCompare(c *cobra.Command, o *compareOptions, stdout, stderr io.Writer) error {
 	if err := checkFormat(o.format, report.Formats()...); err != nil {
+		return err
+	}
+	if err := checkPageOnTerminal(stdout, o.format); err != nil {
 		return err
 	}
 	if o.settle < 0 {

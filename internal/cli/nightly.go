@@ -92,12 +92,12 @@ not start · 130 interrupted.`,
 	f.StringVar(&o.history, "history", defaultHistory, "reports folder: nightly/YYYY-MM-DD/ and history.jsonl go here")
 	f.StringVar(&o.date, "date", "", "the night's date, YYYY-MM-DD (default: today, local time)")
 	f.BoolVar(&o.saturate, "saturate", false, "also search each target's capacity")
-	f.DurationVar(&o.duration, "duration", 0, "override the measured duration of the compare runs, e.g. 30s")
+	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration of the compare runs, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the compare load with a constant rate, e.g. 20/s")
-	f.DurationVar(&o.settle, "settle", 5*time.Second, "pause between two runs")
+	f.Var(newDurationValue(&o.settle, 5*time.Second), "settle", "pause between two runs")
 	addSearchFlags(f, &o.step, &o.start, &o.max, &o.precision, &o.maxSteps)
 	f.Var(&o.p95Growth, "p95-growth", "flag an endpoint whose p95 grew by more than this")
-	f.DurationVar(&o.p95Floor, "p95-floor", th.P95Floor, "ignore p95 growth smaller than this")
+	f.Var(newDurationValue(&o.p95Floor, th.P95Floor), "p95-floor", "ignore p95 growth smaller than this")
 	f.Var(&o.capacityDrop, "capacity-drop", "flag a capacity that dropped by more than this")
 	f.IntVar(&o.baseline, "baseline", th.Baseline, "earlier nights the baseline median is taken over")
 	f.StringVar(&o.format, "format", "table", "what to print: "+strings.Join(report.Formats(), ", ")+" (the files are written either way)")
@@ -109,6 +109,9 @@ not start · 130 interrupted.`,
 
 func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) error {
 	if err := checkFormat(o.format, report.Formats()...); err != nil {
+		return err
+	}
+	if err := checkPageOnTerminal(stdout, o.format); err != nil {
 		return err
 	}
 	if o.date != "" {

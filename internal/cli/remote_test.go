@@ -109,7 +109,7 @@ func TestValidateRemoteTarget(t *testing.T) {
 	if !strings.Contains(remote, "on another machine (allow_remote)") || !strings.Contains(remote, "WARNING: its TLS certificate will NOT be verified") {
 		t.Errorf("validate of a remote, unverified target: %q", remote)
 	}
-	if strings.Contains(local, "WARNING") || strings.Contains(local, "another machine") {
+	if strings.Contains(local, "TLS") || strings.Contains(local, "another machine") {
 		t.Errorf("validate of a loopback target: %q", local)
 	}
 }

@@ -34,6 +34,9 @@ Exit codes: 0 rendered · 2 a file that cannot be read.`,
 			if err := checkFormat(format, report.Formats()...); err != nil {
 				return err
 			}
+			if err := checkPageOnTerminal(stdout, format); err != nil {
+				return err
+			}
 			doc, err := readDocuments(args)
 			if err != nil {
 				return err

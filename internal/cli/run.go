@@ -63,7 +63,7 @@ input is bad or it was interrupted; loadcheck merge judges the run.`,
 	f := c.Flags()
 	f.Var(&onceValue{p: &o.target, what: "run measures one target: use compare to measure several"}, "target", "target file (default: the scenario's target)")
 	f.StringVar(&o.out, "out", defaultOut, "folder for the result JSON (created if missing; '' writes none)")
-	f.DurationVar(&o.duration, "duration", 0, "override the measured duration, e.g. 30s")
+	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line")
 	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
@@ -100,6 +100,18 @@ func plan(scenarioFile, targetFile string, duration time.Duration, rate string) 
 			return nil, nil, usageError{fmt.Errorf("--rate: %v", err)}
 		}
 		sc = sc.WithRate(r)
+	}
+	if duration > 0 || rate != "" {
+		var flags []string
+		if duration > 0 {
+			flags = append(flags, "--duration "+duration.String())
+		}
+		if rate != "" {
+			flags = append(flags, "--rate "+rate)
+		}
+		if err := sc.CheckSends(strings.Join(flags, " ")); err != nil {
+			return nil, nil, usageError{err}
+		}
 	}
 	var tg *scenario.Target
 	if targetFile == "" {
@@ -156,6 +168,9 @@ func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {
 	if err := checkFormat(o.format, report.Formats()...); err != nil {
 		return err
 	}
+	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+		return err
+	}
 	sc, tg, err := plan(o.scenario, o.target, o.duration, o.rate)
 	if err != nil {
 		return err
@@ -198,6 +213,16 @@ func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {
 	}
 	if !res.Pass {
 		return errGatesFailed
+	}
+	return nil
+}
+
+// checkPageOnTerminal refuses --format html when stdout is a terminal:
+// a page of SVG (some 70 KB) scrolls past unread; the message says how
+// to keep it. It runs before anything is measured.
+func checkPageOnTerminal(stdout io.Writer, format string) error {
+	if format == report.FormatHTML && isTerminal(stdout) {
+		return usageError{fmt.Errorf("--format html writes a whole page, not a terminal report: redirect it to a file, e.g. > report.html, and open that in a browser")}
 	}
 	return nil
 }

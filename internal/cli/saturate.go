@@ -66,7 +66,7 @@ steps so far are still reported).`,
 	f.Var(&onceValue{p: &o.target, what: "saturate searches one target's capacity: run it once per target"}, "target", "target file (default: the scenario's target)")
 	f.StringVar(&o.out, "out", defaultOut, "folder for the search's JSON (created if missing; '' writes none)")
 	addSearchFlags(f, &o.step, &o.start, &o.max, &o.precision, &o.maxSteps)
-	f.DurationVar(&o.settle, "settle", 2*time.Second, "pause between two steps")
+	f.Var(newDurationValue(&o.settle, 2*time.Second), "settle", "pause between two steps")
 	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the target's output on stderr")
@@ -76,7 +76,7 @@ steps so far are still reported).`,
 // addSearchFlags registers the flags of a capacity search, shared by
 // saturate and nightly.
 func addSearchFlags(f *pflag.FlagSet, step *time.Duration, start, max *rateValue, precision *percentValue, maxSteps *int) {
-	f.DurationVar(step, "step", 0, "how long each step holds its rate (default: the scenario's duration, at least 20s and the sustained_window)")
+	f.Var(newDurationValue(step, 0), "step", "how long each step holds its rate (default: the scenario's duration, at least 20s and the sustained_window)")
 	f.Var(start, "start", "first rate, e.g. 10/s (default: the scenario's highest rate)")
 	f.Var(max, "max", "highest rate tried (default 10000/s)")
 	f.Var(precision, "precision", "bisect until the failing rate is within this of the passing one")
@@ -85,6 +85,9 @@ func addSearchFlags(f *pflag.FlagSet, step *time.Duration, start, max *rateValue
 
 func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer) error {
 	if err := checkFormat(o.format, report.Formats()...); err != nil {
+		return err
+	}
+	if err := checkPageOnTerminal(stdout, o.format); err != nil {
 		return err
 	}
 	if o.step < 0 || o.settle < 0 || o.maxSteps < 1 {

@@ -103,6 +103,9 @@ func runMerge(files []string, out, format string, stdout, stderr io.Writer) erro
 	if err := checkFormat(format, report.Formats()...); err != nil {
 		return err
 	}
+	if err := checkPageOnTerminal(stdout, format); err != nil {
+		return err
+	}
 	var shards []merge.Shard
 	for _, f := range files {
 		r, err := report.ReadFile(f)

@@ -59,7 +59,7 @@ func TestReportFollowsTerminalWidth(t *testing.T) {
 		want, lack string
 	}{
 		{160, "│ t-1w │", "value (vs t-1w)"},
-		{40, "value (vs t-1w)", "│ t-1w │"},
+		{40, "(vs t-1w)", "│ t-1w │"},
 	} {
 		out := &fakeTerminal{width: tc.width}
 		var errb bytes.Buffer
@@ -168,5 +168,43 @@ func TestFormatWhereTheREADMESays(t *testing.T) {
 	var got []validation
 	if err := json.Unmarshal([]byte(o.stdout), &got); err != nil || len(got) != 1 || !got[0].OK {
 		t.Errorf("validate --format json: exit %d, %q, %v", o.code, o.stdout, err)
+	}
+}
+
+// TestDemoFits100Columns runs make demo's scenario (shortened: its stages
+// scaled to 6 s) with its report on a terminal 100 columns wide: every
+// line of it, tables and prose, fits, and its first lines state the load.
+func TestDemoFits100Columns(t *testing.T) {
+	out := &fakeTerminal{width: 100}
+	var errb bytes.Buffer
+	code := Main(context.Background(), []string{"run", "../../scenarios/prelaunch.yaml", "--duration", "6s", "--quiet", "--out", t.TempDir()}, out, &errb)
+	if code != ExitPass && code != ExitFail {
+		t.Fatalf("run: exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(out.String(), "\n")
+	for i, l := range lines {
+		if n := len([]rune(l)); n > 100 {
+			t.Errorf("line %d is %d columns wide, want at most 100: %s", i+1, n, l)
+		}
+	}
+	if head := strings.Join(lines[:min(4, len(lines))], "\n"); !strings.Contains(head, "load: to 5/s over 1.333s, to 20/s over 2.667s, hold 2s — peak 20/s") ||
+		!strings.Contains(out.String(), "stages written for 1m30s scaled to the 6s phase") {
+		t.Errorf("the report's first lines do not state the load applied:\n%s", head)
+	}
+}
+
+// TestHTMLNotOnATerminal: --format html to a terminal is refused before
+// anything runs, saying to redirect it; to a file it is the page.
+func TestHTMLNotOnATerminal(t *testing.T) {
+	paths := savedResults(t, "targets/t-1w.yaml")
+	term := &fakeTerminal{width: 100}
+	var errb bytes.Buffer
+	if code := Main(context.Background(), []string{"report", paths[0], "--format", "html"}, term, &errb); code != ExitBadInput ||
+		!strings.Contains(errb.String(), "redirect it to a file, e.g. > report.html") || term.Len() != 0 {
+		t.Errorf("html to a terminal: exit %d, %d bytes written, stderr %q; want 2, nothing, and how to redirect", code, term.Len(), errb.String())
+	}
+	var file bytes.Buffer
+	if code := Main(context.Background(), []string{"report", paths[0], "--format", "html"}, &file, &errb); code != ExitPass || !strings.Contains(file.String(), "<svg") && !strings.Contains(file.String(), "<html") {
+		t.Errorf("html to a file: exit %d, %d bytes", code, file.Len())
 	}
 }

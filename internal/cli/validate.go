@@ -6,11 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -80,9 +85,9 @@ func validateFile(path string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		how := "already running"
-		if t.Start != nil {
-			how = "started by loadcheck"
+		how := "started by loadcheck"
+		if t.Start == nil {
+			how = "not started by loadcheck: " + runningState(t)
 		}
 		if t.Remote() {
 			how += " on another machine (allow_remote)"
@@ -109,6 +114,42 @@ func validateFile(path string) (string, error) {
 		msg += ", target " + sc.TargetFile
 	}
 	return msg, nil
+}
+
+// runningState checks, for a target loadcheck does not start, what run
+// checks on this machine before it sends anything: that something listens
+// at base_url (a TCP connection, no request) and that the resource source
+// is there (the process, the cgroup, the systemd unit). These depend on
+// the moment, so they are said, not failed: "run would refuse it now".
+// Nothing is dialled on another machine.
+func runningState(t *scenario.Target) string {
+	var notes []string
+	if !t.Remote() {
+		u, err := url.Parse(t.BaseURL)
+		if err == nil {
+			addr := u.Host
+			if u.Port() == "" {
+				port := "80"
+				if u.Scheme == "https" {
+					port = "443"
+				}
+				addr = net.JoinHostPort(u.Hostname(), port)
+			}
+			if c, err := net.DialTimeout("tcp", addr, 500*time.Millisecond); err != nil {
+				notes = append(notes, fmt.Sprintf("WARNING: nothing listens at %s now, so run would refuse it — start the service first, or give the target a start: section", addr))
+			} else {
+				c.Close()
+				notes = append(notes, "listening at "+addr+" now")
+			}
+		}
+	}
+	if !t.Resources.IsZero() && !t.Remote() {
+		if _, err := resource.New(t.Resources, 0, scenario.Resources{}); err != nil {
+			notes = append(notes, fmt.Sprintf("WARNING: %s: %s, so run would refuse it now — fix the source or start what it names first",
+				t.Where("$.resources"), strings.Join(strings.Fields(err.Error()), " ")))
+		}
+	}
+	return "run expects it at " + t.BaseURL + "; " + strings.Join(notes, "; ")
 }
 
 // isTarget reports whether the file at path has a top-level base_url, as

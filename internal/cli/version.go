@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +21,39 @@ type versionInfo struct {
 }
 
 func currentVersion() versionInfo {
-	return versionInfo{Version: Version, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	return versionInfo{Version: buildVersion(Version, debug.ReadBuildInfo), Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+}
+
+// buildVersion is set, the version the Makefile stamped in; without it
+// (a plain go build or go install) the module version or the VCS
+// revision Go recorded in the binary, e.g. "v1.2.0" or "f671ba3c0de1
+// (modified)"; "dev" only when the binary records neither.
+func buildVersion(set string, read func() (*debug.BuildInfo, bool)) string {
+	if set != "" && set != "dev" {
+		return set
+	}
+	bi, ok := read()
+	if !ok {
+		return "dev"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = " (modified)"
+			}
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	return rev[:min(12, len(rev))] + modified
 }
 
 func (v versionInfo) String() string {

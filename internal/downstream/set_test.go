@@ -53,6 +53,7 @@ func TestOpenAll(t *testing.T) {
 	writeTarget(t, file, fmt.Sprintf(`base_url: http://127.0.0.1:{port}
 start:
   command: [python3, -c, "pass", "{downstream.embeddings.url}"]
+  env: {PORT: "{port}"}
 downstreams:
   - name: postgres
     postgres: {dsn: %q, statements: "FROM items"}

@@ -10,7 +10,7 @@ import (
 // unit of its kind, and a place in the README's list.
 var catalogue = []Metric{
 	{Name: "http.p50", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p50),
-		Prom: Prom{"http_latency_seconds", "0.5", "Latency of the successful responses from the intended send time, all endpoints."}},
+		Prom: Prom{"http_latency_seconds", "0.5", "All endpoints' " + LatencyCovers + "."}},
 	{Name: "http.p90", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p90),
 		Prom: Prom{"http_latency_seconds", "0.9", ""}},
 	{Name: "http.p95", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p95),
@@ -18,7 +18,7 @@ var catalogue = []Metric{
 	{Name: "http.p99", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p99),
 		Prom: Prom{"http_latency_seconds", "0.99", ""}},
 	{Name: "http.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(pmax),
-		Prom: Prom{"http_latency_max_seconds", "", "Largest latency of a successful response from the intended send time, all endpoints."}},
+		Prom: Prom{"http_latency_max_seconds", "", "All endpoints' largest " + LatencyCovers + "."}},
 	{Name: "http.rate", Kind: gate.Rate, Unit: "/s", Needs: NeedsHTTP, Read: achieved,
 		Prom:    Prom{"http_achieved_requests_per_second", "", "Successful responses completed within the measured phase per second, all endpoints."},
 		Compare: ComparedTotal},
@@ -27,7 +27,7 @@ var catalogue = []Metric{
 		Compare: ComparedTotal, DeltaPP: true},
 
 	{Name: "http.<endpoint>.p50", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p50),
-		Prom:    Prom{"http_endpoint_latency_seconds", "0.5", "Latency from the intended send time, per endpoint."},
+		Prom:    Prom{"http_endpoint_latency_seconds", "0.5", "Per endpoint, " + LatencyCovers + "."},
 		Compare: Compared},
 	{Name: "http.<endpoint>.p90", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p90),
 		Prom: Prom{"http_endpoint_latency_seconds", "0.9", ""}},
@@ -36,7 +36,7 @@ var catalogue = []Metric{
 	{Name: "http.<endpoint>.p99", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(p99),
 		Prom: Prom{"http_endpoint_latency_seconds", "0.99", ""}, Compare: Compared},
 	{Name: "http.<endpoint>.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsHTTP, Read: latency(pmax),
-		Prom: Prom{"http_endpoint_latency_max_seconds", "", "Largest latency from the intended send time, per endpoint."}},
+		Prom: Prom{"http_endpoint_latency_max_seconds", "", "Per endpoint, largest " + LatencyCovers + "."}},
 	{Name: "http.<endpoint>.rate", Kind: gate.Rate, Unit: "/s", Needs: NeedsHTTP, Read: achieved,
 		Prom:    Prom{"http_endpoint_achieved_requests_per_second", "", "Successful responses completed within the measured phase per second, per endpoint."},
 		Compare: Compared},

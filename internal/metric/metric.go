@@ -10,6 +10,12 @@ import (
 	"github.com/loadcheck/loadcheck/internal/record"
 )
 
+// LatencyCovers is what every latency figure covers, said once: the run
+// and comparison reports, the capacity search, the HTML page and the
+// Prometheus help texts all print this sentence, so none can say that
+// errors are included when they are not.
+const LatencyCovers = "latency of the successful responses (2xx/3xx) only, from the intended send time (corrected for coordinated omission); failed requests are counted apart"
+
 // Source is what a metric is read from: a run's result, or a snapshot of
 // a run under way. Each method returns what the run measured so far; a
 // false ok means the part was not measured at all.

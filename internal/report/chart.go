@@ -52,7 +52,19 @@ type chart struct {
 	bars      []series
 	barLabels []string
 	yMax      float64 // 0: automatic
+	// top names the line drawn last, over the others, and labelled
+	// "(gated)": the percentile a gate judges, which must not hide under
+	// another.
+	top string
+	// xMin and xMax, when xMax > xMin, fix the x range: charts of one run
+	// share the measured phase's, so their seconds line up.
+	xMin, xMax float64
 }
+
+// farAbove is how far above the data, as a multiple of its highest value,
+// a gate line may lie before it is left out of the y range and named in
+// the legend instead: a 2 s gate over 55 ms latencies would flatten them.
+const farAbove = 2.0
 
 var (
 	chartFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
@@ -115,9 +127,8 @@ func (c chart) svg() (template.HTML, error) {
 
 // newPlot is an empty plot with the chart's titles, fonts and grid.
 func (c chart) newPlot() *plot.Plot {
+	// No title inside the SVG: the page's caption names the chart once.
 	p := plot.New()
-	p.Title.Text = c.title
-	p.Title.TextStyle.Font = font.From(chartFont, 11)
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Label.TextStyle.Font = font.From(chartFont, 9)
 		a.Tick.Label.Font = font.From(chartFont, 8)
@@ -165,7 +176,20 @@ func (c chart) addBars(p *plot.Plot) error {
 // addLines draws the lines, with a glyph at each point when asked (or
 // when a line has one point only).
 func (c chart) addLines(p *plot.Plot) error {
+	order := make([]int, 0, len(c.lines))
+	last := -1
 	for i, s := range c.lines {
+		if s.name == c.top && c.top != "" {
+			last = i
+			continue
+		}
+		order = append(order, i)
+	}
+	if last >= 0 {
+		order = append(order, last)
+	}
+	for _, i := range order {
+		s := c.lines[i]
 		if len(s.xy) == 0 {
 			continue
 		}
@@ -175,6 +199,11 @@ func (c chart) addLines(p *plot.Plot) error {
 		}
 		l.Color = colorOf(i)
 		l.Width = vg.Points(1.5)
+		name := s.name
+		if i == last {
+			l.Width = vg.Points(2.5)
+			name += " (gated)"
+		}
 		p.Add(l)
 		if c.points || len(s.xy) == 1 {
 			sc, err := plotter.NewScatter(s.xy)
@@ -184,7 +213,7 @@ func (c chart) addLines(p *plot.Plot) error {
 			sc.GlyphStyle = draw.GlyphStyle{Color: colorOf(i), Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
 			p.Add(sc)
 		}
-		p.Legend.Add(s.name, l)
+		p.Legend.Add(name, l)
 	}
 	return nil
 }
@@ -224,6 +253,10 @@ func (c chart) addThresholds(p *plot.Plot) error {
 	if len(c.bars) > 0 || math.IsInf(xmin, 0) {
 		xmin, xmax = -0.5, float64(max(1, len(c.barLabels)))-0.5
 	}
+	if c.xMax > c.xMin {
+		xmin, xmax = c.xMin, c.xMax
+	}
+	top := c.dataMax()
 	for _, t := range c.thresholds {
 		l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: t.y}, {X: xmax, Y: t.y}})
 		if err != nil {
@@ -232,10 +265,41 @@ func (c chart) addThresholds(p *plot.Plot) error {
 		l.Color = gateRed
 		l.Width = vg.Points(1.2)
 		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		if top > 0 && t.y > farAbove*top && c.yMax == 0 {
+			// A marker in the legend only: the axis stays on the data.
+			p.Legend.Add(t.label+": far above the data, not drawn", l)
+			continue
+		}
 		p.Add(l)
 		p.Legend.Add(t.label, l)
 	}
 	return nil
+}
+
+// dataMax is the highest y of the chart's lines, bars and marks; 0 when
+// it has none.
+func (c chart) dataMax() float64 {
+	m := 0.0
+	for _, s := range append(append(append([]series(nil), c.lines...), c.bars...), marksAsSeries(c.marks)...) {
+		for _, pt := range s.xy {
+			m = math.Max(m, pt.Y)
+		}
+	}
+	return m
+}
+
+// legendRows is the number of entries the chart's legend holds.
+func (c chart) legendRows() int {
+	n := len(c.thresholds) + len(c.marks)
+	for _, s := range c.lines {
+		if len(s.xy) > 0 {
+			n++
+		}
+	}
+	if len(c.bars) > 1 || len(c.bars) == 1 && c.bars[0].name != "" {
+		n += len(c.bars)
+	}
+	return n
 }
 
 // scale sets the axes: nominal x labels, y from zero when asked, room for
@@ -252,11 +316,17 @@ func (c chart) scale(p *plot.Plot) {
 	if c.yFromZero {
 		p.Y.Min = 0
 	}
+	if c.xMax > c.xMin {
+		p.X.Min, p.X.Max = c.xMin, c.xMax
+	}
 	if c.yMax > 0 {
 		p.Y.Max = c.yMax
 	} else if p.Y.Max > p.Y.Min {
-		// Room for the legend above the data.
-		p.Y.Max += 0.2 * (p.Y.Max - p.Y.Min)
+		// Room for the legend above the data: its rows (about 11 points
+		// each) over a plot area of about 200 points, so no line runs
+		// under it.
+		f := math.Min(0.7, float64(c.legendRows())*11/200+0.04)
+		p.Y.Max += f / (1 - f) * (p.Y.Max - p.Y.Min)
 	}
 	if p.Y.Max <= p.Y.Min {
 		p.Y.Max = p.Y.Min + 1

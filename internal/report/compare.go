@@ -251,6 +251,19 @@ func (c *Comparison) Tables() []Table {
 	return ts
 }
 
+// anyTooFew says whether some change of the comparison stands on too few
+// samples to be claimed.
+func (c *Comparison) anyTooFew() bool {
+	for _, row := range c.rows() {
+		for i := 1; i < len(c.Results); i++ {
+			if strings.HasSuffix(c.valueCell(row, i), "(too few)") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // valueCell is result i's value in row, followed after the first result
 // by its change against the first in brackets: "1020 (−46%)".
 func (c *Comparison) valueCell(row compareRow, i int) string {
@@ -263,7 +276,7 @@ func (c *Comparison) valueCell(row compareRow, i int) string {
 		return s
 	}
 	if base, ok := c.Results[0].Metric(row.metric); ok {
-		s += " (" + delta(base.V, v.V, row.pp) + ")"
+		s += " (" + changeOf(c.Results[0], c.Results[i], row.metric, base.V, v.V, row.pp) + ")"
 	}
 	return s
 }
@@ -276,9 +289,12 @@ func (c *Comparison) notes(labels []string) []string {
 	if len(c.Results) > 1 {
 		out = append(out,
 			fmt.Sprintf("(change) against %s: relative for times, rates, CPU and memory, in percentage points (pp) for errors and loss", labels[0]),
-			fmt.Sprintf("~ under %.0f%% (%.1fpp) apart, within run-to-run noise", significant, significantPP))
+			fmt.Sprintf("~ within noise: under %.0f%% (%.1fpp) apart, under the samples' own spread (a percentile's rank moves by √ of the responses beyond it), or under CPU's resolution (one tick per sample, 1pp of a core at 1 s)", significant, significantPP))
+		if c.anyTooFew() {
+			out = append(out, fmt.Sprintf("too few: fewer than %d responses beyond a percentile (p95 needs 100 successes, p99 500) or fewer than %d requests behind a share: no change is claimed", minBeyond, minShareSamples))
+		}
 	}
-	out = append(out, "latency from the intended send time (corrected for coordinated omission), errors included")
+	out = append(out, metric.LatencyCovers)
 	for i, r := range c.Results {
 		if r.Status != Complete {
 			out = append(out, fmt.Sprintf("%s: %s after %s — partial figures", labels[i], r.Status, r.Elapsed.Round(time.Second)))
@@ -474,8 +490,8 @@ func (c *Comparison) moves(i, j int) []string {
 			continue
 		}
 		pp := va.Kind == gate.Percent && !strings.HasPrefix(o.Metric, "cpu.")
-		d := delta(va.V, vb.V, pp)
-		if d == "~" || d == "new" {
+		d := changeOf(a, b, o.Metric, va.V, vb.V, pp)
+		if d == "~" || d == "new" || d == "too few" {
 			continue
 		}
 		out = append(out, o.Metric+" "+d)

@@ -456,3 +456,37 @@ func TestNightlyTextGolden(t *testing.T) {
 	}
 	golden(t, "nightly.md", md.Bytes())
 }
+
+// TestCompareNoise: compare claims a change only past the noise of its
+// samples. CPU 1.00 % against 0.87 % of a core (samples in 1 % steps) is
+// no change; a p95 of 3 requests is "too few"; neither leads a verdict,
+// while a p95 halved over 1,200 responses is a finding.
+func TestCompareNoise(t *testing.T) {
+	a, b := fixture(t), fixture(t)
+	a.Resources.CPUSustained, b.Resources.CPUSustained = 1.00, 0.87
+	a.Resources.Every, b.Resources.Every = time.Second, time.Second
+	few := &b.HTTP.Endpoints[1] // homepage: 3 requests, p95 −68 %
+	few.Requests, few.Errors = 3, 0
+	few.Latency.P95 = msv(4.8 * 0.32)
+	b.HTTP.Endpoints[0].Latency.P95 = msv(510) // zeus-search: −50 % over 1,197 successes
+	b.Target.Name, b.Target.File = "other", "targets/other.yaml"
+	c := NewComparison([]*Result{a, b})
+	var txt bytes.Buffer
+	if err := Render(&txt, c, FormatTable); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "compare-noise.txt", txt.Bytes())
+	out := txt.String()
+	for _, want := range []string{"0.87 (~)", "1.54 (too few)", "510 (−50%)", "too few: fewer than 5 responses beyond a percentile"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("comparison lacks %q", want)
+		}
+	}
+	v := strings.Join(c.verdicts(nil), "\n")
+	if strings.Contains(v, "cpu.sustained") || strings.Contains(v, "homepage.p95") {
+		t.Errorf("the verdict leads with noise: %s", v)
+	}
+	if !strings.Contains(v, "http.zeus-search.p95 −50%") {
+		t.Errorf("the verdict lacks the real change: %s", v)
+	}
+}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -127,10 +128,18 @@ func ReadDocument(path string) (Document, error) {
 		Kind   string `json:"kind"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("%s: not a loadcheck report: %v", path, err)
+		return nil, fmt.Errorf("%s:%s", path, jsonError(b, err))
+	}
+	if !bytes.Contains(b, []byte(`"schema"`)) {
+		return nil, fmt.Errorf("%s:1:1: no schema field: not a file loadcheck wrote — report reads the result JSON run, compare, saturate and nightly write (reports/runs/<run-id>.json)", path)
 	}
 	if head.Schema < 1 || head.Schema > Schema {
-		return nil, fmt.Errorf("%s: schema %d: this loadcheck reads schema 1 to %d", path, head.Schema, Schema)
+		return nil, fmt.Errorf("%s:%s: schema %d: this loadcheck reads schema 1 to %d — render it with the loadcheck that wrote it", path, fieldAt(b, "schema"), head.Schema, Schema)
+	}
+	if required[head.Kind] != nil {
+		if err := checkShape(b, head.Kind); err != nil {
+			return nil, fmt.Errorf("%s:%v", path, err)
+		}
 	}
 	var doc Document
 	switch head.Kind {
@@ -143,10 +152,10 @@ func ReadDocument(path string) (Document, error) {
 	case KindNightly:
 		doc = &Nightly{}
 	default:
-		return nil, fmt.Errorf("%s: unknown kind %q: want a result, %q, %q or %q", path, head.Kind, KindComparison, KindSaturation, KindNightly)
+		return nil, fmt.Errorf("%s:%s: unknown kind %q: want a result, %q, %q or %q — use a file loadcheck wrote", path, fieldAt(b, "kind"), head.Kind, KindComparison, KindSaturation, KindNightly)
 	}
 	if err := json.Unmarshal(b, doc); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s:%s", path, jsonError(b, err))
 	}
 	return doc, nil
 }

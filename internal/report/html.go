@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -167,8 +168,8 @@ func runMeta(r *Result) string {
 	if r.Scenario.File != "" {
 		m += " (" + r.Scenario.File + ")"
 	}
-	if len(r.Scenario.Load) > 0 {
-		m += " · load " + strings.Join(r.Scenario.Load, ", ")
+	if l := LoadLine(r.Scenario); l != "" {
+		m += " · " + l
 	}
 	return m
 }
@@ -193,6 +194,21 @@ func atSecond(s record.Second) float64 { return float64(s.T) }
 
 func msOf(m record.Millis) float64 { return float64(m) / float64(time.Millisecond) }
 
+// gatedPercentile is the percentile of endpoint ep ("all" for the
+// total) that a gate judges — "p95" for http.zeus-search.p95 < 2s — or
+// def when none does.
+func gatedPercentile(gates []gate.Outcome, ep, def string) string {
+	for _, o := range gates {
+		parts := strings.Split(o.Metric, ".")
+		if len(parts) == 3 && parts[0] == "http" && parts[1] == ep || len(parts) == 2 && parts[0] == "http" && ep == "all" {
+			if st := parts[len(parts)-1]; st == "p50" || st == "p95" || st == "p99" {
+				return st
+			}
+		}
+	}
+	return def
+}
+
 // runCharts are the charts of one run.
 func runCharts(r *Result) []chart {
 	var cs []chart
@@ -200,8 +216,10 @@ func runCharts(r *Result) []chart {
 	if len(eps) > 1 {
 		eps = append(append([]record.EndpointSummary(nil), eps...), r.HTTP.Total)
 	}
+	xMax := r.Elapsed.Seconds()
 	for _, e := range eps {
-		c := chart{title: "Latency of " + e.Name + " over time", xLabel: "seconds into the measured phase", yLabel: "ms", yFromZero: true}
+		c := chart{title: "Latency of " + e.Name + " over time", xLabel: "seconds into the measured phase", yLabel: "ms", yFromZero: true,
+			xMax: xMax, top: gatedPercentile(r.Gates, e.Name, "")}
 		var p50, p95, p99 plotter.XYs
 		for _, s := range e.Timeline {
 			if s.Requests == s.Errors {
@@ -215,15 +233,26 @@ func runCharts(r *Result) []chart {
 		c.thresholds = durationGates(r.Gates, e.Name)
 		cs = append(cs, c)
 	}
-	tp := chart{title: "Throughput and errors over time", xLabel: "seconds into the measured phase", yLabel: "requests per second", yFromZero: true}
+	tp := chart{title: "Throughput and errors over time", xLabel: "seconds into the measured phase", yLabel: "requests per second", yFromZero: true, xMax: xMax}
 	var done, errs plotter.XYs
+	names := [2]string{"successful /s", "errors /s"}
 	for _, s := range r.HTTP.Total.Timeline {
-		done = append(done, plotter.XY{X: atSecond(s), Y: float64(s.Requests - s.Errors)})
-		errs = append(errs, plotter.XY{X: atSecond(s), Y: float64(s.Errors)})
+		// The last second may be cut short by the phase's end: its counts
+		// are divided by the part of it measured, so it reads as a rate
+		// and not as a collapse.
+		span := math.Min(1, r.Elapsed.Seconds()-atSecond(s))
+		if span <= 0 || span >= 1 {
+			span = 1
+		} else {
+			names = [2]string{fmt.Sprintf("successful /s (last %.1f s as a rate)", span), "errors /s"}
+		}
+		done = append(done, plotter.XY{X: atSecond(s), Y: float64(s.Requests-s.Errors) / span})
+		errs = append(errs, plotter.XY{X: atSecond(s), Y: float64(s.Errors) / span})
 	}
-	tp.lines = []series{{"successful /s", done}, {"errors /s", errs}}
+	tp.lines = []series{{names[0], done}, {names[1], errs}}
 	cs = append(cs, tp)
 	if c, ok := cpuChart(r, ""); ok {
+		c.xMin, c.xMax = 0, xMax
 		cs = append(cs, c)
 	}
 	if c, ok := downstreamChart(r); ok {
@@ -276,14 +305,21 @@ func cpuChart(r *Result, label string) (chart, bool) {
 	if label != "" {
 		title += ": " + label
 	}
-	c := chart{title: title, xLabel: "seconds since sampling started", yLabel: "% of one core", yFromZero: true}
+	c := chart{title: title, xLabel: "seconds into the measured phase", yLabel: "% of one core", yFromZero: true}
+	offset := cpuOffset(r)
 	lines := make([]plotter.XYs, len(res.Processes))
+	var total plotter.XYs
 	for _, s := range res.Timeline {
+		x := (s.T - offset).Seconds()
+		if x < 0 {
+			continue // the warm-up
+		}
 		for i, v := range s.PerProcess {
 			if i < len(lines) {
-				lines[i] = append(lines[i], plotter.XY{X: s.T.Seconds(), Y: v})
+				lines[i] = append(lines[i], plotter.XY{X: x, Y: v})
 			}
 		}
+		total = append(total, plotter.XY{X: x, Y: s.CPU})
 	}
 	for i, p := range res.Processes {
 		name := p.Role
@@ -296,11 +332,7 @@ func cpuChart(r *Result, label string) (chart, bool) {
 		c.lines = append(c.lines, series{name, lines[i]})
 	}
 	if len(res.Processes) == 0 {
-		var xy plotter.XYs
-		for _, s := range res.Timeline {
-			xy = append(xy, plotter.XY{X: s.T.Seconds(), Y: s.CPU})
-		}
-		c.lines = []series{{"total", xy}}
+		c.lines = []series{{"total", total}}
 	}
 	for _, o := range r.Gates {
 		if o.Metric == "cpu.sustained" {
@@ -310,6 +342,16 @@ func cpuChart(r *Result, label string) (chart, bool) {
 	return c, true
 }
 
+// cpuOffset is where r's measured phase begins on its resource timeline:
+// the timeline counts from the first sample, taken before the warm-up,
+// and every chart counts from the measured phase.
+func cpuOffset(r *Result) time.Duration {
+	if res := r.Resources; res != nil && !res.Start.IsZero() && !r.Start.IsZero() {
+		return r.Start.Sub(res.Start)
+	}
+	return 0
+}
+
 // comparisonCharts draws the targets side by side: p95 per endpoint,
 // throughput, errors when any, CPU and delivery per board, a line (or a
 // bar) per target.
@@ -317,17 +359,29 @@ func comparisonCharts(c *Comparison) []chart {
 	labels := c.Columns()
 	cs := comparisonLatencyCharts(c, labels)
 	cs = append(cs, comparisonThroughputCharts(c, labels)...)
-	cpu := chart{title: "CPU of all target processes over time", xLabel: "seconds since sampling started", yLabel: "% of one core", yFromZero: true}
+	cpu := chart{title: "CPU of all target processes over time", xLabel: "seconds into the measured phase", yLabel: "% of one core", yFromZero: true}
 	for i, r := range c.Results {
 		var xy plotter.XYs
 		if r.Resources != nil && len(r.Resources.Timeline) > 1 {
 			for _, s := range r.Resources.Timeline {
-				xy = append(xy, plotter.XY{X: s.T.Seconds(), Y: s.CPU})
+				if x := (s.T - cpuOffset(r)).Seconds(); x >= 0 {
+					xy = append(xy, plotter.XY{X: x, Y: s.CPU})
+				}
 			}
 		}
 		cpu.lines = append(cpu.lines, series{labels[i], xy})
 	}
 	cs = append(cs, cpu)
+	// One x range for every time chart: the longest measured phase.
+	var xMax float64
+	for _, r := range c.Results {
+		xMax = math.Max(xMax, r.Elapsed.Seconds())
+	}
+	for i := range cs {
+		if cs[i].nominalX == nil && len(cs[i].bars) == 0 && xMax > 0 {
+			cs[i].xMax = xMax
+		}
+	}
 	if ch, ok := comparisonDeliveryChart(c, labels); ok {
 		cs = append(cs, ch)
 	}
@@ -551,7 +605,7 @@ func stepValue(st Step, metric string) (float64, bool) {
 		}
 	}
 	if metric == "http.p95" {
-		return st.P95.Duration().Seconds(), st.Achieved > 0
+		return st.P95.Duration().Seconds(), st.Achieved > 0 && !st.NoSuccess
 	}
 	return 0, false
 }

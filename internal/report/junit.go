@@ -45,6 +45,9 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Error     *junitFailure `xml:"error,omitempty"`
+	// SystemOut carries a passing gate's observed value: a CI page shows
+	// how close it came, not only that it passed.
+	SystemOut string `xml:"system-out,omitempty"`
 }
 
 type junitFailure struct {
@@ -84,6 +87,9 @@ func resultSuite(r *Result, name string) junitSuite {
 	}
 	for _, o := range r.Gates {
 		c := junitCase{Name: o.Gate, Classname: class, Time: "0"}
+		if o.Pass && o.Observed != nil {
+			c.SystemOut = fmt.Sprintf("observed: %s (threshold %s %s)", o.Observed, o.Op, limitAsWritten(o))
+		}
 		if !o.Pass {
 			obs := "not measured"
 			if o.Observed != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // An outline is a document as the text renderers draw it: headline,
@@ -14,6 +15,8 @@ import (
 // draws every kind of document.
 type outline struct {
 	Headline string
+	// Lead are the lines right under the headline: the load applied.
+	Lead []string
 	// Top marks a report that holds others (a night): in Markdown its
 	// headline is the page's title, with its verdict and notes right under
 	// it; the others are sections with the verdict last.
@@ -39,7 +42,7 @@ type outline struct {
 }
 
 func (r *Result) outline() outline {
-	return outline{Headline: Headline(r), Tables: Tables(r), Verdict: []string{Verdict(r)}, Final: true}
+	return outline{Headline: Headline(r), Lead: leadOf(r.Scenario), Tables: Tables(r), Verdict: []string{Verdict(r)}, Final: true}
 }
 
 func (s *Saturation) outline() outline {
@@ -51,7 +54,36 @@ func (c *Comparison) outline() outline { return c.outlineWith(nil) }
 // outlineWith is the comparison's outline with the capacity searches
 // sats of the same targets in the recommendation.
 func (c *Comparison) outlineWith(sats []*Saturation) outline {
-	return outline{Headline: c.Headline(), Tables: c.Tables(), Narrow: c.blockTables(), Verdict: c.verdicts(sats), VerdictList: true}
+	return outline{Headline: c.Headline(), Lead: c.lead(), Tables: c.Tables(), Narrow: c.blockTables(), Verdict: c.verdicts(sats), VerdictList: true}
+}
+
+// leadOf is the lead of a report on a run of s: its load.
+func leadOf(s ScenarioInfo) []string {
+	if l := LoadLine(s); l != "" {
+		return []string{l}
+	}
+	return nil
+}
+
+// lead is the load the comparison's runs applied: one line when they all
+// applied the same, else a line per target.
+func (c *Comparison) lead() []string {
+	var lines []string
+	same := true
+	for i, r := range c.Results {
+		l := LoadLine(r.Scenario)
+		if l == "" {
+			continue
+		}
+		if i > 0 && l != LoadLine(c.Results[0].Scenario) {
+			same = false
+		}
+		lines = append(lines, c.Columns()[i]+": "+l)
+	}
+	if same && len(lines) > 0 {
+		return leadOf(c.Results[0].Scenario)
+	}
+	return lines
 }
 
 func (n *Nightly) outline() outline {
@@ -66,9 +98,18 @@ func (n *Nightly) outline() outline {
 }
 
 // writeTextOutline draws o for a terminal width columns wide (0: no
-// limit): Tables when they fit, else Narrow.
+// limit): Tables when they fit, else Narrow when o has it, else Tables
+// fitted (fitTables); prose wraps at width.
 func writeTextOutline(w io.Writer, o outline, width int) error {
-	if _, err := fmt.Fprintf(w, "%s\n\n", o.Headline); err != nil {
+	if err := writeLines(w, "%s\n", wrap(o.Headline, width, "  ")); err != nil {
+		return err
+	}
+	for _, l := range o.Lead {
+		if err := writeLines(w, "%s\n", wrap(l, width, "  ")); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprintln(w); err != nil {
 		return err
 	}
 	for _, p := range o.Parts {
@@ -80,17 +121,29 @@ func writeTextOutline(w io.Writer, o outline, width int) error {
 		}
 	}
 	var wide bytes.Buffer
-	if err := WriteTable(&wide, o.Tables); err != nil {
+	if err := writeTables(&wide, o.Tables, false, width); err != nil {
 		return err
 	}
-	if o.Narrow != nil && width > 0 && tableWidth(wide.String()) > width {
-		if err := WriteTable(w, o.Narrow); err != nil {
+	switch {
+	case width <= 0 || tableWidth(wide.String()) <= width:
+		if _, err := w.Write(wide.Bytes()); err != nil {
 			return err
 		}
-	} else if _, err := w.Write(wide.Bytes()); err != nil {
-		return err
+	case o.Narrow != nil:
+		if err := writeTables(w, fitTables(o.Narrow, width), false, width); err != nil {
+			return err
+		}
+	default:
+		if err := writeTables(w, fitTables(o.Tables, width), false, width); err != nil {
+			return err
+		}
 	}
-	return writeLines(w, "%s\n", append(o.Notes[:len(o.Notes):len(o.Notes)], o.Verdict...))
+	for _, l := range append(o.Notes[:len(o.Notes):len(o.Notes)], o.Verdict...) {
+		if err := writeLines(w, "%s\n", wrap(l, width, "  ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeMarkdownOutline draws o as Markdown.
@@ -114,6 +167,11 @@ func writeMarkdownOutline(w io.Writer, o outline) error {
 	} else if _, err := fmt.Fprintf(w, "## %s\n\n", o.Headline); err != nil {
 		return err
 	}
+	if len(o.Lead) > 0 {
+		if err := writeLines(w, "%s\n", append(o.Lead[:len(o.Lead):len(o.Lead)], "")); err != nil {
+			return err
+		}
+	}
 	for _, p := range o.Parts {
 		if err := writeMarkdownOutline(w, p); err != nil {
 			return err
@@ -126,18 +184,28 @@ func writeMarkdownOutline(w io.Writer, o outline) error {
 	case o.Top:
 		return nil
 	case o.VerdictList:
-		if err := writeLines(w, "- **%s**\n", o.Verdict); err != nil {
+		if err := writeLines(w, "- **%s**\n", boldLines(o.Verdict)); err != nil {
 			return err
 		}
 	case o.Final:
-		return writeLines(w, "**%s**\n", o.Verdict)
+		return writeLines(w, "**%s**\n", boldLines(o.Verdict))
 	default:
-		if err := writeLines(w, "**%s**\n", o.Verdict); err != nil {
+		if err := writeLines(w, "**%s**\n", boldLines(o.Verdict)); err != nil {
 			return err
 		}
 	}
 	_, err := fmt.Fprintln(w)
 	return err
+}
+
+// boldLines splits verdicts at their line breaks, so that each line is
+// bold on its own: Markdown does not carry bold across lines.
+func boldLines(verdicts []string) []string {
+	var out []string
+	for _, v := range verdicts {
+		out = append(out, strings.Split(v, "\n")...)
+	}
+	return out
 }
 
 // writeLines writes each line through format.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/resource"
@@ -185,5 +186,38 @@ func TestProcessColumn(t *testing.T) {
 		if strings.Contains(out, bad) {
 			t.Errorf("Resources tables show %q", bad)
 		}
+	}
+}
+
+// TestRunFits100Columns renders every kind of run report for a terminal
+// 100 columns wide, as make demo prints on one: no line, table or prose,
+// is wider, tables too wide get two-line headers or are split with their
+// first column repeated, and no cell is lost.
+func TestRunFits100Columns(t *testing.T) {
+	for name, r := range map[string]*Result{"run": fixture(t), "run-overload": overload(t)} {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := RenderTerminal(&b, r, 100); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			for i, l := range strings.Split(out, "\n") {
+				if n := utf8.RuneCountInString(l); n > 100 {
+					t.Errorf("line %d is %d columns wide, want at most 100: %s", i+1, n, l)
+				}
+			}
+			for _, tb := range Tables(r) {
+				for _, row := range tb.Rows {
+					for _, c := range row {
+						for _, word := range strings.Fields(c) {
+							if !strings.Contains(out, word) {
+								t.Errorf("%s: cell %q lost at 100 columns", tb.Title, c)
+							}
+						}
+					}
+				}
+			}
+			golden(t, name+".100.txt", b.Bytes())
+		})
 	}
 }

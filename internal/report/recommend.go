@@ -47,9 +47,16 @@ type candidate struct {
 // when no configuration passes.
 func (c *Comparison) Recommendation(sats []*Saturation) string {
 	labels := c.Columns()
-	var cs []candidate
+	var (
+		cs     []candidate
+		peakBy string // why a passing run was not a candidate
+	)
 	for i, r := range c.Results {
 		if !r.Pass || r.Status != Complete || len(r.Gates) == 0 {
+			continue
+		}
+		if w := belowPeak(r.Scenario); w != "" {
+			peakBy = w
 			continue
 		}
 		k := candidate{i: i, procs: math.MaxInt, rss: math.Inf(1)}
@@ -60,6 +67,9 @@ func (c *Comparison) Recommendation(sats []*Saturation) string {
 			k.rss = v.V
 		}
 		cs = append(cs, k)
+	}
+	if len(cs) == 0 && peakBy != "" {
+		return "recommended: none — " + peakBy
 	}
 	if len(cs) == 0 {
 		return "recommended: none — no target passes every gate"

@@ -6,6 +6,7 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +51,8 @@ func fixture(t *testing.T) *Result {
 	r := &Result{
 		Schema: Schema, RunID: "20261123T100000Z-abcd1234",
 		Scenario: ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 2 * time.Minute, Warmup: 10 * time.Second,
-			Load: []string{"to 20/s over 1m0s", "hold 1m0s"}, Timeout: 30 * time.Second, KeepAlive: true, MaxWorkers: 512, Clients: 100},
+			Load: []string{"to 20/s over 1m0s", "hold 1m0s"}, PeakRate: 20, WrittenPeakRate: 20, WarmupRate: 20,
+			Timeout: 30 * time.Second, KeepAlive: true, MaxWorkers: 512, Clients: 100},
 		Sources: &clientaddr.Description{Mode: "spread", Broadcaster: "127.1.0.1", Boards: "127.1.1.1–127.1.6.1 (6 /24s)",
 			SSE: "127.1.7.1–127.1.9.1 (3 /24s)", HTTP: "127.1.10.1–127.1.109.1 (100 /24s)"},
 		Target:    TargetInfo{Name: "uvicorn, 2 workers", BaseURL: "http://127.0.0.1:41234", Started: true, ReadyTime: 1800 * time.Millisecond},
@@ -135,7 +137,7 @@ func overload(t *testing.T) *Result {
 	r := &Result{
 		Schema: Schema, RunID: "20261123T110000Z-overload",
 		Scenario: ScenarioInfo{Name: "overload", File: "scenarios/overload.yaml", Duration: 5 * time.Second, Warmup: time.Second,
-			Load: []string{"hold 5s"}, Timeout: 30 * time.Second, MaxWorkers: 64},
+			Load: []string{"at 100/s", "hold 5s"}, PeakRate: 100, WrittenPeakRate: 100, WarmupRate: 100, Timeout: 30 * time.Second, MaxWorkers: 64},
 		Target:    TargetInfo{Name: "uvicorn, 1 worker", BaseURL: "http://127.0.0.1:41234"},
 		Start:     time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC),
 		Elapsed:   5 * time.Second,
@@ -172,7 +174,7 @@ func TestOverloadGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "run-overload.md", md.Bytes())
-	for _, want := range []string{"> 60 s", "achieved 18.4/s", "100 never sent", "300 failed requests (75.00%) are outside them",
+	for _, want := range []string{"> 60 s", "achieved 18.4/s", "100 never sent", "300 failed requests (75.00%) outside them",
 		"http.unsent", "> 60.00s", "cpu.sustained over 5 s only (window 30 s)", "2 of 7 samples failed"} {
 		if !strings.Contains(txt.String(), want) {
 			t.Errorf("text report lacks %q", want)
@@ -197,6 +199,168 @@ func TestWriteMarkdownGolden(t *testing.T) {
 	golden(t, "run.md", b.Bytes())
 }
 
+// Every report states the load it applied in its first lines; a run
+// whose stages --duration scaled says so and still decides (it reached
+// the peak), one that --rate held below the scenario's peak decides
+// nothing and says why.
+func TestLoadStated(t *testing.T) {
+	holding := func() *Result { // the fixture without its failed gate
+		r := fixture(t)
+		r.Gates = slices.DeleteFunc(r.Gates, func(o gate.Outcome) bool { return !o.Pass })
+		r.Pass = true
+		return r
+	}
+	scaled := holding()
+	scaled.Scenario.Load = []string{"to 5/s over 3.333s", "to 20/s over 6.667s", "hold 5s"}
+	scaled.Scenario.WarmupRate = 5
+	scaled.Scenario.LoadChange = "stages written for 1m30s scaled to the 15s phase (each stage 0.17× as long, same rates)"
+	below := holding()
+	below.Scenario.Load = []string{"at 5/s", "hold 2m0s"}
+	below.Scenario.PeakRate, below.Scenario.WarmupRate = 5, 5
+	below.Scenario.LoadChange = "a constant 5/s replaces the stages as written (peak 20/s)"
+	for _, tc := range []struct {
+		name     string
+		r        *Result
+		first    string // the report's second line
+		decision string
+	}{
+		{"run-scaled", scaled, "load: to 5/s over 3.333s, to 20/s over 6.667s, hold 5s — peak 20/s, after 10s warm-up at 5/s (not recorded); changed on the command line: stages written for 1m30s scaled",
+			"decision: stay at one worker, tune it —"},
+		{"run-below-peak", below, "load: at 5/s, hold 2m0s — peak 5/s, after 10s warm-up at 5/s (not recorded); changed on the command line: a constant 5/s replaces",
+			"decision: none — the load peaked at 5/s, below the scenario's 20/s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, f := range []string{FormatTable, FormatMarkdown} {
+				var b bytes.Buffer
+				if err := Render(&b, tc.r, f); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, tc.name+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
+				lines := strings.Split(b.String(), "\n")
+				if len(lines) < 3 || !strings.Contains(lines[1]+lines[2], tc.first) {
+					t.Errorf("%s: first lines %q, want the load %q", f, lines[:min(3, len(lines))], tc.first)
+				}
+				if !strings.Contains(b.String(), tc.decision) {
+					t.Errorf("%s: no %q in\n%s", f, tc.decision, b.String())
+				}
+			}
+			c := &Comparison{Results: []*Result{tc.r}}
+			if rec := c.Recommendation(nil); tc.r == below && !strings.HasPrefix(rec, "recommended: none — the load peaked at 5/s") {
+				t.Errorf("Recommendation of a run below the peak = %q, want none and why", rec)
+			}
+		})
+	}
+}
+
+// A run interrupted in a long warm-up says so in its headline and
+// verdict: where it stopped and after how long, no measured-phase CPU, no
+// PASS, its gates not judged.
+func TestInterruptedInWarmup(t *testing.T) {
+	r := fixture(t)
+	r.Status, r.Elapsed, r.Scenario.Warmup, r.WarmupRan = Interrupted, 0, time.Hour, 8*time.Second
+	r.HTTP = record.Summary{Endpoints: []record.EndpointSummary{{Name: "zeus-search"}, {Name: "homepage"}}, Total: record.EndpointSummary{Name: "all"}}
+	r.Generator = Generator{Warmup: 40, MaxWorkers: 512}
+	r.WebSocket, r.SSE = nil, nil
+	r.Gates, r.Pass = gate.EvalAll([]gate.Gate{mustGate(t, "cpu.sustained < 60%"), mustGate(t, "http.errors < 1%")}, r)
+	r.Pass = false
+	for _, f := range []string{FormatTable, FormatMarkdown} {
+		var b bytes.Buffer
+		if err := Render(&b, r, f); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "run-interrupted-warmup"+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
+		out := b.String()
+		for _, want := range []string{"interrupted in the warm-up, 8s of 1h0m0s: the measured phase never began", "not judged", "no gate judged"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: lacks %q", f, want)
+			}
+		}
+		for _, bad := range []string{"PASS", "0s measured", "38.50%", "38.5%"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s: says %q of a run that never reached its measured phase", f, bad)
+			}
+		}
+	}
+}
+
+func mustGate(t *testing.T, s string) gate.Gate {
+	t.Helper()
+	g, err := metric.ParseGate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// Every document, in every format a person reads, says what latency
+// covers in the one sentence metric.LatencyCovers (successes only), and
+// none says that errors are included.
+func TestLatencySentenceEverywhere(t *testing.T) {
+	docs := map[string]Document{"run": fixture(t), "compare": comparison(t), "saturate": saturation(t), "nightly": nightly(t)}
+	for name, doc := range docs {
+		for _, f := range []string{FormatTable, FormatMarkdown, FormatHTML} {
+			var b bytes.Buffer
+			if err := Render(&b, doc, f); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if f == FormatHTML {
+				out = html.UnescapeString(out)
+			}
+			if !strings.Contains(out, metric.LatencyCovers) {
+				t.Errorf("%s as %s does not say what latency covers (%q)", name, f, metric.LatencyCovers)
+			}
+			if strings.Contains(out, "errors included") {
+				t.Errorf("%s as %s says latency includes errors", name, f)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := Render(&b, fixture(t), FormatPrometheus); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(l, "# HELP") && strings.Contains(l, "latency") && !strings.Contains(l, metric.LatencyCovers) {
+			t.Errorf("Prometheus help without the sentence: %s", l)
+		}
+	}
+}
+
+// A figure that was not measured is never shown as 0: an endpoint whose
+// every request failed (a service answering only 404s) has no latency,
+// boards that received nothing no delivery latency, SSE clients without
+// an event no first-event time.
+func TestNoSuccessNoFigure(t *testing.T) {
+	r := fixture(t)
+	home := &r.HTTP.Endpoints[1]
+	home.Errors, home.Achieved, home.Latency, home.Service = home.Requests, 0, record.Percentiles{}, record.Percentiles{}
+	home.Codes = map[string]uint64{"404": home.Requests}
+	home.ErrorKinds = []record.ErrorCount{{Kind: "http 4xx", Count: home.Requests, Example: "404 Not Found"}}
+	home.ErrorLatency = record.Percentiles{P50: msv(0.8), P95: msv(1.2), Max: msv(3)}
+	r.HTTP.Total.Errors += home.Requests
+	r.WebSocket.Delivered, r.WebSocket.Loss, r.WebSocket.Delivery = 0, 100, record.Percentiles{}
+	r.SSE.Events, r.SSE.FirstEvent, r.SSE.GapMax = 0, record.Percentiles{}, 0
+	for _, f := range []string{FormatTable, FormatMarkdown} {
+		var b bytes.Buffer
+		if err := Render(&b, r, f); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "run-no-success"+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
+		for _, l := range strings.Split(b.String(), "\n") {
+			if (strings.Contains(l, "| homepage ") || strings.Contains(l, "│ homepage ")) && strings.Contains(l, "15.0") {
+				if strings.Contains(l, "0.00 ") || !strings.Contains(l, "no successes") {
+					t.Errorf("%s: homepage row shows a latency for no success: %s", f, l)
+				}
+			}
+		}
+		for _, want := range []string{"homepage: no successes, so no latency: its 1,800 requests failed", "│       3 │         3 │      0 │                  – │              – │"} {
+			if f == FormatTable && !strings.Contains(b.String(), want) {
+				t.Errorf("%s report lacks %q", f, want)
+			}
+		}
+	}
+}
+
 // The decision follows every gate and the run's status: it says "stay"
 // only for a complete run whose every gate holds.
 func TestDecisionFollowsGates(t *testing.T) {
@@ -207,27 +371,30 @@ func TestDecisionFollowsGates(t *testing.T) {
 		want   []string
 	}{
 		{"every gate holds", []string{"http.zeus-search.p95 < 2s", "http.errors < 1%", "cpu.sustained < 60%"}, nil,
-			[]string{"PASS: all 3 gates hold", "decision: stay at one worker, tune it — http.zeus-search.p95 1.02s < 2.00s, cpu.sustained 38.5% < 60.0%"}},
+			[]string{"PASS: all 3 gates hold", "decision: stay at one worker, tune it — http.zeus-search.p95 1.02s < 2s, cpu.sustained 38.5% < 60%"}},
 		{"ws.loss fails", []string{"http.zeus-search.p95 < 2s", "ws.loss == 0%", "cpu.sustained < 60%"}, nil,
 			[]string{"decision: none — ws.loss 49.7% fails ws.loss == 0%"}},
 		{"http.errors fails", []string{"http.errors < 0.05%", "cpu.sustained < 60%"}, nil,
 			[]string{"FAIL: 1 of 2 gates failed", "decision: none — http.errors 0.1% fails http.errors < 0.05%"}},
 		{"aborted", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Status, r.Reason = Aborted, `abort condition "http.errors > 20%" held (http.errors 35.0%)`
-		}, []string{"ABORTED after 2m0s", `decision: none — the run was aborted (abort condition "http.errors > 20%" held (http.errors 35.0%))`}},
+		}, []string{"ABORTED 2m0s into the 2m0s measured phase", `decision: none — the run was aborted 2m0s into the 2m0s measured phase (abort condition "http.errors > 20%" held (http.errors 35.0%))`}},
 		{"interrupted", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Status, r.Elapsed = Interrupted, 6*time.Second
-		}, []string{"INTERRUPTED after 6s", `decision: none — the run was interrupted after 6s`}},
+		}, []string{"INTERRUPTED 6s into the 2m0s measured phase", `decision: none — the run was interrupted 6s into the 2m0s measured phase`, "not a pass"}},
 		{"checkpoint of a killed run", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Status, r.Elapsed = Incomplete, 10*time.Second
-		}, []string{"INCOMPLETE: a checkpoint written 10s into the measured phase by a run that did not finish",
-			`decision: none — the run did not finish (a checkpoint after 10s)`}},
+		}, []string{"INCOMPLETE: a checkpoint written 10s into the 2m0s measured phase by a run that did not finish",
+			`decision: none — the run did not finish (a checkpoint 10s into the 2m0s measured phase)`}},
+		{"interrupted in a long warm-up", []string{"cpu.sustained < 60%"}, func(r *Result) {
+			r.Status, r.Elapsed, r.Scenario.Warmup, r.WarmupRan = Interrupted, 0, time.Hour, 8*time.Second
+		}, []string{"INTERRUPTED in the warm-up, 8s of 1h0m0s: the measured phase never began", "no gate judged: nothing was measured"}},
 		{"cpu fails", []string{"cpu.sustained < 30%", "http.errors < 0.05%"}, nil,
-			[]string{"decision: scale — cpu.sustained 38.5% fails < 30.0%; also: http.errors 0.1% fails http.errors < 0.05%"}},
+			[]string{"decision: scale — cpu.sustained 38.5% fails < 30%; also: http.errors 0.1% fails http.errors < 0.05%"}},
 		{"no scaling gate", []string{"http.errors < 1%"}, nil, []string{"PASS: the one gate holds"}},
 		{"window not filled", []string{"cpu.sustained < 60%"}, func(r *Result) {
 			r.Resources.Span, r.Resources.Every = 5*time.Second, time.Second
-		}, []string{"decision: stay at one worker, tune it — cpu.sustained 38.5% < 60.0% (cpu.sustained over 5 s only (window 30 s))"}},
+		}, []string{"decision: stay at one worker, tune it — cpu.sustained 38.5% < 60% (cpu.sustained over 5 s only (window 30 s))"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -249,6 +416,9 @@ func TestDecisionFollowsGates(t *testing.T) {
 				if !strings.Contains(v, want) {
 					t.Errorf("Verdict() = %q, want it to contain %q", v, want)
 				}
+			}
+			if strings.Contains(v, "PASS:") && r.Status != Complete {
+				t.Errorf("Verdict() = %q: PASS on a run that did not finish", v)
 			}
 			if stay := strings.Contains(v, "decision: stay"); stay != (tc.name == "every gate holds" || tc.name == "window not filled") {
 				t.Errorf("Verdict() = %q: says stay %v", v, stay)

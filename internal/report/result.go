@@ -48,6 +48,9 @@ type Result struct {
 	Elapsed time.Duration `json:"elapsed_ns"`
 	Status  Status        `json:"status"`
 	Reason  string        `json:"reason,omitempty"`
+	// WarmupRan is how long the warm-up ran when the run stopped in it,
+	// before the measured phase began; 0 otherwise.
+	WarmupRan time.Duration `json:"warmup_ran_ns,omitempty"`
 
 	Generator Generator         `json:"generator"`
 	HTTP      record.Summary    `json:"http"`
@@ -101,11 +104,22 @@ type ShardRun struct {
 
 // ScenarioInfo records what was asked for, defaults included.
 type ScenarioInfo struct {
-	Name       string        `json:"name"`
-	File       string        `json:"file"`
-	Duration   time.Duration `json:"duration_ns"`
-	Warmup     time.Duration `json:"warmup_ns"`
-	Load       []string      `json:"load"` // stages as written, e.g. "to 20/s over 1m0s"
+	Name     string        `json:"name"`
+	File     string        `json:"file"`
+	Duration time.Duration `json:"duration_ns"`
+	Warmup   time.Duration `json:"warmup_ns"`
+	Load     []string      `json:"load"` // stages as run, e.g. "to 20/s over 1m0s"
+	// PeakRate is the highest HTTP rate of the stages as run, and
+	// WrittenPeakRate that of the stages in the file, per second: a run
+	// whose load was cut below the file's peak (--rate) decides nothing.
+	// 0 in results written before they were recorded.
+	PeakRate        float64 `json:"peak_rate_per_s,omitempty"`
+	WrittenPeakRate float64 `json:"written_peak_rate_per_s,omitempty"`
+	// WarmupRate is the warm-up's rate per second (the first stage's).
+	WarmupRate float64 `json:"warmup_rate_per_s,omitempty"`
+	// LoadChange says how the command line changed the load as written
+	// (--duration scaled the stages, --rate replaced them), "" when not.
+	LoadChange string        `json:"load_change,omitempty"`
 	Timeout    time.Duration `json:"timeout_ns"`
 	KeepAlive  bool          `json:"keepalive"`
 	MaxWorkers int           `json:"max_workers"`

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 )
 
@@ -78,7 +79,10 @@ type Step struct {
 	// Errors the share of failed requests in percent.
 	P95        record.Millis `json:"p95_ms"`
 	P95Clipped bool          `json:"p95_clipped,omitempty"`
-	Errors     float64       `json:"errors_pct"`
+	// NoSuccess is set when no request of the step succeeded: P95 is
+	// then no measurement.
+	NoSuccess bool    `json:"no_success,omitempty"`
+	Errors    float64 `json:"errors_pct"`
 	// CPUSustained is the busiest process's sustained CPU in % of one
 	// core; HasCPU says whether it was measured.
 	CPUSustained float64 `json:"cpu_sustained_pct"`
@@ -103,8 +107,9 @@ func StepOf(phase string, rate float64, r *Result) Step {
 		RunID: r.RunID, Phase: phase, Rate: rate,
 		Achieved: r.HTTP.Total.Achieved, Sent: r.HTTP.Total.Rate,
 		P95: r.HTTP.Total.Latency.P95, P95Clipped: r.HTTP.Total.Latency.Clipped(r.HTTP.Total.Latency.P95),
-		Errors: r.HTTP.Total.ErrorRate(),
-		Pass:   r.Pass, Status: r.Status, Reason: r.Reason, Gates: r.Gates,
+		NoSuccess: r.HTTP.Total.Requests > 0 && r.HTTP.Total.Successes() == 0,
+		Errors:    r.HTTP.Total.ErrorRate(),
+		Pass:      r.Pass, Status: r.Status, Reason: r.Reason, Gates: r.Gates,
 	}
 	if v, ok := r.Metric("cpu.sustained"); ok {
 		s.CPUSustained, s.HasCPU = v.V, true
@@ -241,7 +246,10 @@ func (s *Saturation) Tables() []Table {
 			res += " (" + string(st.Status) + ")"
 		}
 		p95 := ms(st.P95)
-		if st.P95Clipped {
+		switch {
+		case st.NoSuccess:
+			p95 = noSuccess
+		case st.P95Clipped:
 			p95 = latencyCell(record.Percentiles{Ceiling: st.P95}, st.P95)
 		}
 		t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), st.Phase, rateNumber(st.Rate), rate1(st.Achieved),
@@ -255,7 +263,8 @@ func (s *Saturation) Tables() []Table {
 			break
 		}
 	}
-	t.Notes = append(t.Notes, "achieved: successful responses completed within the step, per second; p95 of the successful responses over all endpoints, from the intended send time")
+	t.Notes = append(t.Notes, "achieved: successful responses completed within the step, per second; p95 over all endpoints")
+	t.Notes = append(t.Notes, metric.LatencyCovers)
 	return []Table{t}
 }
 

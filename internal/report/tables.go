@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
@@ -41,6 +42,27 @@ func latencyCell(p record.Percentiles, v record.Millis) string {
 		return "> " + strconv.FormatFloat(p.Ceiling.Duration().Seconds(), 'f', -1, 64) + " s"
 	}
 	return ms(v)
+}
+
+// countOf is n, with thousands separated, and its noun: "1,800 requests".
+func countOf[T ~int | ~int64 | ~uint64](n T, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return count(n) + " " + many
+}
+
+// noSuccess stands in a latency cell when no request succeeded: there is
+// nothing to measure, and 0 would read as instant.
+const noSuccess = "no successes"
+
+// orDash is cell when a figure was measured, else "–": a figure never
+// measured is not shown as 0.
+func orDash(measured bool, cell string) string {
+	if !measured {
+		return "–"
+	}
+	return cell
 }
 
 func pctString(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) + "%" }
@@ -133,6 +155,11 @@ func httpTable(r *Result) Table {
 			// No request, no latency: a dash, not a measured 0.00 ms.
 			return []string{e.Name, "0", rate1(e.Rate), rate1(e.Achieved), "–", "–", "–", "–", "–", "–"}
 		}
+		if e.Successes() == 0 {
+			// Every request failed: there is no latency to show, and a
+			// 0.00 ms would read as a fast service.
+			return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved), noSuccess, "–", "–", "–", "–", pctString(e.ErrorRate())}
+		}
 		l := e.Latency
 		return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved),
 			latencyCell(l, l.P50), latencyCell(l, l.P90), latencyCell(l, l.P95), latencyCell(l, l.P99), latencyCell(l, l.Max),
@@ -145,6 +172,11 @@ func httpTable(r *Result) Table {
 		t.Rows = append(t.Rows, row(r.HTTP.Total))
 	}
 	t.Notes = append(t.Notes, throughputNote(r), percentileNote(r.HTTP.Total))
+	for _, e := range append(r.HTTP.Endpoints[:len(r.HTTP.Endpoints):len(r.HTTP.Endpoints)], r.HTTP.Total) {
+		if e.Requests > 0 && e.Successes() == 0 && (e.Name != r.HTTP.Total.Name || len(r.HTTP.Endpoints) > 1) {
+			t.Notes = append(t.Notes, fmt.Sprintf("%s: %s, so no latency: its %s failed (see Errors)", e.Name, noSuccess, countOf(e.Requests, "request", "requests")))
+		}
+	}
 	for _, e := range r.HTTP.Endpoints {
 		if e.Successes() == 0 {
 			continue
@@ -155,8 +187,8 @@ func httpTable(r *Result) Table {
 		}
 	}
 	if tot := r.HTTP.Total; tot.Late > 0 {
-		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s of %s requests (%s) were sent more than %s late: loadcheck itself fell behind (max_workers %d)",
-			count(tot.Late), count(tot.Requests), pctString(tot.LateRate()), record.LateAfter, r.Generator.MaxWorkers))
+		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s of %s requests (%s) were sent more than %s late: loadcheck itself fell behind (%s)",
+			count(tot.Late), count(tot.Requests), pctString(tot.LateRate()), record.LateAfter, lateCause(r)))
 	}
 	if g := r.Generator; g.Unsent() > g.Scheduled/100 {
 		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s requests (%s) were scheduled but never sent: every worker was busy (max_workers %d); they are in no latency figure (gate them with http.unsent)",
@@ -170,6 +202,18 @@ func httpTable(r *Result) Table {
 		t.Notes = append(t.Notes, n)
 	}
 	return t
+}
+
+// lateCause says why requests went out late: every worker busy, or — with
+// most workers idle — the machine running loadcheck (its CPU, its
+// scheduler), which no max_workers would fix.
+func lateCause(r *Result) string {
+	g := r.Generator
+	if g.MaxWorkers > 0 && g.InflightMax >= int64(g.MaxWorkers) {
+		return fmt.Sprintf("all %d of max_workers were busy: raise http.max_workers", g.MaxWorkers)
+	}
+	return fmt.Sprintf("at most %d requests were in flight of max_workers %d, so the machine running loadcheck was short of CPU, not of workers: run it on a quieter machine or shard the load",
+		g.InflightMax, g.MaxWorkers)
 }
 
 // throughputNote puts the achieved rate beside the offered and sent rates,
@@ -191,9 +235,9 @@ func throughputNote(r *Result) string {
 // percentileNote says what the percentiles are taken over and how many
 // requests are outside them.
 func percentileNote(tot record.EndpointSummary) string {
-	s := fmt.Sprintf("latency percentiles over the %s successful responses, from the intended send time (corrected for coordinated omission)", count(tot.Successes()))
+	s := metric.LatencyCovers + fmt.Sprintf(": percentiles over %s responses", count(tot.Successes()))
 	if tot.Errors > 0 {
-		s += fmt.Sprintf("; %s failed requests (%s) are outside them, see Errors", count(tot.Errors), pctString(tot.ErrorRate()))
+		s += fmt.Sprintf(", %s failed requests (%s) outside them, see Errors", count(tot.Errors), pctString(tot.ErrorRate()))
 	}
 	return s
 }
@@ -236,7 +280,8 @@ func wsTable(r *Result) Table {
 		}
 	}
 	t.Rows = append(t.Rows, []string{count(w.Boards), count(w.Connected), count(w.Acked), count(w.Expected), count(w.Delivered),
-		pctString(w.Loss), count(w.Duplicates), latencyCell(w.Delivery, w.Delivery.P50), latencyCell(w.Delivery, w.Delivery.P95), latencyCell(w.Delivery, w.Delivery.P99), count(below)})
+		orDash(w.Expected > 0, pctString(w.Loss)), count(w.Duplicates), orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P50)),
+		orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P95)), orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P99)), count(below)})
 	if src := r.Sources; src != nil && src.Mode == "spread" && src.Broadcaster != "" {
 		t.Notes = append(t.Notes, fmt.Sprintf("broadcasts posted from %s, boards from %s", src.Broadcaster, src.Boards))
 	}
@@ -315,7 +360,7 @@ func sseTable(r *Result) Table {
 	t := Table{
 		Title:  "Server-sent events",
 		Header: []string{"clients", "connected", "events", "first event p50 ms", "largest gap ms", "disconnects", "reconnects"},
-		Rows: [][]string{{count(s.Clients), count(s.Connected), count(s.Events), latencyCell(s.FirstEvent, s.FirstEvent.P50), ms(s.GapMax),
+		Rows: [][]string{{count(s.Clients), count(s.Connected), count(s.Events), orDash(s.Events > 0, latencyCell(s.FirstEvent, s.FirstEvent.P50)), orDash(s.Events > 1, ms(s.GapMax)),
 			count(s.Disconnects), count(s.Reconnects)}},
 	}
 	if src := r.Sources; src != nil && src.Mode == "spread" && src.SSE != "" {
@@ -339,9 +384,12 @@ func resourceTable(r *Result) Table {
 		if p.PID > 0 {
 			pid = strconv.Itoa(p.PID)
 		}
-		t.Rows = append(t.Rows, []string{pid, name, p.Role, pctString(p.CPUMean), pctString(p.CPUSustained), bytesString(p.RSSPeak)})
+		t.Rows = append(t.Rows, []string{pid, name, p.Role, cpuCell(r, p.CPUMean), cpuCell(r, p.CPUSustained), bytesString(p.RSSPeak)})
 	}
-	t.Rows = append(t.Rows, []string{"", "total", "", pctString(s.CPUTotal), pctString(s.CPUSustained), bytesString(s.RSSTotal)})
+	t.Rows = append(t.Rows, []string{"", "total", "", cpuCell(r, s.CPUTotal), cpuCell(r, s.CPUSustained), bytesString(s.RSSTotal)})
+	if neverMeasured(r) {
+		t.Notes = append(t.Notes, "the measured phase never began: no CPU figure (the warm-up's is not the scenario's load); rss peak is of the start-up and warm-up")
+	}
 	t.Notes = append(t.Notes, fmt.Sprintf("CPU in %% of one core (%s); sustained = highest %s rolling mean of the busiest process", Plural(s.Cores, "core", "cores"), s.SustainedWindow))
 	if s.Span > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("figures over the measured phase (%s sampled)", s.Span.Round(100*time.Millisecond)))
@@ -376,6 +424,9 @@ func windowNote(s *resource.Summary) string {
 
 func gateTable(r *Result) Table {
 	t := Table{Title: "Gates", Header: []string{"gate", "observed", "result"}}
+	if r.Status != Complete {
+		t.Title = "Gates (partial: on the figures of a run that did not finish)"
+	}
 	for _, o := range r.Gates {
 		obs := o.Reason
 		if o.Observed != nil {
@@ -385,13 +436,63 @@ func gateTable(r *Result) Table {
 		if !o.Pass {
 			res = "FAIL"
 		}
+		switch {
+		case neverMeasured(r):
+			obs, res = "–", "not judged"
+		case r.Status != Complete:
+			res += " (partial)"
+		}
 		t.Rows = append(t.Rows, []string{o.Gate, obs, res})
+	}
+	if neverMeasured(r) {
+		t.Notes = append(t.Notes, "the measured phase never began: there is nothing to judge")
 	}
 	return t
 }
 
+// cpuCell is a CPU figure of r's measured phase, "–" when it never began.
+func cpuCell(r *Result, pct float64) string { return orDash(!neverMeasured(r), pctString(pct)) }
+
+// neverMeasured says whether r stopped before its measured phase began
+// (in the start-up or the warm-up): then no figure of it measures the
+// target under the scenario's load.
+func neverMeasured(r *Result) bool { return r.Status != Complete && r.Elapsed == 0 }
+
+// stopped says where in its phases a run that did not finish stopped and
+// after how long: "in the warm-up, 8s of 1h0m0s: the measured phase never
+// began", "12s into the 1m30s measured phase".
+func stopped(r *Result) string {
+	w := r.Scenario.Warmup
+	switch {
+	case neverMeasured(r) && w > 0:
+		return fmt.Sprintf("in the warm-up, %s of %s: the measured phase never began", r.WarmupRan.Round(time.Second), w)
+	case neverMeasured(r):
+		return "before the measured phase began"
+	}
+	return fmt.Sprintf("%s into the %s measured phase", r.Elapsed.Round(time.Second), r.Scenario.Duration)
+}
+
+// limitAsWritten is o's threshold as the scenario wrote it ("2s" of
+// "http.p95 < 2s"), so a report repeats the user's unit rather than
+// reformatting it ("2.00s"); the formatted limit when the text has none.
+func limitAsWritten(o gate.Outcome) string {
+	if _, after, ok := strings.Cut(o.Gate, " "+string(o.Op)+" "); ok && strings.TrimSpace(after) != "" {
+		return strings.TrimSpace(after)
+	}
+	return o.Limit.String()
+}
+
+// statusWord is how a headline names a run's end.
+func statusWord(s Status) string {
+	if s == Incomplete {
+		return "checkpoint (the run did not finish)"
+	}
+	return string(s)
+}
+
 // Verdict is the one-line summary of a run: its status, the gates, and the
-// scaling decision when the scenario gates on CPU or a p95.
+// scaling decision when the scenario gates on CPU or a p95. A run that did
+// not finish never reads PASS: its gates held so far, on partial figures.
 func Verdict(r *Result) string {
 	var failed []string
 	for _, o := range r.Gates {
@@ -402,14 +503,13 @@ func Verdict(r *Result) string {
 	var b strings.Builder
 	switch {
 	case r.Status == Incomplete:
-		b.WriteString("INCOMPLETE: a checkpoint written " + r.Elapsed.Round(time.Second).String() +
-			" into the measured phase by a run that did not finish (killed or crashed?) — partial figures; ")
+		b.WriteString("INCOMPLETE: a checkpoint written " + stopped(r) + " by a run that did not finish (killed or crashed?) — partial figures; ")
 	case r.Status == Interrupted:
-		b.WriteString("INTERRUPTED after " + r.Elapsed.Round(time.Second).String() + " — partial figures; ")
+		b.WriteString("INTERRUPTED " + stopped(r) + " — partial figures; ")
 	case r.Status == Aborted:
-		b.WriteString("ABORTED after " + r.Elapsed.Round(time.Second).String() + ": " + r.Reason + "; ")
+		b.WriteString("ABORTED " + stopped(r) + ": " + r.Reason + "; ")
 	case r.Status == Failed:
-		b.WriteString("FAILED: " + r.Reason + "; ")
+		b.WriteString("FAILED " + stopped(r) + ": " + r.Reason + "; ")
 	case r.Reason != "":
 		b.WriteString("warning: " + r.Reason + "\n")
 	}
@@ -422,6 +522,10 @@ func Verdict(r *Result) string {
 	switch {
 	case len(r.Gates) == 0:
 		b.WriteString("no gates")
+	case neverMeasured(r):
+		b.WriteString("no gate judged: nothing was measured")
+	case len(failed) == 0 && r.Status != Complete:
+		b.WriteString("no gate failed on the partial figures (" + Plural(len(r.Gates), "gate", "gates") + ") — not a pass: the run did not finish")
 	case len(failed) == 0:
 		b.WriteString("PASS: " + gatesHold(len(r.Gates)))
 	default:
@@ -465,9 +569,9 @@ func Decision(r *Result) string {
 	for _, o := range r.Gates {
 		switch {
 		case scalingGate(o.Metric) && o.Observed != nil && o.Pass:
-			holds = append(holds, fmt.Sprintf("%s %s %s %s", o.Metric, o.Observed, o.Op, o.Limit))
+			holds = append(holds, fmt.Sprintf("%s %s %s %s", o.Metric, o.Observed, o.Op, limitAsWritten(o)))
 		case scalingGate(o.Metric) && o.Observed != nil:
-			fails = append(fails, fmt.Sprintf("%s %s fails %s %s", o.Metric, o.Observed, o.Op, o.Limit))
+			fails = append(fails, fmt.Sprintf("%s %s fails %s %s", o.Metric, o.Observed, o.Op, limitAsWritten(o)))
 		case !o.Pass:
 			others = append(others, describe(o))
 		}
@@ -475,16 +579,22 @@ func Decision(r *Result) string {
 	if len(holds) == 0 && len(fails) == 0 {
 		return ""
 	}
+	if neverMeasured(r) {
+		return "decision: none — nothing was measured: the run was " + statusWord(r.Status) + " " + stopped(r)
+	}
 	var why []string
 	switch r.Status {
 	case Aborted:
-		why = append(why, "the run was aborted ("+r.Reason+")")
+		why = append(why, "the run was aborted "+stopped(r)+" ("+r.Reason+")")
 	case Interrupted:
-		why = append(why, "the run was interrupted after "+r.Elapsed.Round(time.Second).String())
+		why = append(why, "the run was interrupted "+stopped(r))
 	case Failed:
-		why = append(why, "the run failed ("+r.Reason+")")
+		why = append(why, "the run failed "+stopped(r)+" ("+r.Reason+")")
 	case Incomplete:
-		why = append(why, "the run did not finish (a checkpoint after "+r.Elapsed.Round(time.Second).String()+")")
+		why = append(why, "the run did not finish (a checkpoint "+stopped(r)+")")
+	}
+	if w := belowPeak(r.Scenario); w != "" {
+		why = append(why, w)
 	}
 	why = append(why, others...)
 	caveat := ""
@@ -526,6 +636,10 @@ func Headline(r *Result) string {
 	h := fmt.Sprintf("loadcheck: %s against %s (%s) — %s measured after %s warm-up, %s requests",
 		r.Scenario.Name, r.Target.Name, r.Target.BaseURL, r.Elapsed.Round(100*time.Millisecond),
 		r.Scenario.Warmup, count(r.HTTP.Total.Requests))
+	if r.Status != Complete {
+		h = fmt.Sprintf("loadcheck: %s against %s (%s) — %s %s, %s requests measured",
+			r.Scenario.Name, r.Target.Name, r.Target.BaseURL, statusWord(r.Status), stopped(r), count(r.HTTP.Total.Requests))
+	}
 	switch {
 	case r.Shard != nil:
 		h += fmt.Sprintf(" — shard %d/%d of set %s: gates judged by loadcheck merge", r.Shard.Index, r.Shard.Count, r.Shard.Set)

@@ -12,15 +12,17 @@ import (
 
 // WriteTable renders tables for a terminal.
 func WriteTable(w io.Writer, ts []Table) error {
-	return writeTables(w, ts, false)
+	return writeTables(w, ts, false, 0)
 }
 
 // WriteMarkdownTables renders tables as Markdown.
 func WriteMarkdownTables(w io.Writer, ts []Table) error {
-	return writeTables(w, ts, true)
+	return writeTables(w, ts, true, 0)
 }
 
-func writeTables(w io.Writer, ts []Table, md bool) error {
+// writeTables draws ts as Markdown or for a terminal, whose notes wrap at
+// width columns (0: no limit).
+func writeTables(w io.Writer, ts []Table, md bool, width int) error {
 	for _, t := range ts {
 		var err error
 		if md {
@@ -54,7 +56,7 @@ func writeTables(w io.Writer, ts []Table, md bool) error {
 			if md {
 				n = "- " + n
 			} else {
-				n = "  " + n
+				n = strings.Join(wrap("  "+n, width, "    "), "\n")
 			}
 			if _, err := fmt.Fprintln(w, n); err != nil {
 				return err
@@ -86,7 +88,7 @@ func alignments(t Table) []tw.Align {
 // figure reports whether a cell is a number, possibly with a sign, a unit
 // or a delta ("1,200", "49.72%", "160.0MiB", "+10%", "~", "64.6 (+12%)").
 func figure(s string) bool {
-	if s == "" || s == "~" || s == "–" || s == "—" || s == "-" {
+	if s == "" || s == "~" || s == "–" || s == "—" || s == "-" || s == noSuccess {
 		return true
 	}
 	digits := 0

@@ -19,8 +19,9 @@ import (
 type loadStage struct {
 	rec   *record.Recorder
 	stats load.Stats
-	// end is when the load and the broadcaster were both done.
-	end time.Time
+	// began is when the load (its warm-up first) began; end is when the
+	// load and the observers were both done.
+	began, end time.Time
 	// aborted is set when an abort condition stopped the load.
 	aborted bool
 	// stop cancels the load's context, which the observers' part of the
@@ -62,6 +63,7 @@ func driveLoad(ctx context.Context, x *execution, baseURL string, ob *observers)
 	}
 	rec := record.NewLimited(endpointNames(sc), record.Limits{Phase: sc.Duration, Timeout: sc.HTTP.Timeout})
 	loadDone := make(chan load.Stats, 1)
+	began := time.Now()
 	go func() { loadDone <- atk.Run(loadCtx, rec) }()
 	observed := ob.observe(loadCtx, sc)
 
@@ -69,7 +71,7 @@ func driveLoad(ctx context.Context, x *execution, baseURL string, ob *observers)
 	stats := mon.watch(loadCtx, loadDone)
 	observed()
 	return &loadStage{
-		rec: rec, stats: stats, end: time.Now(),
+		rec: rec, stats: stats, began: began, end: time.Now(),
 		aborted: errors.Is(context.Cause(loadCtx), errAborted),
 		stop:    stop,
 	}, nil
@@ -109,6 +111,10 @@ func (l *loadStage) figures(res *report.Result, sc *scenario.Scenario) {
 		InflightMax: l.stats.InflightMax, MaxWorkers: sc.HTTP.MaxWorkers,
 		FeedRanOut: feedsRanOut(res, sc, l.stats.RanOut),
 	})
+	if ran := l.end.Sub(l.began); ran < sc.Warmup {
+		// Stopped in the warm-up: the measured phase never began.
+		res.WarmupRan = ran
+	}
 }
 
 // feedsRanOut says in res which endpoints stopped sending because their

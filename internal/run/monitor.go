@@ -110,9 +110,11 @@ func (m *monitor) progress(el time.Duration, s record.Summary, observed []string
 	if el < sc.Warmup {
 		phase, shown, total = "warm-up", el, sc.Warmup
 	}
+	// Rounded, not truncated: a tick a little early would show a second
+	// twice. No p95 before a success (the warm-up records nothing).
 	line := fmt.Sprintf("%s %s/%s  rate %.1f/s  requests %d  errors %d  p95 %s",
-		phase, shown.Truncate(time.Second), total, m.atk.Pacer().Rate(el),
-		s.Total.Requests, s.Total.Errors, s.Total.Latency.P95.Duration().Round(100*time.Microsecond))
+		phase, shown.Round(time.Second), total, m.atk.Pacer().Rate(el),
+		s.Total.Requests, s.Total.Errors, p95Shown(s.Total))
 	for _, w := range observed {
 		line += "  " + w
 	}

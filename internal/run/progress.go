@@ -2,10 +2,12 @@ package run
 
 import (
 	"fmt"
-	"github.com/loadcheck/loadcheck/internal/scenario"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
 // The stages of a run that take a while before or after the live
@@ -37,6 +39,15 @@ func targetLabel(tg *scenario.Target) string {
 	}
 	b := filepath.Base(tg.File)
 	return strings.TrimSuffix(b, filepath.Ext(b))
+}
+
+// p95Shown is the live line's p95: "–" until a request succeeded, never
+// a 0 that reads as instant.
+func p95Shown(e record.EndpointSummary) string {
+	if e.Successes() == 0 {
+		return "–"
+	}
+	return e.Latency.P95.Duration().Round(100 * time.Microsecond).String()
 }
 
 // seconds formats a short wait the way a person reads it: "1.1 s".

@@ -123,10 +123,16 @@ func scenarioInfo(sc *scenario.Scenario) report.ScenarioInfo {
 	si := report.ScenarioInfo{
 		Name: sc.Name, File: sc.File, Duration: sc.Duration, Warmup: sc.Warmup,
 		Timeout: sc.HTTP.Timeout, KeepAlive: sc.HTTP.KeepAlive, MaxWorkers: sc.HTTP.MaxWorkers,
-		Clients: sc.HTTP.Clients,
+		Clients: sc.HTTP.Clients, LoadChange: sc.LoadChange(),
+		PeakRate: scenario.PeakRate(sc.HTTP.Stages).PerSecond(), WrittenPeakRate: sc.WrittenPeak().PerSecond(),
+	}
+	if len(sc.HTTP.Stages) > 0 && sc.HTTP.Stages[0].To != nil {
+		si.WarmupRate = sc.HTTP.Stages[0].To.PerSecond()
 	}
 	for _, st := range sc.HTTP.Stages {
-		if st.To != nil {
+		if st.To != nil && st.Over == 0 {
+			si.Load = append(si.Load, fmt.Sprintf("at %s", st.To))
+		} else if st.To != nil {
 			si.Load = append(si.Load, fmt.Sprintf("to %s over %s", st.To, st.Over))
 		} else {
 			si.Load = append(si.Load, fmt.Sprintf("hold %s", st.Hold))

@@ -51,7 +51,7 @@ func decodeFile(path string, dst any) (*source, []string, error) {
 	if err != nil {
 		var ye yaml.Error
 		if errors.As(err, &ye) && ye.GetToken() != nil {
-			p.atNode(&ast.StringNode{BaseNode: &ast.BaseNode{}, Token: ye.GetToken()}, "", nil, "%s", ye.GetMessage())
+			p.atNode(&ast.StringNode{BaseNode: &ast.BaseNode{}, Token: ye.GetToken()}, "", nil, "%s", yamlHint(ye.GetMessage()))
 		} else {
 			p.atNode(nil, "", nil, "%v", err)
 		}
@@ -66,7 +66,7 @@ func decodeFile(path string, dst any) (*source, []string, error) {
 	}
 	switch {
 	case len(docs) == 0:
-		p.errs = append(p.errs, &fieldError{file: path, line: 1, col: 1, msg: "the file is empty"})
+		p.errs = append(p.errs, &fieldError{file: path, line: 1, col: 1, msg: "the file is empty — write a scenario or a target in it (scenarios/smoke.yaml and targets/sim-1w.yaml are examples)"})
 		return nil, nil, p.err()
 	case len(docs) > 1:
 		p.atNode(docs[1], "", nil, "want one YAML document, found %d", len(docs))
@@ -91,7 +91,7 @@ func decodeFile(path string, dst any) (*source, []string, error) {
 		// The check above accepts only what decodes; this is a backstop.
 		var ye yaml.Error
 		if errors.As(err, &ye) && ye.GetToken() != nil {
-			p.atNode(&ast.StringNode{BaseNode: &ast.BaseNode{}, Token: ye.GetToken()}, "", nil, "%s", ye.GetMessage())
+			p.atNode(&ast.StringNode{BaseNode: &ast.BaseNode{}, Token: ye.GetToken()}, "", nil, "%s", yamlHint(ye.GetMessage()))
 		} else {
 			p.atNode(nil, "", nil, "%v", err)
 		}
@@ -148,9 +148,24 @@ func otherKind(body ast.Node, t reflect.Type) string {
 		}
 	}
 	if ownOnly == 0 && otherOnly > 0 {
+		if _, ok := targetFields["base_url"]; ok && t == reflect.TypeFor[scenarioFile]() && !hasKey(m, "base_url") {
+			// Read as a scenario only because base_url is missing.
+			return "this looks like a target file but has no base_url, so it was read as a scenario: add where the target serves, " +
+				"e.g. base_url: http://127.0.0.1:8000, and pass the file with --target"
+		}
 		return msg
 	}
 	return ""
+}
+
+// hasKey says whether the mapping m has the top-level key k.
+func hasKey(m ast.MapNode, k string) bool {
+	for it := m.MapRange(); it.Next(); {
+		if keyText(it.Key()) == k {
+			return true
+		}
+	}
+	return false
 }
 
 func unwrapPathError(err error) error {

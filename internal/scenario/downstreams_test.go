@@ -18,7 +18,7 @@ func TestDownstreams(t *testing.T) {
 base_url: http://127.0.0.1:{port}
 start:
   command: [python3, -c, "pass", "{downstream.embeddings.url}"]
-  env: {FIGMA: "{downstream.figma.addr}/v1"}
+  env: {FIGMA: "{downstream.figma.addr}/v1", PORT: "{port}"}
 downstreams:
   - name: postgres
     postgres: {dsn: "postgresql://titan@127.0.0.1/titan", statements: "COUNT|SUM"}

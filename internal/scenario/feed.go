@@ -68,12 +68,15 @@ func (f *feedFile) UnmarshalYAML(n ast.Node) error {
 			bad(it.Key(), "", "column %q is set twice", key)
 		case !columnName.MatchString(key):
 			bad(it.Key(), "", "column %q: want a name of letters, digits and _ usable as {{.%s}}", key, key)
+		case !isList && closest(key, []string{"order", "file"}) != "":
+			// A typo of a feed's own key, not a column to make a list of.
+			bad(it.Key(), "", "unknown key %q — did you mean %q? (every other key of a feed is a column, a list of values)", key, closest(key, []string{"order", "file"}))
 		case !isList:
 			bad(v, child("", key), "want a list of values, e.g. %s: [a, b], got %s", key, describe(v))
 		default:
 			seq := v.(*ast.SequenceNode)
 			if len(seq.Values) == 0 {
-				bad(v, child("", key), "the list is empty")
+				bad(v, child("", key), "the list is empty: give it one value or more, e.g. %s: [a, b]", key)
 			}
 			var vals []string
 			for i, e := range seq.Values {
@@ -89,7 +92,7 @@ func (f *feedFile) UnmarshalYAML(n ast.Node) error {
 	}
 	switch {
 	case fileKey != nil && len(f.Columns) > 0:
-		bad(fileKey, "", "a feed is either a CSV file or lists of values, not both")
+		bad(fileKey, "", "a feed is either a CSV file or lists of values, not both — remove file or the lists")
 	case fileKey == nil && len(f.Columns) == 0 && len(errs) == 0:
 		bad(n, "", "empty feed: want lists of values, e.g. {term: [a, b]}, or a CSV file, e.g. {file: data/terms.csv}")
 	}
@@ -160,7 +163,7 @@ func (f *feedFile) build(p *problems, dir, path string) *Feed {
 func readCSV(file string) (cols []string, rows [][]string, weights []float64, err error) {
 	fh, err := os.Open(file)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("cannot read %s: %v (the path is relative to the scenario file)", file, unwrapPathError(err))
+		return nil, nil, nil, fmt.Errorf("cannot read %s: %v — fix the path (relative to the scenario file) or create the file", file, unwrapPathError(err))
 	}
 	defer fh.Close()
 	r := csv.NewReader(fh)

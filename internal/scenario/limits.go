@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -81,12 +82,41 @@ type limitError struct {
 // scanLimits checks data against maxDepth and maxNodes, and indentation
 // for tabs, without building anything.
 func scanLimits(data []byte) *limitError {
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
+		return &limitError{line: 1, col: 1, msg: "the file is UTF-16: save it as UTF-8"}
+	}
 	s := &scanner{literal: -1}
 	for i, line := range bytes.Split(data, []byte("\n")) {
 		s.line = i + 1
+		if err := checkText(s.line, line); err != nil {
+			return err
+		}
 		if err := s.scanLine(bytes.TrimSuffix(line, []byte("\r"))); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkText refuses a line that is not text: a NUL byte marks a binary
+// file (a program, an archive), which YAML would misread as a tab or a
+// string of garbage; bytes that are not UTF-8 would print mangled in
+// every name and message taken from them.
+func checkText(line int, b []byte) *limitError {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return &limitError{line: line, col: utf8.RuneCount(b[:i]) + 1, msg: "a NUL byte: this is a binary file, not YAML — pass a scenario or target file (a .yaml text file)"}
+	}
+	if !utf8.Valid(b) {
+		i := 0
+		for i < len(b) {
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return &limitError{line: line, col: utf8.RuneCount(b[:i]) + 1, msg: fmt.Sprintf(
+			"byte 0x%02x is not UTF-8: save the file as UTF-8 (it looks like another encoding, such as Latin-1)", b[i])}
 	}
 	return nil
 }
@@ -257,4 +287,22 @@ func expandedSize(n ast.Node, limit int) int {
 		return min(sum, limit+1)
 	}
 	return size(n)
+}
+
+// yamlHint adds to a message of the YAML parser what to do about it: the
+// parser says what it found, not how to fix it.
+func yamlHint(msg string) string {
+	hints := []struct{ has, fix string }{
+		{"already defined", "remove one of the two"},
+		{"could not find end character", "close the quote"},
+		{"must be specified", "close the bracket, or add the missing comma"},
+		{"could not find alias", "define the anchor (&name) before its alias (*name), or write the value"},
+		{"not allowed in this context", "check the indentation: indent a field under its section with spaces, as deep as its siblings"},
+	}
+	for _, h := range hints {
+		if strings.Contains(msg, h.has) {
+			return msg + " — " + h.fix
+		}
+	}
+	return msg + " — fix the YAML at this position"
 }

@@ -74,8 +74,15 @@ func buildScenario(p *problems, f scenarioFile) *Scenario {
 	}
 	s.Duration = measuredDuration(p, f, httpProfile, broadcastProfile)
 	s.httpProfile, s.broadcastProfile = httpProfile, broadcastProfile
+	s.writtenHTTP = httpProfile
 
 	buildSections(p, dir, f, s)
+	if len(p.errs) == 0 {
+		// Only of a load otherwise valid: a broken stage is said as such.
+		for _, e := range s.emptySchedules() {
+			p.at(e[0], "%s", e[1])
+		}
+	}
 	s.Resources = buildResources(p, *f.Resources)
 	s.Production = buildProduction(p, f.Production)
 	s.Gates = buildGates(p, "gates", f.Gates, s)
@@ -216,7 +223,7 @@ func profile(p *problems, path string, l *loadFile, required bool) []Stage {
 		return nil
 	}
 	if l.Rate != nil && l.Stages != nil {
-		p.at(child(path, "stages"), "set either rate or stages, not both")
+		p.at(child(path, "stages"), "set either rate or stages, not both — remove one")
 		return nil
 	}
 	if l.Rate != nil {
@@ -233,7 +240,7 @@ func profile(p *problems, path string, l *loadFile, required bool) []Stage {
 		at := index(sp, i)
 		switch {
 		case st.Hold != nil && (st.To != nil || st.Over != nil):
-			p.at(at, "a stage is either a ramp {to: RATE, over: DURATION} or a hold {hold: DURATION}, not both")
+			p.at(at, "a stage is either a ramp {to: RATE, over: DURATION} or a hold {hold: DURATION}, not both — remove hold, or to and over")
 		case st.Hold != nil:
 			if i == 0 {
 				p.at(at, "the first stage cannot be a hold: there is no rate yet to hold; start with {to: 20/s, over: 30s}")
@@ -291,7 +298,7 @@ func buildHTTP(p *problems, dir string, f httpFile) HTTP {
 		case metric.EndpointOf("http."+ep.Name+".max") != ep.Name:
 			p.at(child(at, "name"), "%q is reserved for http.%s.max: choose another name", ep.Name, ep.Name)
 		case names[ep.Name]:
-			p.at(child(at, "name"), "another endpoint is named %q: names must be unique", ep.Name)
+			p.at(child(at, "name"), "another endpoint is named %q: names must be unique — rename one", ep.Name)
 		}
 		names[ep.Name] = true
 		if !validMethod(ep.Method) {
@@ -474,7 +481,7 @@ func measured(p *problems, at, text, name string, s *Scenario, endpoints []strin
 	switch m.Needs {
 	case metric.NeedsHTTP:
 		if len(s.HTTP.Endpoints) == 0 {
-			p.at(at, "%q: http metrics need an http section with endpoints", text)
+			p.at(at, "%q: http metrics need an http section with endpoints — add one, e.g. http: {load: {rate: 5/s}, endpoints: [{name: home, path: /}]}, or remove the gate", text)
 			return false
 		}
 		if ep != "" && !slices.Contains(endpoints, ep) {

@@ -202,12 +202,19 @@ websocket:
 	before := cmp.Diff(nil, s.HTTP.Stages)
 
 	short := s.WithDuration(45 * time.Second)
-	wantShort := []scenario.Stage{{To: rate(t, "10/s"), Over: 30 * time.Second}, {To: rate(t, "15/s"), Over: 15 * time.Second}}
+	// Shortened stages are scaled, not cut: the run still reaches 20/s.
+	wantShort := []scenario.Stage{{To: rate(t, "10/s"), Over: 22500 * time.Millisecond}, {To: rate(t, "20/s"), Over: 22500 * time.Millisecond}}
 	if short.Duration != 45*time.Second {
 		t.Errorf("WithDuration(45s).Duration = %v, want 45s", short.Duration)
 	}
 	if diff := cmp.Diff(wantShort, short.HTTP.Stages); diff != "" {
 		t.Errorf("WithDuration(45s).HTTP.Stages (-want +got):\n%s", diff)
+	}
+	if got, want := short.LoadChange(), "stages written for 1m0s scaled to the 45s phase (each stage 0.75× as long, same rates)"; got != want {
+		t.Errorf("WithDuration(45s).LoadChange() = %q, want %q", got, want)
+	}
+	if got := s.LoadChange(); got != "" {
+		t.Errorf("LoadChange() of the scenario as written = %q, want none", got)
 	}
 	// Lengthening a shortened copy refits the stages as written, so the
 	// second ramp is not lost.
@@ -215,6 +222,9 @@ websocket:
 	wantLong := []scenario.Stage{{To: rate(t, "10/s"), Over: 30 * time.Second}, {To: rate(t, "20/s"), Over: 30 * time.Second}, {Hold: time.Minute}}
 	if diff := cmp.Diff(wantLong, long.HTTP.Stages); diff != "" {
 		t.Errorf("WithDuration(45s).WithDuration(2m).HTTP.Stages (-want +got):\n%s", diff)
+	}
+	if got, want := long.LoadChange(), "stages written for 1m0s; the last rate holds for the rest of the 2m0s phase"; got != want {
+		t.Errorf("WithDuration(2m).LoadChange() = %q, want %q", got, want)
 	}
 	wantBroadcast := []scenario.Stage{{To: rate(t, "2/s"), Over: time.Minute}, {Hold: time.Minute}}
 	if diff := cmp.Diff(wantBroadcast, long.WebSocket.Broadcast.Stages); diff != "" {
@@ -225,6 +235,12 @@ websocket:
 	wantConstant := []scenario.Stage{{To: rate(t, "50/s")}, {Hold: 2 * time.Minute}}
 	if diff := cmp.Diff(wantConstant, constant.HTTP.Stages); diff != "" {
 		t.Errorf("WithRate(50/s).HTTP.Stages (-want +got):\n%s", diff)
+	}
+	if got, want := constant.LoadChange(), "a constant 50/s replaces the stages as written (peak 20/s)"; got != want {
+		t.Errorf("WithRate(50/s).LoadChange() = %q, want %q", got, want)
+	}
+	if got := constant.WrittenPeak().PerSecond(); got != 20 {
+		t.Errorf("WithRate(50/s).WrittenPeak() = %v/s, want the file's 20/s", got)
 	}
 	if got := constant.WithDuration(time.Minute).HTTP.Stages[1].Hold; got != time.Minute {
 		t.Errorf("WithRate(50/s).WithDuration(1m): hold = %v, want 1m", got)
@@ -414,7 +430,8 @@ func TestLoadTargetBaseURL(t *testing.T) {
 		{"https://localhost:8443", "", ""},
 		{"http://LOCALHOST:8000", "", ""},
 		{"http://[::1]:8000", "", ""},
-		{"http://127.0.0.1:{port}", "start: {command: [sh]}\n", ""},
+		{"http://127.0.0.1:{port}", "start: {command: [sh, -c, \"exec server --port {port}\"]}\n", ""},
+		{"http://127.0.0.1:8000", "start: {command: [sh, -c, \"exec server --port {port}\"]}\n", "start passes {port} to the target, but base_url names another port"},
 		{"http://10.0.0.7:8000", "", `host "10.0.0.7" is not loopback`},
 		{"http://0.0.0.0:8000", "", `host "0.0.0.0" is not loopback`},
 		{"http://example.com", "", `host "example.com" is not loopback`},

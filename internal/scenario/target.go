@@ -62,6 +62,7 @@ func buildTarget(p *problems, f targetFile) *Target {
 			p.at("start.command", "command: missing: the program and its arguments, e.g. command: [python3, -m, uvicorn, app:app, --port, \"{port}\"]")
 		} else {
 			checkStart(p, t.Start)
+			checkPortAgreement(p, f.BaseURL, t.Start)
 		}
 	}
 	checkPlaceholders(p, t.Start, t.Downstreams)
@@ -236,6 +237,10 @@ func (s *Scenario) LoadTarget() (*Target, error) {
 	t, err := LoadTarget(s.TargetFile)
 	if err != nil && errors.Is(err, fs.ErrNotExist) {
 		p.atCause("target", fs.ErrNotExist, "%s does not exist — fix the path (relative to the scenario's folder) or pass --target", s.TargetFile)
+		return nil, p.err()
+	}
+	if st, serr := os.Stat(s.TargetFile); serr == nil && st.IsDir() {
+		p.at("target", "%s is a folder — name a target file in it, e.g. target: %s", s.TargetFile, filepath.Join(s.TargetFile, "sim-1w.yaml"))
 		return nil, p.err()
 	}
 	return t, err

@@ -73,6 +73,12 @@ type Scenario struct {
 	// The stages as written, before they were fitted to Duration, so that
 	// WithDuration can fit them again.
 	httpProfile, broadcastProfile []Stage
+	// writtenHTTP is the HTTP stages as in the file, which --rate does not
+	// replace: the peak the scenario was written to reach.
+	writtenHTTP []Stage
+	// durationNote and rateNote say how --duration and --rate changed
+	// the load (LoadChange).
+	durationNote, rateNote string
 }
 
 // Stage is one piece of a load profile: a linear ramp from the previous
