@@ -16,25 +16,23 @@ import (
 
 // downstreamsKind counts what the target does to the databases, caches and
 // upstream APIs its target file declares, for the downstream metrics. The
-// stubs are served and the counters opened before the target starts
-// (openDownstreams); the observer samples them over the run.
+// stubs are served before the target starts (serveStubs), the counters
+// opened once it is ready (openCounters); the observer samples them.
 var downstreamsKind = observerKind{
 	name:  metric.ObservedDownstreams,
 	start: startDownstreams,
 	merge: mergeDownstreams,
 }
 
-// openDownstreams serves the target file's stubs and opens its other
-// downstreams' counters (downstream.OpenAll), each read once, so that a
-// database that does not answer stops the run before any load, naming
-// the downstream. It returns the target with the stubs' URLs in its start
-// section. The set's Close stops the stubs, so it runs after the target
-// has stopped.
-func openDownstreams(ctx context.Context, tg *scenario.Target) (*downstream.Set, *scenario.Target, error) {
+// serveStubs serves the target file's stubs before the target starts and
+// returns the target with their URLs in its start section. The set's
+// Close stops the stubs (and the counters openCounters adds), so it runs
+// after the target has stopped.
+func serveStubs(ctx context.Context, tg *scenario.Target) (*downstream.Set, *scenario.Target, error) {
 	if len(tg.Downstreams) == 0 {
 		return nil, tg, nil
 	}
-	set, err := downstream.OpenAll(ctx, tg.Downstreams)
+	set, err := downstream.ServeStubs(ctx, tg.Downstreams)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -45,12 +43,22 @@ func openDownstreams(ctx context.Context, tg *scenario.Target) (*downstream.Set,
 	return set, started, nil
 }
 
+// openCounters opens the other downstreams' counters once the target is
+// ready — a target may start its own database — and before any load, so
+// that a database that does not answer stops the run, named.
+func openCounters(ctx context.Context, set *downstream.Set, tg *scenario.Target) error {
+	if set == nil {
+		return nil
+	}
+	return set.OpenCounters(ctx, tg.Downstreams)
+}
+
 // downstreamsObserver samples the downstreams over the run.
 type downstreamsObserver struct {
 	w *downstream.Watcher
 }
 
-// startDownstreams starts sampling the downstreams openDownstreams
+// startDownstreams starts sampling the downstreams serveStubs and openCounters
 // opened, and the connections the target's process tree holds to them.
 func startDownstreams(ctx context.Context, e observerEnv) (observer, error) {
 	if e.ds == nil || len(e.ds.Watched) == 0 {

@@ -73,7 +73,7 @@ type observerEnv struct {
 	tgt  *targetStage
 	plan clientaddr.Plan
 	// ds is what the run opened of the target file's downstreams before
-	// it started the target (openDownstreams); nil for none.
+	// it started the target (serveStubs, openCounters); nil for none.
 	ds *downstream.Set
 }
 

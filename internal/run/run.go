@@ -57,9 +57,9 @@ var ErrInterrupted = errors.New("interrupted")
 // user's measurements are never dropped. An error with a nil result means
 // nothing ran (bad target, target failed to start).
 //
-// A run is six stages, each in a function of its own: open the target
-// file's downstreams (their stubs' URLs go into its start section), start
-// the target, start what observes it (every kind in observerKinds: the
+// A run is six stages, each in a function of its own: serve the target
+// file's stub downstreams (their URLs go into its start section), start
+// the target and open its other downstreams' counters, start what observes it (every kind in observerKinds: the
 // resource sampler, the downstreams, the real-time probes), drive the
 // load, assemble the result, judge it. A stage that leaves something
 // running returns it with a Close or Stop, deferred here, so that every
@@ -77,7 +77,7 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 	}
 	// The stubs are served before the target starts: its start section
 	// holds their URLs.
-	ds, started, err := openDownstreams(ctx, o.Target)
+	ds, started, err := serveStubs(ctx, o.Target)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +90,9 @@ func Execute(ctx context.Context, o Options) (*report.Result, error) {
 		return nil, err
 	}
 	defer tgt.Close(ctx)
+	if err := openCounters(ctx, ds, o.Target); err != nil {
+		return nil, err
+	}
 	tgt.describe(&res.Target, secrets(sc, o.Target))
 	res.Sources = &sources
 
