@@ -108,11 +108,9 @@ http:
   endpoints: [{name: work, path: /work}]
 gates: ["downstream.embd.rate < 10/s"]
 `,
-		"deaddb.yaml": `name: dead db
-base_url: http://127.0.0.1:{port}
-start: {command: [sleep, "30"]}
-downstreams:
-  - name: db
+		// A database is opened once the target is ready (a target may
+		// start its own), still before any load.
+		"deaddb.yaml": callerTarget(t, "1") + `  - name: db
     postgres: {dsn: "postgresql://nobody@127.0.0.1:1/none"}
 `,
 		"db-scenario.yaml": `name: db

@@ -125,6 +125,11 @@ func (c *connStats) summary() *ConnSummary {
 	}
 	s.Mean = float64(c.sum) / float64(c.samples)
 	for pid, p := range c.byPID {
+		if p.peak == 0 {
+			// A process that never held one (a launcher, the database's
+			// own backends) would only crowd the report.
+			continue
+		}
 		// A process absent from a sample held none then.
 		s.ByPID[pid] = ProcConns{Peak: p.peak, Mean: float64(p.sum) / float64(c.samples)}
 		s.MaxProcess = max(s.MaxProcess, p.peak)

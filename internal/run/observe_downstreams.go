@@ -73,6 +73,11 @@ func startDownstreams(ctx context.Context, e observerEnv) (observer, error) {
 	if err := w.Start(ctx); err != nil {
 		return nil, err
 	}
+	if e.sc.Warmup == 0 {
+		// The phase begins with the load: a reading taken beside the
+		// first requests could miss the calls they make.
+		w.MeasureFrom(ctx)
+	}
 	return &downstreamsObserver{w: w}, nil
 }
 
@@ -102,12 +107,14 @@ const maxTreeProcs = 1024
 // its planned edges: the time a reading takes does not push the end.
 func (d *downstreamsObserver) observe(ctx context.Context, sc *scenario.Scenario) {
 	from := time.Now().Add(sc.Warmup)
-	select {
-	case <-time.After(time.Until(from)):
-	case <-ctx.Done():
-		return
+	if sc.Warmup > 0 { // else startDownstreams took the opening reading
+		select {
+		case <-time.After(time.Until(from)):
+		case <-ctx.Done():
+			return
+		}
+		d.w.MeasureFrom(ctx)
 	}
-	d.w.MeasureFrom(ctx)
 	select {
 	case <-time.After(time.Until(from.Add(sc.Duration))):
 	case <-ctx.Done():
