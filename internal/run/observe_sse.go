@@ -33,7 +33,7 @@ func startSSE(ctx context.Context, e observerEnv) (observer, error) {
 	if sc.SSE == nil {
 		return nil, nil
 	}
-	probeCtx, stop := probeContext(ctx)
+	probeCtx, connected, stop := probeContext(ctx)
 	e.o.begin("connecting %s", report.Plural(sc.SSE.Clients, "SSE client", "SSE clients"))
 	sse, err := probe.StartSSE(probeCtx, e.tgt.baseURL, *sc.SSE, e.plan, e.o.Target.TLSConfig())
 	if err != nil {
@@ -41,6 +41,7 @@ func startSSE(ctx context.Context, e observerEnv) (observer, error) {
 		stop()
 		return nil, fmt.Errorf("scenario %s: sse: %w", sc.Name, err)
 	}
+	connected()
 	e.o.end("done")
 	return &sseObserver{sse: sse, stop: stop}, nil
 }

@@ -44,7 +44,7 @@ func startWebSocket(ctx context.Context, e observerEnv) (observer, error) {
 	if sc.WebSocket == nil {
 		return nil, nil
 	}
-	probeCtx, stop := probeContext(ctx)
+	probeCtx, connected, stop := probeContext(ctx)
 	e.o.begin("connecting %s", report.Plural(sc.WebSocket.Boards, "board", "boards"))
 	var ws *probe.WS
 	var err error
@@ -58,16 +58,18 @@ func startWebSocket(ctx context.Context, e observerEnv) (observer, error) {
 		stop()
 		return nil, fmt.Errorf("scenario %s: websocket: %w", sc.Name, err)
 	}
+	connected()
 	e.o.end("%d connected", ws.Connected())
 	return &wsObserver{o: e.o, ws: ws, cfg: *sc.WebSocket, shard: e.o.Shard, stop: stop}, nil
 }
 
 // probeContext returns the context of probes that outlive an interrupt
-// once connected; ctx's end stops them only until the caller returns.
-func probeContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	probeCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	disarm := context.AfterFunc(ctx, stop)
-	return probeCtx, func() { disarm(); stop() }
+// once connected: until connected is called, ctx's end stops them; after
+// it, only stop does.
+func probeContext(ctx context.Context) (probeCtx context.Context, connected func(), stop context.CancelFunc) {
+	probeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	disarm := context.AfterFunc(ctx, cancel)
+	return probeCtx, func() { disarm() }, func() { disarm(); cancel() }
 }
 
 // observe runs the broadcaster for the measured phase, after the warm-up;
