@@ -175,7 +175,12 @@ func TestCoordinatedOmission(t *testing.T) {
 			sc.HTTP.MaxWorkers = tc.workers
 			sum, _ := attack(t, context.Background(), sc, s.URL)
 			tot := sum.Total
-			if l := tot.LateRate(); l < tc.minLate || l > tc.maxLate {
+			if raceEnabled && tc.maxLate < 100 {
+				// The race detector's slowdown alone makes some sends
+				// late (3 % seen on a busy 2-core machine); the race-free
+				// pass of make test checks the bound.
+				t.Logf("race detector on: late = %d of %d (%.1f%%); the bound is checked without it", tot.Late, tot.Requests, tot.LateRate())
+			} else if l := tot.LateRate(); l < tc.minLate || l > tc.maxLate {
 				t.Errorf("late = %d of %d (%.1f%%), want %v–%v%%", tot.Late, tot.Requests, l, tc.minLate, tc.maxLate)
 			}
 			if p95 := tot.Latency.P95.Duration(); p95 < tc.minP95 || p95 > tc.maxP95 {
