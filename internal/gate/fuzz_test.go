@@ -2,8 +2,11 @@ package gate
 
 import "testing"
 
+// FuzzParse holds every gate Parse accepts to checkParsed: it prints back
+// to an equal gate and evaluates by its operator's definition.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"http.p95 < 2s", "ws.loss == 0%", "rss.total < 300MB", "http.x.rate >= 1/min", "a b c", "", "cpu.sustained < 60%"} {
+	for _, s := range []string{"http.p95 < 2s", "ws.loss == 0%", "rss.total < 300MB", "http.x.rate >= 1/min", "a b c", "", "cpu.sustained < 60%",
+		"ws.connected > 5", "http.p99 <= 250ms", "sse.gap.max < 3us", "rss.max_process >= 1.5GiB", "http.errors < 0.04%"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -11,11 +14,9 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// A parsed gate evaluates without panicking and keeps its source.
-		if g.Source == "" || g.Metric == "" {
+		if g.Source == "" || g.Metric == "" || g.String() != g.Source {
 			t.Errorf("Parse(%q) = %+v with empty fields", s, g)
 		}
-		_ = g.Eval(metrics{g.Metric: {V: 1, Kind: g.Threshold.Kind}})
-		_ = g.Threshold.String()
+		checkParsed(t, s, g)
 	})
 }
