@@ -11,10 +11,10 @@ LDFLAGS := -X github.com/loadcheck/loadcheck/internal/cli.Version=$(VERSION)
 # tests (a private cluster each). PyPI is never used.
 DEBS := python3-fastapi python3-uvicorn gunicorn python3-websockets python3-redis \
         redis-server nginx python3-uvloop python3-httptools chromium \
-        postgresql postgresql-contrib python3-asyncpg python3-psycopg2 python3-httpx
+        postgresql postgresql-contrib python3-asyncpg python3-psycopg2 python3-httpx iproute2
 BENCH_DEBS := wrk hey
 
-.PHONY: all build test demo lint deps bench fuzz fuzz-budget clean claims
+.PHONY: all build test demo lint deps bench fuzz fuzz-budget mutate clean claims
 
 all: build
 
@@ -106,6 +106,17 @@ fuzz:
 		name=$${t%%:*}; rest=$${t#*:}; pkg=$${rest%%:*}; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZ_MINIMIZE) $$pkg; \
 	done
+
+# Mutation testing of the files whose arithmetic users trust (gates,
+# units, merges, the metric catalogue, recorder, schedule and pacer, the
+# delivery ledger, the CPU tally): gremlins, pinned like staticcheck,
+# changes one operator at a time and the package's tests must fail. Not
+# part of `make test`: it takes about half an hour, one package at a time
+# so as not to take over a shared machine. MUTATE picks packages; the
+# scores and every surviving mutant are in docs/mutation.md.
+MUTATE ?=
+mutate:
+	GO=$(GO) ./bench/mutate.sh $(MUTATE)
 
 clean:
 	rm -rf bin
