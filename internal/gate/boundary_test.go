@@ -29,7 +29,10 @@ func TestOpsAtTheThreshold(t *testing.T) {
 		{"http.x.rate >= 20/s", 19.99, 20, 20.01, [3]bool{false, true, true}},
 		{"rss.total <= 300MB", 300e6 - 1, 300e6, 300e6 + 1, [3]bool{true, true, false}},
 		// == tolerates float noise, not a real difference.
-		{"ws.loss == 0%", -1e-12, 1e-12, 0.01, [3]bool{true, true, false}},
+		// (relative to a threshold above 1, absolute below), up to and
+		// including 10⁻⁹ of it.
+		{"ws.loss == 0%", -1e-12, 1e-9, 0.01, [3]bool{true, true, false}},
+		{"rss.total == 300MB", 300e6 - 1, 300e6 + 0.01, 300e6 + 1, [3]bool{false, true, false}},
 	}
 	for _, tc := range tests {
 		g, err := Parse(tc.gate, kinds)
@@ -44,6 +47,23 @@ func TestOpsAtTheThreshold(t *testing.T) {
 			if o.Observed == nil || o.Observed.V != v || o.Limit != g.Threshold || o.Op != g.Op || o.Metric != g.Metric {
 				t.Errorf("%s with %v observed: outcome %+v does not carry the value and the gate", tc.gate, v, o)
 			}
+		}
+	}
+}
+
+// A threshold that no measurement can be compared with is refused: a
+// negative one, NaN or infinity; a percentage above 100 % too, though
+// 100 % itself is a threshold.
+func TestParseRefusesUnmeasurable(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"http.p95 < -2s", "ws.connected > -1", "ws.connected > NaN", "ws.connected < Inf", "ws.loss < -1%", "ws.loss <= 100.1%", "http.x.rate > -1/s"} {
+		if g, err := Parse(s, kinds); err == nil {
+			t.Errorf("Parse(%q) = %+v, want an error", s, g)
+		}
+	}
+	for _, s := range []string{"ws.loss <= 100%", "ws.loss >= 0%", "http.p95 >= 0s", "ws.connected >= 0"} {
+		if _, err := Parse(s, kinds); err != nil {
+			t.Errorf("Parse(%q): %v", s, err)
 		}
 	}
 }
