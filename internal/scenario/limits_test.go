@@ -106,19 +106,37 @@ func anchorName(i int) string {
 }
 
 // TestLargestAcceptedFileBounded loads files just inside the bounds, the
-// most a file can make the parser do, and checks the memory they take
-// against the 100 MB budget `validate` promises. BenchmarkLoadLargest
-// measures the time.
+// most a file can make the parser do, and checks that each is judged on
+// its content, not refused by a bound (the endpoints file, about 35,000
+// values, is a valid scenario), and the memory they take against the
+// 100 MB budget `validate` promises. BenchmarkLoadLargest measures the
+// time.
 func TestLargestAcceptedFileBounded(t *testing.T) {
+	want := map[string]string{ // the first problem; "" for a valid file
+		"endpoints":  "",
+		"flow lists": ":2:9: gates[0]: want a single value, got a list",
+		"bad gates":  `:2:9: gates[0]: "a": want METRIC OP THRESHOLD`,
+		"deep":       ":2:9: gates[0]: want a single value, got a list",
+	}
 	for name, content := range largestFiles() {
 		t.Run(name, func(t *testing.T) {
 			path := writeFile(t, t.TempDir(), "s.yaml", content)
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			scenario.Load(path)
+			sc, err := scenario.Load(path)
 			runtime.ReadMemStats(&after)
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 100<<20 {
 				t.Errorf("Load of %d KiB allocated %d MiB, want at most 100 MiB", len(content)>>10, alloc>>20)
+			}
+			switch w, ok := want[name]; {
+			case !ok:
+				t.Fatalf("no expected outcome for %s", name)
+			case w == "" && (err != nil || len(sc.HTTP.Endpoints) != 4400):
+				t.Errorf("Load = %v, want the 4400 endpoints of a valid file", err)
+			case w != "" && (err == nil || !errors.Is(err, scenario.ErrInvalid) || !strings.Contains(err.Error(), path+w)):
+				t.Errorf("Load = %.300v, want an invalid-file error %s%s", err, path, w)
+			case err != nil && (strings.Contains(err.Error(), "more than") || strings.Contains(err.Error(), "limited to")):
+				t.Errorf("a file inside the bounds was refused by one: %.300v", err)
 			}
 		})
 	}
