@@ -61,7 +61,7 @@ func TestParseRefusesUnmeasurable(t *testing.T) {
 			t.Errorf("Parse(%q) = %+v, want an error", s, g)
 		}
 	}
-	for _, s := range []string{"ws.loss <= 100%", "ws.loss >= 0%", "http.p95 >= 0s", "ws.connected >= 0"} {
+	for _, s := range []string{"ws.loss <= 100%", "ws.loss >= 0%", "http.p95 >= 0s", "ws.connected >= 0", "http.x.rate >= 0/s"} {
 		if _, err := Parse(s, kinds); err != nil {
 			t.Errorf("Parse(%q): %v", s, err)
 		}
