@@ -141,8 +141,15 @@ gates: ["`+strings.Join(tc.gates, `", "`)+`"]
 func TestAbortStopsRun(t *testing.T) {
 	// Ready on /, failing 3 of 4 requests on the endpoint under load.
 	var n atomic.Int64
+	var first, last atomic.Int64 // when requests under load arrived, Unix ns
 	url := server(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" || n.Add(1)%4 == 0 {
+		if r.URL.Path == "/" {
+			return
+		}
+		now := time.Now().UnixNano()
+		first.CompareAndSwap(0, now)
+		last.Store(now)
+		if n.Add(1)%4 == 0 {
 			return
 		}
 		http.Error(w, "down", 500)
@@ -154,11 +161,19 @@ http:
 gates: ["http.errors < 1%", "http.p95 < 5s"]
 abort: {when: ["http.errors > 50%"]}
 `)
-	start := time.Now()
 	out := t.TempDir()
 	o := loadcheck(t, context.Background(), "run", filepath.Join(dir, "scenario.yaml"), "--quiet", "--out", out)
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("aborted run took %v, want it stopped within 2 s of its start", took)
+	// abort.when is checked every second: the load failing from its first
+	// request stops at the first or second check, within 2 s of it, and
+	// the result follows at once. Timed here from the first request under
+	// load, not from the process's start.
+	begin, end := time.Unix(0, first.Load()), time.Unix(0, last.Load())
+	t.Logf("load ran %v, the run returned %v after its last request", end.Sub(begin), time.Since(end))
+	if ran := end.Sub(begin); first.Load() == 0 || ran > 2*time.Second {
+		t.Errorf("the load ran %v after its first request, want it aborted within 2 s", ran)
+	}
+	if after := time.Since(end); after > time.Second {
+		t.Errorf("the aborted run returned %v after its last request, want within a second", after)
 	}
 	if o.code != ExitFail || !strings.Contains(o.stdout, "ABORTED") || !strings.Contains(o.stdout, "http.errors > 50%") {
 		t.Errorf("exit %d, want 1 and ABORTED naming the condition; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
@@ -186,7 +201,11 @@ func onlyResult(t *testing.T, dir string) *report.Result {
 }
 
 func TestInterruptWritesPartialResult(t *testing.T) {
-	url := server(t, ok)
+	var last atomic.Int64 // when the latest request arrived, in Unix ns
+	url := server(t, func(w http.ResponseWriter, r *http.Request) {
+		last.Store(time.Now().UnixNano())
+		ok(w, r)
+	})
 	dir := scenarioFiles(t, url, `duration: 60s
 http:
   load: {rate: 20/s}
@@ -195,11 +214,22 @@ gates: ["http.p95 < 5s"]
 `)
 	out := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(1500*time.Millisecond, cancel)
-	start := time.Now()
+	var interrupted atomic.Int64
+	time.AfterFunc(1500*time.Millisecond, func() {
+		interrupted.Store(time.Now().UnixNano())
+		cancel()
+	})
 	o := loadcheck(t, ctx, "run", filepath.Join(dir, "scenario.yaml"), "--quiet", "--out", out)
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("interrupted run took %v, want it to stop within a second", took)
+	// The README: the load stops within a second, and the partial result
+	// is still printed and written. Both are timed here, in the test's
+	// process, from the moment of the interrupt (measured: under 0.1 s).
+	at := time.Unix(0, interrupted.Load())
+	t.Logf("last request %v after the interrupt, returned %v after it", time.Unix(0, last.Load()).Sub(at), time.Since(at))
+	if late := time.Unix(0, last.Load()).Sub(at); late > time.Second {
+		t.Errorf("a request arrived %v after the interrupt, want the load stopped within a second", late)
+	}
+	if took := time.Since(at); took > time.Second {
+		t.Errorf("interrupted run returned %v after the interrupt, want the partial result within a second", took)
 	}
 	if o.code != ExitInterrupted || !strings.Contains(o.stdout, "INTERRUPTED") {
 		t.Errorf("exit %d, want 130 and INTERRUPTED; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
