@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,20 +18,13 @@ import (
 )
 
 // TestCgroupV2 creates a cgroup, moves a burner into it and samples the
-// cgroup. It skips where it cannot create the cgroup.
+// cgroup. Where the system's cgroup2 mount is read-only (a container's
+// /sys/fs/cgroup), it mounts the hierarchy again in a temporary
+// directory. Where it still cannot make a cgroup it fails when CI is set
+// and is skipped, with the reason, elsewhere.
 func TestCgroupV2(t *testing.T) {
 	t.Parallel()
-	mount, err := cgroup2Mount()
-	if err != nil {
-		t.Skipf("no cgroup v2: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(mount, "cgroup.controllers")); err != nil {
-		t.Skipf("%s is not a cgroup v2 root: %v", mount, err)
-	}
-	dir := filepath.Join(mount, fmt.Sprintf("loadcheck-test-%d", os.Getpid()))
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Skipf("cannot create a cgroup: %v", err)
-	}
+	mount, dir := newCgroup(t)
 	t.Cleanup(func() { // after the burner is killed (cleanups run last first)
 		var err error
 		for range 50 {
@@ -44,7 +38,7 @@ func TestCgroupV2(t *testing.T) {
 
 	pid := startHelper(t, "burn:50").Process.Pid
 	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), fmt.Appendf(nil, "%d", pid), 0o644); err != nil {
-		t.Skipf("cannot move a process into %s: %v", dir, err)
+		cgroupUnavailable(t, "cannot move a process into %s: %v", dir, err)
 	}
 	t.Cleanup(func() { // move it back to this process's cgroup, should it outlive the test
 		home := mount
@@ -82,10 +76,59 @@ func TestCgroupV2(t *testing.T) {
 		t.Errorf("errors = %v", sum.Errors)
 	}
 
-	// The same cgroup, named inside the mount.
-	if _, err := New(scenario.Source{Kind: scenario.SourceCgroup, Arg: strings.TrimPrefix(dir, mount)}, 0, scenario.Resources{}); err != nil {
+	// The same cgroup, named inside the system's mount (the same
+	// hierarchy as a mount of its own).
+	sys := mount
+	if m, err := cgroup2Mount(); err == nil {
+		sys = m
+	}
+	if _, err := New(scenario.Source{Kind: scenario.SourceCgroup, Arg: strings.TrimPrefix(dir, sys)}, 0, scenario.Resources{}); err != nil {
 		t.Errorf("cgroup named inside the mount: %v", err)
 	}
+}
+
+// newCgroup makes a cgroup for the test, removed when it ends, and
+// returns the cgroup2 mount it is in and its directory: under the
+// system's mount, or where that is read-only under a mount of the
+// hierarchy of the test's own, unmounted when the test ends.
+func newCgroup(t *testing.T) (mount, dir string) {
+	t.Helper()
+	name := fmt.Sprintf("loadcheck-test-%d", os.Getpid())
+	var tried []string
+	if sys, err := cgroup2Mount(); err != nil {
+		tried = append(tried, err.Error())
+	} else if err := os.Mkdir(filepath.Join(sys, name), 0o755); err != nil {
+		tried = append(tried, err.Error())
+	} else {
+		return sys, filepath.Join(sys, name)
+	}
+	own := t.TempDir()
+	if err := syscall.Mount("cgroup2", own, "cgroup2", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC, ""); err != nil {
+		cgroupUnavailable(t, "%s; mount -t cgroup2 on %s: %v", strings.Join(tried, "; "), own, err)
+	}
+	t.Cleanup(func() { // after the cgroup is removed (cleanups run last first)
+		if err := syscall.Unmount(own, syscall.MNT_DETACH); err != nil {
+			t.Errorf("umount %s: %v", own, err)
+		}
+	})
+	if _, err := os.Stat(filepath.Join(own, "cgroup.controllers")); err != nil {
+		cgroupUnavailable(t, "%s is not a cgroup v2 root: %v", own, err)
+	}
+	if err := os.Mkdir(filepath.Join(own, name), 0o755); err != nil {
+		cgroupUnavailable(t, "%s; in a mount of its own: %v", strings.Join(tried, "; "), err)
+	}
+	return own, filepath.Join(own, name)
+}
+
+// cgroupUnavailable fails the test where CI is set, to any value, and
+// skips it with the reason elsewhere: the cgroup source's end-to-end test
+// must not pass unseen where it could not run.
+func cgroupUnavailable(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("cannot make a cgroup v2 with CI set: "+format, args...)
+	}
+	t.Skipf("cannot make a cgroup v2 (run as root on Linux with cgroup v2): "+format, args...)
 }
 
 // fakeCgroupRoot makes a directory that looks like a cgroup2 mount with
