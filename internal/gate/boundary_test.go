@@ -165,3 +165,17 @@ func precision(v Value) float64 {
 	}
 	return 0
 }
+
+// Saved results hold a value's kind as its number: the numbers of the
+// kinds never change, and a clipped measurement prints as a lower bound.
+func TestKindNumbersAndClippedValues(t *testing.T) {
+	t.Parallel()
+	for k, n := range map[Kind]int{Duration: 1, Percent: 2, Count: 3, Bytes: 4, Rate: 5} {
+		if int(k) != n {
+			t.Errorf("kind %s is %d, want %d as saved results hold it", k, int(k), n)
+		}
+	}
+	if got := (Value{V: 60, Kind: Duration, AtLeast: true}).String(); got != "> 60.00s" {
+		t.Errorf("a clipped 60 s prints %q, want \"> 60.00s\"", got)
+	}
+}
