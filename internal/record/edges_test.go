@@ -77,12 +77,12 @@ func TestRecorderCounts(t *testing.T) {
 	}
 	hit(0, 10*time.Millisecond, 200, "")
 	hit(100*time.Millisecond, 10*time.Millisecond+time.Microsecond, 200, "")
-	hit(200*time.Millisecond, 0, 503, "503 Service Unavailable")
+	hit(200*time.Millisecond, 30*time.Millisecond, 503, "503 Service Unavailable")
 	hit(1200*time.Millisecond, 0, 200, "")
 	s := r.Close(start.Add(2500 * time.Millisecond))
 	a := s.Endpoints[0]
-	if a.Late != 1 || a.LateRate() != 25 {
-		t.Errorf("late %d (%.1f%%), want 1 (25%%): only the one sent more than 10 ms late", a.Late, a.LateRate())
+	if a.Late != 2 || a.LateRate() != 50 {
+		t.Errorf("late %d (%.1f%%), want 2 (50%%): the two sent more than 10 ms late", a.Late, a.LateRate())
 	}
 	if a.ErrorRate() != 25 || !reflect.DeepEqual(a.Codes, map[string]uint64{"200": 3, "503": 1}) {
 		t.Errorf("errors %.1f%%, codes %v; want 25%% and 3 × 200, 1 × 503", a.ErrorRate(), a.Codes)
