@@ -83,7 +83,7 @@ func TestScheduleRampMath(t *testing.T) {
 		{4, 2, 3 * s, 4 * s, 2.5},
 		{1, 5, 0, 0, 5},
 	} {
-		if got := rampRate(tc.r0, tc.r1, tc.at, tc.over); math.Abs(got-tc.want) > 1e-9 {
+		if got := rampRate(tc.r0, tc.r1, tc.at, tc.over); !(math.Abs(got-tc.want) <= 1e-9) {
 			t.Errorf("rampRate(%v → %v, at %v of %v) = %v, want %v", tc.r0, tc.r1, tc.at, tc.over, got, tc.want)
 		}
 	}
@@ -108,6 +108,14 @@ func TestScheduleEdges(t *testing.T) {
 		if got := sc.Rate(tc.at); math.Abs(got-tc.rate) > 1e-9 {
 			t.Errorf("Rate(%v) = %v, want %v", tc.at, got, tc.rate)
 		}
+	}
+	if got := sc.Hits(20 * s); math.Abs(got-210) > 1e-9 {
+		t.Errorf("Hits after the end = %v, want 210 (20 warm-up, 40 held, 150 in the ramp)", got)
+	}
+	// From 10/s to 20/s over 10 s after 6 s, n(τ) = 60 + 10τ + τ²/2:
+	// arrival 82 is due 2 s into the ramp.
+	if at, ok := sc.At(82); !ok || (at-8*s).Abs() > time.Microsecond {
+		t.Errorf("At(82) in a ramp from 10/s = %v, %v; want 8s", at, ok)
 	}
 	// From 0 to 10/s over 10 s, n(t) = t²/2: arrival 8 is due at 4 s.
 	ramp := NewSchedule(0, []Stage{{To: &r10, Over: 10 * s}}, 10*s)
