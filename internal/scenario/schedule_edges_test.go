@@ -132,6 +132,13 @@ func TestScheduleEdges(t *testing.T) {
 	if whole, one := steady.Hits(250*time.Millisecond), steady.Shard(1, 1).Hits(250*time.Millisecond); whole != 2.5 || one != whole {
 		t.Errorf("Hits(250ms) = %v, of shard 1/1 %v; want 2.5 both", whole, one)
 	}
+	// Before 1 s, arrivals 0–9: shard 2 of 3 holds 1, 4 and 7.
+	if got := steady.Shard(2, 3).Hits(s); got != 3 {
+		t.Errorf("shard 2/3 Hits(1s) = %v, want 3 (arrivals 1, 4, 7)", got)
+	}
+	if got := steady.Shard(3, 3).Hits(150 * time.Millisecond); got != 0 {
+		t.Errorf("shard 3/3 Hits(150ms) = %v, want 0 (arrival 2 is due at 200ms)", got)
+	}
 	b := Broadcast{Rate: r10}
 	if got := b.Schedule(10 * s).Hits(10 * s); math.Abs(got-100) > 1e-9 {
 		t.Errorf("a broadcast at 10/s over 10 s schedules %v, want 100", got)
