@@ -79,16 +79,17 @@ func TestRecorderCounts(t *testing.T) {
 	hit(100*time.Millisecond, 10*time.Millisecond+time.Microsecond, 200, "")
 	hit(200*time.Millisecond, 30*time.Millisecond, 503, "503 Service Unavailable")
 	hit(1200*time.Millisecond, 0, 200, "")
+	hit(1300*time.Millisecond, 0, 200, "")
 	s := r.Close(start.Add(2500 * time.Millisecond))
 	a := s.Endpoints[0]
-	if a.Late != 2 || a.LateRate() != 50 {
-		t.Errorf("late %d (%.1f%%), want 2 (50%%): the two sent more than 10 ms late", a.Late, a.LateRate())
+	if a.Late != 2 || a.LateRate() != 40 {
+		t.Errorf("late %d (%.1f%%), want 2 (40%%): the two sent more than 10 ms late", a.Late, a.LateRate())
 	}
-	if a.ErrorRate() != 25 || !reflect.DeepEqual(a.Codes, map[string]uint64{"200": 3, "503": 1}) {
-		t.Errorf("errors %.1f%%, codes %v; want 25%% and 3 × 200, 1 × 503", a.ErrorRate(), a.Codes)
+	if a.ErrorRate() != 20 || !reflect.DeepEqual(a.Codes, map[string]uint64{"200": 4, "503": 1}) {
+		t.Errorf("errors %.1f%%, codes %v; want 20%% and 4 × 200, 1 × 503", a.ErrorRate(), a.Codes)
 	}
 	tl := a.Timeline
-	if len(tl) != 3 || tl[0].Requests != 3 || tl[0].Errors != 1 || tl[1].Requests != 1 || tl[1].Errors != 0 || tl[2].T != 2 {
+	if len(tl) != 3 || tl[0].Requests != 3 || tl[0].Errors != 1 || tl[1].Requests != 2 || tl[1].Errors != 0 || tl[2].T != 2 {
 		t.Errorf("timeline %+v, want 3 rows (0, 1 and the 2nd second the recorder closed in), the first with 3 requests and 1 error", tl)
 	}
 	if a.ErrorHist == "" || a.LatencyHist == "" {
