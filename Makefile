@@ -40,7 +40,8 @@ demo: build
 # race detector slows goroutines several times over: the millisecond
 # bounds of the load generator (and of shards against one run, and of the
 # downstream stub's latency) are checked again without it, and so are
-# 10,000 boards, whose memory bound would measure the detector. The
+# 10,000 boards, whose memory bound would measure the detector, and the
+# sampler's CPU cost, which the detector multiplies. The
 # Kubernetes manifests are checked by the module of their own under
 # deploy/kubernetes, whose API types stay out of loadcheck's build. Then
 # each fuzz target runs a bounded count of inputs.
@@ -49,6 +50,7 @@ test: deps lint
 	$(GO) test -count=1 -run 'TestFixedLatencyServer|TestCoordinatedOmission|TestOverloadStaysBounded' ./internal/load/
 	$(GO) test -count=1 -run 'TestShardsMatchOneRun|TestTenThousandBoards' ./internal/cli/
 	$(GO) test -count=1 -run 'TestStubLatency' ./internal/downstream/
+	$(GO) test -count=1 -run 'TestSamplingCost' ./internal/resource/
 	cd deploy/kubernetes && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-budget
 
