@@ -87,16 +87,30 @@ func TestParseEventIDAndIDOfEdges(t *testing.T) {
 }
 
 // A shard without the broadcaster times a delivery from the message's
-// sent_at, on this probe's clock.
+// sent_at, on this probe's clock; the ledger converts readings to Unix
+// time and back, keeping 0 for none.
 func TestReceiveSentAt(t *testing.T) {
 	t.Parallel()
 	base := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	w := &WS{base: base}
+	in := &inbox{clock: clock{base: base}}
 	msg := []byte(`{"id":"r-1","sent_at":"` + base.Add(1500*time.Millisecond).Format(time.RFC3339Nano) + `"}`)
-	if got := w.sentAt(msg); got != int64(1500*time.Millisecond) {
+	if got := in.sentAt(msg); got != int64(1500*time.Millisecond) {
 		t.Errorf("sentAt = %v, want 1.5s after the probe's base", time.Duration(got))
 	}
-	if got := w.sentAt([]byte(`{"id":"r-1"}`)); got != 0 {
+	if got := in.sentAt([]byte(`{"id":"r-1"}`)); got != 0 {
 		t.Errorf("sentAt without sent_at = %v, want 0", got)
+	}
+	c := clock{base: base}
+	if got := c.wall(int64(2 * time.Second)); got != base.Add(2*time.Second).UnixNano() {
+		t.Errorf("wall(2s) = %v, want the base plus 2 s", time.Unix(0, got))
+	}
+	if got := c.wall(0); got != 0 {
+		t.Errorf("wall(0) = %v, want 0 (none)", got)
+	}
+	if got := c.fromWall(base.Add(3 * time.Second).UnixNano()); got != int64(3*time.Second) {
+		t.Errorf("fromWall(base+3s) = %v, want 3s", time.Duration(got))
+	}
+	if got := c.mono(base.Add(4 * time.Second)); got != int64(4*time.Second) {
+		t.Errorf("mono(base+4s) = %v, want 4s", time.Duration(got))
 	}
 }
