@@ -144,3 +144,21 @@ func TestScheduleEdges(t *testing.T) {
 		t.Errorf("a broadcast at 10/s over 10 s schedules %v, want 100", got)
 	}
 }
+
+// Len counts arrivals by At, the definition, where Hits rounds: 9.72/s
+// for 25 s sums to 243.00000000000003 arrivals, of which arrival 243 (from
+// 0) would be due at the end, which belongs to what follows.
+func TestScheduleLenWhereHitsRounds(t *testing.T) {
+	t.Parallel()
+	r := Rate{Freq: 9.72, Per: time.Second}
+	sc := NewSchedule(0, []Stage{{To: &r}}, 25*time.Second)
+	if h := sc.Hits(25 * time.Second); h <= 243 {
+		t.Fatalf("Hits(25s) = %v: the float no longer rounds above 243, pick another rate", h)
+	}
+	if n := sc.Len(); n != 243 {
+		t.Errorf("Len of 9.72/s over 25 s = %d, want 243", n)
+	}
+	if n := sc.Shard(2, 2).Len(); n != 121 {
+		t.Errorf("Len of shard 2/2 = %d, want 121 (arrivals 1, 3, …, 241)", n)
+	}
+}
