@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -46,12 +47,13 @@ func TestAccountWordEdgesAndShares(t *testing.T) {
 	}
 	s.addAccount(Board{ID: 0, Duplicates: 32}, []span{{up: 1}}, full, events, 0, int64(settle)+1000)
 	s.addAccount(Board{ID: 1}, []span{{up: 1}}, half, events, 0, int64(settle)+1000)
+	s.addAccount(Board{ID: 2}, []span{{up: 1}}, full, events, 0, int64(settle)+1000)
 	s.setLoss()
-	if s.BoardsBelowFull != 1 || s.PerBoard[0].Ratio != 1 || s.PerBoard[1].Ratio != 0.5 {
+	if s.BoardsBelowFull != 1 || s.PerBoard[0].Ratio != 1 || s.PerBoard[1].Ratio != 0.5 || s.PerBoard[2].Ratio != 1 {
 		t.Errorf("boards below full %d, ratios %v and %v; want 1 (only the half board), 1, 0.5", s.BoardsBelowFull, s.PerBoard[0].Ratio, s.PerBoard[1].Ratio)
 	}
-	if s.Expected != 128 || s.Missing != 32 || s.Loss != 25 || s.Dup != 25 {
-		t.Errorf("expected %d, missing %d, loss %v%%, dup %v%%; want 128, 32, 25, 25", s.Expected, s.Missing, s.Loss, s.Dup)
+	if s.Expected != 192 || s.Missing != 32 || math.Abs(s.Loss-100.0/6) > 1e-9 || math.Abs(s.Dup-100.0/6) > 1e-9 {
+		t.Errorf("expected %d, missing %d, loss %v%%, dup %v%%; want 192, 32, 16.7, 16.7", s.Expected, s.Missing, s.Loss, s.Dup)
 	}
 	none := WSSummary{Sent: 3}
 	none.setLoss()
@@ -65,6 +67,23 @@ func TestAccountWordEdgesAndShares(t *testing.T) {
 	}
 }
 
+// The boards' connect rate is boards per second of the time they took;
+// none for no time.
+func TestAccountConnectRate(t *testing.T) {
+	t.Parallel()
+	s := WSSummary{Boards: 10}
+	s.setConnectRate(2 * time.Second)
+	if s.ConnectRate != 5 || s.ConnectedIn != 2*time.Second {
+		t.Errorf("10 boards in 2 s: rate %v/s in %v, want 5/s in 2s", s.ConnectRate, s.ConnectedIn)
+	}
+	for _, d := range []time.Duration{0, -time.Second} {
+		s.setConnectRate(d)
+		if s.ConnectRate != 0 || s.ConnectedIn != 0 {
+			t.Errorf("boards in %v: rate %v/s in %v, want none", d, s.ConnectRate, s.ConnectedIn)
+		}
+	}
+}
+
 // Event ids: the digit 9 is a digit, an id too long for an int is none;
 // a nested or scalar value cut off at the end of the message, or an
 // empty value, means no id rather than a panic or a guess.
@@ -73,8 +92,13 @@ func TestParseEventIDAndIDOfEdges(t *testing.T) {
 	if n, ok := parseEventID("r", []byte("r-99")); !ok || n != 99 {
 		t.Errorf("parseEventID(r-99) = %d, %v; want 99", n, ok)
 	}
-	if n, ok := parseEventID("r", []byte("r-99999999999")); ok {
-		t.Errorf("parseEventID of an 11-digit id = %d, want none", n)
+	if n, ok := parseEventID("r", []byte("r-2147483647")); !ok || n != 2147483647 {
+		t.Errorf("parseEventID(r-2147483647) = %d, %v; want the largest int32", n, ok)
+	}
+	for _, id := range []string{"r-99999999999", "r-21474836470"} {
+		if n, ok := parseEventID("r", []byte(id)); ok {
+			t.Errorf("parseEventID(%s) = %d, want none: too long", id, n)
+		}
 	}
 	for _, msg := range []string{`{"a":{"b":1`, `{"a":[1,2`, `{"a":12`, `{"a":,"id":"x"}`, `{"a": ,"id":"x"}`} {
 		if id, ok := idOf([]byte(msg), "id"); ok {
