@@ -20,3 +20,15 @@ func TestTallyFiguresNeedMemoryRead(t *testing.T) {
 		}
 	}
 }
+
+// A summary's CPU figures are measured once its timeline has a sample
+// (two readings); before, a gate on them fails as not measured.
+func TestTallyFiguresNeedASample(t *testing.T) {
+	t.Parallel()
+	if (&Summary{CPUSustained: 5}).Figures().CPUMeasured {
+		t.Error("a summary without a sample has CPU figures")
+	}
+	if !(&Summary{Timeline: []Sample{{CPU: 5}}}).Figures().CPUMeasured {
+		t.Error("a summary with one sample has no CPU figures")
+	}
+}
