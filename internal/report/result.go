@@ -347,6 +347,14 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 	return nil
 }
 
+// NewRunID names a run that started at start: the UTC time to the second,
+// so that ids sort as runs started, then "-" and tag, which tells apart
+// runs started in the same second (random bytes for one run, the set's id
+// for the merged shards of one).
+func NewRunID(start time.Time, tag string) string {
+	return start.UTC().Format("20060102T150405Z") + "-" + tag
+}
+
 // Save writes r into dir as <run-id>.json, atomically, and returns the path.
 func (r *Result) Save(dir string) (string, error) {
 	if st, err := os.Stat(dir); err != nil {
