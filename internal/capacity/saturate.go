@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
-	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -54,11 +53,7 @@ type SaturateOptions struct {
 
 func (o SaturateOptions) withDefaults(sc *scenario.Scenario) (SaturateOptions, error) {
 	if o.Hold == 0 {
-		window := sc.Resources.SustainedWindow
-		if window == 0 {
-			window = resource.DefaultSustainedWindow
-		}
-		o.Hold = max(sc.Duration, MinHold, window)
+		o.Hold = max(sc.Duration, MinHold, sc.Resources.WithDefaults().SustainedWindow)
 	}
 	if o.Start == 0 {
 		o.Start = PeakRate(sc)

@@ -14,12 +14,6 @@ import (
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
-// Defaults applied by New when the scenario leaves them zero.
-const (
-	DefaultEvery           = time.Second
-	DefaultSustainedWindow = 30 * time.Second
-)
-
 // Kinds of sampling failure, as counted in Summary.Errors.
 const (
 	KindGone       = "process gone"      // a named process or cgroup is not there
@@ -56,20 +50,15 @@ type Sampler struct {
 
 // New returns a Sampler of src, or of the process tree of rootPID when src
 // names no source. src is valid, as LoadTarget makes it. rootPID is the pid of the target loadcheck started, 0
-// when it did not start it. cfg's zero fields take the defaults
-// (DefaultEvery, DefaultSustainedWindow).
+// when it did not start it. cfg's zero fields take the scenario's
+// defaults (scenario.Resources.WithDefaults).
 //
 // New checks that the source is there (the process, the pid file, the
 // cgroup); it does not scrape a Prometheus URL. Resolving a systemd unit
 // runs systemctl, bounded by a few seconds.
 func New(src scenario.Source, rootPID int, cfg scenario.Resources) (*Sampler, error) {
+	cfg = cfg.WithDefaults()
 	every, window := cfg.Every, cfg.SustainedWindow
-	if every == 0 {
-		every = DefaultEvery
-	}
-	if window == 0 {
-		window = DefaultSustainedWindow
-	}
 	if every < 0 || window < 0 {
 		return nil, fmt.Errorf("resources: every %v, sustained_window %v: want positive durations", every, window)
 	}

@@ -356,7 +356,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := s.Summary()
-	if sum.Every != DefaultEvery || sum.SustainedWindow != DefaultSustainedWindow || sum.Cores < 1 {
+	if sum.Every != time.Second || sum.SustainedWindow != 30*time.Second || sum.Cores < 1 {
 		t.Errorf("Every, SustainedWindow, Cores = %v, %v, %v", sum.Every, sum.SustainedWindow, sum.Cores)
 	}
 }

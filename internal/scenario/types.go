@@ -213,6 +213,19 @@ type Resources struct {
 	SustainedWindow time.Duration // default 30s
 }
 
+// WithDefaults returns r with its zero fields set to the defaults a
+// scenario file gets when it leaves them out, for a Resources that was
+// not loaded from a file.
+func (r Resources) WithDefaults() Resources {
+	if r.Every == 0 {
+		r.Every = defaultEvery
+	}
+	if r.SustainedWindow == 0 {
+		r.SustainedWindow = defaultSustainedWindow
+	}
+	return r
+}
+
 // Abort stops a run early when any condition holds.
 type Abort struct {
 	After time.Duration // into the measured phase
