@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,12 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/report"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // files writes name → content into a temporary folder and returns it.
 func files(t *testing.T, fs map[string]string) string {
@@ -346,18 +342,7 @@ func TestBadInput(t *testing.T) {
 			}
 			got := strings.ReplaceAll(o.stderr, dir+string(filepath.Separator), "")
 			got = port.ReplaceAllString(got, "127.0.0.1:PORT")
-			path := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				os.WriteFile(path, []byte(got), 0o644)
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("stderr (-want +got):\n%s", diff)
-			}
+			golden.Check(t, tc.name, []byte(got))
 		})
 	}
 }

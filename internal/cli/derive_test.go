@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -313,18 +314,7 @@ func TestDeriveBadInput(t *testing.T) {
 				t.Errorf("exit %d, want 2; stderr:\n%s", o.code, o.stderr)
 			}
 			got := strings.ReplaceAll(o.stderr, dir+string(filepath.Separator), "")
-			path := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				os.WriteFile(path, []byte(got), 0o644)
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("stderr (-want +got):\n%s", diff)
-			}
+			golden.Check(t, tc.name, []byte(got))
 		})
 	}
 }
