@@ -42,7 +42,7 @@ func TestNightFilesSameDay(t *testing.T) {
 	runs := 0
 	exec := func(ctx context.Context, o run.Options) (*report.Result, error) {
 		runs++
-		ep := record.EndpointSummary{Name: "all", Requests: 10, Latency: record.Percentiles{P95: record.Millis(10 * time.Millisecond)}}
+		ep := record.EndpointSummary{Name: "all", Requests: 10, Latency: record.Percentiles{P95: record.DurationMs(10 * time.Millisecond)}}
 		return &report.Result{
 			Schema: report.Schema, RunID: o.RunID + "-" + string(rune('0'+runs)), Status: report.Complete, Pass: true,
 			Scenario: report.ScenarioInfo{Name: o.Scenario.Name}, Target: report.TargetInfo{Name: o.Target.Name},

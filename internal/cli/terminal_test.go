@@ -33,7 +33,7 @@ func savedResults(t *testing.T, files ...string) []string {
 	var paths []string
 	for i, f := range files {
 		ep := record.EndpointSummary{Name: "search", Requests: 100, Rate: 10,
-			Latency: record.Percentiles{P50: record.Millis(40+10*i) * record.Millis(time.Millisecond), P95: record.Millis(90+20*i) * record.Millis(time.Millisecond)}}
+			Latency: record.Percentiles{P50: record.DurationMs(40+10*i) * record.DurationMs(time.Millisecond), P95: record.DurationMs(90+20*i) * record.DurationMs(time.Millisecond)}}
 		r := &report.Result{
 			Schema: report.Schema, RunID: "20261123T10000" + string(rune('0'+i)) + "Z-0000000" + string(rune('0'+i)),
 			Scenario: report.ScenarioInfo{Name: "smoke"},

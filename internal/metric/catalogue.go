@@ -105,7 +105,7 @@ func count(n float64) gate.Value { return gate.Value{V: n, Kind: gate.Count} }
 
 // durationValue is v, one of p's figures, as a gate value, marked as a
 // lower bound when it was clipped at the histogram's ceiling.
-func durationValue(p record.Percentiles, v record.Millis) gate.Value {
+func durationValue(p record.Percentiles, v record.DurationMs) gate.Value {
 	return gate.Value{V: v.Duration().Seconds(), Kind: gate.Duration, AtLeast: p.Clipped(v)}
 }
 
@@ -118,15 +118,15 @@ func endpoint(s Source, ep string) (record.EndpointSummary, bool) {
 	return h.Endpoint(ep)
 }
 
-func p50(p record.Percentiles) record.Millis  { return p.P50 }
-func p90(p record.Percentiles) record.Millis  { return p.P90 }
-func p95(p record.Percentiles) record.Millis  { return p.P95 }
-func p99(p record.Percentiles) record.Millis  { return p.P99 }
-func pmax(p record.Percentiles) record.Millis { return p.Max }
+func p50(p record.Percentiles) record.DurationMs  { return p.P50 }
+func p90(p record.Percentiles) record.DurationMs  { return p.P90 }
+func p95(p record.Percentiles) record.DurationMs  { return p.P95 }
+func p99(p record.Percentiles) record.DurationMs  { return p.P99 }
+func pmax(p record.Percentiles) record.DurationMs { return p.Max }
 
 // latency reads a latency statistic: over successful responses only, not
 // measured when there was none.
-func latency(stat func(record.Percentiles) record.Millis) func(Source, string) (gate.Value, bool) {
+func latency(stat func(record.Percentiles) record.DurationMs) func(Source, string) (gate.Value, bool) {
 	return func(s Source, ep string) (gate.Value, bool) {
 		e, ok := endpoint(s, ep)
 		if !ok || e.Successes() == 0 {

@@ -303,7 +303,7 @@ func nightly(t *testing.T) *Nightly {
 		for _, r := range c.Results {
 			e := HistoryEntryOf(d, r, nil)
 			for k, v := range e.P95 {
-				e.P95[k] = record.Millis((v * record.Millis(10-i) / 12).Duration().Round(time.Millisecond))
+				e.P95[k] = record.DurationMs((v * record.DurationMs(10-i) / 12).Duration().Round(time.Millisecond))
 			}
 			e.Capacity = 40 - float64(i)
 			trend = append(trend, e)

@@ -191,7 +191,7 @@ func lossRegressions(before []HistoryEntry, now HistoryEntry) []Regression {
 		Text: fmt.Sprintf("%s: ws.loss %s where the %d earlier nights lost no event", now.Target, pctString(*now.WSLoss), n)}}
 }
 
-func msFloat(f float64) string { return ms(record.Millis(f * float64(time.Millisecond))) }
+func msFloat(f float64) string { return ms(record.DurationMs(f * float64(time.Millisecond))) }
 
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)

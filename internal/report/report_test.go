@@ -21,7 +21,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/resource"
 )
 
-func msv(f float64) record.Millis { return record.Millis(f * float64(time.Millisecond)) }
+func msv(f float64) record.DurationMs { return record.DurationMs(f * float64(time.Millisecond)) }
 
 // fixture is a fixed result: a 2-worker target losing half its broadcasts.
 func fixture(t *testing.T) *Result {
@@ -100,7 +100,7 @@ func fixture(t *testing.T) *Result {
 // responses beyond the histogram's ceiling.
 func overload(t *testing.T) *Result {
 	t.Helper()
-	clip := record.Millis(time.Minute)
+	clip := record.DurationMs(time.Minute)
 	ep := record.EndpointSummary{
 		Name: "search", Requests: 400, Errors: 300, Rate: 80, Achieved: 18.4, AfterPhase: 12, InflightMean: 61.5,
 		Latency:      record.Percentiles{P50: msv(500), P90: msv(2400), P95: msv(31000), P99: clip, Max: clip, Mean: msv(4100), Ceiling: clip},

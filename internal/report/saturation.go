@@ -77,8 +77,8 @@ type Step struct {
 	// P95 is the p95 latency of successful responses over all endpoints
 	// (P95Clipped: a lower bound, clipped at the histogram's ceiling);
 	// Errors the share of failed requests in percent.
-	P95        record.Millis `json:"p95_ms"`
-	P95Clipped bool          `json:"p95_clipped,omitempty"`
+	P95        record.DurationMs `json:"p95_ms"`
+	P95Clipped bool              `json:"p95_clipped,omitempty"`
 	// NoSuccess is set when no request of the step succeeded: P95 is
 	// then no measurement.
 	NoSuccess bool    `json:"no_success,omitempty"`

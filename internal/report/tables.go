@@ -24,7 +24,7 @@ type Table struct {
 }
 
 // ms formats a latency in milliseconds with sensible precision.
-func ms(m record.Millis) string {
+func ms(m record.DurationMs) string {
 	f := float64(m) / float64(time.Millisecond)
 	switch {
 	case f >= 100:
@@ -37,7 +37,7 @@ func ms(m record.Millis) string {
 
 // latencyCell formats v, one of p's figures, in milliseconds, or as a
 // lower bound ("> 60 s") when it was clipped at the histogram's ceiling.
-func latencyCell(p record.Percentiles, v record.Millis) string {
+func latencyCell(p record.Percentiles, v record.DurationMs) string {
 	if p.Clipped(v) {
 		return "> " + strconv.FormatFloat(p.Ceiling.Duration().Seconds(), 'f', -1, 64) + " s"
 	}
@@ -182,7 +182,7 @@ func httpTable(r *Result) Table {
 			continue
 		}
 		c, s := e.Latency.P95, e.Service.P95
-		if s > 0 && float64(c) > 1.2*float64(s) && c-s > record.Millis(record.LateAfter) {
+		if s > 0 && float64(c) > 1.2*float64(s) && c-s > record.DurationMs(record.LateAfter) {
 			t.Notes = append(t.Notes, fmt.Sprintf("%s: p95 %s ms from the intended send, %s ms from the actual send — requests waited in loadcheck before they were sent", e.Name, ms(c), ms(s)))
 		}
 	}
