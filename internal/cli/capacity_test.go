@@ -214,7 +214,7 @@ abort: {after: 2s, when: ["http.errors > 50%"]}
 `,
 	})
 	o := loadcheck(t, context.Background(), "saturate", filepath.Join(dir, "s.yaml"),
-		"--step", "5s", "--start", start, "--settle", "0s", "--quiet", "--format", "json")
+		"--step", "5s", "--from", start, "--settle", "0s", "--quiet", "--format", "json")
 	var s report.Saturation
 	if err := json.Unmarshal([]byte(o.stdout), &s); err != nil {
 		t.Fatalf("%d workers: exit %d, stdout is not a saturation: %v\n%s\n%s", n, o.code, err, o.stdout, o.stderr)
@@ -393,7 +393,13 @@ func TestCapacityCommandsBadInput(t *testing.T) {
 	}{
 		{[]string{"compare", s, "--format", "pdf"}, `--format "pdf"`},
 		{[]string{"saturate", s, "--precision", "150%"}, "--precision"},
+		{[]string{"saturate", s, "--from", "fast"}, "--from"},
 		{[]string{"saturate", s, "--start", "fast"}, "--start"},
+		{[]string{"saturate", s, "--start", "5/s", "--from", "5/s"}, "give --from only"},
+		{[]string{"nightly", "--scenario", s, "--start", "5/s", "--from", "5/s"}, "give --from only"},
+		// --start, the old name, still sets the first rate, and says it is now --from.
+		{[]string{"saturate", s, "--start", "20000/s"}, "--start is deprecated here, use --from"},
+		{[]string{"saturate", s, "--start", "20000/s"}, "want 0 < start <= ceiling"},
 		{[]string{"nightly"}, "want --scenario"},
 		{[]string{"nightly", "--scenario", s, "--date", "yesterday"}, "--date"},
 		{[]string{"nightly", "--scenario", s, "--textfile", filepath.Join(dir, "no-such-dir")}, "--textfile"},
