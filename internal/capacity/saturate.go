@@ -137,7 +137,7 @@ func newSaturation(sc *scenario.Scenario, tg *scenario.Target, o SaturateOptions
 		Hold: o.Hold, Precision: o.Precision, Status: report.Complete,
 	}
 	for _, g := range sc.Gates {
-		s.Gates = append(s.Gates, g.Source)
+		s.Gates = append(s.Gates, g.Text)
 	}
 	if sc.Production != nil {
 		s.Production = sc.Production.PerSecond()

@@ -229,7 +229,7 @@ func saturation(t *testing.T) *Saturation {
 		Scenario: ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 20 * time.Second, Warmup: 5 * time.Second},
 		Target:   TargetInfo{Name: "uvicorn, 1 worker", File: "targets/titan-1w.yaml"},
 		Start:    time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Hold: 20 * time.Second, Precision: 10,
-		Gates: []string{g.Source, c.Source},
+		Gates: []string{g.Text, c.Text},
 		Steps: []Step{
 			step("ramp", 10, 0.9, 20), step("ramp", 20, 1.2, 38), step("ramp", 40, 3.4, 59),
 			step("bisect", 30, 1.6, 49), step("bisect", 35, 2.3, 55), step("bisect", 32.5, 1.8, 52),

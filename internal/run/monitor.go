@@ -78,7 +78,7 @@ func (m *monitor) checkAbort(snap record.Summary, observed map[string]metric.Fig
 	for _, g := range m.o.Scenario.Abort.When {
 		o := g.Eval(metric.Of(now))
 		if o.Pass && o.Observed != nil {
-			return fmt.Sprintf("abort condition %q held (%s %s)", g.Source, g.Metric, o.Observed)
+			return fmt.Sprintf("abort condition %q held (%s %s)", g.Text, g.Metric, o.Observed)
 		}
 	}
 	return ""

@@ -207,8 +207,8 @@ func endOnly(p *problems, when []string, g gate.Gate) bool {
 	if err != nil || !m.EndOnly {
 		return false
 	}
-	i := slices.Index(when, g.Source)
-	p.at(index("abort.when", max(i, 0)), "%s is known only when the run ends, so it cannot stop a run — move %q to gates", g.Metric, g.Source)
+	i := slices.Index(when, g.Text)
+	p.at(index("abort.when", max(i, 0)), "%s is known only when the run ends, so it cannot stop a run — move %q to gates", g.Metric, g.Text)
 	return true
 }
 
