@@ -397,7 +397,7 @@ resources: {pidfile: run/app.pid}
 		},
 		Ready:     scenario.Ready{Path: "/api/health", Timeout: 20 * time.Second},
 		Stop:      scenario.Stop{Signal: "INT", Grace: 5 * time.Second},
-		Resources: scenario.Source{Kind: scenario.SourcePIDFile, Arg: filepath.Join(dir, "targets/run/app.pid")},
+		Resources: scenario.ResourceSource{Kind: scenario.SourcePIDFile, Arg: filepath.Join(dir, "targets/run/app.pid")},
 		Secrets:   []string{"hunter2"},
 	}
 	if diff := cmp.Diff(want, got, ignoreUnexported); diff != "" {
@@ -418,7 +418,7 @@ func TestLoadTargetDefaults(t *testing.T) {
 		BaseURL:   "http://localhost:8000",
 		Ready:     scenario.Ready{Path: "/", Timeout: 30 * time.Second},
 		Stop:      scenario.Stop{Signal: "TERM", Grace: 10 * time.Second},
-		Resources: scenario.Source{Kind: scenario.SourceProcess, Arg: "uvicorn app:app"},
+		Resources: scenario.ResourceSource{Kind: scenario.SourceProcess, Arg: "uvicorn app:app"},
 	}
 	if diff := cmp.Diff(want, got, ignoreUnexported); diff != "" {
 		t.Errorf("LoadTarget (-want +got):\n%s", diff)

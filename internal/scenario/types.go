@@ -249,7 +249,7 @@ type Target struct {
 	Start     *Start // nil: the target is already running
 	Ready     Ready
 	Stop      Stop
-	Resources Source
+	Resources ResourceSource
 	// Downstreams are the databases, caches and upstream APIs whose calls
 	// a run counts, in the file's order.
 	Downstreams []Downstream
