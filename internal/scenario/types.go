@@ -68,7 +68,7 @@ type Scenario struct {
 	// redact them.
 	Secrets []string
 
-	src *source // positions of nodes, for errors found after decoding
+	parsed *parsedFile // positions of nodes, for errors found after decoding
 
 	// The stages as written, before they were fitted to Duration, so that
 	// WithDuration can fit them again.
@@ -258,7 +258,7 @@ type Target struct {
 	// redact them.
 	Secrets []string
 
-	src *source
+	parsed *parsedFile
 }
 
 // TLS is how loadcheck checks the certificate of an https target: against

@@ -25,7 +25,7 @@ func Load(path string) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &problems{src: src}
+	p := &problems{parsed: src}
 	s := buildScenario(p, f.withDefaults())
 	if err := p.err(); err != nil {
 		return nil, err
@@ -40,12 +40,12 @@ func Load(path string) (*Scenario, error) {
 // duration before the sections whose stages are fitted to it, and the
 // sections before the gates and aborts that read them.
 func buildScenario(p *problems, f scenarioFile) *Scenario {
-	file := p.src.file
+	file := p.parsed.file
 	dir := filepath.Dir(file)
 	s := &Scenario{
-		Name: f.Name,
-		File: file,
-		src:  p.src,
+		Name:   f.Name,
+		File:   file,
+		parsed: p.parsed,
 	}
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
