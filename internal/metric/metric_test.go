@@ -12,7 +12,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/record"
 )
 
-// figures is a Source whose every figure is distinct, so a reader that
+// figures is a Run whose every figure is distinct, so a reader that
 // reads the wrong one shows.
 type figures struct {
 	http      record.Summary

@@ -100,7 +100,7 @@ func (l live) ScheduleFigures() (uint64, float64)  { return 0, 0 }
 func (l live) ReadyFigures() (time.Duration, bool) { return l.target.ReadyTime, l.target.Started }
 func (l live) Observed(kind string) metric.Figures { return l.observed[kind] }
 
-var _ metric.Source = live{}
+var _ metric.Run = live{}
 
 func (m *monitor) progress(el time.Duration, s record.Summary, observed []string) {
 	sc := m.o.Scenario
