@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // MergeHistory returns history with entries added: an entry replaces an
@@ -141,7 +142,7 @@ func p95Regressions(before []HistoryEntry, now HistoryEntry, th Thresholds) []Re
 			}
 			out = append(out, Regression{Target: now.Target, Metric: metric, Baseline: base, Now: cur, Nights: len(vals),
 				Text: fmt.Sprintf("%s: %s %s ms → %s ms (+%.0f%%, more than +%.0f%% over the median of %s)",
-					now.Target, metric, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, Plural(len(vals), "earlier night", "earlier nights"))})
+					now.Target, metric, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
 		}
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // KindSaturation is Saturation.Kind.
@@ -270,5 +271,5 @@ func (s *Saturation) Tables() []Table {
 
 // Headline is the first line of a capacity search.
 func (s *Saturation) Headline() string {
-	return fmt.Sprintf("loadcheck saturate: %s against %s — %s of %s", s.Scenario.Name, s.Target.Name, Plural(len(s.Steps), "step", "steps"), s.Hold) + tlsHeadline(s.Target)
+	return fmt.Sprintf("loadcheck saturate: %s against %s — %s of %s", s.Scenario.Name, s.Target.Name, unit.Plural(len(s.Steps), "step", "steps"), s.Hold) + tlsHeadline(s.Target)
 }

@@ -163,3 +163,14 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestPlural(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 targets"}, {1, "1 target"}, {2, "2 targets"}} {
+		if got := unit.Plural(tc.n, "target", "targets"); got != tc.want {
+			t.Errorf("Plural(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
