@@ -11,6 +11,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // MinHold is the shortest default step of a capacity search: shorter
@@ -235,10 +236,10 @@ func keptUp(st report.Step) report.Step {
 	}
 	st.Pass = false
 	if st.Sent < st.Rate*(1-MaxShortfall) {
-		st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: loadcheck sent only %.1f/s", st.Achieved, report.FormatRate(st.Rate), st.Sent)
+		st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: loadcheck sent only %.1f/s", st.Achieved, unit.FormatRoundRate(st.Rate), st.Sent)
 		return st
 	}
-	st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: the target fell behind", st.Achieved, report.FormatRate(st.Rate))
+	st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: the target fell behind", st.Achieved, unit.FormatRoundRate(st.Rate))
 	return st
 }
 

@@ -85,7 +85,7 @@ func (v Value) String() string {
 	case Bytes:
 		return unit.Bytes{N: v.V, Unit: v.Unit}.String()
 	case Rate:
-		return unit.FormatRate(v.V)
+		return unit.FormatMeasuredRate(v.V)
 	}
 	return strconv.FormatFloat(v.V, 'f', -1, 64)
 }

@@ -286,14 +286,6 @@ func TestSaturationCeilingGolden(t *testing.T) {
 	}
 }
 
-func TestFormatRate(t *testing.T) {
-	for in, want := range map[float64]string{40.0 / 60: "40/min", 34: "34/s", 2.5: "2.5/s", 0.5: "30/min", 150: "150/s", 47.5: "47.5/s"} {
-		if got := FormatRate(in); got != want {
-			t.Errorf("FormatRate(%v) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // nightly is a fixed nightly report with a regression and 3 nights of trend.
 func nightly(t *testing.T) *Nightly {
 	t.Helper()

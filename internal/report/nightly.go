@@ -91,7 +91,7 @@ func (n *Nightly) TrendTable() Table {
 			}
 			capacity := "—"
 			if e.Capacity > 0 {
-				capacity = rateNumber(e.Capacity)
+				capacity = unit.RoundRateNumber(e.Capacity)
 			}
 			g := "PASS"
 			if !e.Pass {

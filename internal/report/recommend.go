@@ -89,7 +89,7 @@ func (c *Comparison) Recommendation(sats []*Saturation) string {
 		fmt.Fprintf(&b, " with %s", bytesString(uint64(best.rss)))
 	}
 	if s := saturationOf(sats, c.Results[best.i].Target); s != nil && s.Capacity > 0 {
-		fmt.Fprintf(&b, ", up to %s req/s", rateNumber(s.Capacity))
+		fmt.Fprintf(&b, ", up to %s req/s", unit.RoundRateNumber(s.Capacity))
 		if h := s.Headroom(); h > 0 {
 			fmt.Fprintf(&b, " (%s× today's %s)", headroomNumber(h), s.ProductionText)
 		}

@@ -169,7 +169,7 @@ func capacityRegressions(before []HistoryEntry, now HistoryEntry, th Thresholds)
 	}
 	return []Regression{{Target: now.Target, Metric: "capacity", Baseline: base, Now: now.Capacity, Nights: len(vals),
 		Text: fmt.Sprintf("%s: capacity %s req/s → %s req/s (−%.0f%%, more than −%.0f%% against the median of %d earlier nights)",
-			now.Target, rateNumber(base), rateNumber(now.Capacity), 100*(base-now.Capacity)/base, th.CapacityDrop, len(vals))}}
+			now.Target, unit.RoundRateNumber(base), unit.RoundRateNumber(now.Capacity), 100*(base-now.Capacity)/base, th.CapacityDrop, len(vals))}}
 }
 
 // lossRegressions flags broadcast loss where every earlier night that
