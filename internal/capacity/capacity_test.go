@@ -94,7 +94,7 @@ func (m *model) execute(ctx context.Context, o run.Options) (*report.Result, err
 		p95 = time.Duration(float64(m.service) / (1 - rate/c))
 	}
 	ep := record.EndpointSummary{Name: "search", Requests: uint64(rate * o.Scenario.Duration.Seconds()), Rate: rate, Achieved: math.Min(rate, c),
-		Latency: record.Percentiles{P95: record.Millis(p95)}}
+		Latency: record.Percentiles{P95: record.DurationMs(p95)}}
 	res := &report.Result{
 		Schema: report.Schema, RunID: o.RunID, Status: report.Complete, Elapsed: o.Scenario.Duration,
 		Scenario: report.ScenarioInfo{Name: o.Scenario.Name, Duration: o.Scenario.Duration, Warmup: o.Scenario.Warmup},

@@ -10,6 +10,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // Executor runs a scenario once; run.Execute is the real one. Tests pass
@@ -151,5 +152,5 @@ func oneLine(r *report.Result) string {
 	if r.Status != report.Complete {
 		verdict = string(r.Status)
 	}
-	return fmt.Sprintf("%s: %s, %s, p95 %s", r.Target.Name, verdict, report.Plural(int(r.HTTP.Total.Requests), "request", "requests"), r.HTTP.Total.Latency.P95.Duration().Round(100*time.Microsecond))
+	return fmt.Sprintf("%s: %s, %s, p95 %s", r.Target.Name, verdict, unit.Plural(int(r.HTTP.Total.Requests), "request", "requests"), r.HTTP.Total.Latency.P95.Duration().Round(100*time.Microsecond))
 }

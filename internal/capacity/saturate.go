@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
-	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // MinHold is the shortest default step of a capacity search: shorter
@@ -54,11 +54,7 @@ type SaturateOptions struct {
 
 func (o SaturateOptions) withDefaults(sc *scenario.Scenario) (SaturateOptions, error) {
 	if o.Hold == 0 {
-		window := sc.Resources.SustainedWindow
-		if window == 0 {
-			window = resource.DefaultSustainedWindow
-		}
-		o.Hold = max(sc.Duration, MinHold, window)
+		o.Hold = max(sc.Duration, MinHold, sc.Resources.WithDefaults().SustainedWindow)
 	}
 	if o.Start == 0 {
 		o.Start = PeakRate(sc)
@@ -142,7 +138,7 @@ func newSaturation(sc *scenario.Scenario, tg *scenario.Target, o SaturateOptions
 		Hold: o.Hold, Precision: o.Precision, Status: report.Complete,
 	}
 	for _, g := range sc.Gates {
-		s.Gates = append(s.Gates, g.Source)
+		s.Gates = append(s.Gates, g.Text)
 	}
 	if sc.Production != nil {
 		s.Production = sc.Production.PerSecond()
@@ -240,10 +236,10 @@ func keptUp(st report.Step) report.Step {
 	}
 	st.Pass = false
 	if st.Sent < st.Rate*(1-MaxShortfall) {
-		st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: loadcheck sent only %.1f/s", st.Achieved, report.FormatRate(st.Rate), st.Sent)
+		st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: loadcheck sent only %.1f/s", st.Achieved, unit.FormatRoundRate(st.Rate), st.Sent)
 		return st
 	}
-	st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: the target fell behind", st.Achieved, report.FormatRate(st.Rate))
+	st.FellBehind = fmt.Sprintf("achieved %.1f/s of %s offered: the target fell behind", st.Achieved, unit.FormatRoundRate(st.Rate))
 	return st
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // startSim starts the built-in target (`loadcheck sim`, this test binary)
@@ -71,7 +72,7 @@ func TestTenThousandBoards(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	url := startSim(t, ctx)
-	dir := files(t, map[string]string{
+	dir := simtest.Files(t, map[string]string{
 		"target.yaml": "name: sim, 1 worker, started by the test\nbase_url: " + url + "\n",
 		"s.yaml": `name: boards-10k
 target: target.yaml

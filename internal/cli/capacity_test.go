@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 func abs(t *testing.T, p string) string {
@@ -38,7 +39,7 @@ func TestCompareOneVersusTwoWorkers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two targets for about 20 s")
 	}
-	dir := files(t, map[string]string{"s.yaml": `name: trap
+	dir := simtest.Files(t, map[string]string{"s.yaml": `name: trap
 duration: 4s
 warmup: 1s
 http:
@@ -128,23 +129,6 @@ func verdictLines(stdout string) map[string]string {
 	return m
 }
 
-// simTarget is a target file starting the built-in target with extra sim
-// flags.
-func simTarget(name string, flags ...string) string {
-	q := make([]string, len(flags))
-	for i, f := range flags {
-		q[i] = strconv.Quote(f)
-	}
-	return `name: ` + name + `
-base_url: http://127.0.0.1:{port}
-start:
-  command: [loadcheck, sim, --workers, "1", --listen, "127.0.0.1:{port}", ` + strings.Join(q, ", ") + `]
-ready: {path: /api/health, timeout: 10s}
-stop: {signal: TERM, grace: 5s}
-resources: {}
-`
-}
-
 // TestSaturateFindsModelledCapacity searches the capacity of sim workers
 // whose search burns 20 ms of CPU: one worker's limit is 50 req/s, which
 // the search finds to its --precision of 10 %, and a second worker on this
@@ -214,8 +198,8 @@ func ownCPU() time.Duration {
 // the capacity.
 func saturateSim(t *testing.T, n int, start string) float64 {
 	t.Helper()
-	dir := files(t, map[string]string{
-		"t.yaml": simTarget("sim, 20ms search", "--search-cpu", "20ms", "--search-wait", "10ms"),
+	dir := simtest.Files(t, map[string]string{
+		"t.yaml": simtest.Target("sim, 20ms search", "--workers", strconv.Itoa(n), "--search-cpu", "20ms", "--search-wait", "10ms"),
 		"s.yaml": `name: search-capacity
 target: t.yaml
 duration: 5s
@@ -229,15 +213,8 @@ gates: ["http.p95 < 500ms"]
 abort: {after: 2s, when: ["http.errors > 50%"]}
 `,
 	})
-	if n != 1 {
-		tf := filepath.Join(dir, "t.yaml")
-		b, _ := os.ReadFile(tf)
-		if err := os.WriteFile(tf, []byte(strings.Replace(string(b), `--workers, "1"`, `--workers, "`+strconv.Itoa(n)+`"`, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	o := loadcheck(t, context.Background(), "saturate", filepath.Join(dir, "s.yaml"),
-		"--step", "5s", "--start", start, "--settle", "0s", "--quiet", "--format", "json")
+		"--step", "5s", "--from", start, "--settle", "0s", "--quiet", "--format", "json")
 	var s report.Saturation
 	if err := json.Unmarshal([]byte(o.stdout), &s); err != nil {
 		t.Fatalf("%d workers: exit %d, stdout is not a saturation: %v\n%s\n%s", n, o.code, err, o.stdout, o.stderr)
@@ -276,9 +253,9 @@ func TestNightlyFlagsRegression(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two nights of two targets, about 30 s")
 	}
-	dir := files(t, map[string]string{
-		"a.yaml": simTarget("sim-a", "--search-wait", "30ms", "--search-cpu", "2ms"),
-		"b.yaml": simTarget("sim-b", "--search-wait", "30ms", "--search-cpu", "2ms"),
+	dir := simtest.Files(t, map[string]string{
+		"a.yaml": simtest.Target("sim-a", "--search-wait", "30ms", "--search-cpu", "2ms"),
+		"b.yaml": simtest.Target("sim-b", "--search-wait", "30ms", "--search-cpu", "2ms"),
 		"s.yaml": `name: nightly-check
 duration: 3s
 warmup: 1s
@@ -304,7 +281,7 @@ gates: ["http.errors < 1%", "http.zeus-search.p95 < 2s"]
 		t.Fatalf("night 1: exit %d, want 0:\n%s\n%s", n1.code, n1.stdout, n1.stderr)
 	}
 	// The second night, sim-a is ten times slower to search.
-	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(simTarget("sim-a", "--search-wait", "300ms", "--search-cpu", "2ms")), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(simtest.Target("sim-a", "--search-wait", "300ms", "--search-cpu", "2ms")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	n2 := night("2026-11-22")
@@ -407,7 +384,7 @@ func grep(s, word string) string {
 
 // Bad invocations of the capacity commands exit 2 with a message.
 func TestCapacityCommandsBadInput(t *testing.T) {
-	dir := files(t, map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n",
+	dir := simtest.Files(t, map[string]string{"s.yaml": "name: s\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n",
 		"t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"})
 	s := filepath.Join(dir, "s.yaml")
 	for _, tc := range []struct {
@@ -416,7 +393,13 @@ func TestCapacityCommandsBadInput(t *testing.T) {
 	}{
 		{[]string{"compare", s, "--format", "pdf"}, `--format "pdf"`},
 		{[]string{"saturate", s, "--precision", "150%"}, "--precision"},
+		{[]string{"saturate", s, "--from", "fast"}, "--from"},
 		{[]string{"saturate", s, "--start", "fast"}, "--start"},
+		{[]string{"saturate", s, "--start", "5/s", "--from", "5/s"}, "give --from only"},
+		{[]string{"nightly", "--scenario", s, "--start", "5/s", "--from", "5/s"}, "give --from only"},
+		// --start, the old name, still sets the first rate, and says it is now --from.
+		{[]string{"saturate", s, "--start", "20000/s"}, "--start is deprecated here, use --from"},
+		{[]string{"saturate", s, "--start", "20000/s"}, "want 0 < start <= ceiling"},
 		{[]string{"nightly"}, "want --scenario"},
 		{[]string{"nightly", "--scenario", s, "--date", "yesterday"}, "--date"},
 		{[]string{"nightly", "--scenario", s, "--textfile", filepath.Join(dir, "no-such-dir")}, "--textfile"},

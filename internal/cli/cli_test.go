@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,28 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// files writes name → content into a temporary folder and returns it.
-func files(t *testing.T, fs map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range fs {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 type outcome struct {
 	code           int
@@ -83,11 +64,10 @@ func server(t *testing.T, h http.HandlerFunc) string {
 	return s.URL
 }
 
+// scenarioFiles writes the scenario body and a target file for the server
+// at baseURL into a temporary folder and returns it.
 func scenarioFiles(t *testing.T, baseURL, body string) string {
-	return files(t, map[string]string{
-		"target.yaml":   "name: test server\nbase_url: " + baseURL + "\n",
-		"scenario.yaml": "name: test\ntarget: target.yaml\n" + body,
-	})
+	return simtest.Scenario(t, "name: test server\nbase_url: "+baseURL+"\n", body)
 }
 
 func ok(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }
@@ -339,25 +319,14 @@ func TestBadInput(t *testing.T) {
 	port := regexp.MustCompile(`127\.0\.0\.1:\d+|on \d+ soon`)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := files(t, tc.fs)
+			dir := simtest.Files(t, tc.fs)
 			o := loadcheck(t, context.Background(), tc.args(dir)...)
 			if o.code != ExitBadInput {
 				t.Errorf("exit %d, want 2; stderr:\n%s", o.code, o.stderr)
 			}
 			got := strings.ReplaceAll(o.stderr, dir+string(filepath.Separator), "")
 			got = port.ReplaceAllString(got, "127.0.0.1:PORT")
-			path := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				os.WriteFile(path, []byte(got), 0o644)
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("stderr (-want +got):\n%s", diff)
-			}
+			golden.Check(t, tc.name, []byte(got))
 		})
 	}
 }
@@ -467,7 +436,7 @@ func TestValidateRunningTarget(t *testing.T) {
 		{closedURL, "WARNING: nothing listens at " + strings.TrimPrefix(closedURL, "http://") + " now, so run would refuse it"},
 		{up, "listening at " + strings.TrimPrefix(up, "http://") + " now"},
 	} {
-		dir := files(t, map[string]string{"t.yaml": "name: t\nbase_url: " + tc.url + "\n"})
+		dir := simtest.Files(t, map[string]string{"t.yaml": "name: t\nbase_url: " + tc.url + "\n"})
 		o := loadcheck(t, context.Background(), "validate", filepath.Join(dir, "t.yaml"))
 		if o.code != ExitPass || !strings.Contains(o.stdout, tc.want) || strings.Contains(o.stdout, "already running") {
 			t.Errorf("validate of a target at %s: exit %d, want 0 and %q, never \"already running\":\n%s%s", tc.url, o.code, tc.want, o.stdout, o.stderr)

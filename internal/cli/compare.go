@@ -186,7 +186,7 @@ func (r *rateValue) String() string {
 	if *r == 0 {
 		return ""
 	}
-	return report.FormatRate(float64(*r))
+	return unit.FormatRoundRate(float64(*r))
 }
 
 func (r *rateValue) Set(s string) error {

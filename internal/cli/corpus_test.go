@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/loadcheck/loadcheck/internal/golden"
 )
 
 // fixMarkers are the words with which a message says what to do; a
@@ -51,20 +51,7 @@ func TestBrokenCorpus(t *testing.T) {
 					t.Errorf("message says no fix: %s", l)
 				}
 			}
-			golden := f + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(o.stderr), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if diff := cmp.Diff(string(want), o.stderr); diff != "" {
-				t.Errorf("%s %s (-want +got):\n%s", cmd, f, diff)
-			}
+			golden.Check(t, strings.TrimPrefix(filepath.ToSlash(f), "testdata/"), []byte(o.stderr))
 		})
 	}
 }

@@ -18,7 +18,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // hourLog is a generated hour of uvicorn's access log as journalctl -o
@@ -184,11 +186,7 @@ func TestDeriveGeneratedHour(t *testing.T) {
 func runDerivedMix(t *testing.T, dir, scenarioFile string, truth hourLog) {
 	t.Helper()
 	target := filepath.Join(dir, "sim.yaml")
-	os.WriteFile(target, []byte(`name: sim
-base_url: http://127.0.0.1:{port}
-start: {command: [loadcheck, sim, --workers, "1", --listen, "127.0.0.1:{port}"]}
-ready: {path: /api/health}
-`), 0o644)
+	os.WriteFile(target, []byte(simtest.Target("sim")), 0o644)
 	results := filepath.Join(dir, "results")
 	o := loadcheck(t, context.Background(), "run", scenarioFile, "--target", target, "--rate", "50/s", "--duration", "20s", "--quiet", "--out", results)
 	// The built-in target has no customer history and the POST has no
@@ -303,7 +301,7 @@ func TestDeriveBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := files(t, map[string]string{"access.log": tc.log})
+			dir := simtest.Files(t, map[string]string{"access.log": tc.log})
 			args := tc.args
 			if args == nil {
 				args = []string{"--out", filepath.Join(dir, "s.yaml")}
@@ -313,18 +311,7 @@ func TestDeriveBadInput(t *testing.T) {
 				t.Errorf("exit %d, want 2; stderr:\n%s", o.code, o.stderr)
 			}
 			got := strings.ReplaceAll(o.stderr, dir+string(filepath.Separator), "")
-			path := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				os.WriteFile(path, []byte(got), 0o644)
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("stderr (-want +got):\n%s", diff)
-			}
+			golden.Check(t, tc.name, []byte(got))
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/downstream/dbtest"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // The FastAPI service in testdata/downstream-fastapi does known work per
@@ -43,7 +44,7 @@ func TestFastAPIDownstreams(t *testing.T) {
 }
 
 func fastapiRun(t *testing.T, pg *dbtest.Postgres, workers int) {
-	dir := files(t, map[string]string{"target.yaml": fastapiTarget(t, pg, workers), "scenario.yaml": `name: downstream costs
+	dir := simtest.Files(t, map[string]string{"target.yaml": fastapiTarget(t, pg, workers), "scenario.yaml": `name: downstream costs
 target: target.yaml
 duration: 20s
 warmup: 3s

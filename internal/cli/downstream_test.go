@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/downstream/dbtest"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // callerTarget is a target file starting testdata/downstream-caller.py,
@@ -43,7 +44,7 @@ downstreams:
 // gate below the truth fails the run (exit 1); the calls are attributed
 // to the target's process.
 func TestStubDownstreamPerRequest(t *testing.T) {
-	dir := files(t, map[string]string{
+	dir := simtest.Files(t, map[string]string{
 		"target.yaml": callerTarget(t, "3"),
 		"scenario.yaml": `name: stub calls
 target: target.yaml
@@ -98,7 +99,7 @@ gates: ["downstream.embed.per_request < 2.5", "http.errors < 1%"]
 // is a database that does not answer, naming the downstream, before any
 // load.
 func TestDownstreamRefusedBeforeLoad(t *testing.T) {
-	dir := files(t, map[string]string{
+	dir := simtest.Files(t, map[string]string{
 		"target.yaml": callerTarget(t, "1"),
 		"scenario.yaml": `name: stub calls
 target: target.yaml
@@ -147,7 +148,7 @@ func TestDownstreamGoneMidRun(t *testing.T) {
 	target := callerTarget(t, "2") + `  - name: db
     postgres: {dsn: "` + pg.DSN("titan") + `"}
 `
-	dir := files(t, map[string]string{"target.yaml": target, "scenario.yaml": `name: db goes away
+	dir := simtest.Files(t, map[string]string{"target.yaml": target, "scenario.yaml": `name: db goes away
 target: target.yaml
 duration: 6s
 warmup: 1s

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // markEnv is set in the environment of every sim target these tests
@@ -207,7 +208,7 @@ func TestFaultTargetKilled(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			mark := newMark(t)
-			dir := files(t, map[string]string{
+			dir := simtest.Files(t, map[string]string{
 				"target.yaml": simTargetFile(mark),
 				"scenario.yaml": `name: target dies
 target: target.yaml
@@ -349,7 +350,7 @@ gates: ["http.errors < 1%"]
 // excused, rather than hiding the window.
 func TestFaultBoardsClosed(t *testing.T) {
 	mark := newMark(t)
-	dir := files(t, map[string]string{
+	dir := simtest.Files(t, map[string]string{
 		"target.yaml": simTargetFile(mark, "--ws-close-after", "2s"),
 		"scenario.yaml": `name: boards dropped
 target: target.yaml
@@ -570,7 +571,7 @@ func TestFaultSignals(t *testing.T) {
 			t.Run(ph.name+"/"+sig.String(), func(t *testing.T) {
 				t.Parallel()
 				mark := newMark(t)
-				dir := files(t, map[string]string{
+				dir := simtest.Files(t, map[string]string{
 					"target.yaml": simTargetFile(mark),
 					"scenario.yaml": fmt.Sprintf(`name: interrupted
 target: target.yaml

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // Ctrl-C part-way through a run with boards and an SSE client: the gates on
 // end-of-run state read the state when the run was interrupted, before the
 // teardown closed the connections, so ws.connected == 3 holds.
 func TestInterruptKeepsEndState(t *testing.T) {
-	dir := files(t, map[string]string{
+	dir := simtest.Files(t, map[string]string{
 		"target.yaml": simTargetFile(newMark(t)),
 		"scenario.yaml": `name: interrupted
 target: target.yaml

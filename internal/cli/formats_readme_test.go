@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // TestREADMEFormatsWork takes the output formats from the README's own
@@ -27,7 +29,7 @@ func TestREADMEFormatsWork(t *testing.T) {
 		t.Fatalf("README: %d sentences \"`cmd` … take `--format a|b`\", want 2 (every command and its formats)", len(claims))
 	}
 	result := savedResults(t, "targets/t-1w.yaml")[0]
-	dir := files(t, map[string]string{"t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"})
+	dir := simtest.Files(t, map[string]string{"t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"})
 	missing := filepath.Join(dir, "missing.yaml")
 	for _, c := range claims {
 		formats := strings.Split(c[2], "|")

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // TestValidateHostileFilesBounded: `validate` of a file of nested brackets
@@ -101,7 +102,7 @@ func TestInterruptWhileTargetStarts(t *testing.T) {
 	}
 	bin := buildLoadcheck(t, t.TempDir())
 	mark := newMark(t)
-	dir := files(t, map[string]string{
+	dir := simtest.Files(t, map[string]string{
 		"target.yaml": fmt.Sprintf(`name: slow starter
 base_url: http://127.0.0.1:{port}
 start:
@@ -231,7 +232,7 @@ func TestErrorFilesExit2(t *testing.T) {
 	if len(bad) < 20 {
 		t.Fatalf("%d files in %s, want the scenario package's golden cases", len(bad), dir)
 	}
-	valid := files(t, map[string]string{"s.yaml": "name: s\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n"})
+	valid := simtest.Files(t, map[string]string{"s.yaml": "name: s\nduration: 1s\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\n"})
 	for _, file := range bad {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		t.Run(name, func(t *testing.T) {

@@ -29,7 +29,7 @@ type nightlyOptions struct {
 	rate         string
 	settle       time.Duration
 	step         time.Duration
-	start, max   rateValue
+	from, max    rateValue
 	precision    percentValue
 	maxSteps     int
 	p95Growth    percentValue
@@ -95,7 +95,7 @@ not start · 130 interrupted.`,
 	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration of the compare runs, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the compare load with a constant rate, e.g. 20/s")
 	f.Var(newDurationValue(&o.settle, 5*time.Second), "settle", "pause between two runs")
-	addSearchFlags(f, &o.step, &o.start, &o.max, &o.precision, &o.maxSteps)
+	addSearchFlags(f, &o.step, &o.from, &o.max, &o.precision, &o.maxSteps)
 	f.Var(&o.p95Growth, "p95-growth", "flag an endpoint whose p95 grew by more than this")
 	f.Var(newDurationValue(&o.p95Floor, th.P95Floor), "p95-floor", "ignore p95 growth smaller than this")
 	f.Var(&o.capacityDrop, "capacity-drop", "flag a capacity that dropped by more than this")
@@ -112,6 +112,9 @@ func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) e
 		return err
 	}
 	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+		return err
+	}
+	if err := checkSearchFlags(c.Flags(), stderr); err != nil {
 		return err
 	}
 	if o.date != "" {
@@ -132,7 +135,7 @@ func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) e
 	opts := capacityOptions(o.quiet, o.verbose, o.settle, stderr)
 	no := capacity.NightlyOptions{
 		Options: opts, Date: o.date, Saturate: o.saturate,
-		Search: capacity.SaturateOptions{Hold: o.step, Start: float64(o.start), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps},
+		Search: capacity.SaturateOptions{Hold: o.step, Start: float64(o.from), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps},
 		Threshold: report.Thresholds{
 			P95Growth: float64(o.p95Growth), P95Floor: o.p95Floor, CapacityDrop: float64(o.capacityDrop), Baseline: o.baseline,
 		},

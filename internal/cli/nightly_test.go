@@ -13,6 +13,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // TestNightFilesSameDay runs night twice on one date with a stand-in for
@@ -21,7 +22,7 @@ import (
 // every run's result is in the night's folder.
 func TestNightFilesSameDay(t *testing.T) {
 	t.Parallel()
-	dir := files(t, map[string]string{
+	dir := simtest.Files(t, map[string]string{
 		"s.yaml": "name: model\nduration: 1s\nhttp:\n  load: {rate: 10/s}\n  endpoints: [{name: search, path: /s}]\ngates: [\"http.p95 < 500ms\"]\n",
 		"a.yaml": "name: a\nbase_url: http://127.0.0.1:1\n",
 		"b.yaml": "name: b\nbase_url: http://127.0.0.1:1\n",
@@ -41,7 +42,7 @@ func TestNightFilesSameDay(t *testing.T) {
 	runs := 0
 	exec := func(ctx context.Context, o run.Options) (*report.Result, error) {
 		runs++
-		ep := record.EndpointSummary{Name: "all", Requests: 10, Latency: record.Percentiles{P95: record.Millis(10 * time.Millisecond)}}
+		ep := record.EndpointSummary{Name: "all", Requests: 10, Latency: record.Percentiles{P95: record.DurationMs(10 * time.Millisecond)}}
 		return &report.Result{
 			Schema: report.Schema, RunID: o.RunID + "-" + string(rune('0'+runs)), Status: report.Complete, Pass: true,
 			Scenario: report.ScenarioInfo{Name: o.Scenario.Name}, Target: report.TargetInfo{Name: o.Target.Name},

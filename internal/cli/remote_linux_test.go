@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/simtest"
 	"github.com/loadcheck/loadcheck/internal/tlstest"
 )
 
@@ -188,7 +189,7 @@ func TestRemoteTarget(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := files(t, map[string]string{
+			dir := simtest.Files(t, map[string]string{
 				"target.yaml":   "name: remote\n" + tc.target,
 				"scenario.yaml": remoteScenario,
 			})

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // The environment of a test binary that serves as the remote target of
@@ -97,7 +98,7 @@ func processMetrics(w http.ResponseWriter, _ *http.Request) {
 // TestValidateRemoteTarget checks that validate says what a remote target
 // file allows, and warns when its certificate will not be verified.
 func TestValidateRemoteTarget(t *testing.T) {
-	dir := files(t, map[string]string{
+	dir := simtest.Files(t, map[string]string{
 		"remote.yaml":   "name: staging\nbase_url: https://198.18.0.2:8443\nallow_remote: true\ntls: {insecure_skip_verify: true}\n",
 		"loopback.yaml": "name: local\nbase_url: http://127.0.0.1:8000\n",
 	})

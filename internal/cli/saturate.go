@@ -19,7 +19,7 @@ type saturateOptions struct {
 	target    string
 	out       string
 	step      time.Duration
-	start     rateValue
+	from      rateValue
 	max       rateValue
 	precision percentValue
 	maxSteps  int
@@ -39,7 +39,7 @@ last rate that passed and the first that failed. Each step is one run of the
 scenario at a constant rate (the target started and stopped each time), held
 long enough for the gates to mean something: by default the scenario's
 duration, at least 20 s and at least the sustained CPU window (30 s by
-default), so that cpu.sustained covers a full window. The rate doubles from --start (default: the
+default), so that cpu.sustained covers a full window. The rate doubles from --from (default: the
 scenario's highest rate); when even the first step fails it halves instead.
 
 Prints each step (rate, p95, errors, CPU, pass/fail and the failing gates)
@@ -54,7 +54,7 @@ scenario names one · 1 no rate passed, or the capacity is below today's
 traffic · 2 bad input or a target that did not start · 130 interrupted (the
 steps so far are still reported).`,
 		Example: `  loadcheck saturate scenarios/prelaunch.yaml
-  loadcheck saturate scenarios/prelaunch.yaml --target targets/titan-1w.yaml --start 5/s --step 30s
+  loadcheck saturate scenarios/prelaunch.yaml --target targets/titan-1w.yaml --from 5/s --step 30s
   loadcheck saturate scenarios/prelaunch.yaml --format html > capacity.html`,
 		Args: exactArgs(1, "SCENARIO"),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -65,7 +65,7 @@ steps so far are still reported).`,
 	f := c.Flags()
 	f.Var(&onceValue{p: &o.target, what: "saturate searches one target's capacity: run it once per target"}, "target", "target file (default: the scenario's target)")
 	f.StringVar(&o.out, "out", defaultOut, "folder for the search's JSON (created if missing; '' writes none)")
-	addSearchFlags(f, &o.step, &o.start, &o.max, &o.precision, &o.maxSteps)
+	addSearchFlags(f, &o.step, &o.from, &o.max, &o.precision, &o.maxSteps)
 	f.Var(newDurationValue(&o.settle, 2*time.Second), "settle", "pause between two steps")
 	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
@@ -74,13 +74,29 @@ steps so far are still reported).`,
 }
 
 // addSearchFlags registers the flags of a capacity search, shared by
-// saturate and nightly.
-func addSearchFlags(f *pflag.FlagSet, step *time.Duration, start, max *rateValue, precision *percentValue, maxSteps *int) {
+// saturate and nightly. The first rate was --start, which in run is a
+// time: it is still read, hidden, and checkSearchFlags says it is renamed.
+func addSearchFlags(f *pflag.FlagSet, step *time.Duration, from, max *rateValue, precision *percentValue, maxSteps *int) {
 	f.Var(newDurationValue(step, 0), "step", "how long each step holds its rate (default: the scenario's duration, at least 20s and the sustained_window)")
-	f.Var(start, "start", "first rate, e.g. 10/s (default: the scenario's highest rate)")
+	f.Var(from, "from", "first rate, e.g. 10/s (default: the scenario's highest rate)")
+	f.Var(from, "start", "the old name of --from")
+	_ = f.MarkHidden("start")
 	f.Var(max, "max", "highest rate tried (default 10000/s)")
 	f.Var(precision, "precision", "bisect until the failing rate is within this of the passing one")
 	f.IntVar(maxSteps, "max-steps", 25, "at most this many steps")
+}
+
+// checkSearchFlags refuses --start given with --from, and says on stderr
+// that --start is now --from.
+func checkSearchFlags(f *pflag.FlagSet, stderr io.Writer) error {
+	if !f.Changed("start") {
+		return nil
+	}
+	if f.Changed("from") {
+		return usageError{fmt.Errorf("--start and --from: both set the first rate; give --from only")}
+	}
+	fmt.Fprintln(stderr, "loadcheck: --start is deprecated here, use --from: it is the first rate of the search (run's --start is a time)")
+	return nil
 }
 
 func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer) error {
@@ -88,6 +104,9 @@ func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer)
 		return err
 	}
 	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+		return err
+	}
+	if err := checkSearchFlags(c.Flags(), stderr); err != nil {
 		return err
 	}
 	if o.step < 0 || o.settle < 0 || o.maxSteps < 1 {
@@ -105,7 +124,7 @@ func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer)
 	co.Save = saveTo(outDir) // each step's result as soon as it ends
 	so := capacity.SaturateOptions{
 		Options: co,
-		Hold:    o.step, Start: float64(o.start), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps,
+		Hold:    o.step, Start: float64(o.from), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps,
 	}
 	s, err := capacity.Saturate(c.Context(), sc, tg, so)
 	if s == nil {

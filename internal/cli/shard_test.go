@@ -18,6 +18,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // process runs loadcheck as a separate process (this test binary, see
@@ -323,7 +324,7 @@ func TestKubernetesScenarioValidates(t *testing.T) {
 		}
 		fs[name] = cm.Data[name]
 	}
-	dir := files(t, fs)
+	dir := simtest.Files(t, fs)
 	o := loadcheck(t, context.Background(), "validate", filepath.Join(dir, "scenario.yaml"), filepath.Join(dir, "target.yaml"))
 	if o.code != ExitPass || strings.Count(o.stdout, "ok  ") != 2 {
 		t.Errorf("validate of the ConfigMap's files: exit %d\n%s%s", o.code, o.stdout, o.stderr)

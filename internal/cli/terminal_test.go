@@ -14,6 +14,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // fakeTerminal stands in for a terminal of the given width.
@@ -32,7 +33,7 @@ func savedResults(t *testing.T, files ...string) []string {
 	var paths []string
 	for i, f := range files {
 		ep := record.EndpointSummary{Name: "search", Requests: 100, Rate: 10,
-			Latency: record.Percentiles{P50: record.Millis(40+10*i) * record.Millis(time.Millisecond), P95: record.Millis(90+20*i) * record.Millis(time.Millisecond)}}
+			Latency: record.Percentiles{P50: record.DurationMs(40+10*i) * record.DurationMs(time.Millisecond), P95: record.DurationMs(90+20*i) * record.DurationMs(time.Millisecond)}}
 		r := &report.Result{
 			Schema: report.Schema, RunID: "20261123T10000" + string(rune('0'+i)) + "Z-0000000" + string(rune('0'+i)),
 			Scenario: report.ScenarioInfo{Name: "smoke"},
@@ -76,8 +77,8 @@ func TestReportFollowsTerminalWidth(t *testing.T) {
 // TestProgressOnlyOnATerminal runs the same short scenario with stderr a
 // terminal and not: the stages of the run show on the terminal only.
 func TestProgressOnlyOnATerminal(t *testing.T) {
-	dir := files(t, map[string]string{
-		"t.yaml": simTarget("sim, 1 worker", "--search-cpu", "1ms"),
+	dir := simtest.Files(t, map[string]string{
+		"t.yaml": simtest.Target("sim, 1 worker", "--search-cpu", "1ms"),
 		"s.yaml": "name: progress\ntarget: t.yaml\nduration: 1s\nhttp:\n  load: {rate: 5/s}\n  endpoints: [{name: home, path: /}]\n",
 	})
 	for _, tc := range []struct {
@@ -163,7 +164,7 @@ func TestFormatWhereTheREADMESays(t *testing.T) {
 			}
 		}
 	}
-	dir := files(t, map[string]string{"t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"})
+	dir := simtest.Files(t, map[string]string{"t.yaml": "name: t\nbase_url: http://127.0.0.1:1\n"})
 	o := loadcheck(t, context.Background(), "validate", filepath.Join(dir, "t.yaml"), "--format", "json")
 	var got []validation
 	if err := json.Unmarshal([]byte(o.stdout), &got); err != nil || len(got) != 1 || !got[0].OK {

@@ -17,6 +17,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // validation is what validate --format json prints for one file.
@@ -102,7 +103,7 @@ func validateFile(path string) (string, error) {
 		return "", err
 	}
 	msg := fmt.Sprintf("scenario %q, %s, %s, %s measured", sc.Name,
-		report.Plural(len(sc.HTTP.Endpoints), "endpoint", "endpoints"), report.Plural(len(sc.Gates), "gate", "gates"), sc.Duration)
+		unit.Plural(len(sc.HTTP.Endpoints), "endpoint", "endpoints"), unit.Plural(len(sc.Gates), "gate", "gates"), sc.Duration)
 	if sc.TargetFile != "" {
 		t, err := sc.LoadTarget()
 		if err != nil {

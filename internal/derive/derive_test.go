@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/loadcheck/loadcheck/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // derived reads one log and renders all a user sees: the summary, the
 // scenario file and the feeds.
@@ -56,17 +53,7 @@ func TestFormatsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := derived(t, log, data, o)
-			golden := filepath.Join("testdata", name+".golden")
-			if *update {
-				os.WriteFile(golden, []byte(got), 0o644)
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test -update writes it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("derive %s (-want +got):\n%s", log, diff)
-			}
+			golden.Check(t, name, []byte(got))
 			var gz bytes.Buffer
 			w := gzip.NewWriter(&gz)
 			w.Write(data)

@@ -96,8 +96,8 @@ func TestEvalAllNeedsEveryGate(t *testing.T) {
 			t.Errorf("EvalAll(%d gates) = %d outcomes, pass %v; want %d, %v", len(tc.gates), len(out), ok, len(tc.gates), tc.want)
 		}
 		for i := range out {
-			if out[i].Gate != tc.gates[i].Source {
-				t.Errorf("outcome %d is %q, want %q", i, out[i].Gate, tc.gates[i].Source)
+			if out[i].Gate != tc.gates[i].Text {
+				t.Errorf("outcome %d is %q, want %q", i, out[i].Gate, tc.gates[i].Text)
 			}
 		}
 	}

@@ -14,7 +14,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if g.Source == "" || g.Metric == "" || g.String() != g.Source {
+		if g.Text == "" || g.Metric == "" || g.String() != g.Text {
 			t.Errorf("Parse(%q) = %+v with empty fields", s, g)
 		}
 		checkParsed(t, s, g)

@@ -85,7 +85,7 @@ func (v Value) String() string {
 	case Bytes:
 		return unit.Bytes{N: v.V, Unit: v.Unit}.String()
 	case Rate:
-		return unit.FormatRate(v.V)
+		return unit.FormatMeasuredRate(v.V)
 	}
 	return strconv.FormatFloat(v.V, 'f', -1, 64)
 }
@@ -122,13 +122,13 @@ func (o Op) holds(a, b float64) bool {
 
 // Gate is a parsed gate expression. The zero value is not useful; use Parse.
 type Gate struct {
-	Source    string // the text as written, shown in reports
+	Text      string // the text as written, shown in reports
 	Metric    string // e.g. "http.zeus-search.p95"
 	Op        Op
 	Threshold Value
 }
 
-func (g Gate) String() string { return g.Source }
+func (g Gate) String() string { return g.Text }
 
 // ErrSyntax is wrapped by every error Parse returns.
 var ErrSyntax = errors.New("bad gate")
@@ -143,12 +143,12 @@ type KindFunc func(metric string) (Kind, error)
 // threshold's; whether the scenario measures the metric is the scenario's
 // check.
 func Parse(s string, kindOf KindFunc) (Gate, error) {
-	src := strings.TrimSpace(s)
-	fields := strings.Fields(src)
+	text := strings.TrimSpace(s)
+	fields := strings.Fields(text)
 	if len(fields) != 3 {
 		return Gate{}, fmt.Errorf("%q: want METRIC OP THRESHOLD, e.g. \"http.p95 < 2s\": %w", s, ErrSyntax)
 	}
-	g := Gate{Source: src, Metric: fields[0], Op: Op(fields[1])}
+	g := Gate{Text: text, Metric: fields[0], Op: Op(fields[1])}
 	switch g.Op {
 	case LT, LE, GT, GE, EQ:
 	default:
@@ -243,7 +243,7 @@ type Outcome struct {
 // Eval evaluates g against m. A metric with no data fails: a gate that
 // cannot be checked never passes silently.
 func (g Gate) Eval(m Metrics) Outcome {
-	o := Outcome{Gate: g.Source, Metric: g.Metric, Op: g.Op, Limit: g.Threshold}
+	o := Outcome{Gate: g.Text, Metric: g.Metric, Op: g.Op, Limit: g.Threshold}
 	v, ok := m.Metric(g.Metric)
 	if !ok {
 		o.Reason = "not measured"

@@ -14,12 +14,12 @@ func TestParse(t *testing.T) {
 		want    Gate
 		wantErr string
 	}{
-		{in: "http.zeus-search.p95 < 2s", want: Gate{Source: "http.zeus-search.p95 < 2s", Metric: "http.zeus-search.p95", Op: LT, Threshold: Value{V: 2, Kind: Duration}}},
-		{in: "http.p99 <= 250ms", want: Gate{Source: "http.p99 <= 250ms", Metric: "http.p99", Op: LE, Threshold: Value{V: 0.25, Kind: Duration}}},
-		{in: "ws.loss == 0%", want: Gate{Source: "ws.loss == 0%", Metric: "ws.loss", Op: EQ, Threshold: Value{V: 0, Kind: Percent}}},
-		{in: "http.search.rate >= 40/min", want: Gate{Source: "http.search.rate >= 40/min", Metric: "http.search.rate", Op: GE, Threshold: Value{V: 40.0 / 60, Kind: Rate}}},
-		{in: "rss.total < 300MB", want: Gate{Source: "rss.total < 300MB", Metric: "rss.total", Op: LT, Threshold: Value{V: 300e6, Kind: Bytes}}},
-		{in: "ws.connected > 5", want: Gate{Source: "ws.connected > 5", Metric: "ws.connected", Op: GT, Threshold: Value{V: 5, Kind: Count}}},
+		{in: "http.zeus-search.p95 < 2s", want: Gate{Text: "http.zeus-search.p95 < 2s", Metric: "http.zeus-search.p95", Op: LT, Threshold: Value{V: 2, Kind: Duration}}},
+		{in: "http.p99 <= 250ms", want: Gate{Text: "http.p99 <= 250ms", Metric: "http.p99", Op: LE, Threshold: Value{V: 0.25, Kind: Duration}}},
+		{in: "ws.loss == 0%", want: Gate{Text: "ws.loss == 0%", Metric: "ws.loss", Op: EQ, Threshold: Value{V: 0, Kind: Percent}}},
+		{in: "http.search.rate >= 40/min", want: Gate{Text: "http.search.rate >= 40/min", Metric: "http.search.rate", Op: GE, Threshold: Value{V: 40.0 / 60, Kind: Rate}}},
+		{in: "rss.total < 300MB", want: Gate{Text: "rss.total < 300MB", Metric: "rss.total", Op: LT, Threshold: Value{V: 300e6, Kind: Bytes}}},
+		{in: "ws.connected > 5", want: Gate{Text: "ws.connected > 5", Metric: "ws.connected", Op: GT, Threshold: Value{V: 5, Kind: Count}}},
 		{in: "http.p95 < 2", wantErr: `threshold "2": want a duration such as 2s or 250ms`},
 		{in: "http.errors < 1", wantErr: `threshold "1": want a percentage such as 1%`},
 		{in: "http.p95 = 2s", wantErr: `did you mean ==?`},
@@ -41,7 +41,7 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(%q): %v", tc.in, err)
 			}
-			if got.Source != tc.want.Source || got.Metric != tc.want.Metric || got.Op != tc.want.Op ||
+			if got.Text != tc.want.Text || got.Metric != tc.want.Metric || got.Op != tc.want.Op ||
 				got.Threshold.Kind != tc.want.Threshold.Kind || abs(got.Threshold.V-tc.want.Threshold.V) > 1e-9 {
 				t.Errorf("Parse(%q) = %+v, want %+v", tc.in, got, tc.want)
 			}

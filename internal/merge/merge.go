@@ -36,7 +36,7 @@ func Results(shards []Shard) (*report.Result, error) {
 	first := shards[0].Result
 	m := &report.Result{
 		Schema:   report.Schema,
-		RunID:    first.Shard.Start.UTC().Format("20060102T150405Z") + "-" + first.Shard.Set,
+		RunID:    report.NewRunID(first.Shard.Start, first.Shard.Set),
 		Scenario: first.Scenario,
 		Target:   first.Target,
 		Status:   report.Complete,

@@ -65,6 +65,19 @@ func TestGatesJudgedOnTheMergedResult(t *testing.T) {
 	}
 }
 
+// The merged result is named as one run's result is, by the shards' start
+// and their set, so that every shard set merges to the same id and it sorts
+// among single runs by when it started.
+func TestMergedRunID(t *testing.T) {
+	m, err := Results([]Shard{shard(t, 1, 10, time.Millisecond, report.Complete), shard(t, 2, 10, time.Millisecond, report.Complete)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "20261201T150000Z-0a1b2c3d"; m.RunID != want {
+		t.Errorf("RunID = %q, want %q", m.RunID, want)
+	}
+}
+
 // A shard cut short makes the merged result partial: it cannot pass.
 func TestPartialShardFailsTheRun(t *testing.T) {
 	a, b := shard(t, 1, 100, 20*time.Millisecond, report.Complete), shard(t, 2, 50, 20*time.Millisecond, report.Aborted)

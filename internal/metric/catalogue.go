@@ -105,12 +105,12 @@ func count(n float64) gate.Value { return gate.Value{V: n, Kind: gate.Count} }
 
 // durationValue is v, one of p's figures, as a gate value, marked as a
 // lower bound when it was clipped at the histogram's ceiling.
-func durationValue(p record.Percentiles, v record.Millis) gate.Value {
+func durationValue(p record.Percentiles, v record.DurationMs) gate.Value {
 	return gate.Value{V: v.Duration().Seconds(), Kind: gate.Duration, AtLeast: p.Clipped(v)}
 }
 
 // endpoint returns the figures of one endpoint, or of all for "".
-func endpoint(s Source, ep string) (record.EndpointSummary, bool) {
+func endpoint(s Run, ep string) (record.EndpointSummary, bool) {
 	h := s.HTTPFigures()
 	if ep == "" {
 		return h.Total, true
@@ -118,16 +118,16 @@ func endpoint(s Source, ep string) (record.EndpointSummary, bool) {
 	return h.Endpoint(ep)
 }
 
-func p50(p record.Percentiles) record.Millis  { return p.P50 }
-func p90(p record.Percentiles) record.Millis  { return p.P90 }
-func p95(p record.Percentiles) record.Millis  { return p.P95 }
-func p99(p record.Percentiles) record.Millis  { return p.P99 }
-func pmax(p record.Percentiles) record.Millis { return p.Max }
+func p50(p record.Percentiles) record.DurationMs  { return p.P50 }
+func p90(p record.Percentiles) record.DurationMs  { return p.P90 }
+func p95(p record.Percentiles) record.DurationMs  { return p.P95 }
+func p99(p record.Percentiles) record.DurationMs  { return p.P99 }
+func pmax(p record.Percentiles) record.DurationMs { return p.Max }
 
 // latency reads a latency statistic: over successful responses only, not
 // measured when there was none.
-func latency(stat func(record.Percentiles) record.Millis) func(Source, string) (gate.Value, bool) {
-	return func(s Source, ep string) (gate.Value, bool) {
+func latency(stat func(record.Percentiles) record.DurationMs) func(Run, string) (gate.Value, bool) {
+	return func(s Run, ep string) (gate.Value, bool) {
 		e, ok := endpoint(s, ep)
 		if !ok || e.Successes() == 0 {
 			return gate.Value{}, false
@@ -138,7 +138,7 @@ func latency(stat func(record.Percentiles) record.Millis) func(Source, string) (
 
 // counted returns the figures of an endpoint (or all) when a rate or share
 // of them means something: some request completed or was due.
-func counted(s Source, ep string) (record.EndpointSummary, bool) {
+func counted(s Run, ep string) (record.EndpointSummary, bool) {
 	e, ok := endpoint(s, ep)
 	if scheduled, _ := s.ScheduleFigures(); !ok || e.Requests == 0 && scheduled == 0 {
 		return e, false
@@ -148,31 +148,31 @@ func counted(s Source, ep string) (record.EndpointSummary, bool) {
 
 // achieved is the achieved rate: successes completed within the measured
 // phase, per second.
-func achieved(s Source, ep string) (gate.Value, bool) {
+func achieved(s Run, ep string) (gate.Value, bool) {
 	e, ok := counted(s, ep)
 	return gate.Value{V: e.Achieved, Kind: gate.Rate}, ok
 }
 
-func errorRate(s Source, ep string) (gate.Value, bool) {
+func errorRate(s Run, ep string) (gate.Value, bool) {
 	e, ok := counted(s, ep)
 	return pct(e.ErrorRate()), ok
 }
 
-func late(s Source, _ string) (gate.Value, bool) {
+func late(s Run, _ string) (gate.Value, bool) {
 	t := s.HTTPFigures().Total
 	return pct(t.LateRate()), t.Requests > 0
 }
 
-func unsent(s Source, _ string) (gate.Value, bool) {
+func unsent(s Run, _ string) (gate.Value, bool) {
 	scheduled, unsent := s.ScheduleFigures()
 	return pct(unsent), scheduled > 0
 }
 
-func inflightMax(s Source, _ string) (gate.Value, bool) {
+func inflightMax(s Run, _ string) (gate.Value, bool) {
 	return count(float64(s.HTTPFigures().InflightMax)), true
 }
 
-func readyTime(s Source, _ string) (gate.Value, bool) {
+func readyTime(s Run, _ string) (gate.Value, bool) {
 	d, started := s.ReadyFigures()
 	return gate.Value{V: d.Seconds(), Kind: gate.Duration}, started
 }
@@ -185,7 +185,7 @@ func readyTime(s Source, _ string) (gate.Value, bool) {
 // shrinks over the phase shifts the figure by the calls of the requests
 // it fell behind or caught up on. Not measured without a response or
 // without the downstream's calls.
-func perRequest(s Source, ds string) (gate.Value, bool) {
+func perRequest(s Run, ds string) (gate.Value, bool) {
 	f := s.Observed(ObservedDownstreams)
 	if f == nil {
 		return gate.Value{}, false

@@ -9,7 +9,7 @@
 // metric is one entry in catalogue.go, one line of the README, and a case
 // in the reader test.
 //
-// Readers take a Source, a small interface that a finished result
+// Readers take a Run, a small interface that a finished result
 // (report.Result) and a live snapshot of a run under way (package run)
 // both implement, so aborts read the same figures the gates do without a
 // fake result. The package sits between gate, which stays a leaf that

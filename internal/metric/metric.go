@@ -16,10 +16,10 @@ import (
 // errors are included when they are not.
 const LatencyCovers = "latency of the successful responses (2xx/3xx) only, from the intended send time (corrected for coordinated omission); failed requests are counted apart"
 
-// Source is what a metric is read from: a run's result, or a snapshot of
-// a run under way. Each method returns what the run measured so far; a
-// false ok means the part was not measured at all.
-type Source interface {
+// Run is a run as its metrics read it: a finished run's result, or a
+// snapshot of a run under way. Each method returns what the run measured
+// so far; a false ok means the part was not measured at all.
+type Run interface {
 	// HTTPFigures returns the HTTP figures of the measured phase.
 	HTTPFigures() *record.Summary
 	// ScheduleFigures returns the requests due in the measured phase and
@@ -115,7 +115,7 @@ type Metric struct {
 	Needs Needs
 	// Read reads the metric from s; endpoint is the endpoint a per-endpoint
 	// name named, "" otherwise. Nil for a metric of an observer.
-	Read func(s Source, endpoint string) (gate.Value, bool)
+	Read func(s Run, endpoint string) (gate.Value, bool)
 	// Observer is the kind of observer whose Figures answer the metric
 	// (ObservedWebSocket …), "" for the metrics Read reads.
 	Observer string
@@ -281,7 +281,7 @@ func DownstreamOf(name string) string {
 
 // InstancesOf returns the instances (downstream names) the observer of
 // kind measured in s, in order; none when it has no such figures.
-func InstancesOf(s Source, kind string) []string {
+func InstancesOf(s Run, kind string) []string {
 	if in, ok := s.Observed(kind).(Instances); ok {
 		return in.Instances()
 	}
@@ -293,7 +293,7 @@ func ParseGate(s string) (gate.Gate, error) { return gate.Parse(s, KindOf) }
 
 // Read returns the value of the metric name in s, and whether it was
 // measured; an unknown name was not.
-func Read(s Source, name string) (gate.Value, bool) {
+func Read(s Run, name string) (gate.Value, bool) {
 	m, ep, err := Lookup(name)
 	if err != nil {
 		return gate.Value{}, false
@@ -302,7 +302,7 @@ func Read(s Source, name string) (gate.Value, bool) {
 }
 
 // read reads m from s: by its reader, or from its observer's figures.
-func (m Metric) read(s Source, instance string) (gate.Value, bool) {
+func (m Metric) read(s Run, instance string) (gate.Value, bool) {
 	if m.Observer == "" {
 		return m.Read(s, instance)
 	}
@@ -320,8 +320,8 @@ func (m Metric) read(s Source, instance string) (gate.Value, bool) {
 }
 
 // Of returns s as the gate.Metrics the gates are evaluated against.
-func Of(s Source) gate.Metrics { return source{s} }
+func Of(s Run) gate.Metrics { return gateMetrics{s} }
 
-type source struct{ s Source }
+type gateMetrics struct{ s Run }
 
-func (s source) Metric(name string) (gate.Value, bool) { return Read(s.s, name) }
+func (s gateMetrics) Metric(name string) (gate.Value, bool) { return Read(s.s, name) }

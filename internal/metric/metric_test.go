@@ -12,7 +12,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/record"
 )
 
-// figures is a Source whose every figure is distinct, so a reader that
+// figures is a Run whose every figure is distinct, so a reader that
 // reads the wrong one shows.
 type figures struct {
 	http      record.Summary
@@ -53,7 +53,7 @@ func (o observed) Figure(name, _ string) (gate.Value, bool) {
 	return v, ok
 }
 
-func ms(n float64) record.Millis { return record.Millis(n * float64(time.Millisecond)) }
+func ms(n float64) record.DurationMs { return record.DurationMs(n * float64(time.Millisecond)) }
 
 func percentiles(base float64) record.Percentiles {
 	return record.Percentiles{P50: ms(base + 1), P90: ms(base + 2), P95: ms(base + 3), P99: ms(base + 4), Max: ms(base + 5)}

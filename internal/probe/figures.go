@@ -44,6 +44,6 @@ func percent(f float64) gate.Value { return gate.Value{V: f, Kind: gate.Percent}
 
 // duration is v, one of p's figures, as a gate value, marked as a lower
 // bound when it was clipped at the histogram's ceiling.
-func duration(p record.Percentiles, v record.Millis) gate.Value {
+func duration(p record.Percentiles, v record.DurationMs) gate.Value {
 	return gate.Value{V: v.Duration().Seconds(), Kind: gate.Duration, AtLeast: p.Clipped(v)}
 }

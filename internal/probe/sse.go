@@ -234,12 +234,12 @@ func (s *SSE) Close() SSESummary {
 			pc := SSEClient{
 				ID:          c.id,
 				Events:      c.events,
-				GapMax:      record.Millis(gap),
+				GapMax:      record.DurationMs(gap),
 				Disconnects: c.disconnects,
 				Reconnects:  c.reconnects,
 			}
 			if c.first >= 0 {
-				pc.FirstEvent = record.Millis(c.first)
+				pc.FirstEvent = record.DurationMs(c.first)
 				first.Record(c.first)
 			} else {
 				sum.NoEvents++

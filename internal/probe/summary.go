@@ -119,9 +119,9 @@ type SSESummary struct {
 	FirstEvent record.Percentiles `json:"first_event"` // time to first event
 	// GapMax is the largest gap between events of one client, the time
 	// from its last event to Close included (see SSE.Close).
-	GapMax      record.Millis `json:"gap_max_ms"`
-	Disconnects int           `json:"disconnects"`
-	Reconnects  int           `json:"reconnects"`
+	GapMax      record.DurationMs `json:"gap_max_ms"`
+	Disconnects int               `json:"disconnects"`
+	Reconnects  int               `json:"reconnects"`
 	// NoEvents counts clients that received no event at all.
 	NoEvents  int         `json:"no_events"`
 	PerClient []SSEClient `json:"per_client"`
@@ -129,10 +129,10 @@ type SSESummary struct {
 
 // SSEClient is one SSE client's account.
 type SSEClient struct {
-	ID          int           `json:"id"`
-	Events      int64         `json:"events"`
-	FirstEvent  record.Millis `json:"first_event_ms"`
-	GapMax      record.Millis `json:"gap_max_ms"`
-	Disconnects int           `json:"disconnects"`
-	Reconnects  int           `json:"reconnects"`
+	ID          int               `json:"id"`
+	Events      int64             `json:"events"`
+	FirstEvent  record.DurationMs `json:"first_event_ms"`
+	GapMax      record.DurationMs `json:"gap_max_ms"`
+	Disconnects int               `json:"disconnects"`
+	Reconnects  int               `json:"reconnects"`
 }

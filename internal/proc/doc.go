@@ -5,7 +5,10 @@
 //
 // It sits on github.com/prometheus/procfs, whose parser handles command
 // names with spaces and parentheses, so nothing in loadcheck parses
-// /proc/<pid>/stat by hand. target walks the process tree and process
-// group of a target it started with it; resource samples CPU and memory
-// with it. It imports nothing of loadcheck's.
+// /proc/<pid>/stat by hand. It also holds what both of its users need of a
+// process tree: a process's identity across pid reuse (ID: pid and start
+// time) and the breadth-first walk of its descendants (Walk). target walks
+// the process tree and process group of a target it started with it;
+// resource samples CPU and memory with it. It imports nothing of
+// loadcheck's.
 package proc

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -126,5 +127,56 @@ func TestGone(t *testing.T) {
 		if got := Gone(tc.err); got != tc.want {
 			t.Errorf("Gone(%v) = %v, want %v", tc.err, got, tc.want)
 		}
+	}
+}
+
+func TestWalk(t *testing.T) {
+	t.Parallel()
+	// 1 → 3, 2; 2 → 4; 4 → 1 (a cycle, as a torn read of /proc can show); 5 is gone.
+	children := map[int][]int{1: {3, 2, 5}, 2: {4}, 4: {1}, 6: {7}}
+	exists := func(pid int) bool { return pid != 5 }
+	for _, tc := range []struct {
+		name  string
+		roots []int
+		want  []int
+	}{
+		{"siblings ascending, parents first, cycle cut", []int{1}, []int{1, 2, 3, 4}},
+		{"roots in the order given, each pid once", []int{6, 2, 1}, []int{6, 2, 1, 7, 4, 3}},
+		{"a gone root leaves nothing", []int{5}, nil},
+	} {
+		got := Walk(tc.roots, exists, func(pid int) []int { return children[pid] })
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: Walk(%v) (-want +got):\n%s", tc.name, tc.roots, diff)
+		}
+	}
+	if !slices.Equal(children[1], []int{3, 2, 5}) {
+		t.Errorf("Walk sorted the caller's slice: %v", children[1])
+	}
+}
+
+func TestRunning(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeProc(t, root, 12, 1, 12, "sh", "S", 777, "")
+	writeProc(t, root, 14, 12, 12, "python3", "Z", 1, "")
+	f, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id   ID
+		want bool
+	}{
+		{ID{12, 777}, true},
+		{ID{12, 778}, false}, // the pid reused by a later process
+		{ID{14, 1}, false},   // a zombie
+		{ID{99, 1}, false},   // gone
+	} {
+		if got := f.Running(tc.id); got != tc.want {
+			t.Errorf("Running(%v) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+	if got := (ID{12, 777}).String(); got != "12@777" {
+		t.Errorf("String() = %q, want 12@777", got)
 	}
 }

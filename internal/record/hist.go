@@ -66,15 +66,15 @@ func (h *Histogram) Percentiles() Percentiles {
 		return Percentiles{}
 	}
 	p := Percentiles{
-		P50:  Millis(h.Quantile(50)),
-		P90:  Millis(h.Quantile(90)),
-		P95:  Millis(h.Quantile(95)),
-		P99:  Millis(h.Quantile(99)),
-		Max:  Millis(time.Duration(h.h.Max()) * time.Microsecond),
-		Mean: Millis(time.Duration(h.h.Mean() * float64(time.Microsecond))),
+		P50:  DurationMs(h.Quantile(50)),
+		P90:  DurationMs(h.Quantile(90)),
+		P95:  DurationMs(h.Quantile(95)),
+		P99:  DurationMs(h.Quantile(99)),
+		Max:  DurationMs(time.Duration(h.h.Max()) * time.Microsecond),
+		Mean: DurationMs(time.Duration(h.h.Mean() * float64(time.Microsecond))),
 	}
 	if h.OutOfRange > 0 {
-		p.Ceiling = Millis(h.Ceiling())
+		p.Ceiling = DurationMs(h.Ceiling())
 	}
 	return p
 }
@@ -122,43 +122,44 @@ func DecodeHistogram(s string) (*Histogram, error) {
 	return &Histogram{h: h}, nil
 }
 
-// Millis is a duration that encodes to JSON as fractional milliseconds, so
-// result files read naturally ("p95_ms": 812.3).
-type Millis time.Duration
+// DurationMs is a time.Duration, in nanoseconds as every Go duration, that
+// encodes to JSON as fractional milliseconds, so that result files read
+// naturally ("p95_ms": 812.3).
+type DurationMs time.Duration
 
 // Duration returns m as a time.Duration.
-func (m Millis) Duration() time.Duration { return time.Duration(m) }
+func (m DurationMs) Duration() time.Duration { return time.Duration(m) }
 
 // MarshalJSON encodes m in milliseconds with microsecond precision.
-func (m Millis) MarshalJSON() ([]byte, error) {
+func (m DurationMs) MarshalJSON() ([]byte, error) {
 	return fmt.Appendf(nil, "%.3f", float64(m)/float64(time.Millisecond)), nil
 }
 
 // UnmarshalJSON decodes milliseconds.
-func (m *Millis) UnmarshalJSON(b []byte) error {
+func (m *DurationMs) UnmarshalJSON(b []byte) error {
 	var f float64
 	if _, err := fmt.Sscanf(string(b), "%g", &f); err != nil {
 		return fmt.Errorf("milliseconds: %v", err)
 	}
 	// Encoded with microsecond precision: round back to whole microseconds.
-	*m = Millis(math.Round(f*1000) * float64(time.Microsecond))
+	*m = DurationMs(math.Round(f*1000) * float64(time.Microsecond))
 	return nil
 }
 
 // Percentiles are the latency statistics a report shows.
 type Percentiles struct {
-	P50  Millis `json:"p50_ms"`
-	P90  Millis `json:"p90_ms"`
-	P95  Millis `json:"p95_ms"`
-	P99  Millis `json:"p99_ms"`
-	Max  Millis `json:"max_ms"`
-	Mean Millis `json:"mean_ms"`
+	P50  DurationMs `json:"p50_ms"`
+	P90  DurationMs `json:"p90_ms"`
+	P95  DurationMs `json:"p95_ms"`
+	P99  DurationMs `json:"p99_ms"`
+	Max  DurationMs `json:"max_ms"`
+	Mean DurationMs `json:"mean_ms"`
 	// Ceiling is set when some values were above the histogram's range and
 	// recorded as its ceiling: a figure at the ceiling is a lower bound
 	// ("> 60 s"), the truth is higher.
-	Ceiling Millis `json:"ceiling_ms,omitempty"`
+	Ceiling DurationMs `json:"ceiling_ms,omitempty"`
 }
 
 // Clipped reports whether v, one of p's figures, sits at the ceiling of the
 // histogram, so that the true value is only known to be at least v.
-func (p Percentiles) Clipped(v Millis) bool { return p.Ceiling > 0 && v >= p.Ceiling }
+func (p Percentiles) Clipped(v DurationMs) bool { return p.Ceiling > 0 && v >= p.Ceiling }

@@ -183,7 +183,7 @@ func (r *Recorder) roll(s int) {
 func (e *endpoint) row(t int) Second {
 	return Second{
 		T: t, Requests: e.curReq, Errors: e.curErr,
-		P50: Millis(e.cur.Quantile(50)), P95: Millis(e.cur.Quantile(95)), P99: Millis(e.cur.Quantile(99)),
+		P50: DurationMs(e.cur.Quantile(50)), P95: DurationMs(e.cur.Quantile(95)), P99: DurationMs(e.cur.Quantile(99)),
 	}
 }
 
@@ -284,12 +284,12 @@ type ErrorCount struct {
 // start of the measured phase, by completion time. The percentiles are
 // those of the second's successful responses.
 type Second struct {
-	T        int    `json:"t_s"`
-	Requests uint64 `json:"requests"`
-	Errors   uint64 `json:"errors"`
-	P50      Millis `json:"p50_ms"`
-	P95      Millis `json:"p95_ms"`
-	P99      Millis `json:"p99_ms"`
+	T        int        `json:"t_s"`
+	Requests uint64     `json:"requests"`
+	Errors   uint64     `json:"errors"`
+	P50      DurationMs `json:"p50_ms"`
+	P95      DurationMs `json:"p95_ms"`
+	P99      DurationMs `json:"p99_ms"`
 }
 
 // Snapshot returns the figures so far without closing the timeline. The

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"strings"
+
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // LoadLine states the load a run applied, for a report's first lines: the
@@ -17,12 +19,12 @@ func LoadLine(s ScenarioInfo) string {
 	}
 	l := "load: " + strings.Join(s.Load, ", ")
 	if s.PeakRate > 0 {
-		l += " — peak " + rateNumber(s.PeakRate) + "/s"
+		l += " — peak " + unit.RoundRateNumber(s.PeakRate) + "/s"
 	}
 	if s.Warmup > 0 {
 		l += ", after " + s.Warmup.String() + " warm-up"
 		if s.WarmupRate > 0 {
-			l += " at " + rateNumber(s.WarmupRate) + "/s"
+			l += " at " + unit.RoundRateNumber(s.WarmupRate) + "/s"
 		}
 		l += " (not recorded)"
 	} else {
@@ -42,5 +44,5 @@ func belowPeak(s ScenarioInfo) string {
 		return ""
 	}
 	return fmt.Sprintf("the load peaked at %s/s, below the scenario's %s/s (%s): judge the target at the load the scenario was written for",
-		rateNumber(s.PeakRate), rateNumber(s.WrittenPeakRate), s.LoadChange)
+		unit.RoundRateNumber(s.PeakRate), unit.RoundRateNumber(s.WrittenPeakRate), s.LoadChange)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // Comparison is the same scenario run against several targets, in the
@@ -509,7 +510,7 @@ func (c *Comparison) Headline() string {
 	for _, r := range c.Results {
 		targets = append(targets, r.Target)
 	}
-	return fmt.Sprintf("loadcheck compare: %s against %s — %s", name, Plural(len(c.Results), "target", "targets"), strings.Join(c.Columns(), " · ")) + tlsHeadline(targets...)
+	return fmt.Sprintf("loadcheck compare: %s against %s — %s", name, unit.Plural(len(c.Results), "target", "targets"), strings.Join(c.Columns(), " · ")) + tlsHeadline(targets...)
 }
 
 // tableWidth is the width in columns of the widest table line of text:

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
@@ -162,11 +163,11 @@ func TestCompareGolden(t *testing.T) {
 	if err := Render(&txt, c, FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "compare.txt", txt.Bytes())
+	golden.Check(t, "compare.txt", txt.Bytes())
 	if err := Render(&md, c, FormatMarkdown); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "compare.md", md.Bytes())
+	golden.Check(t, "compare.md", md.Bytes())
 }
 
 func TestJUnit(t *testing.T) {
@@ -174,7 +175,7 @@ func TestJUnit(t *testing.T) {
 	if err := WriteJUnit(&b, comparison(t)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "compare.junit.xml", b.Bytes())
+	golden.Check(t, "compare.junit.xml", b.Bytes())
 
 	var doc struct {
 		Tests    int `xml:"tests,attr"`
@@ -228,7 +229,7 @@ func saturation(t *testing.T) *Saturation {
 		Scenario: ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 20 * time.Second, Warmup: 5 * time.Second},
 		Target:   TargetInfo{Name: "uvicorn, 1 worker", File: "targets/titan-1w.yaml"},
 		Start:    time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Hold: 20 * time.Second, Precision: 10,
-		Gates: []string{g.Source, c.Source},
+		Gates: []string{g.Text, c.Text},
 		Steps: []Step{
 			step("ramp", 10, 0.9, 20), step("ramp", 20, 1.2, 38), step("ramp", 40, 3.4, 59),
 			step("bisect", 30, 1.6, 49), step("bisect", 35, 2.3, 55), step("bisect", 32.5, 1.8, 52),
@@ -249,7 +250,7 @@ func TestSaturationSummary(t *testing.T) {
 	if err := Render(&b, s, FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "saturate.txt", b.Bytes())
+	golden.Check(t, "saturate.txt", b.Bytes())
 }
 
 // ceilingSaturation is a search that reached --max with every gate
@@ -269,7 +270,7 @@ func TestSaturationCeilingGolden(t *testing.T) {
 	if err := Render(&txt, s, FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "saturate-ceiling.txt", txt.Bytes())
+	golden.Check(t, "saturate-ceiling.txt", txt.Bytes())
 	a := saturation(t)
 	a.Steps[0].CPUWindow = "cpu.sustained over 20 s only (window 30 s)"
 	a.Status, a.Reason = Aborted, "an abort condition fired at 35 req/s (after an abort no higher rate is tried)"
@@ -277,18 +278,10 @@ func TestSaturationCeilingGolden(t *testing.T) {
 	if err := Render(&md, a, FormatMarkdown); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "saturate-abort.md", md.Bytes())
+	golden.Check(t, "saturate-abort.md", md.Bytes())
 	for _, want := range []string{"capacity ≥ 20 req/s (the search's ceiling, --max 20/s: no gate failed) ≥ 30× today's 40/min"} {
 		if !strings.Contains(txt.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, txt.String())
-		}
-	}
-}
-
-func TestFormatRate(t *testing.T) {
-	for in, want := range map[float64]string{40.0 / 60: "40/min", 34: "34/s", 2.5: "2.5/s", 0.5: "30/min", 150: "150/s", 47.5: "47.5/s"} {
-		if got := FormatRate(in); got != want {
-			t.Errorf("FormatRate(%v) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -302,7 +295,7 @@ func nightly(t *testing.T) *Nightly {
 		for _, r := range c.Results {
 			e := HistoryEntryOf(d, r, nil)
 			for k, v := range e.P95 {
-				e.P95[k] = record.Millis((v * record.Millis(10-i) / 12).Duration().Round(time.Millisecond))
+				e.P95[k] = record.DurationMs((v * record.DurationMs(10-i) / 12).Duration().Round(time.Millisecond))
 			}
 			e.Capacity = 40 - float64(i)
 			trend = append(trend, e)
@@ -368,7 +361,7 @@ func TestHTMLGolden(t *testing.T) {
 					t.Errorf("chart %.80s… draws almost nothing", s)
 				}
 			}
-			golden(t, tc.name+".html", normalizeHTML(page))
+			golden.Check(t, tc.name+".html", normalizeHTML(page))
 		})
 	}
 }
@@ -450,11 +443,11 @@ func TestNightlyTextGolden(t *testing.T) {
 	if err := Render(&txt, n, FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "nightly.txt", txt.Bytes())
+	golden.Check(t, "nightly.txt", txt.Bytes())
 	if err := Render(&md, n, FormatMarkdown); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "nightly.md", md.Bytes())
+	golden.Check(t, "nightly.md", md.Bytes())
 }
 
 // TestCompareNoise: compare claims a change only past the noise of its
@@ -475,7 +468,7 @@ func TestCompareNoise(t *testing.T) {
 	if err := Render(&txt, c, FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "compare-noise.txt", txt.Bytes())
+	golden.Check(t, "compare-noise.txt", txt.Bytes())
 	out := txt.String()
 	for _, want := range []string{"0.87 (~)", "1.54 (too few)", "510 (−50%)", "too few: fewer than 5 responses beyond a percentile"} {
 		if !strings.Contains(out, want) {

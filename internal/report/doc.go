@@ -3,7 +3,7 @@
 //
 // Renderers first build a table model (Tables), then print it as text for
 // terminals (tablewriter), Markdown or HTML, so every format shows the same
-// figures. Result implements gate.Metrics and metric.Source: gates are
+// figures. Result implements gate.Metrics and metric.Run: gates are
 // evaluated against the result exactly as it is saved, by the readers of
 // the metric catalogue.
 package report

@@ -13,6 +13,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // This file renders what a run did to its target's downstreams: the
@@ -218,7 +219,7 @@ func perRequestRegressions(before []HistoryEntry, now HistoryEntry) []Regression
 		name := "downstream." + ds + ".per_request"
 		out = append(out, Regression{Target: now.Target, Metric: name, Baseline: base, Now: cur, Nights: len(vals),
 			Text: fmt.Sprintf("%s: %s %.2f → %.2f calls per request (+%.0f%%, more than +%d%% over the median of %s)",
-				now.Target, name, base, cur, 100*(cur-base)/base, DownstreamGrowth, Plural(len(vals), "earlier night", "earlier nights"))})
+				now.Target, name, base, cur, 100*(cur-base)/base, DownstreamGrowth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
 	}
 	return out
 }

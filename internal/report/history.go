@@ -27,9 +27,9 @@ type HistoryEntry struct {
 	Pass     bool      `json:"pass"`
 	Failed   []string  `json:"failed,omitempty"` // failing gates, as written
 	// P95 maps each endpoint, and "all", to its p95 latency.
-	P95    map[string]record.Millis `json:"p95_ms"`
-	Rate   float64                  `json:"rate_per_s"`
-	Errors float64                  `json:"errors_pct"`
+	P95    map[string]record.DurationMs `json:"p95_ms"`
+	Rate   float64                      `json:"rate_per_s"`
+	Errors float64                      `json:"errors_pct"`
 	// WSLoss is nil when the scenario has no websocket section.
 	WSLoss       *float64 `json:"ws_loss_pct,omitempty"`
 	CPUSustained *float64 `json:"cpu_sustained_pct,omitempty"`
@@ -45,7 +45,7 @@ type HistoryEntry struct {
 func HistoryEntryOf(date string, r *Result, s *Saturation) HistoryEntry {
 	e := HistoryEntry{
 		Schema: Schema, Date: date, Time: r.Start, Scenario: r.Scenario.Name, Target: r.Target.Name,
-		RunID: r.RunID, Status: r.Status, Pass: r.Pass, P95: map[string]record.Millis{},
+		RunID: r.RunID, Status: r.Status, Pass: r.Pass, P95: map[string]record.DurationMs{},
 		Rate: r.HTTP.Total.Achieved, Errors: r.HTTP.Total.ErrorRate(),
 	}
 	for _, o := range r.Gates {

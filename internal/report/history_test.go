@@ -14,7 +14,7 @@ import (
 
 func entry(date, target string, searchP95ms, capacity float64, loss *float64) HistoryEntry {
 	return HistoryEntry{Schema: Schema, Date: date, Scenario: "prelaunch", Target: target, Status: Complete, Pass: true,
-		P95: map[string]record.Millis{"zeus-search": msv(searchP95ms), "homepage": msv(3)}, Capacity: capacity, WSLoss: loss}
+		P95: map[string]record.DurationMs{"zeus-search": msv(searchP95ms), "homepage": msv(3)}, Capacity: capacity, WSLoss: loss}
 }
 
 func ptr(f float64) *float64 { return &f }

@@ -192,7 +192,7 @@ func (r *Result) page() (htmlPage, error) {
 // seconds since the start of the measured phase of a timeline row.
 func atSecond(s record.Second) float64 { return float64(s.T) }
 
-func msOf(m record.Millis) float64 { return float64(m) / float64(time.Millisecond) }
+func msOf(m record.DurationMs) float64 { return float64(m) / float64(time.Millisecond) }
 
 // gatedPercentile is the percentile of endpoint ep ("all" for the
 // total) that a gate judges — "p95" for http.zeus-search.p95 < 2s — or

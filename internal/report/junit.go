@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // JUnit XML, as Jenkins, GitLab and GitHub test reporters read it: one
@@ -137,7 +139,7 @@ func saturationSuite(s *Saturation) junitSuite {
 		c := junitCase{Name: "capacity ≥ production rate " + s.ProductionText, Classname: class, Time: "0"}
 		if s.Capacity < s.Production {
 			c.Failure = &junitFailure{Message: s.Summary(), Type: "headroom",
-				Text: fmt.Sprintf("observed:  %s req/s\nthreshold: >= %s\n", rateNumber(s.Capacity), s.ProductionText)}
+				Text: fmt.Sprintf("observed:  %s req/s\nthreshold: >= %s\n", unit.RoundRateNumber(s.Capacity), s.ProductionText)}
 		}
 		st.Cases = append(st.Cases, c)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/resource"
 )
@@ -130,7 +131,7 @@ func TestFiveTargetsFit160Columns(t *testing.T) {
 	if strings.Contains(out, "Δ ") {
 		t.Errorf("compare still has a change column of its own")
 	}
-	golden(t, "compare5.160.txt", b.Bytes())
+	golden.Check(t, "compare5.160.txt", b.Bytes())
 }
 
 // TestCompareNarrowTerminal renders the same comparison for an 80-column
@@ -155,7 +156,7 @@ func TestCompareNarrowTerminal(t *testing.T) {
 			t.Errorf("narrow compare lacks %q", want)
 		}
 	}
-	golden(t, "compare5.80.txt", b.Bytes())
+	golden.Check(t, "compare5.80.txt", b.Bytes())
 
 	// Without a width, or wide enough, it stays side by side.
 	var wide, plain bytes.Buffer
@@ -217,7 +218,7 @@ func TestRunFits100Columns(t *testing.T) {
 					}
 				}
 			}
-			golden(t, name+".100.txt", b.Bytes())
+			golden.Check(t, name+".100.txt", b.Bytes())
 		})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // KindNightly is Nightly.Kind.
@@ -55,7 +57,7 @@ func (n *Nightly) Verdict() string {
 		}
 	}
 	if len(n.Regressions) > 0 {
-		parts = append(parts, Plural(len(n.Regressions), "regression", "regressions")+" against earlier nights")
+		parts = append(parts, unit.Plural(len(n.Regressions), "regression", "regressions")+" against earlier nights")
 	}
 	if len(parts) == 0 {
 		if n.firstNight() {
@@ -89,7 +91,7 @@ func (n *Nightly) TrendTable() Table {
 			}
 			capacity := "—"
 			if e.Capacity > 0 {
-				capacity = rateNumber(e.Capacity)
+				capacity = unit.RoundRateNumber(e.Capacity)
 			}
 			g := "PASS"
 			if !e.Pass {
@@ -139,7 +141,7 @@ func (n *Nightly) regressionLines() []string {
 	case n.firstNight():
 		return []string{"first night: no earlier night to compare with; tonight's figures start the baseline"}
 	default:
-		return []string{"no regression against " + Plural(n.baselineNights(), "earlier night", "earlier nights")}
+		return []string{"no regression against " + unit.Plural(n.baselineNights(), "earlier night", "earlier nights")}
 	}
 	var out []string
 	for _, r := range n.Regressions {

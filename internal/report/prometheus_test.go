@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/metric"
 )
 
@@ -127,7 +128,7 @@ func TestPrometheusRun(t *testing.T) {
 	if err := Render(&b, r, FormatPrometheus); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "run.prom", b.Bytes())
+	golden.Check(t, "run.prom", b.Bytes())
 }
 
 func TestPrometheusCompare(t *testing.T) {

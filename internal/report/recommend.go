@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // processCount is the number of processes that serve in r's target, for
@@ -81,13 +83,13 @@ func (c *Comparison) Recommendation(sats []*Saturation) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "recommended: %s, which passes every gate", labels[best.i])
 	if best.procs != math.MaxInt {
-		fmt.Fprintf(&b, " in %s", Plural(best.procs, "process", "processes"))
+		fmt.Fprintf(&b, " in %s", unit.Plural(best.procs, "process", "processes"))
 	}
 	if !math.IsInf(best.rss, 1) {
 		fmt.Fprintf(&b, " with %s", bytesString(uint64(best.rss)))
 	}
 	if s := saturationOf(sats, c.Results[best.i].Target); s != nil && s.Capacity > 0 {
-		fmt.Fprintf(&b, ", up to %s req/s", rateNumber(s.Capacity))
+		fmt.Fprintf(&b, ", up to %s req/s", unit.RoundRateNumber(s.Capacity))
 		if h := s.Headroom(); h > 0 {
 			fmt.Fprintf(&b, " (%s× today's %s)", headroomNumber(h), s.ProductionText)
 		}
@@ -96,7 +98,7 @@ func (c *Comparison) Recommendation(sats []*Saturation) string {
 		fmt.Fprintf(&b, "; %s also passes", labels[k.i])
 		var costs []string
 		if k.procs != math.MaxInt && best.procs != math.MaxInt && k.procs != best.procs {
-			costs = append(costs, "in "+Plural(k.procs, "process", "processes"))
+			costs = append(costs, "in "+unit.Plural(k.procs, "process", "processes"))
 		}
 		if !math.IsInf(k.rss, 1) && !math.IsInf(best.rss, 1) {
 			costs = append(costs, "with "+ratio(k.rss/best.rss)+" the memory")
@@ -126,14 +128,4 @@ func ratio(f float64) string {
 		prec = 0
 	}
 	return strconv.FormatFloat(f, 'f', prec, 64) + "×"
-}
-
-// Plural writes n with the singular or plural noun: "1 process", "3
-// processes", "1 target". Every count in a report or a message goes
-// through it.
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

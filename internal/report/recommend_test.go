@@ -56,15 +56,7 @@ func TestRecommendation(t *testing.T) {
 	}
 }
 
-func TestPlural(t *testing.T) {
-	for _, tc := range []struct {
-		n    int
-		want string
-	}{{0, "0 targets"}, {1, "1 target"}, {2, "2 targets"}} {
-		if got := Plural(tc.n, "target", "targets"); got != tc.want {
-			t.Errorf("Plural(%d) = %q, want %q", tc.n, got, tc.want)
-		}
-	}
+func TestCountsInSentences(t *testing.T) {
 	r := fixture(t)
 	r.Gates = r.Gates[:1]
 	r.Gates[0].Pass = true

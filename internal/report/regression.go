@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // MergeHistory returns history with entries added: an entry replaces an
@@ -141,7 +142,7 @@ func p95Regressions(before []HistoryEntry, now HistoryEntry, th Thresholds) []Re
 			}
 			out = append(out, Regression{Target: now.Target, Metric: metric, Baseline: base, Now: cur, Nights: len(vals),
 				Text: fmt.Sprintf("%s: %s %s ms → %s ms (+%.0f%%, more than +%.0f%% over the median of %s)",
-					now.Target, metric, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, Plural(len(vals), "earlier night", "earlier nights"))})
+					now.Target, metric, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
 		}
 	}
 	return out
@@ -168,7 +169,7 @@ func capacityRegressions(before []HistoryEntry, now HistoryEntry, th Thresholds)
 	}
 	return []Regression{{Target: now.Target, Metric: "capacity", Baseline: base, Now: now.Capacity, Nights: len(vals),
 		Text: fmt.Sprintf("%s: capacity %s req/s → %s req/s (−%.0f%%, more than −%.0f%% against the median of %d earlier nights)",
-			now.Target, rateNumber(base), rateNumber(now.Capacity), 100*(base-now.Capacity)/base, th.CapacityDrop, len(vals))}}
+			now.Target, unit.RoundRateNumber(base), unit.RoundRateNumber(now.Capacity), 100*(base-now.Capacity)/base, th.CapacityDrop, len(vals))}}
 }
 
 // lossRegressions flags broadcast loss where every earlier night that
@@ -191,7 +192,7 @@ func lossRegressions(before []HistoryEntry, now HistoryEntry) []Regression {
 		Text: fmt.Sprintf("%s: ws.loss %s where the %d earlier nights lost no event", now.Target, pctString(*now.WSLoss), n)}}
 }
 
-func msFloat(f float64) string { return ms(record.Millis(f * float64(time.Millisecond))) }
+func msFloat(f float64) string { return ms(record.DurationMs(f * float64(time.Millisecond))) }
 
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)

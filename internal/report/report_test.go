@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"flag"
 	"html"
 	"os"
 	"path/filepath"
@@ -15,15 +14,14 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func msv(f float64) record.Millis { return record.Millis(f * float64(time.Millisecond)) }
+func msv(f float64) record.DurationMs { return record.DurationMs(f * float64(time.Millisecond)) }
 
 // fixture is a fixed result: a 2-worker target losing half its broadcasts.
 func fixture(t *testing.T) *Result {
@@ -97,31 +95,12 @@ func fixture(t *testing.T) *Result {
 	return r
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		os.WriteFile(filepath.Join("testdata", name+".got"), got, 0o644)
-		t.Errorf("%s differs (-want +got):\n%s", name, diff)
-	}
-}
-
 // overload is a fixed result of a target past its capacity: three fast
 // 503s to every slow success, requests the generator never sent, and
 // responses beyond the histogram's ceiling.
 func overload(t *testing.T) *Result {
 	t.Helper()
-	clip := record.Millis(time.Minute)
+	clip := record.DurationMs(time.Minute)
 	ep := record.EndpointSummary{
 		Name: "search", Requests: 400, Errors: 300, Rate: 80, Achieved: 18.4, AfterPhase: 12, InflightMean: 61.5,
 		Latency:      record.Percentiles{P50: msv(500), P90: msv(2400), P95: msv(31000), P99: clip, Max: clip, Mean: msv(4100), Ceiling: clip},
@@ -169,11 +148,11 @@ func TestOverloadGolden(t *testing.T) {
 	if err := Render(&txt, r, FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "run-overload.txt", txt.Bytes())
+	golden.Check(t, "run-overload.txt", txt.Bytes())
 	if err := Render(&md, r, FormatMarkdown); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "run-overload.md", md.Bytes())
+	golden.Check(t, "run-overload.md", md.Bytes())
 	for _, want := range []string{"> 60 s", "achieved 18.4/s", "100 never sent", "300 failed requests (75.00%) outside them",
 		"http.unsent", "> 60.00s", "cpu.sustained over 5 s only (window 30 s)", "2 of 7 samples failed"} {
 		if !strings.Contains(txt.String(), want) {
@@ -187,7 +166,7 @@ func TestWriteTextGolden(t *testing.T) {
 	if err := Render(&b, fixture(t), FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "run.txt", b.Bytes())
+	golden.Check(t, "run.txt", b.Bytes())
 }
 
 func TestWriteMarkdownGolden(t *testing.T) {
@@ -196,7 +175,7 @@ func TestWriteMarkdownGolden(t *testing.T) {
 	if err := WriteMarkdownTables(&b, Tables(r)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "run.md", b.Bytes())
+	golden.Check(t, "run.md", b.Bytes())
 }
 
 // Every report states the load it applied in its first lines; a run
@@ -235,7 +214,7 @@ func TestLoadStated(t *testing.T) {
 				if err := Render(&b, tc.r, f); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, tc.name+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
+				golden.Check(t, tc.name+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
 				lines := strings.Split(b.String(), "\n")
 				if len(lines) < 3 || !strings.Contains(lines[1]+lines[2], tc.first) {
 					t.Errorf("%s: first lines %q, want the load %q", f, lines[:min(3, len(lines))], tc.first)
@@ -268,7 +247,7 @@ func TestInterruptedInWarmup(t *testing.T) {
 		if err := Render(&b, r, f); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "run-interrupted-warmup"+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
+		golden.Check(t, "run-interrupted-warmup"+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
 		out := b.String()
 		for _, want := range []string{"interrupted in the warm-up, 8s of 1h0m0s: the measured phase never began", "not judged", "no gate judged"} {
 			if !strings.Contains(out, want) {
@@ -345,7 +324,7 @@ func TestNoSuccessNoFigure(t *testing.T) {
 		if err := Render(&b, r, f); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "run-no-success"+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
+		golden.Check(t, "run-no-success"+map[string]string{FormatTable: ".txt", FormatMarkdown: ".md"}[f], b.Bytes())
 		for _, l := range strings.Split(b.String(), "\n") {
 			if (strings.Contains(l, "| homepage ") || strings.Contains(l, "│ homepage ")) && strings.Contains(l, "15.0") {
 				if strings.Contains(l, "0.00 ") || !strings.Contains(l, "no successes") {

@@ -228,20 +228,20 @@ func (g Generator) UnsentRate() float64 {
 // catalogue's reader, and whether it was measured.
 func (r *Result) Metric(name string) (gate.Value, bool) { return metric.Read(r, name) }
 
-// The methods below make a Result a metric.Source, the figures the
+// The methods below make a Result a metric.Run, the figures the
 // catalogue's readers read.
 
-var _ metric.Source = (*Result)(nil)
+var _ metric.Run = (*Result)(nil)
 
-// HTTPFigures implements metric.Source.
+// HTTPFigures implements metric.Run.
 func (r *Result) HTTPFigures() *record.Summary { return &r.HTTP }
 
-// ScheduleFigures implements metric.Source.
+// ScheduleFigures implements metric.Run.
 func (r *Result) ScheduleFigures() (uint64, float64) {
 	return r.Generator.Scheduled, r.Generator.UnsentRate()
 }
 
-// Observed implements metric.Source: the summary each kind of observer
+// Observed implements metric.Run: the summary each kind of observer
 // put in the result. A new kind of observer adds its field to Result and
 // its case here.
 func (r *Result) Observed(kind string) metric.Figures {
@@ -274,7 +274,7 @@ func observedFigures[S any, P interface {
 	return p
 }
 
-// ReadyFigures implements metric.Source.
+// ReadyFigures implements metric.Run.
 func (r *Result) ReadyFigures() (time.Duration, bool) { return r.Target.ReadyTime, r.Target.Started }
 
 // Write encodes r as indented JSON.
@@ -345,6 +345,14 @@ func WriteFileAtomic(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %v", path, err)
 	}
 	return nil
+}
+
+// NewRunID names a run that started at start: the UTC time to the second,
+// so that ids sort as runs started, then "-" and tag, which tells apart
+// runs started in the same second (random bytes for one run, the set's id
+// for the merged shards of one).
+func NewRunID(start time.Time, tag string) string {
+	return start.UTC().Format("20060102T150405Z") + "-" + tag
 }
 
 // Save writes r into dir as <run-id>.json, atomically, and returns the path.

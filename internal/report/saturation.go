@@ -10,6 +10,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // KindSaturation is Saturation.Kind.
@@ -77,8 +78,8 @@ type Step struct {
 	// P95 is the p95 latency of successful responses over all endpoints
 	// (P95Clipped: a lower bound, clipped at the histogram's ceiling);
 	// Errors the share of failed requests in percent.
-	P95        record.Millis `json:"p95_ms"`
-	P95Clipped bool          `json:"p95_clipped,omitempty"`
+	P95        record.DurationMs `json:"p95_ms"`
+	P95Clipped bool              `json:"p95_clipped,omitempty"`
 	// NoSuccess is set when no request of the step succeeded: P95 is
 	// then no measurement.
 	NoSuccess bool    `json:"no_success,omitempty"`
@@ -135,33 +136,6 @@ func (s Step) Failed() []string {
 	return out
 }
 
-// FormatRate formats a rate given per second the way people say it: per
-// minute below 1/s when that is a round number ("40/min"), else per
-// second with as few digits as read well ("34/s", "2.5/s").
-func FormatRate(perSecond float64) string {
-	if perSecond > 0 && perSecond < 1 {
-		m := perSecond * 60
-		if math.Abs(m-math.Round(m)) < 1e-6 {
-			return strconv.FormatFloat(math.Round(m), 'f', -1, 64) + "/min"
-		}
-		return strconv.FormatFloat(m, 'f', 1, 64) + "/min"
-	}
-	return rateNumber(perSecond) + "/s"
-}
-
-func rateNumber(perSecond float64) string {
-	switch {
-	case perSecond >= 100:
-		return strconv.FormatFloat(perSecond, 'f', 0, 64)
-	case perSecond >= 10:
-		s := strconv.FormatFloat(perSecond, 'f', 1, 64)
-		return strings.TrimSuffix(s, ".0")
-	}
-	s := strconv.FormatFloat(perSecond, 'f', 2, 64)
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
-}
-
 // Headroom returns Capacity divided by the production rate; 0 when either
 // is unknown.
 func (s *Saturation) Headroom() float64 {
@@ -192,7 +166,7 @@ func (s *Saturation) Summary() string {
 		for _, st := range s.Steps {
 			low = math.Min(low, st.Rate)
 		}
-		fmt.Fprintf(&b, "no capacity: gates fail even at %s req/s", rateNumber(low))
+		fmt.Fprintf(&b, "no capacity: gates fail even at %s req/s", unit.RoundRateNumber(low))
 		if len(s.Limit) > 0 {
 			b.WriteString(" (" + strings.Join(s.Limit, "; ") + ")")
 		}
@@ -201,9 +175,9 @@ func (s *Saturation) Summary() string {
 	eq := "="
 	if s.AtLeast {
 		eq = "≥"
-		fmt.Fprintf(&b, "capacity ≥ %s req/s (the search's ceiling, %s: no gate failed)", rateNumber(s.Capacity), s.StoppedBy)
+		fmt.Fprintf(&b, "capacity ≥ %s req/s (the search's ceiling, %s: no gate failed)", unit.RoundRateNumber(s.Capacity), s.StoppedBy)
 	} else {
-		fmt.Fprintf(&b, "capacity %s req/s", rateNumber(s.Capacity))
+		fmt.Fprintf(&b, "capacity %s req/s", unit.RoundRateNumber(s.Capacity))
 	}
 	if h := s.Headroom(); h > 0 {
 		fmt.Fprintf(&b, " %s %s× today's %s", eq, headroomNumber(h), s.ProductionText)
@@ -212,7 +186,7 @@ func (s *Saturation) Summary() string {
 		}
 	}
 	if len(s.Limit) > 0 {
-		fmt.Fprintf(&b, ", limited by %s at %s req/s", strings.Join(s.Limit, "; "), rateNumber(s.LimitRate))
+		fmt.Fprintf(&b, ", limited by %s at %s req/s", strings.Join(s.Limit, "; "), unit.RoundRateNumber(s.LimitRate))
 	}
 	if !s.AtLeast && s.StoppedBy != "" {
 		fmt.Fprintf(&b, " (%s ended the bisection before it narrowed to %s%%)", s.StoppedBy, strconv.FormatFloat(s.Precision, 'f', -1, 64))
@@ -252,7 +226,7 @@ func (s *Saturation) Tables() []Table {
 		case st.P95Clipped:
 			p95 = latencyCell(record.Percentiles{Ceiling: st.P95}, st.P95)
 		}
-		t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), st.Phase, rateNumber(st.Rate), rate1(st.Achieved),
+		t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), st.Phase, unit.RoundRateNumber(st.Rate), rate1(st.Achieved),
 			p95, pctString(st.Errors), cpu, res, strings.Join(st.Failed(), "; ")})
 	}
 	t.Notes = append(t.Notes, fmt.Sprintf("each step holds a constant rate for %s after the scenario's %s warm-up; the rate doubles until a gate fails, then bisects to within %.0f%%",
@@ -270,5 +244,5 @@ func (s *Saturation) Tables() []Table {
 
 // Headline is the first line of a capacity search.
 func (s *Saturation) Headline() string {
-	return fmt.Sprintf("loadcheck saturate: %s against %s — %s of %s", s.Scenario.Name, s.Target.Name, Plural(len(s.Steps), "step", "steps"), s.Hold) + tlsHeadline(s.Target)
+	return fmt.Sprintf("loadcheck saturate: %s against %s — %s of %s", s.Scenario.Name, s.Target.Name, unit.Plural(len(s.Steps), "step", "steps"), s.Hold) + tlsHeadline(s.Target)
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/golden"
 )
 
 // mergedFixture is the fixture as a result merged from 3 shards, the
@@ -25,7 +27,7 @@ func TestMergedTextGolden(t *testing.T) {
 	if err := Render(&b, mergedFixture(t), FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "merged.txt", b.Bytes())
+	golden.Check(t, "merged.txt", b.Bytes())
 }
 
 // The HTML report of a merged result names the shards with their sent and

@@ -12,6 +12,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // Table is a rendered-format-neutral table: every renderer prints the same
@@ -24,7 +25,7 @@ type Table struct {
 }
 
 // ms formats a latency in milliseconds with sensible precision.
-func ms(m record.Millis) string {
+func ms(m record.DurationMs) string {
 	f := float64(m) / float64(time.Millisecond)
 	switch {
 	case f >= 100:
@@ -37,7 +38,7 @@ func ms(m record.Millis) string {
 
 // latencyCell formats v, one of p's figures, in milliseconds, or as a
 // lower bound ("> 60 s") when it was clipped at the histogram's ceiling.
-func latencyCell(p record.Percentiles, v record.Millis) string {
+func latencyCell(p record.Percentiles, v record.DurationMs) string {
 	if p.Clipped(v) {
 		return "> " + strconv.FormatFloat(p.Ceiling.Duration().Seconds(), 'f', -1, 64) + " s"
 	}
@@ -182,7 +183,7 @@ func httpTable(r *Result) Table {
 			continue
 		}
 		c, s := e.Latency.P95, e.Service.P95
-		if s > 0 && float64(c) > 1.2*float64(s) && c-s > record.Millis(record.LateAfter) {
+		if s > 0 && float64(c) > 1.2*float64(s) && c-s > record.DurationMs(record.LateAfter) {
 			t.Notes = append(t.Notes, fmt.Sprintf("%s: p95 %s ms from the intended send, %s ms from the actual send — requests waited in loadcheck before they were sent", e.Name, ms(c), ms(s)))
 		}
 	}
@@ -289,7 +290,7 @@ func wsTable(r *Result) Table {
 		t.Notes = append(t.Notes, fmt.Sprintf("boards connected in %s (%.0f/s)", w.ConnectedIn.Round(time.Millisecond), w.ConnectRate))
 	}
 	if w.UnansweredPings > 0 {
-		t.Notes = append(t.Notes, fmt.Sprintf("%s to idle boards unanswered within 10 s; the connections were kept", Plural(int(w.UnansweredPings), "ping", "pings")))
+		t.Notes = append(t.Notes, fmt.Sprintf("%s to idle boards unanswered within 10 s; the connections were kept", unit.Plural(int(w.UnansweredPings), "ping", "pings")))
 	}
 	if below > 0 {
 		t.Notes = append(t.Notes, boardNotes(w)...)
@@ -299,7 +300,7 @@ func wsTable(r *Result) Table {
 		// were away and which deliveries that excused.
 		t.Notes = append(t.Notes, fmt.Sprintf("%s, %s: boards were away %s in total while broadcasts ran; "+
 			"%s (board, event) deliveries acknowledged meanwhile are not expected of them (%s arrived anyway)",
-			Plural(w.Reconnects, "reconnect", "reconnects"), Plural(w.Disconnects, "disconnect", "disconnects"), w.Disconnected.Round(time.Millisecond), count(w.NotExpected), count(w.NotExpectedDelivered)))
+			unit.Plural(w.Reconnects, "reconnect", "reconnects"), unit.Plural(w.Disconnects, "disconnect", "disconnects"), w.Disconnected.Round(time.Millisecond), count(w.NotExpected), count(w.NotExpectedDelivered)))
 	}
 	if w.OutOfOrder > 0 || w.NoID > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("%d out of order, %d without an id", w.OutOfOrder, w.NoID))
@@ -390,7 +391,7 @@ func resourceTable(r *Result) Table {
 	if neverMeasured(r) {
 		t.Notes = append(t.Notes, "the measured phase never began: no CPU figure (the warm-up's is not the scenario's load); rss peak is of the start-up and warm-up")
 	}
-	t.Notes = append(t.Notes, fmt.Sprintf("CPU in %% of one core (%s); sustained = highest %s rolling mean of the busiest process", Plural(s.Cores, "core", "cores"), s.SustainedWindow))
+	t.Notes = append(t.Notes, fmt.Sprintf("CPU in %% of one core (%s); sustained = highest %s rolling mean of the busiest process", unit.Plural(s.Cores, "core", "cores"), s.SustainedWindow))
 	if s.Span > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("figures over the measured phase (%s sampled)", s.Span.Round(100*time.Millisecond)))
 	}
@@ -525,11 +526,11 @@ func Verdict(r *Result) string {
 	case neverMeasured(r):
 		b.WriteString("no gate judged: nothing was measured")
 	case len(failed) == 0 && r.Status != Complete:
-		b.WriteString("no gate failed on the partial figures (" + Plural(len(r.Gates), "gate", "gates") + ") — not a pass: the run did not finish")
+		b.WriteString("no gate failed on the partial figures (" + unit.Plural(len(r.Gates), "gate", "gates") + ") — not a pass: the run did not finish")
 	case len(failed) == 0:
 		b.WriteString("PASS: " + gatesHold(len(r.Gates)))
 	default:
-		fmt.Fprintf(&b, "FAIL: %d of %s failed: %s", len(failed), Plural(len(r.Gates), "gate", "gates"), strings.Join(failed, "; "))
+		fmt.Fprintf(&b, "FAIL: %d of %s failed: %s", len(failed), unit.Plural(len(r.Gates), "gate", "gates"), strings.Join(failed, "; "))
 	}
 	if d := Decision(r); d != "" {
 		b.WriteString("\n" + d)

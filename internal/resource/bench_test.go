@@ -16,7 +16,7 @@ import (
 func treeOf5(tb testing.TB, every time.Duration) *Sampler {
 	tb.Helper()
 	root := startHelper(tb, "spawn:4").Process.Pid
-	s, err := New(scenario.Source{}, root, scenario.Resources{Every: every})
+	s, err := New(scenario.ResourceSource{}, root, scenario.Resources{Every: every})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func TestCgroupV2(t *testing.T) {
 	})
 	time.Sleep(300 * time.Millisecond)
 
-	s, err := New(scenario.Source{Kind: scenario.SourceCgroup, Arg: dir}, 0, scenario.Resources{Every: 250 * time.Millisecond})
+	s, err := New(scenario.ResourceSource{Kind: scenario.SourceCgroup, Arg: dir}, 0, scenario.Resources{Every: 250 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestCgroupV2(t *testing.T) {
 	if m, err := cgroup2Mount(); err == nil {
 		sys = m
 	}
-	if _, err := New(scenario.Source{Kind: scenario.SourceCgroup, Arg: strings.TrimPrefix(dir, sys)}, 0, scenario.Resources{}); err != nil {
+	if _, err := New(scenario.ResourceSource{Kind: scenario.SourceCgroup, Arg: strings.TrimPrefix(dir, sys)}, 0, scenario.Resources{}); err != nil {
 		t.Errorf("cgroup named inside the mount: %v", err)
 	}
 }

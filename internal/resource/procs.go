@@ -144,7 +144,7 @@ func (pr *procReader) rows(members []int, stats map[int]stamped) []procReading {
 			parent = stats[st.PPID].Comm
 		}
 		p := procReading{
-			key:    procKey(pid, st.Starttime),
+			key:    proc.IDOf(st.ProcStat).String(),
 			pid:    pid,
 			name:   displayName(cmd, st.Comm),
 			role:   guessRole(st.Comm, cmd, in[st.PPID], parent, kids[pid] > 0),
@@ -159,10 +159,6 @@ func (pr *procReader) rows(members []int, stats map[int]stamped) []procReading {
 		out = append(out, p)
 	}
 	return out
-}
-
-func procKey(pid int, start uint64) string {
-	return strconv.Itoa(pid) + "@" + strconv.FormatUint(start, 10)
 }
 
 // displayName is a process's command line, shortened, or its comm in
@@ -227,7 +223,7 @@ type procSource struct {
 	// scanAll makes each reading read every process: for matching command
 	// lines, or where there are no children files.
 	scanAll bool
-	known   map[int]uint64 // members of the previous reading: pid → start time
+	known   []proc.ID // members of the previous reading
 }
 
 // procView is what one reading has read of the processes.
@@ -285,32 +281,18 @@ func (s *procSource) read(context.Context) (reading, error) {
 		r.errs = append(r.errs, err)
 	}
 	queue := roots
-	for pid, start := range s.known {
-		if st, ok := v.get(pid); ok && st.Starttime == start {
-			queue = append(queue, pid)
-		} else if err, ok := v.failed[pid]; ok {
-			r.procs = append(r.procs, procReading{key: procKey(pid, start), failed: true})
+	for _, id := range s.known {
+		if st, ok := v.get(id.PID); ok && proc.IDOf(st.ProcStat) == id {
+			queue = append(queue, id.PID)
+		} else if err, ok := v.failed[id.PID]; ok {
+			r.procs = append(r.procs, procReading{key: id.String(), failed: true})
 			r.errs = append(r.errs, err)
 		}
 	}
-	in := map[int]bool{}
-	var members []int
-	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
-		if in[pid] {
-			continue
-		}
-		if _, ok := v.get(pid); !ok {
-			continue
-		}
-		in[pid] = true
-		members = append(members, pid)
-		queue = append(queue, v.children(pid)...)
-	}
-	clear(s.known)
+	members := proc.Walk(queue, func(pid int) bool { _, ok := v.get(pid); return ok }, v.children)
+	s.known = s.known[:0]
 	for _, pid := range members {
-		s.known[pid] = v.stats[pid].Starttime
+		s.known = append(s.known, proc.IDOf(v.stats[pid].ProcStat))
 	}
 	r.procs = append(r.procs, s.rows(members, v.stats)...)
 	s.prune(v.stats)
@@ -335,23 +317,20 @@ func newRootSource(pid int, field string) (source, string, error) {
 	if _, err := pr.procs.Proc(pid); err != nil {
 		return nil, "", fmt.Errorf("%s: pid %d: no such process", field, pid)
 	}
-	return &procSource{procReader: pr, roots: fixedRoot(pid), scanAll: !pr.procs.HasChildrenFiles(), known: map[int]uint64{}},
+	return &procSource{procReader: pr, roots: fixedRoot(pid), scanAll: !pr.procs.HasChildrenFiles()},
 		fmt.Sprintf("process tree of pid %d", pid), nil
 }
 
 // fixedRoot picks pid, as long as it is the process first seen with that
 // pid: a reused pid is not the root.
 func fixedRoot(pid int) func(*procView) ([]int, error) {
-	var (
-		start  uint64
-		pinned bool
-	)
+	var first proc.ID
 	return func(v *procView) ([]int, error) {
 		st, ok := v.get(pid)
-		if ok && !pinned {
-			start, pinned = st.Starttime, true
+		if ok && first == (proc.ID{}) {
+			first = proc.IDOf(st.ProcStat)
 		}
-		if !ok || st.Starttime != start {
+		if !ok || proc.IDOf(st.ProcStat) != first {
 			return nil, failure(KindGone, "pid %d: process gone", pid)
 		}
 		return []int{pid}, nil
@@ -372,7 +351,7 @@ func newPIDFileSource(path string) (source, string, error) {
 	if _, err := pr.procs.Proc(pid); err != nil {
 		return nil, "", fmt.Errorf("resources.pidfile: %s: pid %d: no such process", path, pid)
 	}
-	return &procSource{procReader: pr, roots: pidFileRoot(path), scanAll: !pr.procs.HasChildrenFiles(), known: map[int]uint64{}},
+	return &procSource{procReader: pr, roots: pidFileRoot(path), scanAll: !pr.procs.HasChildrenFiles()},
 		fmt.Sprintf("process tree of the pid in %s", path), nil
 }
 
@@ -410,7 +389,7 @@ func newMatchSource(text string) (source, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	s := &procSource{procReader: pr, roots: matchRoots(text, os.Getpid()), scanAll: true, known: map[int]uint64{}}
+	s := &procSource{procReader: pr, roots: matchRoots(text, os.Getpid()), scanAll: true}
 	r, err := s.read(context.Background())
 	if err == nil && len(r.errs) > 0 {
 		err = r.errs[0]
@@ -418,7 +397,7 @@ func newMatchSource(text string) (source, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("resources.process: %v", err)
 	}
-	clear(s.known)
+	s.known = nil
 	return s, fmt.Sprintf("processes matching %q and their descendants", text), nil
 }
 

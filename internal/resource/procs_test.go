@@ -105,7 +105,7 @@ func TestTreeFixture(t *testing.T) {
 func testTreeFixture(t *testing.T, scanAll bool) {
 	root := t.TempDir()
 	var elapsed time.Duration
-	src := &procSource{procReader: fixtureReader(t, root, &elapsed), roots: fixedRoot(100), scanAll: scanAll, known: map[int]uint64{}}
+	src := &procSource{procReader: fixtureReader(t, root, &elapsed), roots: fixedRoot(100), scanAll: scanAll}
 	tl := newTally(10 * time.Second)
 	page := uint64(os.Getpagesize())
 	step := func(procs ...fakeProc) {
@@ -192,7 +192,7 @@ func TestMatchFixture(t *testing.T) {
 		fakeProc{pid: 20, ppid: 1, comm: "loadcheck", cmdline: []string{"loadcheck", "run", "--process", "app:app"}},
 		fakeProc{pid: 30, ppid: 1, comm: "redis-server", cmdline: []string{"redis-server *:6379"}},
 	)
-	src := &procSource{procReader: fixtureReader(t, root, &elapsed), roots: matchRoots("app:app", 20), scanAll: true, known: map[int]uint64{}}
+	src := &procSource{procReader: fixtureReader(t, root, &elapsed), roots: matchRoots("app:app", 20), scanAll: true}
 	r, err := src.read(context.Background())
 	if err != nil || len(r.errs) > 0 {
 		t.Fatal(err, r.errs)
@@ -206,7 +206,7 @@ func TestMatchFixture(t *testing.T) {
 	}
 
 	src.roots = matchRoots("no such text", 20)
-	clear(src.known)
+	src.known = nil
 	r, err = src.read(context.Background())
 	if err != nil || len(r.procs) != 0 || len(r.errs) != 1 || errKind(r.errs[0]) != KindNoMatch {
 		t.Errorf("no match: procs %v, errs %v, err %v; want one %q", r.procs, r.errs, err, KindNoMatch)

@@ -44,7 +44,7 @@ http_requests_total{code="200"} 12
 	}))
 	defer srv.Close()
 
-	s, err := New(scenario.Source{Kind: scenario.SourcePrometheus, Arg: srv.URL + "/metrics"}, 0,
+	s, err := New(scenario.ResourceSource{Kind: scenario.SourcePrometheus, Arg: srv.URL + "/metrics"}, 0,
 		scenario.Resources{Every: 200 * time.Millisecond, SustainedWindow: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestPrometheusAlternatingWorkers(t *testing.T) {
 		fmt.Fprintf(w, "process_cpu_seconds_total{worker=%q} %g\nprocess_resident_memory_bytes{worker=%q} 1e+07\n", worker, cpu, worker)
 	}))
 	defer srv.Close()
-	s, err := New(scenario.Source{Kind: scenario.SourcePrometheus, Arg: srv.URL + "/metrics"}, 0,
+	s, err := New(scenario.ResourceSource{Kind: scenario.SourcePrometheus, Arg: srv.URL + "/metrics"}, 0,
 		scenario.Resources{Every: 200 * time.Millisecond, SustainedWindow: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestPrometheusTLS(t *testing.T) {
 		{"with the exporter's CA", trusting, 1 << 20},
 		{"with the system's roots", nil, 0},
 	} {
-		s, err := New(scenario.Source{Kind: scenario.SourcePrometheus, Arg: srv.URL + "/metrics", PrometheusTLS: tc.tls}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+		s, err := New(scenario.ResourceSource{Kind: scenario.SourcePrometheus, Arg: srv.URL + "/metrics", PrometheusTLS: tc.tls}, 0, scenario.Resources{Every: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestPrometheusUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there now
-	s, err := New(scenario.Source{Kind: scenario.SourcePrometheus, Arg: url}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	s, err := New(scenario.ResourceSource{Kind: scenario.SourcePrometheus, Arg: url}, 0, scenario.Resources{Every: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

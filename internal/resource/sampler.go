@@ -14,12 +14,6 @@ import (
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
-// Defaults applied by New when the scenario leaves them zero.
-const (
-	DefaultEvery           = time.Second
-	DefaultSustainedWindow = 30 * time.Second
-)
-
 // Kinds of sampling failure, as counted in Summary.Errors.
 const (
 	KindGone       = "process gone"      // a named process or cgroup is not there
@@ -56,20 +50,15 @@ type Sampler struct {
 
 // New returns a Sampler of src, or of the process tree of rootPID when src
 // names no source. src is valid, as LoadTarget makes it. rootPID is the pid of the target loadcheck started, 0
-// when it did not start it. cfg's zero fields take the defaults
-// (DefaultEvery, DefaultSustainedWindow).
+// when it did not start it. cfg's zero fields take the scenario's
+// defaults (scenario.Resources.WithDefaults).
 //
 // New checks that the source is there (the process, the pid file, the
 // cgroup); it does not scrape a Prometheus URL. Resolving a systemd unit
 // runs systemctl, bounded by a few seconds.
-func New(src scenario.Source, rootPID int, cfg scenario.Resources) (*Sampler, error) {
+func New(src scenario.ResourceSource, rootPID int, cfg scenario.Resources) (*Sampler, error) {
+	cfg = cfg.WithDefaults()
 	every, window := cfg.Every, cfg.SustainedWindow
-	if every == 0 {
-		every = DefaultEvery
-	}
-	if window == 0 {
-		window = DefaultSustainedWindow
-	}
 	if every < 0 || window < 0 {
 		return nil, fmt.Errorf("resources: every %v, sustained_window %v: want positive durations", every, window)
 	}
@@ -84,20 +73,30 @@ func New(src scenario.Source, rootPID int, cfg scenario.Resources) (*Sampler, er
 // readers opens a reader of each kind of source; every names the
 // sampling interval. A new kind of source is one entry here and its
 // reader.
-var readers = map[scenario.SourceKind]func(src scenario.Source, every time.Duration) (source, string, error){
-	scenario.SourcePID:         func(src scenario.Source, _ time.Duration) (source, string, error) { return newPIDSource(src.PID()) },
-	scenario.SourcePIDFile:     func(src scenario.Source, _ time.Duration) (source, string, error) { return newPIDFileSource(src.Arg) },
-	scenario.SourceProcess:     func(src scenario.Source, _ time.Duration) (source, string, error) { return newMatchSource(src.Arg) },
-	scenario.SourceSystemdUnit: func(src scenario.Source, _ time.Duration) (source, string, error) { return newUnitSource(src.Arg) },
-	scenario.SourceCgroup:      func(src scenario.Source, _ time.Duration) (source, string, error) { return newCgroupSource(src.Arg) },
-	scenario.SourcePrometheus: func(src scenario.Source, every time.Duration) (source, string, error) {
+var readers = map[scenario.SourceKind]func(src scenario.ResourceSource, every time.Duration) (source, string, error){
+	scenario.SourcePID: func(src scenario.ResourceSource, _ time.Duration) (source, string, error) {
+		return newPIDSource(src.PID())
+	},
+	scenario.SourcePIDFile: func(src scenario.ResourceSource, _ time.Duration) (source, string, error) {
+		return newPIDFileSource(src.Arg)
+	},
+	scenario.SourceProcess: func(src scenario.ResourceSource, _ time.Duration) (source, string, error) {
+		return newMatchSource(src.Arg)
+	},
+	scenario.SourceSystemdUnit: func(src scenario.ResourceSource, _ time.Duration) (source, string, error) {
+		return newUnitSource(src.Arg)
+	},
+	scenario.SourceCgroup: func(src scenario.ResourceSource, _ time.Duration) (source, string, error) {
+		return newCgroupSource(src.Arg)
+	},
+	scenario.SourcePrometheus: func(src scenario.ResourceSource, every time.Duration) (source, string, error) {
 		return newPromSource(src.Arg, every, src.PrometheusTLS)
 	},
 }
 
 // open opens the reader of src, or of the process tree of rootPID when src
 // names no source, and describes it.
-func open(src scenario.Source, rootPID int, every time.Duration) (source, string, error) {
+func open(src scenario.ResourceSource, rootPID int, every time.Duration) (source, string, error) {
 	if !src.IsZero() {
 		r, ok := readers[src.Kind]
 		if !ok {

@@ -19,8 +19,8 @@ import (
 
 // runFor runs s for d and returns its Summary.
 // pidSource is a target file's resources: {pid: PID}.
-func pidSource(pid int) scenario.Source {
-	return scenario.Source{Kind: scenario.SourcePID, Arg: strconv.Itoa(pid)}
+func pidSource(pid int) scenario.ResourceSource {
+	return scenario.ResourceSource{Kind: scenario.SourcePID, Arg: strconv.Itoa(pid)}
 }
 
 func runFor(t *testing.T, s *Sampler, d time.Duration) Summary {
@@ -71,7 +71,7 @@ func TestBurner(t *testing.T) {
 			time.Sleep(300 * time.Millisecond) // past the runtime's start-up
 			src, root := pidSource(pid), 0
 			if tc.byTree {
-				src, root = scenario.Source{}, pid
+				src, root = scenario.ResourceSource{}, pid
 			}
 			s, err := New(src, root, scenario.Resources{Every: 250 * time.Millisecond, SustainedWindow: 2 * time.Second})
 			if err != nil {
@@ -149,7 +149,7 @@ func runUntil(t *testing.T, s *Sampler, limit, extra time.Duration, done func(Su
 func TestTree(t *testing.T) {
 	t.Parallel()
 	root := startHelper(t, "tree:500ms").Process.Pid
-	s, err := New(scenario.Source{}, root, scenario.Resources{Every: 200 * time.Millisecond})
+	s, err := New(scenario.ResourceSource{}, root, scenario.Resources{Every: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestPIDFile(t *testing.T) {
 	if err := os.WriteFile(file, fmt.Appendf(nil, "%d\n", pid), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(scenario.Source{Kind: scenario.SourcePIDFile, Arg: file}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	s, err := New(scenario.ResourceSource{Kind: scenario.SourcePIDFile, Arg: file}, 0, scenario.Resources{Every: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestProcessMatch(t *testing.T) {
 	t.Parallel()
 	marker := fmt.Sprintf("loadcheck-match-%d-%d", os.Getpid(), time.Now().UnixNano())
 	pid := startHelper(t, "idle", marker).Process.Pid
-	s, err := New(scenario.Source{Kind: scenario.SourceProcess, Arg: marker}, 0, scenario.Resources{Every: 100 * time.Millisecond})
+	s, err := New(scenario.ResourceSource{Kind: scenario.SourceProcess, Arg: marker}, 0, scenario.Resources{Every: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestProcessMatch(t *testing.T) {
 
 	// Every test helper's command line holds os.Args[0], and so does this
 	// process's, which is left out.
-	s, err = New(scenario.Source{Kind: scenario.SourceProcess, Arg: os.Args[0]}, 0, scenario.Resources{})
+	s, err = New(scenario.ResourceSource{Kind: scenario.SourceProcess, Arg: os.Args[0]}, 0, scenario.Resources{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,20 +324,20 @@ func TestNewErrors(t *testing.T) {
 	const noPID = 1 << 30 // above pid_max
 	for _, tc := range []struct {
 		name string
-		src  scenario.Source
+		src  scenario.ResourceSource
 		root int
 		cfg  scenario.Resources
 		want string
 	}{
-		{"nothing", scenario.Source{}, 0, scenario.Resources{}, "resources: no source"},
+		{"nothing", scenario.ResourceSource{}, 0, scenario.Resources{}, "resources: no source"},
 		{"pid", pidSource(noPID), 0, scenario.Resources{}, "resources.pid: pid 1073741824: no such process"},
-		{"started target", scenario.Source{}, noPID, scenario.Resources{}, "resources: started target: pid 1073741824: no such process"},
-		{"pidfile missing", scenario.Source{Kind: scenario.SourcePIDFile, Arg: filepath.Join(dir, "none.pid")}, 0, scenario.Resources{}, "resources.pidfile: open "},
-		{"pidfile bad", scenario.Source{Kind: scenario.SourcePIDFile, Arg: bad}, 0, scenario.Resources{}, `resources.pidfile: "twelve" is not a process id`},
-		{"process", scenario.Source{Kind: scenario.SourceProcess, Arg: "no such command line 8c1e"}, 0, scenario.Resources{}, `resources.process: no process matches "no such command line 8c1e"`},
-		{"cgroup", scenario.Source{Kind: scenario.SourceCgroup, Arg: filepath.Join(dir, "cg")}, 0, scenario.Resources{}, "resources.cgroup: " + filepath.Join(dir, "cg") + ": not a cgroup v2 directory"},
-		{"unknown kind", scenario.Source{Kind: "docker", Arg: "titan"}, 0, scenario.Resources{}, `resources: source "docker": loadcheck has no reader of it`},
-		{"every", scenario.Source{}, 1, scenario.Resources{Every: -time.Second}, "resources: every -1s"},
+		{"started target", scenario.ResourceSource{}, noPID, scenario.Resources{}, "resources: started target: pid 1073741824: no such process"},
+		{"pidfile missing", scenario.ResourceSource{Kind: scenario.SourcePIDFile, Arg: filepath.Join(dir, "none.pid")}, 0, scenario.Resources{}, "resources.pidfile: open "},
+		{"pidfile bad", scenario.ResourceSource{Kind: scenario.SourcePIDFile, Arg: bad}, 0, scenario.Resources{}, `resources.pidfile: "twelve" is not a process id`},
+		{"process", scenario.ResourceSource{Kind: scenario.SourceProcess, Arg: "no such command line 8c1e"}, 0, scenario.Resources{}, `resources.process: no process matches "no such command line 8c1e"`},
+		{"cgroup", scenario.ResourceSource{Kind: scenario.SourceCgroup, Arg: filepath.Join(dir, "cg")}, 0, scenario.Resources{}, "resources.cgroup: " + filepath.Join(dir, "cg") + ": not a cgroup v2 directory"},
+		{"unknown kind", scenario.ResourceSource{Kind: "docker", Arg: "titan"}, 0, scenario.Resources{}, `resources: source "docker": loadcheck has no reader of it`},
+		{"every", scenario.ResourceSource{}, 1, scenario.Resources{Every: -time.Second}, "resources: every -1s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -356,7 +356,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := s.Summary()
-	if sum.Every != DefaultEvery || sum.SustainedWindow != DefaultSustainedWindow || sum.Cores < 1 {
+	if sum.Every != time.Second || sum.SustainedWindow != 30*time.Second || sum.Cores < 1 {
 		t.Errorf("Every, SustainedWindow, Cores = %v, %v, %v", sum.Every, sum.SustainedWindow, sum.Cores)
 	}
 }

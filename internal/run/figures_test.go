@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,23 +21,7 @@ import (
 // started, and loads them.
 func loadScenario(t *testing.T, baseURL, scenarioYAML string) (*scenario.Scenario, *scenario.Target) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "target.yaml"), []byte("name: test server\nbase_url: "+baseURL+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, "scenario.yaml")
-	if err := os.WriteFile(p, []byte("name: test\ntarget: target.yaml\n"+scenarioYAML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sc, err := scenario.Load(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := scenario.LoadTarget(sc.TargetFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sc, tg
+	return loadFiles(t, "name: test server\nbase_url: "+baseURL+"\n", scenarioYAML)
 }
 
 // executeAt runs the scenario against a server the test started, which

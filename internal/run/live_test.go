@@ -19,7 +19,7 @@ func TestLiveSnapshot(t *testing.T) {
 	t.Parallel()
 	snap := live{
 		http: record.Summary{Total: record.EndpointSummary{Requests: 40, Errors: 10,
-			Latency: record.Percentiles{P95: record.Millis(250 * time.Millisecond)}}, InflightMax: 9},
+			Latency: record.Percentiles{P95: record.DurationMs(250 * time.Millisecond)}}, InflightMax: 9},
 		target: report.TargetInfo{Started: true, ReadyTime: 2 * time.Second},
 		observed: map[string]metric.Figures{
 			metric.ObservedResources: resource.Figures{CPUSustained: 95, CPUTotal: 80, CPUMeasured: true, RSSTotal: 1 << 30},

@@ -78,7 +78,7 @@ func (m *monitor) checkAbort(snap record.Summary, observed map[string]metric.Fig
 	for _, g := range m.o.Scenario.Abort.When {
 		o := g.Eval(metric.Of(now))
 		if o.Pass && o.Observed != nil {
-			return fmt.Sprintf("abort condition %q held (%s %s)", g.Source, g.Metric, o.Observed)
+			return fmt.Sprintf("abort condition %q held (%s %s)", g.Text, g.Metric, o.Observed)
 		}
 	}
 	return ""
@@ -100,7 +100,7 @@ func (l live) ScheduleFigures() (uint64, float64)  { return 0, 0 }
 func (l live) ReadyFigures() (time.Duration, bool) { return l.target.ReadyTime, l.target.Started }
 func (l live) Observed(kind string) metric.Figures { return l.observed[kind] }
 
-var _ metric.Source = live{}
+var _ metric.Run = live{}
 
 func (m *monitor) progress(el time.Duration, s record.Summary, observed []string) {
 	sc := m.o.Scenario

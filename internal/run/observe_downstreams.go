@@ -10,7 +10,6 @@ import (
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/proc"
 	"github.com/loadcheck/loadcheck/internal/report"
-	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -64,12 +63,8 @@ func startDownstreams(ctx context.Context, e observerEnv) (observer, error) {
 	if e.ds == nil || len(e.ds.Watched) == 0 {
 		return nil, nil
 	}
-	every := e.sc.Resources.Every
-	if every <= 0 {
-		every = resource.DefaultEvery
-	}
 	// A stub then looks for its callers among the target's processes.
-	w := downstream.NewWatcher(e.ds.Watched, treeOf(e.tgt.pid()), every)
+	w := downstream.NewWatcher(e.ds.Watched, treeOf(e.tgt.pid()), e.sc.Resources.WithDefaults().Every)
 	if err := w.Start(ctx); err != nil {
 		return nil, err
 	}

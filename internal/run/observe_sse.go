@@ -8,6 +8,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // sseKind is the scenario's SSE clients, for the sse metrics.
@@ -34,7 +35,7 @@ func startSSE(ctx context.Context, e observerEnv) (observer, error) {
 		return nil, nil
 	}
 	probeCtx, connected, stop := probeContext(ctx)
-	e.o.begin("connecting %s", report.Plural(sc.SSE.Clients, "SSE client", "SSE clients"))
+	e.o.begin("connecting %s", unit.Plural(sc.SSE.Clients, "SSE client", "SSE clients"))
 	sse, err := probe.StartSSE(probeCtx, e.tgt.baseURL, *sc.SSE, e.plan, e.o.Target.TLSConfig())
 	if err != nil {
 		e.o.end("failed")
@@ -94,5 +95,5 @@ func mergeSSE(m *report.Result, shards []*report.Result) (string, error) {
 	}
 	s := probe.MergeSSE(parts)
 	m.SSE = &s
-	return fmt.Sprintf("the clients of %s added up", report.Plural(len(parts), "shard", "shards")), nil
+	return fmt.Sprintf("the clients of %s added up", unit.Plural(len(parts), "shard", "shards")), nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // websocketKind is the scenario's WebSocket boards and the broadcaster
@@ -45,7 +46,7 @@ func startWebSocket(ctx context.Context, e observerEnv) (observer, error) {
 		return nil, nil
 	}
 	probeCtx, connected, stop := probeContext(ctx)
-	e.o.begin("connecting %s", report.Plural(sc.WebSocket.Boards, "board", "boards"))
+	e.o.begin("connecting %s", unit.Plural(sc.WebSocket.Boards, "board", "boards"))
 	var ws *probe.WS
 	var err error
 	if s := e.o.Shard; s != nil {
@@ -153,5 +154,5 @@ func mergeWebSocket(m *report.Result, shards []*report.Result) (string, error) {
 		return "", err
 	}
 	m.WebSocket = &w
-	return fmt.Sprintf("the boards of %s accounted against the one broadcaster's events", report.Plural(len(parts), "shard", "shards")), nil
+	return fmt.Sprintf("the boards of %s accounted against the one broadcaster's events", unit.Plural(len(parts), "shard", "shards")), nil
 }

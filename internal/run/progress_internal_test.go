@@ -16,7 +16,7 @@ func TestP95Shown(t *testing.T) {
 	}{
 		{record.EndpointSummary{}, "–"},
 		{record.EndpointSummary{Requests: 3, Errors: 3}, "–"},
-		{record.EndpointSummary{Requests: 3, Latency: record.Percentiles{P95: record.Millis(1500 * time.Millisecond)}}, "1.5s"},
+		{record.EndpointSummary{Requests: 3, Latency: record.Percentiles{P95: record.DurationMs(1500 * time.Millisecond)}}, "1.5s"},
 	} {
 		if got := p95Shown(tc.e); got != tc.want {
 			t.Errorf("p95Shown(%d requests, %d errors) = %q, want %q", tc.e.Requests, tc.e.Errors, got, tc.want)

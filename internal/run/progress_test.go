@@ -4,27 +4,21 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // TestProgressStages runs a short scenario with boards and SSE clients
 // against the sim, with a stand-in for the terminal, and checks that each
 // slow stage says what it is doing and how it ended.
 func TestProgressStages(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{
-		"sim-2w.yaml": `name: sim under test
-base_url: http://127.0.0.1:{port}
-start:
-  command: [loadcheck, sim, --listen, "127.0.0.1:{port}", --workers, "2"]
-ready: {path: /api/health, timeout: 20s}
-`,
+	dir := simtest.Files(t, map[string]string{
+		"sim-2w.yaml": simtest.Target("sim under test", "--workers", "2"),
 		"scenario.yaml": `name: progress
 target: sim-2w.yaml
 duration: 2s
@@ -38,12 +32,7 @@ websocket:
   broadcast: {path: /api/dispatch/broadcast, rate: 2/s}
 sse: {clients: 1, path: /api/stream}
 `,
-	}
-	for name, s := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	sc, err := scenario.Load(filepath.Join(dir, "scenario.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -173,9 +173,9 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // NewRunID returns a sortable, unique run id: the start time and 4 random
-// bytes.
+// bytes (report.NewRunID).
 func NewRunID(t time.Time) string {
 	var b [4]byte
 	rand.Read(b[:])
-	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return report.NewRunID(t, hex.EncodeToString(b[:]))
 }

@@ -5,37 +5,29 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/cli"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/sim"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // TestMain lets the test binary stand in for loadcheck: target files start
 // "loadcheck sim …".
 func TestMain(m *testing.M) {
-	sim.MaybeChild()
-	if len(os.Args) > 1 && os.Args[1] == "sim" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
-		stop()
-		os.Exit(code)
-	}
+	simtest.MaybeServe()
 	os.Exit(leakChecked(m))
 }
 
-// execute writes a sim target with the given flags and the scenario, and
-// runs it.
-func execute(t *testing.T, simFlags, scenarioYAML string) *report.Result {
+// execute writes a sim target with the given sim flags and the scenario,
+// and runs it.
+func execute(t *testing.T, simFlags []string, scenarioYAML string) *report.Result {
 	t.Helper()
 	sc, tg := prepare(t, simFlags, scenarioYAML)
 	res, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
@@ -45,33 +37,18 @@ func execute(t *testing.T, simFlags, scenarioYAML string) *report.Result {
 	return res
 }
 
-// prepare writes a sim target with the given flags and the scenario, and
-// loads them.
-func prepare(t *testing.T, simFlags, scenarioYAML string) (*scenario.Scenario, *scenario.Target) {
+// prepare writes a sim target with the given sim flags and the scenario,
+// and loads them.
+func prepare(t *testing.T, simFlags []string, scenarioYAML string) (*scenario.Scenario, *scenario.Target) {
 	t.Helper()
-	return loadFiles(t, `name: sim under test
-base_url: http://127.0.0.1:{port}
-start:
-  command: [loadcheck, sim, --listen, "127.0.0.1:{port}", `+simFlags+`]
-ready: {path: /api/health, timeout: 20s}
-stop: {signal: TERM, grace: 5s}
-resources: {}
-`, scenarioYAML)
+	return loadFiles(t, simtest.Target("sim under test", simFlags...), scenarioYAML)
 }
 
 // loadFiles writes the target and the scenario files and loads them.
 func loadFiles(t *testing.T, tgt, scenarioYAML string) (*scenario.Scenario, *scenario.Target) {
 	t.Helper()
-	dir := t.TempDir()
-	write := func(name, s string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	write("target.yaml", tgt)
-	sc, err := scenario.Load(write("scenario.yaml", "name: test\ntarget: target.yaml\n"+scenarioYAML))
+	dir := simtest.Scenario(t, tgt, scenarioYAML)
+	sc, err := scenario.Load(filepath.Join(dir, "scenario.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,13 +74,13 @@ gates: ["ws.loss == 0%"]
 func TestBroadcastLoss(t *testing.T) {
 	tests := []struct {
 		name             string
-		flags            string
+		flags            []string
 		minLoss, maxLoss float64
 		wantWorkers      int
 	}{
-		{"1 worker", `--workers, "1"`, 0, 0, 1},
-		{"2 workers", `--workers, "2"`, 35, 65, 2},
-		{"2 workers, shared fan-out", `--workers, "2", --fanout, shared`, 0, 0, 2},
+		{"1 worker", []string{"--workers", "1"}, 0, 0, 1},
+		{"2 workers", []string{"--workers", "2"}, 35, 65, 2},
+		{"2 workers, shared fan-out", []string{"--workers", "2", "--fanout", "shared"}, 0, 0, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,14 +136,14 @@ const overheadPP = 10
 func TestCPUSustained(t *testing.T) {
 	tests := []struct {
 		name       string
-		flags      string
+		flags      []string
 		rate       string
 		minShare   float64 // of the searches the busiest worker served
 		maxShare   float64
 		wantWorker int
 	}{
-		{"1 worker at 30/s", `--workers, "1", --search-cpu, 10ms`, "30/s", 1, 1, 1},
-		{"2 workers at 60/s", `--workers, "2", --search-cpu, 10ms`, "60/s", 0.35, 0.65, 2},
+		{"1 worker at 30/s", []string{"--workers", "1", "--search-cpu", "10ms"}, "30/s", 1, 1, 1},
+		{"2 workers at 60/s", []string{"--workers", "2", "--search-cpu", "10ms"}, "60/s", 0.35, 0.65, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,30 +194,12 @@ gates: ["cpu.sustained < 60%"]
 // A pinned source address the machine does not have stops the run before
 // the target starts, naming the field and the fix.
 func TestSourceAddressNotOnThisMachine(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, s string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	write("target.yaml", "name: nothing\nbase_url: http://127.0.0.1:9\n")
-	sc, err := scenario.Load(write("scenario.yaml", `name: nat
-target: target.yaml
-source_address: 192.0.2.7
+	sc, tg := loadFiles(t, "name: nothing\nbase_url: http://127.0.0.1:9\n", `source_address: 192.0.2.7
 duration: 1s
 http:
   load: {rate: 1/s}
   endpoints: [{name: health, path: /api/health}]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := scenario.LoadTarget(sc.TargetFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	res, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})
 	if res != nil || err == nil || !strings.Contains(err.Error(), "scenario.yaml:3:17: source_address 192.0.2.7: not an address this machine can connect from") {
 		t.Errorf("Execute = %v, %v; want no result and the field's position in the error", res, err)

@@ -29,9 +29,9 @@ import (
 //
 // It returns the parsed source (for positions later) and the substituted
 // values.
-func decodeFile(path string, dst any) (*source, []string, error) {
-	src := &source{file: path}
-	p := &problems{src: src}
+func decodeFile(path string, dst any) (*parsedFile, []string, error) {
+	src := &parsedFile{file: path}
+	p := &problems{parsed: src}
 	data, size, err := readBounded(path)
 	if err != nil {
 		p.atNode(nil, "", err, "cannot read the file: %v", unwrapPathError(err))

@@ -26,7 +26,7 @@ func CheckDownstreamGates(s *Scenario, t *Target) error {
 			if ds == "" || slices.Contains(names, ds) {
 				continue
 			}
-			errs = append(errs, fmt.Errorf("%s: %q: %s", s.Where(index(path, i)), g.Source, unknownDownstream(ds, names, t)))
+			errs = append(errs, fmt.Errorf("%s: %q: %s", s.Where(index(path, i)), g.Text, unknownDownstream(ds, names, t)))
 		}
 	}
 	check("gates", s.Gates)

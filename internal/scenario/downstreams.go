@@ -145,7 +145,7 @@ func buildDownstreams(p *problems, fs []downstreamFile) []Downstream {
 		}
 		seen[f.Name] = true
 		d := buildDownstream(p, f, at)
-		d.Where = p.src.where(at)
+		d.Where = p.parsed.where(at)
 		out = append(out, d)
 	}
 	return out

@@ -2,20 +2,16 @@ package scenario_test
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/errors/*.golden from the current errors")
 
 // TestErrorsGolden loads every file in testdata/errors and compares the
 // error text, which is what a user reads, with <case>.golden. Files named
@@ -53,22 +49,7 @@ func TestErrorsGolden(t *testing.T) {
 				}
 			}
 
-			golden := strings.TrimSuffix(file, ".yaml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				gotFile := strings.TrimSuffix(file, ".yaml") + ".got"
-				os.WriteFile(gotFile, []byte(got), 0o644)
-				t.Errorf("error text differs from %s (-want +got), written to %s:\n%s", golden, gotFile, diff)
-			}
+			golden.Check(t, "errors/"+name, []byte(got))
 		})
 	}
 }

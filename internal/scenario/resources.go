@@ -26,9 +26,9 @@ const (
 	SourcePrometheus  SourceKind = "prometheus"   // a Prometheus text exposition's process metrics
 )
 
-// Source names where the target's CPU and memory are read: one kind and
-// its argument. LoadTarget validates it, so its readers need not.
-type Source struct {
+// ResourceSource names where the target's CPU and memory are read: one
+// kind and its argument. LoadTarget validates it, so its readers need not.
+type ResourceSource struct {
 	Kind SourceKind
 	// Arg is the kind's argument: a pid in decimal, a pid file (resolved
 	// relative to the target file), a command-line text, a unit name, an
@@ -42,16 +42,16 @@ type Source struct {
 }
 
 // IsZero reports whether no source is named.
-func (s Source) IsZero() bool { return s.Kind == SourceTree }
+func (s ResourceSource) IsZero() bool { return s.Kind == SourceTree }
 
 // PID is the process id of a SourcePID source.
-func (s Source) PID() int {
+func (s ResourceSource) PID() int {
 	pid, _ := strconv.Atoi(s.Arg)
 	return pid
 }
 
 // Field is where the target file names the source, for messages.
-func (s Source) Field() string { return "resources." + string(s.Kind) }
+func (s ResourceSource) Field() string { return "resources." + string(s.Kind) }
 
 // sourceFile is the resources section as written: one key per kind, of
 // which one may be set.
@@ -66,11 +66,11 @@ type sourceFile struct {
 
 // named returns the sources the section sets, in the order of
 // sourceKinds.
-func (f sourceFile) named() []Source {
-	var out []Source
+func (f sourceFile) named() []ResourceSource {
+	var out []ResourceSource
 	for _, k := range sourceKinds {
 		if arg := k.arg(f); arg != "" {
-			out = append(out, Source{Kind: k.kind, Arg: arg})
+			out = append(out, ResourceSource{Kind: k.kind, Arg: arg})
 		}
 	}
 	return out
@@ -152,7 +152,7 @@ func checkMetricsURL(arg string) string {
 // buildSource checks the resources section and returns its source: one
 // kind, with a valid argument, that a remote target can read. tlsConf is
 // the target's, for an https exporter.
-func buildSource(p *problems, f sourceFile, rel func(string) string, remote bool, tlsConf func() *tls.Config) Source {
+func buildSource(p *problems, f sourceFile, rel func(string) string, remote bool, tlsConf func() *tls.Config) ResourceSource {
 	named := f.named()
 	if len(named) > 1 {
 		kinds := make([]string, len(named))
@@ -175,7 +175,7 @@ func buildSource(p *problems, f sourceFile, rel func(string) string, remote bool
 		}
 	}
 	if len(named) == 0 {
-		return Source{}
+		return ResourceSource{}
 	}
 	src := named[0]
 	if kindOf(src.Kind).path {

@@ -77,6 +77,11 @@ websocket:
 	if diff := cmp.Diff(want, s, ignoreUnexported, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("Load (-want +got):\n%s", diff)
 	}
+	// The sampler and the saturation search fill a Resources built by hand
+	// with the defaults a file gets.
+	if got := (scenario.Resources{}).WithDefaults(); got != s.Resources {
+		t.Errorf("Resources{}.WithDefaults() = %+v, want a file's defaults %+v", got, s.Resources)
+	}
 }
 
 func TestLoadExplicitOverridesDefaults(t *testing.T) {
@@ -105,6 +110,9 @@ resources: {every: 500ms, sustained_window: 10s}
 	}
 	if s.Resources != (scenario.Resources{Every: 500 * time.Millisecond, SustainedWindow: 10 * time.Second}) {
 		t.Errorf("Load: Resources = %+v, want the values written", s.Resources)
+	}
+	if s.Resources.WithDefaults() != s.Resources {
+		t.Errorf("WithDefaults changed the values written: %+v", s.Resources.WithDefaults())
 	}
 }
 
@@ -389,7 +397,7 @@ resources: {pidfile: run/app.pid}
 		},
 		Ready:     scenario.Ready{Path: "/api/health", Timeout: 20 * time.Second},
 		Stop:      scenario.Stop{Signal: "INT", Grace: 5 * time.Second},
-		Resources: scenario.Source{Kind: scenario.SourcePIDFile, Arg: filepath.Join(dir, "targets/run/app.pid")},
+		Resources: scenario.ResourceSource{Kind: scenario.SourcePIDFile, Arg: filepath.Join(dir, "targets/run/app.pid")},
 		Secrets:   []string{"hunter2"},
 	}
 	if diff := cmp.Diff(want, got, ignoreUnexported); diff != "" {
@@ -410,7 +418,7 @@ func TestLoadTargetDefaults(t *testing.T) {
 		BaseURL:   "http://localhost:8000",
 		Ready:     scenario.Ready{Path: "/", Timeout: 30 * time.Second},
 		Stop:      scenario.Stop{Signal: "TERM", Grace: 10 * time.Second},
-		Resources: scenario.Source{Kind: scenario.SourceProcess, Arg: "uvicorn app:app"},
+		Resources: scenario.ResourceSource{Kind: scenario.SourceProcess, Arg: "uvicorn app:app"},
 	}
 	if diff := cmp.Diff(want, got, ignoreUnexported); diff != "" {
 		t.Errorf("LoadTarget (-want +got):\n%s", diff)

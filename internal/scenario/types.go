@@ -68,7 +68,7 @@ type Scenario struct {
 	// redact them.
 	Secrets []string
 
-	src *source // positions of nodes, for errors found after decoding
+	parsed *parsedFile // positions of nodes, for errors found after decoding
 
 	// The stages as written, before they were fitted to Duration, so that
 	// WithDuration can fit them again.
@@ -213,6 +213,19 @@ type Resources struct {
 	SustainedWindow time.Duration // default 30s
 }
 
+// WithDefaults returns r with its zero fields set to the defaults a
+// scenario file gets when it leaves them out, for a Resources that was
+// not loaded from a file.
+func (r Resources) WithDefaults() Resources {
+	if r.Every == 0 {
+		r.Every = defaultEvery
+	}
+	if r.SustainedWindow == 0 {
+		r.SustainedWindow = defaultSustainedWindow
+	}
+	return r
+}
+
 // Abort stops a run early when any condition holds.
 type Abort struct {
 	After time.Duration // into the measured phase
@@ -236,7 +249,7 @@ type Target struct {
 	Start     *Start // nil: the target is already running
 	Ready     Ready
 	Stop      Stop
-	Resources Source
+	Resources ResourceSource
 	// Downstreams are the databases, caches and upstream APIs whose calls
 	// a run counts, in the file's order.
 	Downstreams []Downstream
@@ -245,7 +258,7 @@ type Target struct {
 	// redact them.
 	Secrets []string
 
-	src *source
+	parsed *parsedFile
 }
 
 // TLS is how loadcheck checks the certificate of an https target: against

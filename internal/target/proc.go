@@ -2,7 +2,6 @@ package target
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -13,11 +12,9 @@ import (
 
 // procStat is what target reads from /proc/<pid>/stat.
 type procStat struct {
-	pid, ppid, pgid int
-	zombie          bool
-	// startTicks is the start time after boot in clock ticks; with pid it
-	// identifies a process across pid reuse.
-	startTicks uint64
+	proc.ID
+	ppid, pgid int
+	zombie     bool
 	comm       string
 }
 
@@ -37,27 +34,17 @@ func treeStats(root string, pid int) ([]procStat, error) {
 		if p.zombie {
 			continue
 		}
-		byPID[p.pid] = p
-		children[p.ppid] = append(children[p.ppid], p.pid)
+		byPID[p.PID] = p
+		children[p.ppid] = append(children[p.ppid], p.PID)
 	}
 	if _, ok := byPID[pid]; !ok {
 		return nil, fmt.Errorf("process %d: %w", pid, syscall.ESRCH)
 	}
+	live := func(pid int) bool { _, ok := byPID[pid]; return ok }
+	kids := func(pid int) []int { return children[pid] }
 	var procs []procStat
-	queue := []int{pid}
-	seen := map[int]bool{pid: true}
-	for len(queue) > 0 {
-		p := byPID[queue[0]]
-		queue = queue[1:]
-		procs = append(procs, p)
-		kids := children[p.pid]
-		slices.Sort(kids)
-		for _, k := range kids {
-			if !seen[k] { // /proc is not read atomically: guard against cycles
-				seen[k] = true
-				queue = append(queue, k)
-			}
-		}
+	for _, p := range proc.Walk([]int{pid}, live, kids) {
+		procs = append(procs, byPID[p])
 	}
 	return procs, nil
 }
@@ -101,7 +88,7 @@ func readStat(root string, pid int) (procStat, error) {
 }
 
 func fromStat(st procfs.ProcStat) procStat {
-	return procStat{pid: st.PID, ppid: st.PPID, pgid: st.PGRP, zombie: proc.Zombie(st), startTicks: st.Starttime, comm: st.Comm}
+	return procStat{ID: proc.IDOf(st), ppid: st.PPID, pgid: st.PGRP, zombie: proc.Zombie(st), comm: st.Comm}
 }
 
 // cmdline returns the command line of p, or its name in brackets when it
@@ -109,7 +96,7 @@ func fromStat(st procfs.ProcStat) procStat {
 func cmdline(root string, p procStat) string {
 	s := ""
 	if fsys, err := proc.Open(root); err == nil {
-		s, _ = fsys.Cmdline(p.pid)
+		s, _ = fsys.Cmdline(p.PID)
 	}
 	if s == "" {
 		return "[" + p.comm + "]"
@@ -126,7 +113,7 @@ func groupMembers(root string, pgid, skip int) ([]procStat, error) {
 	}
 	var members []procStat
 	for _, p := range all {
-		if p.pgid == pgid && p.pid != skip && !p.zombie {
+		if p.pgid == pgid && p.PID != skip && !p.zombie {
 			members = append(members, p)
 		}
 	}
@@ -136,15 +123,15 @@ func groupMembers(root string, pgid, skip int) ([]procStat, error) {
 // alive reports whether the process p, identified by pid and start time,
 // still runs.
 func alive(root string, p procStat) bool {
-	now, err := readStat(root, p.pid)
-	return err == nil && now.startTicks == p.startTicks && !now.zombie
+	fsys, err := proc.Open(root)
+	return err == nil && fsys.Running(p.ID)
 }
 
 // describe formats processes for an error message: "123 (python3 -m ...)".
 func describe(root string, procs []procStat) string {
 	parts := make([]string, len(procs))
 	for i, p := range procs {
-		parts[i] = fmt.Sprintf("%d (%s)", p.pid, cmdline(root, p))
+		parts[i] = fmt.Sprintf("%d (%s)", p.PID, cmdline(root, p))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -129,7 +129,7 @@ func TestStartStop(t *testing.T) {
 	}
 	var pids []int
 	for _, m := range members {
-		pids = append(pids, m.pid)
+		pids = append(pids, m.PID)
 	}
 	if len(pids) != 3 { // watchdog, root, stubborn child
 		t.Errorf("group %d has %d processes, want 3 (watchdog, root, worker): %s", r.Pgid(), len(pids), describe(procRoot, members))

@@ -42,7 +42,7 @@ func tree(root string, pid int) ([]Proc, error) {
 	}
 	procs := make([]Proc, len(stats))
 	for i, p := range stats {
-		procs[i] = Proc{PID: p.pid, PPID: p.ppid, PGID: p.pgid, Cmdline: cmdline(root, p)}
+		procs[i] = Proc{PID: p.PID, PPID: p.ppid, PGID: p.pgid, Cmdline: cmdline(root, p)}
 	}
 	return procs, nil
 }

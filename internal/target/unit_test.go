@@ -143,7 +143,7 @@ func TestTreeFixture(t *testing.T) {
 	}
 	var pids []int
 	for _, m := range members {
-		pids = append(pids, m.pid)
+		pids = append(pids, m.PID)
 	}
 	if diff := cmp.Diff([]int{10, 14}, pids); diff != "" {
 		t.Errorf("groupMembers(10, skip 11) (-want +got):\n%s", diff)

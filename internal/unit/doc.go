@@ -1,6 +1,6 @@
 // Package unit parses and formats the quantities loadcheck's files, flags
 // and gates are written in: arrival rates, durations, percentages and
-// sizes in bytes.
+// sizes in bytes; and counts with their noun ("1 target", "3 targets").
 //
 // It is the one place that knows which unit names exist and what they are
 // worth, so that a scenario file and a gate read "300MB" or "40/min" alike.

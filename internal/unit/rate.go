@@ -2,6 +2,7 @@ package unit
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -63,8 +64,38 @@ func ParseRate(s string) (Rate, error) {
 	return Rate{Freq: f, Per: per}, nil
 }
 
-// FormatRate formats a measured rate in events per second with one
-// decimal: "12.5/s".
-func FormatRate(perSecond float64) string {
+// FormatMeasuredRate formats a measured rate in events per second with
+// one decimal, whatever its size: "12.5/s", "0.7/s".
+func FormatMeasuredRate(perSecond float64) string {
 	return strconv.FormatFloat(perSecond, 'f', 1, 64) + "/s"
+}
+
+// FormatRoundRate formats a rate given per second the way people write
+// it: per minute below 1/s when that is a round number ("40/min"), else
+// per second with as few digits as read well ("34/s", "2.5/s").
+func FormatRoundRate(perSecond float64) string {
+	if perSecond > 0 && perSecond < 1 {
+		m := perSecond * 60
+		if math.Abs(m-math.Round(m)) < 1e-6 {
+			return strconv.FormatFloat(math.Round(m), 'f', -1, 64) + "/min"
+		}
+		return strconv.FormatFloat(m, 'f', 1, 64) + "/min"
+	}
+	return RoundRateNumber(perSecond) + "/s"
+}
+
+// RoundRateNumber is the number of FormatRoundRate's per-second form, for
+// text that names the unit itself ("capacity 47.5 req/s"): no decimal from
+// 100 up, one from 10, two below, trailing zeros dropped.
+func RoundRateNumber(perSecond float64) string {
+	switch {
+	case perSecond >= 100:
+		return strconv.FormatFloat(perSecond, 'f', 0, 64)
+	case perSecond >= 10:
+		s := strconv.FormatFloat(perSecond, 'f', 1, 64)
+		return strings.TrimSuffix(s, ".0")
+	}
+	s := strconv.FormatFloat(perSecond, 'f', 2, 64)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
 }

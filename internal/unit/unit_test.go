@@ -154,12 +154,34 @@ func TestFormat(t *testing.T) {
 		{unit.FormatSeconds(0.0123), "12.3ms"},
 		{unit.FormatSeconds(0.00008), "80µs"},
 		{unit.FormatPercent(49.71), "49.7%"},
-		{unit.FormatRate(2.0 / 3), "0.7/s"},
+		{unit.FormatMeasuredRate(2.0 / 3), "0.7/s"},
 		{unit.Rate{Freq: 5, Per: 2 * time.Second}.String(), "2.5/s"},
 	}
 	for i, tc := range tests {
 		if tc.got != tc.want {
 			t.Errorf("case %d: got %q, want %q", i, tc.got, tc.want)
 		}
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 targets"}, {1, "1 target"}, {2, "2 targets"}} {
+		if got := unit.Plural(tc.n, "target", "targets"); got != tc.want {
+			t.Errorf("Plural(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestFormatRoundRate(t *testing.T) {
+	for in, want := range map[float64]string{40.0 / 60: "40/min", 34: "34/s", 2.5: "2.5/s", 0.5: "30/min", 0.01: "0.6/min", 150: "150/s", 150.4: "150/s", 47.5: "47.5/s", 47.25: "47.2/s", 1.125: "1.12/s", 3.1: "3.1/s"} {
+		if got := unit.FormatRoundRate(in); got != want {
+			t.Errorf("FormatRoundRate(%v) = %q, want %q", in, got, want)
+		}
+	}
+	if got := unit.RoundRateNumber(47.5); got != "47.5" {
+		t.Errorf("RoundRateNumber(47.5) = %q, want 47.5", got)
 	}
 }

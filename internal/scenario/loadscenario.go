@@ -25,7 +25,7 @@ func Load(path string) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &problems{src: src}
+	p := &problems{parsed: src}
 	s := buildScenario(p, f.withDefaults())
 	if err := p.err(); err != nil {
 		return nil, err
@@ -40,12 +40,12 @@ func Load(path string) (*Scenario, error) {
 // duration before the sections whose stages are fitted to it, and the
 // sections before the gates and aborts that read them.
 func buildScenario(p *problems, f scenarioFile) *Scenario {
-	file := p.src.file
+	file := p.parsed.file
 	dir := filepath.Dir(file)
 	s := &Scenario{
-		Name: f.Name,
-		File: file,
-		src:  p.src,
+		Name:   f.Name,
+		File:   file,
+		parsed: p.parsed,
 	}
 	if s.Name == "" {
 		s.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
@@ -207,8 +207,8 @@ func endOnly(p *problems, when []string, g gate.Gate) bool {
 	if err != nil || !m.EndOnly {
 		return false
 	}
-	i := slices.Index(when, g.Source)
-	p.at(index("abort.when", max(i, 0)), "%s is known only when the run ends, so it cannot stop a run — move %q to gates", g.Metric, g.Source)
+	i := slices.Index(when, g.Text)
+	p.at(index("abort.when", max(i, 0)), "%s is known only when the run ends, so it cannot stop a run — move %q to gates", g.Metric, g.Text)
 	return true
 }
 

@@ -25,7 +25,7 @@ func LoadTarget(path string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &problems{src: src}
+	p := &problems{parsed: src}
 	t := buildTarget(p, f.withDefaults())
 	if err := p.err(); err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func LoadTarget(path string) (*Target, error) {
 }
 
 func buildTarget(p *problems, f targetFile) *Target {
-	file := p.src.file
+	file := p.parsed.file
 	dir := filepath.Dir(file)
 	rel := func(s string) string {
 		if s == "" || filepath.IsAbs(s) {
@@ -49,7 +49,7 @@ func buildTarget(p *problems, f targetFile) *Target {
 		BaseURL: strings.TrimRight(f.BaseURL, "/"),
 		Ready:   Ready{Path: f.Ready.Path, Timeout: time.Duration(*f.Ready.Timeout)},
 		Stop:    Stop{Signal: strings.TrimPrefix(strings.ToUpper(f.Stop.Signal), "SIG"), Grace: time.Duration(*f.Stop.Grace)},
-		src:     p.src,
+		parsed:  p.parsed,
 	}
 	if t.Name == "" {
 		t.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
@@ -225,11 +225,11 @@ func unwrapExecError(err error) error {
 // names. A file that cannot be read is reported at that field, whose path
 // is relative to the scenario's folder.
 func (s *Scenario) LoadTarget() (*Target, error) {
-	src := s.src
+	src := s.parsed
 	if src == nil {
-		src = &source{file: s.File}
+		src = &parsedFile{file: s.File}
 	}
-	p := &problems{src: src}
+	p := &problems{parsed: src}
 	if s.TargetFile == "" {
 		p.at("", "the scenario names no target — add `target: path.yaml` or pass --target")
 		return nil, p.err()

@@ -48,16 +48,16 @@ func (e *fieldError) Unwrap() []error {
 	return []error{ErrInvalid}
 }
 
-// source is a parsed file kept after decoding, so that problems found
+// parsedFile is a file kept as parsed after decoding, so that problems found
 // later, by this package or others, can name a line and column.
-type source struct {
+type parsedFile struct {
 	file string
 	ast  *ast.File
 }
 
 // node returns the node at a field path such as "http.endpoints[0].weight"
 // (a leading "$." is optional), or nil.
-func (s *source) node(path string) ast.Node {
+func (s *parsedFile) node(path string) ast.Node {
 	if s == nil || s.ast == nil {
 		return nil
 	}
@@ -90,7 +90,7 @@ func (s *source) node(path string) ast.Node {
 
 // where returns "file:line:col" for the node at path, or the file alone
 // when there is no such node.
-func (s *source) where(path string) string {
+func (s *parsedFile) where(path string) string {
 	if s == nil {
 		return ""
 	}
@@ -105,20 +105,20 @@ func (s *source) where(path string) string {
 // file has no such field it returns the file name alone. Other packages use
 // it to point at a field in problems they find later.
 func (s *Scenario) Where(yamlPath string) string {
-	if s.src == nil {
+	if s.parsed == nil {
 		return s.File
 	}
-	return s.src.where(yamlPath)
+	return s.parsed.where(yamlPath)
 }
 
 // Where returns "file:line:col" of the value at yamlPath, such as
 // "base_url" or "$.start.command[0]"; when the file has no such field it
 // returns the file name alone.
 func (t *Target) Where(yamlPath string) string {
-	if t.src == nil {
+	if t.parsed == nil {
 		return t.File
 	}
-	return t.src.where(yamlPath)
+	return t.parsed.where(yamlPath)
 }
 
 // position is where a node starts in its file. A block mapping's own token
@@ -155,7 +155,7 @@ const maxProblems = 50
 
 // problems collects every error found in one file.
 type problems struct {
-	src     *source
+	parsed  *parsedFile
 	errs    []error
 	dropped int // problems past maxProblems, counted only
 }
@@ -175,7 +175,7 @@ func (p *problems) atNode(n ast.Node, path string, cause error, format string, a
 	if p.full() {
 		return
 	}
-	e := &fieldError{file: p.src.file, path: path, msg: fmt.Sprintf(format, args...), cause: cause}
+	e := &fieldError{file: p.parsed.file, path: path, msg: fmt.Sprintf(format, args...), cause: cause}
 	if pos := position(n); pos != nil {
 		e.line, e.col = pos.Line, pos.Column
 	}
@@ -198,7 +198,7 @@ func (p *problems) atCause(path string, cause error, format string, args ...any)
 // nearest returns the node at path or at its closest present ancestor.
 func (p *problems) nearest(path string) ast.Node {
 	for {
-		if n := p.src.node(path); n != nil {
+		if n := p.parsed.node(path); n != nil {
 			return n
 		}
 		if path == "" {
@@ -221,7 +221,7 @@ func (p *problems) err() error {
 		return cmp.Or(cmp.Compare(ea.line, eb.line), cmp.Compare(ea.col, eb.col))
 	})
 	if p.dropped > 0 {
-		return errors.Join(append(p.errs, &fieldError{file: p.src.file, line: 1, col: 1,
+		return errors.Join(append(p.errs, &fieldError{file: p.parsed.file, line: 1, col: 1,
 			msg: fmt.Sprintf("and %d more problems, not listed: fix the ones above first", p.dropped)})...)
 	}
 	return errors.Join(p.errs...)
