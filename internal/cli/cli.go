@@ -90,6 +90,6 @@ Exit codes: 0 every gate held · 1 a gate failed or an abort condition fired ·
 	})
 	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout), newSimCmd(stderr),
 		newCompareCmd(stdout, stderr), newSaturateCmd(stdout, stderr), newNightlyCmd(stdout, stderr), newReportCmd(stdout),
-		newMergeCmd(stdout, stderr), newVersionCmd(stdout), newDeriveCmd(stdout))
+		newMergeCmd(stdout, stderr), newVersionCmd(stdout), newDeriveCmd(stdout), newClaimsCmd(stdout, stderr))
 	return root
 }
