@@ -67,8 +67,10 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 # Every claim of the scaling analysis measured against the titan targets
-# (scenarios/claims/run.sh): one Markdown report per claim under
-# reports/claims/. Not part of make test: it runs for 15–20 minutes.
+# (scenarios/claims/run.sh): each claim's runs under reports/claims/runs/,
+# then reports/claims/claims.md and claims.html (loadcheck claims: claim,
+# measurement, verdict). Not part of make test: it runs for 15–20 minutes;
+# internal/cli's TestClaimStallEndToEnd is its short version.
 claims: deps build
 	./scenarios/claims/run.sh
 

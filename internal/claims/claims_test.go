@@ -13,6 +13,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/resource"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -50,6 +51,20 @@ func http(t *testing.T, js string) func(*report.Result) {
 func healthP95(t *testing.T, ms float64) func(*report.Result) {
 	b, _ := json.Marshal(ms)
 	return http(t, `{"endpoints":[{"name":"health","requests":100,"latency":{"p95_ms":`+string(b)+`}}],"total":{"requests":100}}`)
+}
+
+// cache sets a caches run: 300 lookups and 100 embeds answered, the
+// lookups and embedding calls that missed, and workers of rssMiB each.
+func cache(t *testing.T, missLookups, missTexts float64, rssMiB ...uint64) func(*report.Result) {
+	return func(r *report.Result) {
+		http(t, `{"endpoints":[{"name":"customer-lookup","requests":300},{"name":"embed","requests":100}],"total":{"requests":400}}`)(r)
+		r.Downstreams = append(r.Downstreams, downstream.Summary{Name: "lookups", Seconds: 60, Calls: missLookups},
+			downstream.Summary{Name: "embeddings", Seconds: 60, Calls: missTexts})
+		r.Resources = &resource.Summary{Processes: []resource.Process{{Role: "master", RSSPeak: 500 << 20}}}
+		for _, m := range rssMiB {
+			r.Resources.Processes = append(r.Resources.Processes, resource.Process{Role: "worker", RSSPeak: m << 20})
+		}
+	}
 }
 
 func set(rs ...*report.Result) *RunSet { return &RunSet{Results: rs} }
@@ -92,11 +107,17 @@ func TestRules(t *testing.T) {
 		{"one option missing", "`--workers 2`", Runs{"broadcasts": set(result(t, "titan-1w.yaml", loss(0)))}, NotMeasured, "broadcasts (no complete run of titan-2w.yaml)"},
 		{"no runs", "`--workers 2`", Runs{}, NotMeasured, "missing broadcasts (no runs: scenarios/claims/run.sh broadcasts)"},
 		{"polls per client", "2 workers + 3 dashboards", Runs{"sse-polls-per-worker": sse(t, 40, 80), "sse-polls-per-client": sse(t, 120, 120)},
-			HoldsOnlyWhen, "per-client polling, and there the 120/min come from the 3 dashboards at 1 worker as at 2 (a second worker adds 0/min)"},
+			HoldsOnlyWhen, "holds only when SSE_POLL=per-client: the 120/min come from the 3 dashboards, as many at 1 worker (120/min) as at 2"},
 		{"polls redundant", "2 workers + 3 dashboards", Runs{"sse-polls-per-worker": sse(t, 60, 120), "sse-polls-per-client": sse(t, 120, 120)},
 			Holds, "with SSE_POLL=per-worker"},
 		{"polls far off", "2 workers + 3 dashboards", Runs{"sse-polls-per-worker": sse(t, 40, 80), "sse-polls-per-client": sse(t, 60, 60)},
 			DoesNotHold, "per-client: 1 worker 60/min, 2 workers 60/min"},
+		{"caches cold", "per-process caches", Runs{"caches": set(result(t, "titan-1w.yaml", cache(t, 225, 25, 136)), result(t, "titan-2w.yaml", cache(t, 258, 27, 97, 98)))},
+			HoldsOnlyWhen, "lookups that went to PostgreSQL 75 % vs 86 % (×1.15)"},
+		{"caches warmed", "per-process caches", Runs{"caches": set(result(t, "titan-1w.yaml", cache(t, 30, 10, 100)), result(t, "titan-2w.yaml", cache(t, 60, 20, 100, 100)))},
+			Holds, "workers' RSS 100 MiB (1) vs 200 MiB (2) (×2)"},
+		{"caches shared", "per-process caches", Runs{"caches": set(result(t, "titan-1w.yaml", cache(t, 30, 10, 100)), result(t, "titan-2w.yaml", cache(t, 33, 10, 100, 100)))},
+			DoesNotHold, "less than 1.7×"},
 		{"stall", "a blocking DB call", Runs{"stall": set(result(t, "titan-1w.yaml", healthP95(t, 10)), result(t, "titan-1w-psycopg2.yaml", healthP95(t, 3030)))},
 			Holds, "psycopg2 3.03 s, asyncpg 10 ms (×303)"},
 		{"no stall", "a blocking DB call", Runs{"stall": set(result(t, "titan-1w.yaml", healthP95(t, 10)), result(t, "titan-1w-psycopg2.yaml", healthP95(t, 49)))},

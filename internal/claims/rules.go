@@ -119,8 +119,8 @@ func judgeSSEPolls(rd *reader) Finding {
 		case near120 && ratio(w2, w1) >= 1.7:
 			holds = append(holds, md.name)
 		case near120:
-			perClientOnly = append(perClientOnly, fmt.Sprintf("%s polling, and there the %s come from the 3 dashboards at 1 worker as at 2 (a second worker adds %s)",
-				md.name, perMin(w2), perMin(w2-w1)))
+			perClientOnly = append(perClientOnly, fmt.Sprintf("SSE_POLL=%s: the %s come from the 3 dashboards, as many at 1 worker (%s) as at 2, not from a second worker",
+				md.name, perMin(w2), perMin(w1)))
 		}
 	}
 	measured := "COUNT + SUM statements, 3 dashboards — " + strings.Join(m, "; ")
@@ -155,28 +155,47 @@ func workerRSS(rd *reader, id, file string) (sum float64, n int) {
 	return sum, n
 }
 
+// missShare returns the calls a downstream counted per success of an
+// endpoint, in percent: the share of lookups that missed the cache.
+func missShare(rd *reader, id, file, ds, endpoint string) float64 {
+	calls := rd.fig(id, file, "downstream."+ds+".calls")
+	r := rd.result(id, file)
+	if r == nil {
+		return math.NaN()
+	}
+	e, ok := r.HTTP.Endpoint(endpoint)
+	if !ok || e.Successes() == 0 {
+		rd.note(fmt.Sprintf("%s (%s answered no %s)", id, file, endpoint))
+		return math.NaN()
+	}
+	return 100 * calls / float64(e.Successes())
+}
+
 // judgeCaches: with per-process caches, 2 workers pay each miss once per
-// worker. The claim holds when misses, embedding calls and the workers'
-// RSS all come out at least 1.7× those of 1 worker; when the misses do
-// not, the feed is too wide for the run to warm either cache (most of
-// both workers' lookups miss), and it holds only once the caches warm.
+// worker and hold each entry once per worker. Over a whole warm-up that
+// is 2× the misses, the embedding calls and the cache's memory; over a
+// run too short for the feed (most lookups still miss at 1 worker) both
+// targets miss nearly everything and the factor is far below 2. So: holds
+// when misses, calls and the workers' RSS are all at least 1.7× one
+// worker's; holds only once the caches have warmed when 1 worker still
+// missed most lookups; does not hold otherwise.
 func judgeCaches(rd *reader) Finding {
 	const id = "caches"
-	db1 := rd.fig(id, "titan-1w.yaml", "downstream.postgres.per_request")
-	db2 := rd.fig(id, "titan-2w.yaml", "downstream.postgres.per_request")
-	em1 := rd.fig(id, "titan-1w.yaml", "downstream.embeddings.per_request")
-	em2 := rd.fig(id, "titan-2w.yaml", "downstream.embeddings.per_request")
+	db1 := missShare(rd, id, "titan-1w.yaml", "lookups", "customer-lookup")
+	db2 := missShare(rd, id, "titan-2w.yaml", "lookups", "customer-lookup")
+	em1 := missShare(rd, id, "titan-1w.yaml", "embeddings", "embed")
+	em2 := missShare(rd, id, "titan-2w.yaml", "embeddings", "embed")
 	rss1, n1 := workerRSS(rd, id, "titan-1w.yaml")
 	rss2, n2 := workerRSS(rd, id, "titan-2w.yaml")
-	m := fmt.Sprintf("database statements per request %s vs %s (%s); embedding calls per request %s vs %s (%s); workers' RSS %s (%d) vs %s (%d) (%s)",
-		trim(db1, 3), trim(db2, 3), times(ratio(db2, db1)), trim(em1, 3), trim(em2, 3), times(ratio(em2, em1)),
-		mib(rss1), n1, mib(rss2), n2, times(ratio(rss2, rss1)))
 	rdb, rem, rrss := ratio(db2, db1), ratio(em2, em1), ratio(rss2, rss1)
+	m := fmt.Sprintf("lookups that went to PostgreSQL %s vs %s (%s); texts that called the embeddings upstream %s vs %s (%s); workers' RSS %s (%d) vs %s (%d) (%s)",
+		pct(db1), pct(db2), times(rdb), pct(em1), pct(em2), times(rem), mib(rss1), n1, mib(rss2), n2, times(rrss))
 	switch {
 	case rdb >= 1.7 && rem >= 1.7 && rrss >= 1.7:
 		return Finding{Holds, m, ""}
-	case rrss >= 1.7 && rdb > 1 && rem > 1:
-		return Finding{HoldsOnlyWhen, m, "the caches have warmed: over this run most lookups of either target missed (1 worker " + trim(db1, 2) + " statements per request), so 2 workers paid " + times(rdb) + " the misses and " + times(rem) + " the embedding calls, not 2×"}
+	case db1 >= 50 && rdb > 1 && rem > 1 && rrss > 1:
+		return Finding{HoldsOnlyWhen, m, fmt.Sprintf("counted over the caches' whole warm-up: in this run 1 worker still missed %s of lookups, so 2 workers paid only %s the misses, %s the embedding calls and %s the memory",
+			pct(db1), times(rdb), times(rem), times(rrss))}
 	}
 	return Finding{DoesNotHold, m, "2 workers cost less than 1.7× one worker's misses, calls or memory"}
 }

@@ -29,9 +29,12 @@ func judgeLimit(rd *reader) Finding {
 	t := with.HTTP.Total
 	share503 := 100 * float64(t.Codes["503"]) / float64(max(t.Requests, 1))
 	capacity := without.HTTP.Total.Achieved
-	offered := without.HTTP.Total.Rate
-	m := fmt.Sprintf("%s of searches offered, %s (%s) of what one worker completes without the limit (%s): with the limit %s answered 503, successes' p95 %s; without, p95 %s",
-		perS(offered), times(ratio(offered, capacity)), "its capacity", perS(capacity), pct(share503), ms(p95With), ms(p95Without))
+	offered := without.Scenario.PeakRate // the arrivals due, answered or not
+	if offered == 0 {
+		offered = without.HTTP.Total.Rate
+	}
+	m := fmt.Sprintf("searches offered at %s, %s what one worker completes without the limit (%s): with the limit %s answered 503, successes' p95 %s; without, p95 %s",
+		perS(offered), times(ratio(offered, capacity)), perS(capacity), pct(share503), ms(p95With), ms(p95Without))
 	switch {
 	case share503 == 0:
 		return Finding{DoesNotHold, m, "the limit never answered 503: fewer than 200 requests were in flight"}
