@@ -143,7 +143,17 @@ func ms(s float64) string {
 func perMin(perS float64) string { return trim(perS*60, 0) + "/min" }
 func perS(v float64) string      { return trim(v, 1) + "/s" }
 func mib(b float64) string       { return trim(b/(1<<20), 0) + " MiB" }
-func times(r float64) string     { return "×" + trim(r, 2) }
+
+// times prints a ratio with 3 significant digits at most: ×1.15, ×26.7, ×385.
+func times(r float64) string {
+	switch {
+	case r >= 100:
+		return "×" + trim(r, 0)
+	case r >= 10:
+		return "×" + trim(r, 1)
+	}
+	return "×" + trim(r, 2)
+}
 
 // trim formats v with at most prec decimals and no trailing zeros.
 func trim(v float64, prec int) string {

@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +34,8 @@ func TestClaimStallEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	o := loadcheck(t, ctx, "compare", "../../scenarios/claims/stall.yaml", "--duration", "5s",
-		"--target", "../../targets/titan-1w.yaml", "--target", "../../scenarios/claims/targets/titan-1w-psycopg2.yaml",
+		"--target", privateTarget(t, "../../targets/titan-1w.yaml"),
+		"--target", privateTarget(t, "../../scenarios/claims/targets/titan-1w-psycopg2.yaml"),
 		"--out", runs, "--quiet", "--format", "md")
 	if o.code > ExitFail {
 		t.Fatalf("compare: exit %d\n%s", o.code, o.stderr)
@@ -99,6 +102,41 @@ func TestClaimStallEndToEnd(t *testing.T) {
 			t.Errorf("the rendered page lacks %q", want)
 		}
 	}
+}
+
+// privateTarget copies a shipped titan target file into a temporary
+// folder under the same name, its PostgreSQL on a free port instead of the
+// file's own and its start dir absolute: a make claims under way, which
+// holds the file's port, does not make the test fail.
+func privateTarget(t *testing.T, src string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`--postgres, "(\d+)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("%s: no --postgres port", src)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	b = bytes.ReplaceAll(b, m[1], []byte(port))
+	b = regexp.MustCompile(`(?m)^  dir: (.*)$`).ReplaceAllFunc(b, func(line []byte) []byte {
+		abs, err := filepath.Abs(filepath.Join(filepath.Dir(src), strings.TrimSpace(string(line[len("  dir: "):]))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []byte("  dir: " + abs)
+	})
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }
 
 // fmtSeconds is how a claim prints a latency: seconds with 2 decimals
