@@ -67,6 +67,10 @@ func cache(t *testing.T, missLookups, missTexts float64, rssMiB ...uint64) func(
 	}
 }
 
+func offered(perS float64) func(*report.Result) {
+	return func(r *report.Result) { r.Scenario.PeakRate = perS }
+}
+
 func set(rs ...*report.Result) *RunSet { return &RunSet{Results: rs} }
 
 // broadcasts are the five options' runs with the losses given.
@@ -118,6 +122,18 @@ func TestRules(t *testing.T) {
 			Holds, "workers' RSS 100 MiB (1) vs 200 MiB (2) (×2)"},
 		{"caches shared", "per-process caches", Runs{"caches": set(result(t, "titan-1w.yaml", cache(t, 30, 10, 100)), result(t, "titan-2w.yaml", cache(t, 33, 10, 100, 100)))},
 			DoesNotHold, "less than 1.7×"},
+		{"limit queues 10 s", "`--limit-concurrency 200`", Runs{"limit": set(
+			result(t, "titan-1w-uvloop.yaml", http(t, `{"total":{"requests":1000,"errors":100,"codes":{"200":900,"503":100},"latency":{"p95_ms":9750}}}`)),
+			result(t, "titan-1w-nolimit.yaml", offered(36), http(t, `{"total":{"requests":600,"achieved_per_s":18.6,"codes":{"200":600},"latency":{"p95_ms":21000}}}`)))},
+			HoldsOnlyWhen, "18.6/s × 2 s ≈ 37 requests): 200 queued searches are 10.75 s of work"},
+		{"limit fails fast", "`--limit-concurrency 200`", Runs{"limit": set(
+			result(t, "titan-1w-uvloop.yaml", http(t, `{"total":{"requests":1000,"errors":500,"codes":{"200":500,"503":500},"latency":{"p95_ms":900}}}`)),
+			result(t, "titan-1w-nolimit.yaml", offered(36), http(t, `{"total":{"requests":600,"achieved_per_s":180,"codes":{"200":600},"latency":{"p95_ms":21000}}}`)))},
+			Holds, "with the limit 50 % answered 503, successes' p95 900 ms; without, p95 21 s"},
+		{"limit idle", "`--limit-concurrency 200`", Runs{"limit": set(
+			result(t, "titan-1w-uvloop.yaml", http(t, `{"total":{"requests":1000,"codes":{"200":1000},"latency":{"p95_ms":9750}}}`)),
+			result(t, "titan-1w-nolimit.yaml", offered(36), http(t, `{"total":{"requests":600,"achieved_per_s":18.6,"codes":{"200":600},"latency":{"p95_ms":9800}}}`)))},
+			DoesNotHold, "never answered 503"},
 		{"stall", "a blocking DB call", Runs{"stall": set(result(t, "titan-1w.yaml", healthP95(t, 10)), result(t, "titan-1w-psycopg2.yaml", healthP95(t, 3030)))},
 			Holds, "psycopg2 3.03 s, asyncpg 10 ms (×303)"},
 		{"no stall", "a blocking DB call", Runs{"stall": set(result(t, "titan-1w.yaml", healthP95(t, 10)), result(t, "titan-1w-psycopg2.yaml", healthP95(t, 49)))},
