@@ -50,7 +50,7 @@ var All = []Claim{
 	},
 	{
 		Text:       "4 workers: ×4 memory, 4 connection pools, 80 s vs 20 s start-up",
-		MeasuredAs: "rss.total, downstream.postgres.conns, target.ready_time, 1 vs 4 workers, `STARTUP_S=20`",
+		MeasuredAs: "RSS of the workers (and rss.total), downstream.postgres.conns, target.ready_time, 1 vs 4 workers, `STARTUP_S=20`",
 		Runs:       []string{"startup"},
 		judge:      judgeStartup,
 	},
