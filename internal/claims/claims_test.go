@@ -3,7 +3,6 @@ package claims
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,12 +10,11 @@ import (
 	"testing"
 
 	"github.com/loadcheck/loadcheck/internal/downstream"
+	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/resource"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // result is a complete run against target file with the figures edits set.
 func result(t *testing.T, file string, edits ...func(*report.Result)) *report.Result {
@@ -203,20 +201,7 @@ func TestRender(t *testing.T) {
 	if err := rep.Markdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "claims.md")
-	if *update {
-		if err := os.WriteFile(golden, md.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if md.String() != string(want) {
-		os.WriteFile(golden+".got", md.Bytes(), 0o644)
-		t.Errorf("Markdown differs from %s (got in %s.got; -update rewrites it)", golden, golden)
-	}
+	golden.Check(t, "claims.md", md.Bytes())
 	if err := rep.HTML(&page); err != nil {
 		t.Fatal(err)
 	}

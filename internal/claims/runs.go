@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/loadcheck/loadcheck/internal/report"
 )
@@ -117,25 +116,3 @@ func (rs Runs) search(id string) *report.Saturation {
 	}
 	return set.Searches[len(set.Searches)-1]
 }
-
-// missing names what a claim needs and the runs lack: "broadcasts:
-// titan-split.yaml", for the verdict "not measured".
-type missing []string
-
-func (m *missing) result(rs Runs, id, file string) *report.Result {
-	r := rs.result(id, file)
-	if r == nil {
-		*m = append(*m, id+": "+file)
-	}
-	return r
-}
-
-func (m *missing) search(rs Runs, id string) *report.Saturation {
-	s := rs.search(id)
-	if s == nil {
-		*m = append(*m, id+": the capacity search")
-	}
-	return s
-}
-
-func (m missing) String() string { return strings.Join(m, ", ") }
