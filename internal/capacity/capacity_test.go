@@ -151,8 +151,8 @@ func TestSaturateFindsModelCapacity(t *testing.T) {
 		t.Errorf("Limit = %q, want the p95 gate", s.Limit)
 	}
 	want := "capacity 47.5 req/s = 71× today's 40/min, limited by http.p95"
-	if !strings.HasPrefix(s.Summary(), want) {
-		t.Errorf("Summary() = %q, want it to start %q", s.Summary(), want)
+	if !strings.HasPrefix(report.SaturationSummary(s), want) {
+		t.Errorf("Summary() = %q, want it to start %q", report.SaturationSummary(s), want)
 	}
 	if !s.Pass || s.Status != report.Complete {
 		t.Errorf("Pass %v, status %s; want a passing, complete search", s.Pass, s.Status)
@@ -207,11 +207,11 @@ func TestSaturateFailsAStepThatFellBehind(t *testing.T) {
 	if diff := cmp.Diff([]string{want}, s.Limit); diff != "" {
 		t.Errorf("limit (-want +got):\n%s", diff)
 	}
-	if sum := s.Summary(); !strings.Contains(sum, "capacity 50 req/s = 75× today's 40/min, limited by "+want+" at 55 req/s") {
+	if sum := report.SaturationSummary(s); !strings.Contains(sum, "capacity 50 req/s = 75× today's 40/min, limited by "+want+" at 55 req/s") {
 		t.Errorf("summary %q does not say the target fell behind", sum)
 	}
 	var tab bytes.Buffer
-	for _, row := range s.Tables()[0].Rows {
+	for _, row := range report.SaturationTables(s)[0].Rows {
 		tab.WriteString(strings.Join(row, " | ") + "\n")
 	}
 	if !strings.Contains(tab.String(), "| FAIL | achieved 50.0/s of 80/s offered: the target fell behind") {
@@ -264,7 +264,7 @@ func TestSaturateBisectsBelowAbort(t *testing.T) {
 	if s.Capacity != 65 || s.LimitRate != 70 || (s.LimitRate-s.Capacity)/s.Capacity > s.Precision/100 {
 		t.Errorf("capacity %v, limit %v: want 65 and 70, within %v%%", s.Capacity, s.LimitRate, s.Precision)
 	}
-	sum := s.Summary()
+	sum := report.SaturationSummary(s)
 	if s.Status != report.Aborted || !strings.Contains(sum, "an abort condition fired at 70 req/s (after an abort no higher rate is tried)") ||
 		!strings.Contains(sum, "capacity 65 req/s") || !strings.Contains(sum, `abort: abort condition "http.errors > 20%" held`) {
 		t.Errorf("status %s, summary %q; want the abort at 70 named and capacity 65", s.Status, sum)
@@ -292,11 +292,11 @@ func TestSaturateCeiling(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum := s.Summary(); !strings.HasPrefix(sum, tc.want) || strings.Contains(sum, "no gate failed up to") {
+			if sum := report.SaturationSummary(s); !strings.HasPrefix(sum, tc.want) || strings.Contains(sum, "no gate failed up to") {
 				t.Errorf("Summary() = %q, want it to start %q", sum, tc.want)
 			}
-			if tc.name == "max-steps in the bisection" && !strings.Contains(s.Summary(), "(--max-steps 3 ended the bisection before it narrowed to 10%)") {
-				t.Errorf("Summary() = %q, want it to say --max-steps cut the bisection short", s.Summary())
+			if tc.name == "max-steps in the bisection" && !strings.Contains(report.SaturationSummary(s), "(--max-steps 3 ended the bisection before it narrowed to 10%)") {
+				t.Errorf("Summary() = %q, want it to say --max-steps cut the bisection short", report.SaturationSummary(s))
 			}
 		})
 	}

@@ -47,25 +47,25 @@ const significant = 5.0
 // significantPP is the same for shares (errors, loss), in percentage points.
 const significantPP = 0.1
 
-// Labels returns one label per result that names its target for machines
+// comparisonLabels returns one label per result that names its target for machines
 // (JUnit suites, Prometheus labels): the target name, with the run id
 // added where two results share a name (two runs of one target).
-func (c *Comparison) Labels() []string {
-	return c.distinct(func(t TargetInfo) string { return t.Name })
+func comparisonLabels(c *Comparison) []string {
+	return comparisonDistinct(c, func(t TargetInfo) string { return t.Name })
 }
 
-// Columns returns one column label per result for people: the stem of the
+// comparisonColumns returns one column label per result for people: the stem of the
 // target file (titan-1w for targets/titan-1w.yaml), short enough that five
 // targets fit a terminal, or the target's name when the result names no
 // file; the run id is added where two results share a label. The legend
 // table gives the full names.
-func (c *Comparison) Columns() []string {
-	return c.distinct(targetLabel)
+func comparisonColumns(c *Comparison) []string {
+	return comparisonDistinct(c, targetLabel)
 }
 
-// distinct labels each result with label, adding the run id where two
+// comparisonDistinct labels each result with label, adding the run id where two
 // results share one.
-func (c *Comparison) distinct(label func(TargetInfo) string) []string {
+func comparisonDistinct(c *Comparison, label func(TargetInfo) string) []string {
 	short := make([]string, len(c.Results))
 	seen := map[string]int{}
 	for i, r := range c.Results {
@@ -91,9 +91,9 @@ func targetLabel(t TargetInfo) string {
 	return strings.TrimSuffix(b, filepath.Ext(b))
 }
 
-// legend is the table of the labels that are not their target's full
+// comparisonLegend is the table of the labels that are not their target's full
 // name; ok is false when every label is the name.
-func (c *Comparison) legend(labels []string) (Table, bool) {
+func comparisonLegend(c *Comparison, labels []string) (Table, bool) {
 	t := Table{Title: "Targets", Header: []string{"column", "target"}}
 	for i, r := range c.Results {
 		if r.Target.Name != "" && r.Target.Name != labels[i] {
@@ -110,10 +110,10 @@ type compareRow struct {
 	pp     bool   // deltas in percentage points rather than relative
 }
 
-// rows lists the metrics worth comparing, those the catalogue compares
+// comparisonRows lists the metrics worth comparing, those the catalogue compares
 // and at least one result measured, in the catalogue's order: per
 // endpoint, all endpoints, websocket, SSE, CPU, memory, start-up.
-func (c *Comparison) rows() []compareRow {
+func comparisonRows(c *Comparison) []compareRow {
 	var eps []string
 	seen := map[string]bool{}
 	for _, r := range c.Results {
@@ -143,16 +143,16 @@ func (c *Comparison) rows() []compareRow {
 	}
 	var out []compareRow
 	for i, m := range cand {
-		if c.measured(names[i], m.Compare == metric.ComparedNonZero) {
+		if comparisonMeasured(c, names[i], m.Compare == metric.ComparedNonZero) {
 			out = append(out, compareRow{names[i], names[i] + " (" + m.Unit + ")", m.DeltaPP})
 		}
 	}
 	return out
 }
 
-// measured reports whether some result measured the metric name (above
+// comparisonMeasured reports whether some result measured the metric name (above
 // zero, if nonZero).
-func (c *Comparison) measured(name string, nonZero bool) bool {
+func comparisonMeasured(c *Comparison, name string, nonZero bool) bool {
 	for _, r := range c.Results {
 		if v, ok := r.Metric(name); ok && (!nonZero || v.V != 0) {
 			return true
@@ -226,38 +226,38 @@ func signed(f float64, prec int) string {
 	return "+" + s
 }
 
-// Tables returns the side-by-side tables: the legend of the column
+// comparisonTables returns the side-by-side tables: the legend of the column
 // labels, the metrics (a column per target, each value after the first
 // with its change against the first in brackets) and the gates (PASS/FAIL
 // with the observed value, per target).
-func (c *Comparison) Tables() []Table {
-	labels := c.Columns()
+func comparisonTables(c *Comparison) []Table {
+	labels := comparisonColumns(c)
 	var ts []Table
-	if lt, ok := c.legend(labels); ok {
+	if lt, ok := comparisonLegend(c, labels); ok {
 		ts = append(ts, lt)
 	}
 	mt := Table{Title: "Side by side", Header: append([]string{"metric"}, labels...)}
-	for _, row := range c.rows() {
+	for _, row := range comparisonRows(c) {
 		cells := []string{row.label}
 		for i := range c.Results {
-			cells = append(cells, c.valueCell(row, i))
+			cells = append(cells, comparisonValueCell(c, row, i))
 		}
 		mt.Rows = append(mt.Rows, cells)
 	}
-	mt.Notes = c.notes(labels)
+	mt.Notes = comparisonNotes(c, labels)
 	ts = append(ts, mt)
-	if gt, ok := c.gateTable(labels); ok {
+	if gt, ok := comparisonGateTable(c, labels); ok {
 		ts = append(ts, gt)
 	}
 	return ts
 }
 
-// anyTooFew says whether some change of the comparison stands on too few
+// comparisonAnyTooFew says whether some change of the comparison stands on too few
 // samples to be claimed.
-func (c *Comparison) anyTooFew() bool {
-	for _, row := range c.rows() {
+func comparisonAnyTooFew(c *Comparison) bool {
+	for _, row := range comparisonRows(c) {
 		for i := 1; i < len(c.Results); i++ {
-			if strings.HasSuffix(c.valueCell(row, i), "(too few)") {
+			if strings.HasSuffix(comparisonValueCell(c, row, i), "(too few)") {
 				return true
 			}
 		}
@@ -265,9 +265,9 @@ func (c *Comparison) anyTooFew() bool {
 	return false
 }
 
-// valueCell is result i's value in row, followed after the first result
+// comparisonValueCell is result i's value in row, followed after the first result
 // by its change against the first in brackets: "1020 (−46%)".
-func (c *Comparison) valueCell(row compareRow, i int) string {
+func comparisonValueCell(c *Comparison, row compareRow, i int) string {
 	v, ok := c.Results[i].Metric(row.metric)
 	if !ok {
 		return "—"
@@ -282,16 +282,16 @@ func (c *Comparison) valueCell(row compareRow, i int) string {
 	return s
 }
 
-// notes are the footnotes of the side-by-side figures: how to read the
+// comparisonNotes are the footnotes of the side-by-side figures: how to read the
 // changes, and the runs whose figures are partial or held back by
 // loadcheck itself.
-func (c *Comparison) notes(labels []string) []string {
+func comparisonNotes(c *Comparison, labels []string) []string {
 	var out []string
 	if len(c.Results) > 1 {
 		out = append(out,
 			fmt.Sprintf("(change) against %s: relative for times, rates, CPU and memory, in percentage points (pp) for errors and loss", labels[0]),
 			fmt.Sprintf("~ within noise: under %.0f%% (%.1fpp) apart, under the samples' own spread (a percentile's rank moves by √ of the responses beyond it), or under CPU's resolution (one tick per sample, 1pp of a core at 1 s)", significant, significantPP))
-		if c.anyTooFew() {
+		if comparisonAnyTooFew(c) {
 			out = append(out, fmt.Sprintf("too few: fewer than %d responses beyond a percentile (p95 needs 100 successes, p99 500) or fewer than %d requests behind a share: no change is claimed", minBeyond, minShareSamples))
 		}
 	}
@@ -307,12 +307,12 @@ func (c *Comparison) notes(labels []string) []string {
 	return out
 }
 
-// blockTables lays the comparison out for a terminal too narrow for a
+// comparisonBlockTables lays the comparison out for a terminal too narrow for a
 // column per target: a block per target, its metrics in one column (with
 // the change against the first target) and its gates below.
-func (c *Comparison) blockTables() []Table {
-	labels := c.Columns()
-	rows := c.rows()
+func comparisonBlockTables(c *Comparison) []Table {
+	labels := comparisonColumns(c)
+	rows := comparisonRows(c)
 	var ts []Table
 	for i, r := range c.Results {
 		t := Table{Title: labels[i], Header: []string{"metric", "value"}}
@@ -323,7 +323,7 @@ func (c *Comparison) blockTables() []Table {
 			t.Header[1] = "value (vs " + labels[0] + ")"
 		}
 		for _, row := range rows {
-			t.Rows = append(t.Rows, []string{row.label, c.valueCell(row, i)})
+			t.Rows = append(t.Rows, []string{row.label, comparisonValueCell(c, row, i)})
 		}
 		for _, o := range r.Gates {
 			res, obs, _ := strings.Cut(outcomeCell(r, o.Gate), " ")
@@ -333,12 +333,12 @@ func (c *Comparison) blockTables() []Table {
 		ts = append(ts, t)
 	}
 	if len(ts) > 0 {
-		ts[len(ts)-1].Notes = append(ts[len(ts)-1].Notes, c.notes(labels)...)
+		ts[len(ts)-1].Notes = append(ts[len(ts)-1].Notes, comparisonNotes(c, labels)...)
 	}
 	return ts
 }
 
-func (c *Comparison) gateTable(labels []string) (Table, bool) {
+func comparisonGateTable(c *Comparison, labels []string) (Table, bool) {
 	var gates []string
 	seen := map[string]bool{}
 	for _, r := range c.Results {
@@ -402,19 +402,19 @@ func outcomeCell(r *Result, g string) string {
 	return "—"
 }
 
-// Verdicts returns one line per target: PASS or FAIL, how its gated
+// comparisonVerdicts returns one line per target: PASS or FAIL, how its gated
 // metrics moved against the first target, and each failing gate with the
 // measured value, e.g. "sim, 2 workers: FAIL — http.zeus-search.p95 −46%
 // vs sim, 1 worker, but ws.loss 49.7% fails ws.loss == 0%". A last line
 // recommends the cheapest target that passes (Recommendation).
-func (c *Comparison) Verdicts() []string {
-	return c.verdicts(nil)
+func comparisonVerdicts(c *Comparison) []string {
+	return verdictsWith(c, nil)
 }
 
-// verdicts are the Verdicts, with the capacities of sats in the
+// verdictsWith are the Verdicts, with the capacities of sats in the
 // recommendation.
-func (c *Comparison) verdicts(sats []*Saturation) []string {
-	labels := c.Columns()
+func verdictsWith(c *Comparison, sats []*Saturation) []string {
+	labels := comparisonColumns(c)
 	var out []string
 	for i, r := range c.Results {
 		var b strings.Builder
@@ -429,7 +429,7 @@ func (c *Comparison) verdicts(sats []*Saturation) []string {
 		}
 		var moves []string
 		if i > 0 {
-			moves = c.moves(0, i)
+			moves = comparisonMoves(c, 0, i)
 		}
 		var fails []string
 		for _, o := range r.Gates {
@@ -462,15 +462,15 @@ func (c *Comparison) verdicts(sats []*Saturation) []string {
 		out = append(out, b.String())
 	}
 	if len(c.Results) > 1 {
-		out = append(out, c.Recommendation(sats))
+		out = append(out, Recommendation(c, sats))
 	}
 	return out
 }
 
-// moves lists the significant changes of result j's gated metrics against
+// comparisonMoves lists the significant changes of result j's gated metrics against
 // result i's, e.g. "http.zeus-search.p95 −46%", leaving out metrics of
 // gates that failed.
-func (c *Comparison) moves(i, j int) []string {
+func comparisonMoves(c *Comparison, i, j int) []string {
 	a, b := c.Results[i], c.Results[j]
 	var out []string
 	seen := map[string]bool{}
@@ -500,8 +500,8 @@ func (c *Comparison) moves(i, j int) []string {
 	return out
 }
 
-// Headline is the first line of a comparison.
-func (c *Comparison) Headline() string {
+// comparisonHeadline is the first line of a comparison.
+func comparisonHeadline(c *Comparison) string {
 	name := ""
 	if len(c.Results) > 0 {
 		name = c.Results[0].Scenario.Name
@@ -510,7 +510,7 @@ func (c *Comparison) Headline() string {
 	for _, r := range c.Results {
 		targets = append(targets, r.Target)
 	}
-	return fmt.Sprintf("loadcheck compare: %s against %s — %s", name, unit.Plural(len(c.Results), "target", "targets"), strings.Join(c.Columns(), " · ")) + tlsHeadline(targets...)
+	return fmt.Sprintf("loadcheck compare: %s against %s — %s", name, unit.Plural(len(c.Results), "target", "targets"), strings.Join(comparisonColumns(c), " · ")) + tlsHeadline(targets...)
 }
 
 // tableWidth is the width in columns of the widest table line of text:

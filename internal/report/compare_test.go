@@ -112,7 +112,7 @@ func comparison(t *testing.T) *Comparison {
 
 func TestComparisonVerdicts(t *testing.T) {
 	c := comparison(t)
-	got := c.Verdicts()
+	got := comparisonVerdicts(c)
 	want := []string{
 		"uvicorn, 1 worker: FAIL — cpu.sustained 71.5% fails cpu.sustained < 60%",
 		"uvicorn, 2 workers: FAIL — http.zeus-search.p95 −46%, http.errors +0.1pp, cpu.sustained −46% vs uvicorn, 1 worker, but ws.loss 49.7% fails ws.loss == 0%",
@@ -129,7 +129,7 @@ func TestComparisonVerdicts(t *testing.T) {
 func TestComparisonLabelsDisambiguate(t *testing.T) {
 	a, b := fixture(t), fixture(t)
 	b.RunID = "20261124T100000Z-ffff0000"
-	got := NewComparison([]*Result{a, b}).Labels()
+	got := comparisonLabels(NewComparison([]*Result{a, b}))
 	want := []string{"uvicorn, 2 workers 20261123T100000Z-abcd1234", "uvicorn, 2 workers 20261124T100000Z-ffff0000"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Labels() of two runs of one target (-want +got):\n%s", diff)
@@ -243,7 +243,7 @@ func saturation(t *testing.T) *Saturation {
 func TestSaturationSummary(t *testing.T) {
 	s := saturation(t)
 	want := "capacity 32.5 req/s = 49× today's 40/min, limited by http.zeus-search.p95 2.30s fails http.zeus-search.p95 < 2s at 35 req/s"
-	if got := s.Summary(); got != want {
+	if got := SaturationSummary(s); got != want {
 		t.Errorf("Summary() = %q, want %q", got, want)
 	}
 	var b bytes.Buffer
@@ -475,7 +475,7 @@ func TestCompareNoise(t *testing.T) {
 			t.Errorf("comparison lacks %q", want)
 		}
 	}
-	v := strings.Join(c.verdicts(nil), "\n")
+	v := strings.Join(verdictsWith(c, nil), "\n")
 	if strings.Contains(v, "cpu.sustained") || strings.Contains(v, "homepage.p95") {
 		t.Errorf("the verdict leads with noise: %s", v)
 	}

@@ -10,26 +10,49 @@ import (
 )
 
 // Document is anything loadcheck reports: a *Result (one run), a
-// *Comparison, a *Saturation or a *Nightly. Each renders in every Format.
-// A kind of document says once what it is made of, in the three views the
-// renderers read; no renderer switches on the kind, and a new kind that
-// misses a view does not compile.
-type Document interface {
-	// outline is the document for the text renderers (layout.go).
-	outline() outline
-	// contents are its runs, capacity searches and night, for JUnit and
-	// Prometheus.
-	contents() contents
-	// page is its HTML page, with charts (html.go).
-	page() (htmlPage, error)
+// *Comparison, a *Saturation or a *Nightly. The kinds are closed: only
+// these four have the unexported method.
+type Document interface{ document() }
+
+func (*Result) document()     {}
+func (*Comparison) document() {}
+func (*Saturation) document() {}
+func (*Nightly) document()    {}
+
+// views are what a kind of document is made of, as the renderers read
+// it: its outline, drawn by the text and Markdown renderers (layout.go);
+// its contents, read by JUnit and Prometheus; its HTML page, with charts
+// (html.go). Each renders in every Format.
+type views struct {
+	outline  func() outline
+	contents func() contents
+	page     func() (htmlPage, error)
 }
 
-var (
-	_ Document = (*Result)(nil)
-	_ Document = (*Comparison)(nil)
-	_ Document = (*Saturation)(nil)
-	_ Document = (*Nightly)(nil)
-)
+// viewsOf is the one place that names the kinds of document: no renderer
+// switches on the kind, and a kind that misses a view does not compile.
+func viewsOf(doc Document) views {
+	switch d := doc.(type) {
+	case *Result:
+		return bind(d, resultOutline, resultContents, resultPage)
+	case *Comparison:
+		return bind(d, comparisonOutline, comparisonContents, comparisonPage)
+	case *Saturation:
+		return bind(d, saturationOutline, saturationContents, saturationPage)
+	case *Nightly:
+		return bind(d, nightlyOutline, nightlyContents, nightlyPage)
+	}
+	panic(fmt.Sprintf("report: %T is not a document", doc))
+}
+
+// bind gives d's views.
+func bind[D Document](d D, o func(D) outline, c func(D) contents, p func(D) (htmlPage, error)) views {
+	return views{
+		outline:  func() outline { return o(d) },
+		contents: func() contents { return c(d) },
+		page:     func() (htmlPage, error) { return p(d) },
+	}
+}
 
 // contents are a document taken apart into what the check formats (JUnit,
 // Prometheus) report on: the runs, each with the label it is known by,
@@ -47,24 +70,24 @@ type labelledRun struct {
 	label string
 }
 
-func (r *Result) contents() contents {
+func resultContents(r *Result) contents {
 	return contents{runs: []labelledRun{{r, r.Target.Name}}}
 }
 
-func (c *Comparison) contents() contents {
+func comparisonContents(c *Comparison) contents {
 	var out contents
-	for i, l := range c.Labels() {
+	for i, l := range comparisonLabels(c) {
 		out.runs = append(out.runs, labelledRun{c.Results[i], l})
 	}
 	return out
 }
 
-func (s *Saturation) contents() contents { return contents{searches: []*Saturation{s}} }
+func saturationContents(s *Saturation) contents { return contents{searches: []*Saturation{s}} }
 
-func (n *Nightly) contents() contents {
+func nightlyContents(n *Nightly) contents {
 	var c contents
 	if n.Comparison != nil {
-		c = n.Comparison.contents()
+		c = comparisonContents(n.Comparison)
 	}
 	c.searches, c.night = n.Saturations, n
 	return c
@@ -96,7 +119,7 @@ func Render(w io.Writer, doc Document, format string) error {
 	case FormatPrometheus:
 		return WritePrometheus(w, doc)
 	case FormatMarkdown:
-		return writeMarkdownOutline(w, doc.outline())
+		return writeMarkdownOutline(w, viewsOf(doc).outline())
 	case FormatTable:
 		return RenderTerminal(w, doc, 0)
 	}
@@ -107,7 +130,7 @@ func Render(w io.Writer, doc Document, format string) error {
 // wide; 0 means no limit, as Render with FormatTable. A comparison wider
 // than the terminal is laid out as a block per target instead.
 func RenderTerminal(w io.Writer, doc Document, width int) error {
-	return writeTextOutline(w, doc.outline(), width)
+	return writeTextOutline(w, viewsOf(doc).outline(), width)
 }
 
 func writeJSON(w io.Writer, doc Document) error {

@@ -141,7 +141,7 @@ func cellClass(s string) string {
 // capacity search the latency-versus-rate curve with the gate line; for a
 // nightly report the trend over the last nights.
 func WriteHTML(w io.Writer, doc Document) error {
-	p, err := doc.page()
+	p, err := viewsOf(doc).page()
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func runMeta(r *Result) string {
 	return m
 }
 
-func (r *Result) page() (htmlPage, error) {
+func resultPage(r *Result) (htmlPage, error) {
 	figs, err := figures(runCharts(r)...)
 	if err != nil {
 		return htmlPage{}, err
@@ -356,7 +356,7 @@ func cpuOffset(r *Result) time.Duration {
 // throughput, errors when any, CPU and delivery per board, a line (or a
 // bar) per target.
 func comparisonCharts(c *Comparison) []chart {
-	labels := c.Columns()
+	labels := comparisonColumns(c)
 	cs := comparisonLatencyCharts(c, labels)
 	cs = append(cs, comparisonThroughputCharts(c, labels)...)
 	cpu := chart{title: "CPU of all target processes over time", xLabel: "seconds into the measured phase", yLabel: "% of one core", yFromZero: true}
@@ -476,13 +476,13 @@ func comparisonDeliveryChart(c *Comparison, labels []string) (chart, bool) {
 // comparisonSections are the comparison page's sections: the tables, the
 // charts, and each target's own report, collapsed.
 func comparisonSections(c *Comparison) ([]htmlSection, error) {
-	labels := c.Columns()
+	labels := comparisonColumns(c)
 	figs, err := figures(comparisonCharts(c)...)
 	if err != nil {
 		return nil, err
 	}
 	secs := []htmlSection{
-		{Title: "Side by side", Tables: c.Tables()},
+		{Title: "Side by side", Tables: comparisonTables(c)},
 		{Title: "Charts", Figures: figs},
 	}
 	each := htmlSection{Title: "Each target"}
@@ -500,7 +500,7 @@ func comparisonSections(c *Comparison) ([]htmlSection, error) {
 	return append(secs, each), nil
 }
 
-func (c *Comparison) page() (htmlPage, error) {
+func comparisonPage(c *Comparison) (htmlPage, error) {
 	secs, err := comparisonSections(c)
 	if err != nil {
 		return htmlPage{}, err
@@ -509,7 +509,7 @@ func (c *Comparison) page() (htmlPage, error) {
 	if len(c.Results) > 0 {
 		meta = runMeta(c.Results[0])
 	}
-	return htmlPage{Title: c.Headline(), Heading: c.Headline(), Meta: meta, Pass: c.Pass, Verdict: c.Verdicts(), Sections: secs}, nil
+	return htmlPage{Title: comparisonHeadline(c), Heading: comparisonHeadline(c), Meta: meta, Pass: c.Pass, Verdict: comparisonVerdicts(c), Sections: secs}, nil
 }
 
 // saturationCharts draws the latency-versus-rate curve of every latency
@@ -615,16 +615,16 @@ func saturationSection(s *Saturation) (htmlSection, error) {
 	if err != nil {
 		return htmlSection{}, err
 	}
-	return htmlSection{Title: "Capacity of " + s.Target.Name, Lines: []string{s.Summary()}, Tables: s.Tables(), Figures: figs}, nil
+	return htmlSection{Title: "Capacity of " + s.Target.Name, Lines: []string{SaturationSummary(s)}, Tables: SaturationTables(s), Figures: figs}, nil
 }
 
-func (s *Saturation) page() (htmlPage, error) {
+func saturationPage(s *Saturation) (htmlPage, error) {
 	sec, err := saturationSection(s)
 	if err != nil {
 		return htmlPage{}, err
 	}
 	meta := fmt.Sprintf("search %s · started %s · scenario %s", s.ID, s.Start.UTC().Format("2006-01-02 15:04:05 MST"), s.Scenario.Name)
-	return htmlPage{Title: s.Headline(), Heading: s.Headline(), Meta: meta, Pass: s.Pass, Verdict: []string{s.Summary()}, Sections: []htmlSection{sec}}, nil
+	return htmlPage{Title: saturationHeadline(s), Heading: saturationHeadline(s), Meta: meta, Pass: s.Pass, Verdict: []string{SaturationSummary(s)}, Sections: []htmlSection{sec}}, nil
 }
 
 // trendCharts draw the last nights: p95 of every endpoint, capacity and
@@ -701,13 +701,13 @@ func trendCharts(n *Nightly) []chart {
 	return cs
 }
 
-func (n *Nightly) page() (htmlPage, error) {
-	verdict := append([]string{n.Verdict()}, n.regressionLines()...)
+func nightlyPage(n *Nightly) (htmlPage, error) {
+	verdict := append([]string{nightlyVerdict(n)}, nightlyRegressionLines(n)...)
 	figs, err := figures(trendCharts(n)...)
 	if err != nil {
 		return htmlPage{}, err
 	}
-	secs := []htmlSection{{Title: "Trend", Tables: []Table{n.TrendTable()}, Figures: figs,
+	secs := []htmlSection{{Title: "Trend", Tables: []Table{trendTable(n)}, Figures: figs,
 		Lines: []string{fmt.Sprintf("regression: any endpoint's p95 more than %.0f%% (and %s) above, or capacity more than %.0f%% below, the median of the last %d earlier nights; or broadcast loss where there was none",
 			n.Thresholds.P95Growth, n.Thresholds.P95Floor, n.Thresholds.CapacityDrop, n.Thresholds.Baseline)}}}
 	meta := "night " + n.Date
@@ -716,7 +716,7 @@ func (n *Nightly) page() (htmlPage, error) {
 		if err != nil {
 			return htmlPage{}, err
 		}
-		cs[0].Lines = n.Comparison.verdicts(n.Saturations)
+		cs[0].Lines = verdictsWith(n.Comparison, n.Saturations)
 		secs = append(secs, cs...)
 		if len(n.Comparison.Results) > 0 {
 			meta += " · " + runMeta(n.Comparison.Results[0])
@@ -729,5 +729,5 @@ func (n *Nightly) page() (htmlPage, error) {
 		}
 		secs = append(secs, sec)
 	}
-	return htmlPage{Title: n.Headline(), Heading: n.Headline(), Meta: meta, Pass: n.Pass, Verdict: verdict, Sections: secs}, nil
+	return htmlPage{Title: nightlyHeadline(n), Heading: nightlyHeadline(n), Meta: meta, Pass: n.Pass, Verdict: verdict, Sections: secs}, nil
 }

@@ -132,20 +132,20 @@ func saturationSuite(s *Saturation) junitSuite {
 	class := "loadcheck." + classPart(s.Scenario.Name) + ".saturate." + classPart(s.Target.Name)
 	c := junitCase{Name: "capacity found", Classname: class, Time: "0"}
 	if s.Capacity <= 0 {
-		c.Failure = &junitFailure{Message: s.Summary(), Type: "capacity", Text: s.Summary()}
+		c.Failure = &junitFailure{Message: SaturationSummary(s), Type: "capacity", Text: SaturationSummary(s)}
 	}
 	st.Cases = append(st.Cases, c)
 	if s.Production > 0 {
 		c := junitCase{Name: "capacity ≥ production rate " + s.ProductionText, Classname: class, Time: "0"}
 		if s.Capacity < s.Production {
-			c.Failure = &junitFailure{Message: s.Summary(), Type: "headroom",
+			c.Failure = &junitFailure{Message: SaturationSummary(s), Type: "headroom",
 				Text: fmt.Sprintf("observed:  %s req/s\nthreshold: >= %s\n", unit.RoundRateNumber(s.Capacity), s.ProductionText)}
 		}
 		st.Cases = append(st.Cases, c)
 	}
 	if s.Status == Failed || s.Status == Interrupted {
 		st.Cases = append(st.Cases, junitCase{Name: "search completes", Classname: class, Time: "0",
-			Error: &junitFailure{Message: s.Summary(), Type: string(s.Status), Text: s.Reason}})
+			Error: &junitFailure{Message: SaturationSummary(s), Type: string(s.Status), Text: s.Reason}})
 	}
 	return st
 }
@@ -154,7 +154,7 @@ func nightlySuite(n *Nightly) junitSuite {
 	st := junitSuite{Name: "nightly " + n.Date + " regressions"}
 	targets := []string{}
 	if n.Comparison != nil {
-		targets = n.Comparison.Labels()
+		targets = comparisonLabels(n.Comparison)
 	}
 	by := map[string][]Regression{}
 	for _, r := range n.Regressions {
@@ -178,7 +178,7 @@ func nightlySuite(n *Nightly) junitSuite {
 // per gate; a capacity search adds "capacity found" and the headroom
 // against production; a nightly report adds a regression case per target.
 func WriteJUnit(w io.Writer, doc Document) error {
-	c := doc.contents()
+	c := viewsOf(doc).contents()
 	var suites []junitSuite
 	for _, r := range c.runs {
 		suites = append(suites, resultSuite(r.Result, r.label))

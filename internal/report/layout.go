@@ -9,7 +9,7 @@ import (
 
 // An outline is a document as the text renderers draw it: headline,
 // tables, notes and verdict. It is built once per kind of document
-// (Document.outline) and drawn by one renderer per format (writeTextOutline for
+// (viewsOf) and drawn by one renderer per format (writeTextOutline for
 // a terminal, writeMarkdownOutline for Markdown), so a new kind of
 // document writes no text or Markdown of its own, and a new text format
 // draws every kind of document.
@@ -41,20 +41,20 @@ type outline struct {
 	Final bool
 }
 
-func (r *Result) outline() outline {
+func resultOutline(r *Result) outline {
 	return outline{Headline: Headline(r), Lead: leadOf(r.Scenario), Tables: Tables(r), Verdict: []string{Verdict(r)}, Final: true}
 }
 
-func (s *Saturation) outline() outline {
-	return outline{Headline: s.Headline(), Tables: s.Tables(), Verdict: []string{s.Summary()}}
+func saturationOutline(s *Saturation) outline {
+	return outline{Headline: saturationHeadline(s), Tables: SaturationTables(s), Verdict: []string{SaturationSummary(s)}}
 }
 
-func (c *Comparison) outline() outline { return c.outlineWith(nil) }
+func comparisonOutline(c *Comparison) outline { return comparisonOutlineWith(c, nil) }
 
-// outlineWith is the comparison's outline with the capacity searches
+// comparisonOutlineWith is the comparison's outline with the capacity searches
 // sats of the same targets in the recommendation.
-func (c *Comparison) outlineWith(sats []*Saturation) outline {
-	return outline{Headline: c.Headline(), Lead: c.lead(), Tables: c.Tables(), Narrow: c.blockTables(), Verdict: c.verdicts(sats), VerdictList: true}
+func comparisonOutlineWith(c *Comparison, sats []*Saturation) outline {
+	return outline{Headline: comparisonHeadline(c), Lead: comparisonLead(c), Tables: comparisonTables(c), Narrow: comparisonBlockTables(c), Verdict: verdictsWith(c, sats), VerdictList: true}
 }
 
 // leadOf is the lead of a report on a run of s: its load.
@@ -65,9 +65,9 @@ func leadOf(s ScenarioInfo) []string {
 	return nil
 }
 
-// lead is the load the comparison's runs applied: one line when they all
+// comparisonLead is the load the comparison's runs applied: one line when they all
 // applied the same, else a line per target.
-func (c *Comparison) lead() []string {
+func comparisonLead(c *Comparison) []string {
 	var lines []string
 	same := true
 	for i, r := range c.Results {
@@ -78,7 +78,7 @@ func (c *Comparison) lead() []string {
 		if i > 0 && l != LoadLine(c.Results[0].Scenario) {
 			same = false
 		}
-		lines = append(lines, c.Columns()[i]+": "+l)
+		lines = append(lines, comparisonColumns(c)[i]+": "+l)
 	}
 	if same && len(lines) > 0 {
 		return leadOf(c.Results[0].Scenario)
@@ -86,13 +86,13 @@ func (c *Comparison) lead() []string {
 	return lines
 }
 
-func (n *Nightly) outline() outline {
-	o := outline{Headline: n.Headline(), Top: true, Tables: []Table{n.TrendTable()}, NotesTitle: "Regressions", Notes: n.regressionLines(), Verdict: []string{n.Verdict()}}
+func nightlyOutline(n *Nightly) outline {
+	o := outline{Headline: nightlyHeadline(n), Top: true, Tables: []Table{trendTable(n)}, NotesTitle: "Regressions", Notes: nightlyRegressionLines(n), Verdict: []string{nightlyVerdict(n)}}
 	if n.Comparison != nil {
-		o.Parts = append(o.Parts, n.Comparison.outlineWith(n.Saturations))
+		o.Parts = append(o.Parts, comparisonOutlineWith(n.Comparison, n.Saturations))
 	}
 	for _, s := range n.Saturations {
-		o.Parts = append(o.Parts, s.outline())
+		o.Parts = append(o.Parts, saturationOutline(s))
 	}
 	return o
 }

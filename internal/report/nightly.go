@@ -45,8 +45,8 @@ func (n *Nightly) Saturation(target string) *Saturation {
 	return found
 }
 
-// Verdict is the nightly report's last line.
-func (n *Nightly) Verdict() string {
+// nightlyVerdict is the nightly report's last line.
+func nightlyVerdict(n *Nightly) string {
 	var parts []string
 	if n.Comparison != nil && !n.Comparison.Pass {
 		parts = append(parts, "a gate failed")
@@ -60,7 +60,7 @@ func (n *Nightly) Verdict() string {
 		parts = append(parts, unit.Plural(len(n.Regressions), "regression", "regressions")+" against earlier nights")
 	}
 	if len(parts) == 0 {
-		if n.firstNight() {
+		if nightlyFirstNight(n) {
 			return fmt.Sprintf("nightly %s: PASS — every gate holds; the first night, so no baseline to compare with yet", n.Date)
 		}
 		return fmt.Sprintf("nightly %s: PASS — every gate holds, nothing regressed", n.Date)
@@ -68,9 +68,9 @@ func (n *Nightly) Verdict() string {
 	return fmt.Sprintf("nightly %s: FAIL — %s", n.Date, strings.Join(parts, "; "))
 }
 
-// TrendTable lists the trend: a row per night, a column per target, the
+// trendTable lists the trend: a row per night, a column per target, the
 // p95 of all endpoints, and the capacity when searched.
-func (n *Nightly) TrendTable() Table {
+func trendTable(n *Nightly) Table {
 	ix := indexTrend(n.Trend)
 	dates, targets := ix.dates, ix.targets
 	t := Table{Title: fmt.Sprintf("Trend (last %d nights)", TrendNights), Header: []string{"night"}}
@@ -107,8 +107,8 @@ func (n *Nightly) TrendTable() Table {
 	return t
 }
 
-// Headline is the first line of the nightly report.
-func (n *Nightly) Headline() string {
+// nightlyHeadline is the first line of the nightly report.
+func nightlyHeadline(n *Nightly) string {
 	name := ""
 	var targets []TargetInfo
 	if n.Comparison != nil && len(n.Comparison.Results) > 0 {
@@ -120,8 +120,8 @@ func (n *Nightly) Headline() string {
 	return fmt.Sprintf("loadcheck nightly %s: %s", n.Date, name) + tlsHeadline(targets...)
 }
 
-// baselineNights is the number of earlier nights in the trend.
-func (n *Nightly) baselineNights() int {
+// nightlyBaselineNights is the number of earlier nights in the trend.
+func nightlyBaselineNights(n *Nightly) int {
 	seen := map[string]bool{}
 	for _, e := range n.Trend {
 		if e.Date != n.Date {
@@ -131,17 +131,17 @@ func (n *Nightly) baselineNights() int {
 	return len(seen)
 }
 
-// firstNight reports whether the trend holds no night before this one:
+// nightlyFirstNight reports whether the trend holds no night before this one:
 // then there is nothing to regress against.
-func (n *Nightly) firstNight() bool { return n.baselineNights() == 0 }
+func nightlyFirstNight(n *Nightly) bool { return nightlyBaselineNights(n) == 0 }
 
-func (n *Nightly) regressionLines() []string {
+func nightlyRegressionLines(n *Nightly) []string {
 	switch {
 	case len(n.Regressions) > 0:
-	case n.firstNight():
+	case nightlyFirstNight(n):
 		return []string{"first night: no earlier night to compare with; tonight's figures start the baseline"}
 	default:
-		return []string{"no regression against " + unit.Plural(n.baselineNights(), "earlier night", "earlier nights")}
+		return []string{"no regression against " + unit.Plural(nightlyBaselineNights(n), "earlier night", "earlier nights")}
 	}
 	var out []string
 	for _, r := range n.Regressions {

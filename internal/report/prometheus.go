@@ -48,7 +48,7 @@ func promSuffix(k gate.Kind) string {
 // and nights their capacity and regressions. No sample carries a
 // timestamp, as node_exporter's textfile collector requires.
 func WritePrometheus(w io.Writer, doc Document) error {
-	c := doc.contents()
+	c := viewsOf(doc).contents()
 	e := &promExport{families: map[string]*dto.MetricFamily{}}
 	for _, r := range c.runs {
 		e.result(r.Result, r.label)

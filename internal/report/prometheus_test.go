@@ -135,7 +135,7 @@ func TestPrometheusCompare(t *testing.T) {
 	c := comparison(t)
 	got, _ := scrape(t, c)
 	for i, r := range c.Results {
-		wantGates(t, got, r, c.Labels()[i])
+		wantGates(t, got, r, comparisonLabels(c)[i])
 	}
 	// The 1-worker target fails on CPU, the 2-worker one on loss.
 	for k, want := range map[string]float64{
@@ -162,7 +162,7 @@ func TestPrometheusNightly(t *testing.T) {
 		t.Fatal("the fixture has no regression")
 	}
 	got, _ := scrape(t, n)
-	labels := n.Comparison.Labels()
+	labels := comparisonLabels(n.Comparison)
 	regressions := 0.0
 	for i, r := range n.Comparison.Results {
 		wantGates(t, got, r, labels[i])

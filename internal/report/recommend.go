@@ -47,8 +47,8 @@ type candidate struct {
 // "recommended: titan-1w, which passes every gate in 1 process with
 // 46.0MiB; titan-split also passes, with 4× the memory". It says so
 // when no configuration passes.
-func (c *Comparison) Recommendation(sats []*Saturation) string {
-	labels := c.Columns()
+func Recommendation(c *Comparison, sats []*Saturation) string {
+	labels := comparisonColumns(c)
 	var (
 		cs     []candidate
 		peakBy string // why a passing run was not a candidate

@@ -224,7 +224,7 @@ func TestLoadStated(t *testing.T) {
 				}
 			}
 			c := &Comparison{Results: []*Result{tc.r}}
-			if rec := c.Recommendation(nil); tc.r == below && !strings.HasPrefix(rec, "recommended: none — the load peaked at 5/s") {
+			if rec := Recommendation(c, nil); tc.r == below && !strings.HasPrefix(rec, "recommended: none — the load peaked at 5/s") {
 				t.Errorf("Recommendation of a run below the peak = %q, want none and why", rec)
 			}
 		})
@@ -506,15 +506,15 @@ func TestTLSNotVerifiedIsLoud(t *testing.T) {
 	n := nightly(t)
 	n.Comparison = c
 	want := "TLS CERTIFICATE " + TLSNotVerified + " for uvicorn, 2 workers"
-	for _, h := range []string{c.Headline(), n.Headline()} {
+	for _, h := range []string{comparisonHeadline(c), nightlyHeadline(n)} {
 		if !strings.HasSuffix(h, want) {
 			t.Errorf("headline %q, want it to end %q", h, want)
 		}
 	}
-	if h := s.Headline(); !strings.HasSuffix(h, TLSNotVerified+" for uvicorn, 1 worker") {
+	if h := saturationHeadline(s); !strings.HasSuffix(h, TLSNotVerified+" for uvicorn, 1 worker") {
 		t.Errorf("saturate headline %q lacks the TLS warning", h)
 	}
-	if h := comparison(t).Headline(); strings.Contains(h, "TLS") {
+	if h := comparisonHeadline(comparison(t)); strings.Contains(h, "TLS") {
 		t.Errorf("verified compare headline %q warns", h)
 	}
 }

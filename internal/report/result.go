@@ -174,7 +174,7 @@ func tlsHeadline(targets ...TargetInfo) string {
 }
 
 // tlsWarning is the warning a report prints about t's certificate, or "".
-func (t TargetInfo) tlsWarning() string {
+func tlsWarning(t TargetInfo) string {
 	if t.TLS != TLSNotVerified {
 		return ""
 	}

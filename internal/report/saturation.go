@@ -145,9 +145,9 @@ func (s *Saturation) Headroom() float64 {
 	return s.Capacity / s.Production
 }
 
-// Summary is the one-line answer: "capacity 34 req/s = 51× today's
+// SaturationSummary is the one-line answer: "capacity 34 req/s = 51× today's
 // 40/min, limited by http.zeus-search.p95 2.31s fails … at 40 req/s".
-func (s *Saturation) Summary() string {
+func SaturationSummary(s *Saturation) string {
 	var b strings.Builder
 	switch s.Status {
 	case Interrupted:
@@ -201,8 +201,8 @@ func headroomNumber(h float64) string {
 	return strconv.FormatFloat(h, 'f', 1, 64)
 }
 
-// Tables returns the steps table, in the order the steps ran.
-func (s *Saturation) Tables() []Table {
+// SaturationTables returns the steps table, in the order the steps ran.
+func SaturationTables(s *Saturation) []Table {
 	t := Table{
 		Title:  "Capacity search: " + s.Target.Name,
 		Header: []string{"step", "phase", "offered /s", "achieved /s", "p95 ms", "errors", "cpu sustained", "result", "failing gates"},
@@ -242,7 +242,7 @@ func (s *Saturation) Tables() []Table {
 	return []Table{t}
 }
 
-// Headline is the first line of a capacity search.
-func (s *Saturation) Headline() string {
+// saturationHeadline is the first line of a capacity search.
+func saturationHeadline(s *Saturation) string {
 	return fmt.Sprintf("loadcheck saturate: %s against %s — %s of %s", s.Scenario.Name, s.Target.Name, unit.Plural(len(s.Steps), "step", "steps"), s.Hold) + tlsHeadline(s.Target)
 }

@@ -517,7 +517,7 @@ func Verdict(r *Result) string {
 	if w := spreadWarning(r); w != "" {
 		b.WriteString("warning: " + w + "\n")
 	}
-	if w := r.Target.tlsWarning(); w != "" {
+	if w := tlsWarning(r.Target); w != "" {
 		b.WriteString("warning: " + w + "\n")
 	}
 	switch {
