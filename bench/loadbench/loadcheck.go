@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // loadcheckRun runs loadcheck with the worker cap of (a) and (b); for (c)
@@ -58,7 +58,7 @@ http:
 	if err != nil && !(errors.As(err, &ee) && ee.code == 1) {
 		return measure{}, fmt.Errorf("loadcheck: %v", err)
 	}
-	res, rerr := report.Read(bytes.NewReader(out))
+	res, rerr := result.Read(bytes.NewReader(out))
 	if rerr != nil {
 		return measure{}, fmt.Errorf("loadcheck: %v", rerr)
 	}

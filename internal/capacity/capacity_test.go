@@ -18,6 +18,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/target"
@@ -73,7 +74,7 @@ type model struct {
 	onRun      func(n int) // called before run n (1-based) returns
 }
 
-func (m *model) execute(ctx context.Context, o run.Options) (*report.Result, error) {
+func (m *model) execute(ctx context.Context, o run.Options) (*result.Result, error) {
 	m.mu.Lock()
 	m.runs = append(m.runs, o)
 	n := len(m.runs)
@@ -95,22 +96,22 @@ func (m *model) execute(ctx context.Context, o run.Options) (*report.Result, err
 	}
 	ep := record.EndpointSummary{Name: "search", Requests: uint64(rate * o.Scenario.Duration.Seconds()), Rate: rate, Achieved: math.Min(rate, c),
 		Latency: record.Percentiles{P95: record.DurationMs(p95)}}
-	res := &report.Result{
-		Schema: report.Schema, RunID: o.RunID, Status: report.Complete, Elapsed: o.Scenario.Duration,
-		Scenario: report.ScenarioInfo{Name: o.Scenario.Name, Duration: o.Scenario.Duration, Warmup: o.Scenario.Warmup},
-		Target:   report.TargetInfo{Name: o.Target.Name},
+	res := &result.Result{
+		Schema: result.Schema, RunID: o.RunID, Status: result.Complete, Elapsed: o.Scenario.Duration,
+		Scenario: result.ScenarioInfo{Name: o.Scenario.Name, Duration: o.Scenario.Duration, Warmup: o.Scenario.Warmup},
+		Target:   result.TargetInfo{Name: o.Target.Name},
 		HTTP:     record.Summary{Endpoints: []record.EndpointSummary{ep}, Total: ep},
 	}
 	res.HTTP.Total.Name = "all"
 	if m.abortAt > 0 && rate >= m.abortAt {
-		res.Status, res.Reason = report.Aborted, `abort condition "http.errors > 20%" held (http.errors 35.0%)`
+		res.Status, res.Reason = result.Aborted, `abort condition "http.errors > 20%" held (http.errors 35.0%)`
 	}
 	res.Gates, res.Pass = gate.EvalAll(o.Scenario.Gates, res)
-	if res.Status == report.Aborted {
+	if res.Status == result.Aborted {
 		res.Pass = false
 	}
 	if ctx.Err() != nil {
-		res.Status, res.Pass = report.Interrupted, false
+		res.Status, res.Pass = result.Interrupted, false
 		return res, run.ErrInterrupted
 	}
 	return res, nil
@@ -154,7 +155,7 @@ func TestSaturateFindsModelCapacity(t *testing.T) {
 	if !strings.HasPrefix(report.SaturationSummary(s), want) {
 		t.Errorf("Summary() = %q, want it to start %q", report.SaturationSummary(s), want)
 	}
-	if !s.Pass || s.Status != report.Complete {
+	if !s.Pass || s.Status != result.Complete {
 		t.Errorf("Pass %v, status %s; want a passing, complete search", s.Pass, s.Status)
 	}
 	for _, o := range m.runs {
@@ -225,16 +226,16 @@ func TestKeptUp(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name       string
-		st         report.Step
+		st         result.Step
 		pass       bool
 		fellBehind string
 	}{
-		{"kept up", report.Step{Rate: 120, Sent: 120, Achieved: 114.1, Pass: true, Status: report.Complete}, true, ""},
-		{"target behind", report.Step{Rate: 120, Sent: 119.8, Achieved: 103.6, Pass: true, Status: report.Complete}, false,
+		{"kept up", result.Step{Rate: 120, Sent: 120, Achieved: 114.1, Pass: true, Status: result.Complete}, true, ""},
+		{"target behind", result.Step{Rate: 120, Sent: 119.8, Achieved: 103.6, Pass: true, Status: result.Complete}, false,
 			"achieved 103.6/s of 120/s offered: the target fell behind"},
-		{"loadcheck behind", report.Step{Rate: 120, Sent: 90, Achieved: 90, Pass: true, Status: report.Complete}, false,
+		{"loadcheck behind", result.Step{Rate: 120, Sent: 90, Achieved: 90, Pass: true, Status: result.Complete}, false,
 			"achieved 90.0/s of 120/s offered: loadcheck sent only 90.0/s"},
-		{"interrupted is judged elsewhere", report.Step{Rate: 120, Sent: 60, Achieved: 60, Status: report.Interrupted}, false, ""},
+		{"interrupted is judged elsewhere", result.Step{Rate: 120, Sent: 60, Achieved: 60, Status: result.Interrupted}, false, ""},
 	} {
 		got := keptUp(tc.st)
 		if got.Pass != tc.pass || got.FellBehind != tc.fellBehind {
@@ -265,7 +266,7 @@ func TestSaturateBisectsBelowAbort(t *testing.T) {
 		t.Errorf("capacity %v, limit %v: want 65 and 70, within %v%%", s.Capacity, s.LimitRate, s.Precision)
 	}
 	sum := report.SaturationSummary(s)
-	if s.Status != report.Aborted || !strings.Contains(sum, "an abort condition fired at 70 req/s (after an abort no higher rate is tried)") ||
+	if s.Status != result.Aborted || !strings.Contains(sum, "an abort condition fired at 70 req/s (after an abort no higher rate is tried)") ||
 		!strings.Contains(sum, "capacity 65 req/s") || !strings.Contains(sum, `abort: abort condition "http.errors > 20%" held`) {
 		t.Errorf("status %s, summary %q; want the abort at 70 named and capacity 65", s.Status, sum)
 	}
@@ -316,7 +317,7 @@ func TestSaturateInterrupted(t *testing.T) {
 	if !errors.Is(err, run.ErrInterrupted) {
 		t.Errorf("err = %v, want run.ErrInterrupted", err)
 	}
-	if s == nil || s.Status != report.Interrupted || len(s.Steps) != 3 || s.Pass {
+	if s == nil || s.Status != result.Interrupted || len(s.Steps) != 3 || s.Pass {
 		t.Fatalf("saturation %+v, want 3 steps, interrupted, not passing", s)
 	}
 }
@@ -380,14 +381,14 @@ type nights struct {
 	sc      *scenario.Scenario
 	tgs     []*scenario.Target
 	o       NightlyOptions
-	history []report.HistoryEntry
+	history []result.HistoryEntry
 }
 
-func (ns *nights) run(ctx context.Context, date string) (*report.Nightly, []report.HistoryEntry, error) {
+func (ns *nights) run(ctx context.Context, date string) (*result.Nightly, []result.HistoryEntry, error) {
 	o := ns.o
 	o.Date, o.History = date, ns.history
 	n, record, err := Nightly(ctx, ns.sc, ns.tgs, o)
-	ns.history = report.MergeHistory(ns.history, record)
+	ns.history = result.MergeHistory(ns.history, record)
 	return n, record, err
 }
 
@@ -460,7 +461,7 @@ func TestNightlySavesEachRun(t *testing.T) {
 	m := &model{capacity: map[string]float64{"a": 100, "b": 100}, service: 20 * time.Millisecond}
 	var mu sync.Mutex
 	var saved []string // run ids, final results only
-	save := func(r *report.Result) error {
+	save := func(r *result.Result) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if !slices.Contains(saved, r.RunID) {

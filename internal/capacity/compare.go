@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/unit"
@@ -15,7 +15,7 @@ import (
 
 // Executor runs a scenario once; run.Execute is the real one. Tests pass
 // a model of a target instead.
-type Executor func(ctx context.Context, o run.Options) (*report.Result, error)
+type Executor func(ctx context.Context, o run.Options) (*result.Result, error)
 
 // Options are shared by Compare, Saturate and Nightly.
 type Options struct {
@@ -43,16 +43,16 @@ type Options struct {
 	// as soon as the run ends, so a crash part-way through a long compare,
 	// search or night keeps every step already measured. The caller (cli)
 	// decides where results go; capacity writes no file itself.
-	Save func(*report.Result) error
+	Save func(*result.Result) error
 }
 
-func (o Options) execute(ctx context.Context, ro run.Options) (*report.Result, error) {
+func (o Options) execute(ctx context.Context, ro run.Options) (*result.Result, error) {
 	ro.Progress, ro.TargetLog, ro.Version = o.Progress, o.TargetLog, o.Version
 	if ro.RunID == "" {
 		ro.RunID = run.NewRunID(o.now())
 	}
 	if o.Save != nil {
-		ro.Checkpoint = func(r *report.Result) {
+		ro.Checkpoint = func(r *result.Result) {
 			if err := o.Save(r); err != nil {
 				o.logf("checkpoint: %v", err)
 			}
@@ -111,17 +111,17 @@ func (o Options) logf(format string, args ...any) {
 // comparison of the runs so far with the error (wrapping
 // run.ErrInterrupted when cancelled); the comparison is nil only when no
 // run measured anything.
-func Compare(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Target, o Options) (*report.Comparison, error) {
+func Compare(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Target, o Options) (*result.Comparison, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("compare: no target")
 	}
-	var results []*report.Result
+	var results []*result.Result
 	began := o.now()
-	partial := func(err error) (*report.Comparison, error) {
+	partial := func(err error) (*result.Comparison, error) {
 		if len(results) == 0 {
 			return nil, err
 		}
-		return report.NewComparison(results), err
+		return result.NewComparison(results), err
 	}
 	for i, tg := range targets {
 		if i > 0 {
@@ -140,16 +140,16 @@ func Compare(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Tar
 			return partial(err)
 		}
 	}
-	return report.NewComparison(results), nil
+	return result.NewComparison(results), nil
 }
 
 // oneLine summarises a run for the log.
-func oneLine(r *report.Result) string {
+func oneLine(r *result.Result) string {
 	verdict := "PASS"
 	if !r.Pass {
 		verdict = "FAIL"
 	}
-	if r.Status != report.Complete {
+	if r.Status != result.Complete {
 		verdict = string(r.Status)
 	}
 	return fmt.Sprintf("%s: %s, %s, p95 %s", r.Target.Name, verdict, unit.Plural(int(r.HTTP.Total.Requests), "request", "requests"), r.HTTP.Total.Latency.P95.Duration().Round(100*time.Microsecond))

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -15,12 +16,12 @@ type NightlyOptions struct {
 	Date string
 	// History holds the earlier nights (read by the caller from
 	// history.jsonl): the baseline of the regressions and the trend.
-	History []report.HistoryEntry
+	History []result.HistoryEntry
 	// Saturate runs a capacity search on every target after the compare,
 	// with these options (their Options field is ignored).
 	Saturate  bool
 	Search    SaturateOptions
-	Threshold report.Thresholds
+	Threshold result.Thresholds
 }
 
 // Nightly compares targets on sc, searches each one's capacity when asked,
@@ -33,25 +34,25 @@ type NightlyOptions struct {
 // so a broken night never becomes the baseline of later ones. Nightly
 // writes no file: the caller keeps each run's result through o.Save and
 // writes the report and the history.
-func Nightly(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Target, o NightlyOptions) (n *report.Nightly, record []report.HistoryEntry, err error) {
+func Nightly(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Target, o NightlyOptions) (n *result.Nightly, record []result.HistoryEntry, err error) {
 	date := o.Date
 	if date == "" {
 		date = o.now().Format("2006-01-02")
 	}
-	n = &report.Nightly{Schema: report.Schema, Kind: report.KindNightly, Date: date, Thresholds: o.thresholds(), Regressions: []report.Regression{}}
+	n = &result.Nightly{Schema: result.Schema, Kind: result.KindNightly, Date: date, Thresholds: o.thresholds(), Regressions: []result.Regression{}}
 	runErr := o.measure(ctx, sc, targets, n)
 	cmp := n.Comparison
-	var tonight []report.HistoryEntry
+	var tonight []result.HistoryEntry
 	if cmp != nil {
 		for _, r := range cmp.Results {
-			tonight = append(tonight, report.HistoryEntryOf(date, r, n.Saturation(r.Target.Name)))
+			tonight = append(tonight, result.HistoryEntryOf(date, r, n.Saturation(r.Target.Name)))
 		}
 	}
 	complete := runErr == nil && cmp != nil && len(cmp.Results) == len(targets)
 	history := o.History
 	if complete {
 		n.Regressions = append(n.Regressions, report.Regressions(history, tonight, n.Thresholds)...)
-		history = report.MergeHistory(history, tonight)
+		history = result.MergeHistory(history, tonight)
 		record = tonight
 	} else {
 		// The trend still shows tonight's partial figures; the history
@@ -59,7 +60,7 @@ func Nightly(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Tar
 		history = append(history[:len(history):len(history)], tonight...)
 	}
 	if cmp != nil && len(cmp.Results) > 0 {
-		n.Trend = report.Trend(history, cmp.Results[0].Scenario.Name, report.TrendNights)
+		n.Trend = result.Trend(history, cmp.Results[0].Scenario.Name, result.TrendNights)
 	}
 	n.Pass = complete && cmp.Pass && len(n.Regressions) == 0
 	for _, s := range n.Saturations {
@@ -70,7 +71,7 @@ func Nightly(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Tar
 
 // measure runs the night's compare into n, then, when asked, a capacity
 // search per target; it returns the error that cut the night short.
-func (o NightlyOptions) measure(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Target, n *report.Nightly) error {
+func (o NightlyOptions) measure(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Target, n *result.Nightly) error {
 	cmp, err := Compare(ctx, sc, targets, o.Options)
 	n.Comparison = cmp
 	if err != nil || !o.Saturate {
@@ -94,9 +95,9 @@ func (o NightlyOptions) measure(ctx context.Context, sc *scenario.Scenario, targ
 }
 
 // thresholds are o.Threshold with each zero field at its default.
-func (o NightlyOptions) thresholds() report.Thresholds {
+func (o NightlyOptions) thresholds() result.Thresholds {
 	th := o.Threshold
-	def := report.DefaultThresholds()
+	def := result.DefaultThresholds()
 	if th.P95Growth == 0 {
 		th.P95Growth = def.P95Growth
 	}

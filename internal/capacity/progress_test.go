@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 )
 
@@ -16,7 +16,7 @@ import (
 // estimates of the time left can be checked against a known truth.
 func slowClock(exec Executor, perRun time.Duration) (Executor, func() time.Time) {
 	now := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
-	return func(ctx context.Context, o run.Options) (*report.Result, error) {
+	return func(ctx context.Context, o run.Options) (*result.Result, error) {
 		now = now.Add(perRun)
 		return exec(ctx, o)
 	}, func() time.Time { return now }

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/unit"
@@ -117,7 +117,7 @@ func PeakRate(sc *scenario.Scenario) float64 {
 // the search returns what it found so far, with Status Interrupted and an
 // error wrapping run.ErrInterrupted. A step whose target
 // does not start ends the search with that error and Status Failed.
-func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o SaturateOptions) (*report.Saturation, error) {
+func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o SaturateOptions) (*result.Saturation, error) {
 	o, err := o.withDefaults(sc)
 	if err != nil {
 		return nil, fmt.Errorf("saturate: %v", err)
@@ -131,11 +131,11 @@ func Saturate(ctx context.Context, sc *scenario.Scenario, tg *scenario.Target, o
 }
 
 // newSaturation returns the document of a search about to start.
-func newSaturation(sc *scenario.Scenario, tg *scenario.Target, o SaturateOptions, start time.Time) *report.Saturation {
-	s := &report.Saturation{
-		Schema: report.Schema, Kind: report.KindSaturation, ID: run.NewRunID(start),
-		Target: report.TargetInfo{Name: tg.Name, File: tg.File}, Start: start,
-		Hold: o.Hold, Precision: o.Precision, Status: report.Complete,
+func newSaturation(sc *scenario.Scenario, tg *scenario.Target, o SaturateOptions, start time.Time) *result.Saturation {
+	s := &result.Saturation{
+		Schema: result.Schema, Kind: result.KindSaturation, ID: run.NewRunID(start),
+		Target: result.TargetInfo{Name: tg.Name, File: tg.File}, Start: start,
+		Hold: o.Hold, Precision: o.Precision, Status: result.Complete,
 	}
 	for _, g := range sc.Gates {
 		s.Gates = append(s.Gates, g.Text)
@@ -155,7 +155,7 @@ type search struct {
 	tg    *scenario.Target
 	base  *scenario.Scenario // the scenario with the step's hold
 	start time.Time
-	s     *report.Saturation
+	s     *result.Saturation
 
 	lo, hi  float64 // the highest passing and lowest failing rate so far
 	limit   []string
@@ -203,7 +203,7 @@ func (sr *search) step(phase string, rate float64) (pass bool) {
 	if len(s.Steps) > 0 {
 		if err := o.settle(sr.ctx); err != nil {
 			sr.err = err
-			s.Status = report.Interrupted
+			s.Status = result.Interrupted
 			sr.stopped = true
 			return false
 		}
@@ -220,7 +220,7 @@ func (sr *search) step(phase string, rate float64) (pass bool) {
 		s.Target = res.Target
 		s.Target.BaseURL = ""
 	}
-	st := keptUp(report.StepOf(phase, rate, res))
+	st := keptUp(result.StepOf(phase, rate, res))
 	s.Steps = append(s.Steps, st)
 	o.logf("saturate step %d: %s req/s → %s", len(s.Steps), num(rate), stepWord(st))
 	return sr.judge(rate, st, res, err)
@@ -230,8 +230,8 @@ func (sr *search) step(phase string, rate float64) (pass bool) {
 // short of the offered rate, whatever its gates said, and says why: when
 // loadcheck itself could not send the offered rate, that is the reason,
 // not the target.
-func keptUp(st report.Step) report.Step {
-	if st.Status != report.Complete || st.Rate <= 0 || st.Achieved >= st.Rate*(1-MaxShortfall) {
+func keptUp(st result.Step) result.Step {
+	if st.Status != result.Complete || st.Rate <= 0 || st.Achieved >= st.Rate*(1-MaxShortfall) {
 		return st
 	}
 	st.Pass = false
@@ -249,23 +249,23 @@ func (sr *search) failed(rate float64, err error) {
 		err = errors.New("the run measured nothing")
 	}
 	sr.err = err
-	sr.s.Status, sr.s.Reason = report.Failed, fmt.Sprintf("step at %s req/s: %v", num(rate), err)
+	sr.s.Status, sr.s.Reason = result.Failed, fmt.Sprintf("step at %s req/s: %v", num(rate), err)
 	if errors.Is(err, run.ErrInterrupted) || sr.ctx.Err() != nil {
-		sr.s.Status, sr.s.Reason = report.Interrupted, ""
+		sr.s.Status, sr.s.Reason = result.Interrupted, ""
 	}
 	sr.stopped = true
 }
 
 // judge moves the bracket by the step at rate, and reports whether it
 // passed.
-func (sr *search) judge(rate float64, st report.Step, res *report.Result, err error) bool {
+func (sr *search) judge(rate float64, st result.Step, res *result.Result, err error) bool {
 	switch {
-	case err != nil || res.Status == report.Interrupted:
+	case err != nil || res.Status == result.Interrupted:
 		sr.err = err
-		sr.s.Status = report.Interrupted
+		sr.s.Status = result.Interrupted
 		sr.stopped = true
 		return false
-	case res.Status == report.Aborted:
+	case res.Status == result.Aborted:
 		// An abort forbids going higher, not narrowing down: the
 		// search goes on below the aborted rate.
 		if sr.hi == 0 || rate < sr.hi {
@@ -274,7 +274,7 @@ func (sr *search) judge(rate float64, st report.Step, res *report.Result, err er
 				sr.limit = nil // no gate failed: the abort is the limit
 			}
 			sr.limit = append(sr.limit, "abort: "+res.Reason)
-			sr.s.Status = report.Aborted
+			sr.s.Status = result.Aborted
 			sr.s.Reason = fmt.Sprintf("an abort condition fired at %s req/s (after an abort no higher rate is tried)", num(rate))
 		}
 		return false
@@ -292,14 +292,14 @@ func (sr *search) judge(rate float64, st report.Step, res *report.Result, err er
 
 // result completes the document: the capacity, what limited it, and
 // whether it passes.
-func (sr *search) result() *report.Saturation {
+func (sr *search) result() *result.Saturation {
 	s, lo, hi := sr.s, sr.lo, sr.hi
 	s.Capacity = lo
 	if hi > lo {
 		s.Limit, s.LimitRate = sr.limit, hi
 	}
 	s.AtLeast, s.StoppedBy = ceiling(sr.o, lo, hi, len(s.Steps), sr.stopped)
-	s.Pass = lo > 0 && (s.Production == 0 || lo >= s.Production) && s.Status != report.Interrupted && s.Status != report.Failed
+	s.Pass = lo > 0 && (s.Production == 0 || lo >= s.Production) && s.Status != result.Interrupted && s.Status != result.Failed
 	return s
 }
 
@@ -333,7 +333,7 @@ func roundRate(r float64) float64 {
 	return f
 }
 
-func stepWord(st report.Step) string {
+func stepWord(st result.Step) string {
 	if st.Pass {
 		return fmt.Sprintf("PASS (p95 %s, errors %.2f%%)", st.P95.Duration().Round(100*time.Microsecond), st.Errors)
 	}

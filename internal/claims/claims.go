@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // Verdict is what the runs say of a claim.
@@ -87,7 +87,7 @@ func (rd *reader) note(s string) {
 }
 
 // result returns claim run id's result against target file, or nil.
-func (rd *reader) result(id, file string) *report.Result {
+func (rd *reader) result(id, file string) *result.Result {
 	r := rd.rs.result(id, file)
 	switch {
 	case r != nil:
@@ -120,7 +120,7 @@ func noRuns(id string) string {
 }
 
 // search returns claim run id's capacity search, or nil.
-func (rd *reader) search(id string) *report.Saturation {
+func (rd *reader) search(id string) *result.Saturation {
 	s := rd.rs.search(id)
 	switch {
 	case s != nil:

@@ -14,47 +14,48 @@ import (
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
-// result is a complete run against target file with the figures edits set.
-func result(t *testing.T, file string, edits ...func(*report.Result)) *report.Result {
+// runOf is a complete run against target file with the figures edits set.
+func runOf(t *testing.T, file string, edits ...func(*result.Result)) *result.Result {
 	t.Helper()
-	r := &report.Result{RunID: file, Target: report.TargetInfo{File: "targets/" + file}, Status: report.Complete}
+	r := &result.Result{RunID: file, Target: result.TargetInfo{File: "targets/" + file}, Status: result.Complete}
 	for _, e := range edits {
 		e(r)
 	}
 	return r
 }
 
-func loss(pct float64) func(*report.Result) {
-	return func(r *report.Result) { r.WebSocket = &probe.WSSummary{Expected: 600, Loss: pct} }
+func loss(pct float64) func(*result.Result) {
+	return func(r *result.Result) { r.WebSocket = &probe.WSSummary{Expected: 600, Loss: pct} }
 }
 
 // rate sets a downstream's statements per minute over a 30 s phase.
-func rate(name string, perMin float64) func(*report.Result) {
-	return func(r *report.Result) {
+func rate(name string, perMin float64) func(*result.Result) {
+	return func(r *result.Result) {
 		r.Downstreams = append(r.Downstreams, downstream.Summary{Name: name, Seconds: 30, Calls: perMin / 2, RatePerSec: perMin / 60})
 	}
 }
 
 // http sets the HTTP figures from their JSON, as a result file holds them.
-func http(t *testing.T, js string) func(*report.Result) {
-	return func(r *report.Result) {
+func http(t *testing.T, js string) func(*result.Result) {
+	return func(r *result.Result) {
 		if err := json.Unmarshal([]byte(js), &r.HTTP); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-func healthP95(t *testing.T, ms float64) func(*report.Result) {
+func healthP95(t *testing.T, ms float64) func(*result.Result) {
 	b, _ := json.Marshal(ms)
 	return http(t, `{"endpoints":[{"name":"health","requests":100,"latency":{"p95_ms":`+string(b)+`}}],"total":{"requests":100}}`)
 }
 
 // cache sets a caches run: 300 lookups and 100 embeds answered, the
 // lookups and embedding calls that missed, and workers of rssMiB each.
-func cache(t *testing.T, missLookups, missTexts float64, rssMiB ...uint64) func(*report.Result) {
-	return func(r *report.Result) {
+func cache(t *testing.T, missLookups, missTexts float64, rssMiB ...uint64) func(*result.Result) {
+	return func(r *result.Result) {
 		http(t, `{"endpoints":[{"name":"customer-lookup","requests":300},{"name":"embed","requests":100}],"total":{"requests":400}}`)(r)
 		r.Downstreams = append(r.Downstreams, downstream.Summary{Name: "lookups", Seconds: 60, Calls: missLookups},
 			downstream.Summary{Name: "embeddings", Seconds: 60, Calls: missTexts})
@@ -65,21 +66,21 @@ func cache(t *testing.T, missLookups, missTexts float64, rssMiB ...uint64) func(
 	}
 }
 
-func offered(perS float64) func(*report.Result) {
-	return func(r *report.Result) { r.Scenario.PeakRate = perS }
+func offered(perS float64) func(*result.Result) {
+	return func(r *result.Result) { r.Scenario.PeakRate = perS }
 }
 
-func set(rs ...*report.Result) *RunSet { return &RunSet{Results: rs} }
+func set(rs ...*result.Result) *RunSet { return &RunSet{Results: rs} }
 
 // broadcasts are the five options' runs with the losses given.
 func broadcasts(t *testing.T, w1, w2, redis, nginx, split float64) *RunSet {
-	return set(result(t, "titan-1w.yaml", loss(w1)), result(t, "titan-2w.yaml", loss(w2)),
-		result(t, "titan-gunicorn-redis.yaml", loss(redis)), result(t, "titan-nginx-sticky.yaml", loss(nginx)),
-		result(t, "titan-split.yaml", loss(split)))
+	return set(runOf(t, "titan-1w.yaml", loss(w1)), runOf(t, "titan-2w.yaml", loss(w2)),
+		runOf(t, "titan-gunicorn-redis.yaml", loss(redis)), runOf(t, "titan-nginx-sticky.yaml", loss(nginx)),
+		runOf(t, "titan-split.yaml", loss(split)))
 }
 
 func sse(t *testing.T, w1, w2 float64) *RunSet {
-	return set(result(t, "titan-1w.yaml", rate("polls", w1)), result(t, "titan-2w.yaml", rate("polls", w2)))
+	return set(runOf(t, "titan-1w.yaml", rate("polls", w1)), runOf(t, "titan-2w.yaml", rate("polls", w2)))
 }
 
 func row(t *testing.T, rs Runs, prefix string) Row {
@@ -106,7 +107,7 @@ func TestRules(t *testing.T) {
 		{"redis loses", "`--workers 2`", Runs{"broadcasts": broadcasts(t, 0, 48.5, 3, 50, 0)}, DoesNotHold, "gunicorn + Redis loses 3 %"},
 		{"2 workers lose all", "`--workers 2`", Runs{"broadcasts": broadcasts(t, 0, 100, 0, 50, 0)}, DoesNotHold, "not about half"},
 		{"nginx fixes it", "`--workers 2`", Runs{"broadcasts": broadcasts(t, 0, 50, 0, 0, 0)}, DoesNotHold, "nginx ip_hash lost none"},
-		{"one option missing", "`--workers 2`", Runs{"broadcasts": set(result(t, "titan-1w.yaml", loss(0)))}, NotMeasured, "broadcasts (no complete run of titan-2w.yaml)"},
+		{"one option missing", "`--workers 2`", Runs{"broadcasts": set(runOf(t, "titan-1w.yaml", loss(0)))}, NotMeasured, "broadcasts (no complete run of titan-2w.yaml)"},
 		{"no runs", "`--workers 2`", Runs{}, NotMeasured, "missing broadcasts (no runs: scenarios/claims/run.sh broadcasts)"},
 		{"polls per client", "2 workers + 3 dashboards", Runs{"sse-polls-per-worker": sse(t, 40, 80), "sse-polls-per-client": sse(t, 120, 120)},
 			HoldsOnlyWhen, "holds only when SSE_POLL=per-client: the 120/min come from the 3 dashboards, as many at 1 worker (120/min) as at 2"},
@@ -114,29 +115,29 @@ func TestRules(t *testing.T) {
 			Holds, "with SSE_POLL=per-worker"},
 		{"polls far off", "2 workers + 3 dashboards", Runs{"sse-polls-per-worker": sse(t, 40, 80), "sse-polls-per-client": sse(t, 60, 60)},
 			DoesNotHold, "per-client: 1 worker 60/min, 2 workers 60/min"},
-		{"caches cold", "per-process caches", Runs{"caches": set(result(t, "titan-1w.yaml", cache(t, 225, 25, 136)), result(t, "titan-2w.yaml", cache(t, 258, 27, 97, 98)))},
+		{"caches cold", "per-process caches", Runs{"caches": set(runOf(t, "titan-1w.yaml", cache(t, 225, 25, 136)), runOf(t, "titan-2w.yaml", cache(t, 258, 27, 97, 98)))},
 			HoldsOnlyWhen, "lookups that went to PostgreSQL 75 % vs 86 % (×1.15)"},
-		{"caches warmed", "per-process caches", Runs{"caches": set(result(t, "titan-1w.yaml", cache(t, 30, 10, 100)), result(t, "titan-2w.yaml", cache(t, 60, 20, 100, 100)))},
+		{"caches warmed", "per-process caches", Runs{"caches": set(runOf(t, "titan-1w.yaml", cache(t, 30, 10, 100)), runOf(t, "titan-2w.yaml", cache(t, 60, 20, 100, 100)))},
 			Holds, "workers' RSS 100 MiB (1) vs 200 MiB (2) (×2)"},
-		{"caches shared", "per-process caches", Runs{"caches": set(result(t, "titan-1w.yaml", cache(t, 30, 10, 100)), result(t, "titan-2w.yaml", cache(t, 33, 10, 100, 100)))},
+		{"caches shared", "per-process caches", Runs{"caches": set(runOf(t, "titan-1w.yaml", cache(t, 30, 10, 100)), runOf(t, "titan-2w.yaml", cache(t, 33, 10, 100, 100)))},
 			DoesNotHold, "less than 1.7×"},
 		{"limit queues 10 s", "`--limit-concurrency 200`", Runs{"limit": set(
-			result(t, "titan-1w-uvloop.yaml", http(t, `{"total":{"requests":1000,"errors":100,"codes":{"200":900,"503":100},"latency":{"p95_ms":9750}}}`)),
-			result(t, "titan-1w-nolimit.yaml", offered(36), http(t, `{"total":{"requests":600,"achieved_per_s":18.6,"codes":{"200":600},"latency":{"p95_ms":21000}}}`)))},
+			runOf(t, "titan-1w-uvloop.yaml", http(t, `{"total":{"requests":1000,"errors":100,"codes":{"200":900,"503":100},"latency":{"p95_ms":9750}}}`)),
+			runOf(t, "titan-1w-nolimit.yaml", offered(36), http(t, `{"total":{"requests":600,"achieved_per_s":18.6,"codes":{"200":600},"latency":{"p95_ms":21000}}}`)))},
 			HoldsOnlyWhen, "18.6/s × 2 s ≈ 37 requests): 200 queued searches are 10.75 s of work"},
 		{"limit fails fast", "`--limit-concurrency 200`", Runs{"limit": set(
-			result(t, "titan-1w-uvloop.yaml", http(t, `{"total":{"requests":1000,"errors":500,"codes":{"200":500,"503":500},"latency":{"p95_ms":900}}}`)),
-			result(t, "titan-1w-nolimit.yaml", offered(36), http(t, `{"total":{"requests":600,"achieved_per_s":180,"codes":{"200":600},"latency":{"p95_ms":21000}}}`)))},
+			runOf(t, "titan-1w-uvloop.yaml", http(t, `{"total":{"requests":1000,"errors":500,"codes":{"200":500,"503":500},"latency":{"p95_ms":900}}}`)),
+			runOf(t, "titan-1w-nolimit.yaml", offered(36), http(t, `{"total":{"requests":600,"achieved_per_s":180,"codes":{"200":600},"latency":{"p95_ms":21000}}}`)))},
 			Holds, "with the limit 50 % answered 503, successes' p95 900 ms; without, p95 21 s"},
 		{"limit idle", "`--limit-concurrency 200`", Runs{"limit": set(
-			result(t, "titan-1w-uvloop.yaml", http(t, `{"total":{"requests":1000,"codes":{"200":1000},"latency":{"p95_ms":9750}}}`)),
-			result(t, "titan-1w-nolimit.yaml", offered(36), http(t, `{"total":{"requests":600,"achieved_per_s":18.6,"codes":{"200":600},"latency":{"p95_ms":9800}}}`)))},
+			runOf(t, "titan-1w-uvloop.yaml", http(t, `{"total":{"requests":1000,"codes":{"200":1000},"latency":{"p95_ms":9750}}}`)),
+			runOf(t, "titan-1w-nolimit.yaml", offered(36), http(t, `{"total":{"requests":600,"achieved_per_s":18.6,"codes":{"200":600},"latency":{"p95_ms":9800}}}`)))},
 			DoesNotHold, "never answered 503"},
-		{"stall", "a blocking DB call", Runs{"stall": set(result(t, "titan-1w.yaml", healthP95(t, 10)), result(t, "titan-1w-psycopg2.yaml", healthP95(t, 3030)))},
+		{"stall", "a blocking DB call", Runs{"stall": set(runOf(t, "titan-1w.yaml", healthP95(t, 10)), runOf(t, "titan-1w-psycopg2.yaml", healthP95(t, 3030)))},
 			Holds, "psycopg2 3.03 s, asyncpg 10 ms (×303)"},
-		{"no stall", "a blocking DB call", Runs{"stall": set(result(t, "titan-1w.yaml", healthP95(t, 10)), result(t, "titan-1w-psycopg2.yaml", healthP95(t, 49)))},
+		{"no stall", "a blocking DB call", Runs{"stall": set(runOf(t, "titan-1w.yaml", healthP95(t, 10)), runOf(t, "titan-1w-psycopg2.yaml", healthP95(t, 49)))},
 			DoesNotHold, "less than 5×"},
-		{"no health figure", "a blocking DB call", Runs{"stall": set(result(t, "titan-1w.yaml"), result(t, "titan-1w-psycopg2.yaml", healthP95(t, 49)))},
+		{"no health figure", "a blocking DB call", Runs{"stall": set(runOf(t, "titan-1w.yaml"), runOf(t, "titan-1w-psycopg2.yaml", healthP95(t, 49)))},
 			NotMeasured, "titan-1w.yaml measured no http.health.p95"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,7 +153,7 @@ func TestRules(t *testing.T) {
 // still marked incomplete) does not count as a measurement.
 func TestIncompleteRunIsNotMeasured(t *testing.T) {
 	rs := Runs{"broadcasts": broadcasts(t, 0, 50, 0, 50, 0)}
-	rs["broadcasts"].Results[4].Status = report.Incomplete
+	rs["broadcasts"].Results[4].Status = result.Incomplete
 	if r := row(t, rs, "`--workers 2`"); r.Verdict != NotMeasured || !strings.Contains(r.Why, "titan-split.yaml") {
 		t.Errorf("got %q, want not measured for the split run", r.VerdictText())
 	}
@@ -164,14 +165,14 @@ func TestLoadReadsRunFolders(t *testing.T) {
 	dir := t.TempDir()
 	b := broadcasts(t, 0, 50, 0, 50, 0)
 	for i, r := range b.Results {
-		r.Schema, r.RunID = report.Schema, "run"+string(rune('a'+i))
+		r.Schema, r.RunID = result.Schema, "run"+string(rune('a'+i))
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "broadcasts"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmp := report.NewComparison(b.Results)
-	write := func(name string, doc report.Document) {
-		if err := report.WriteFileAtomic(filepath.Join(dir, "broadcasts", name), func(w io.Writer) error { return report.Render(w, doc, report.FormatJSON) }); err != nil {
+	cmp := result.NewComparison(b.Results)
+	write := func(name string, doc result.Document) {
+		if err := result.WriteFileAtomic(filepath.Join(dir, "broadcasts", name), func(w io.Writer) error { return report.Render(w, doc, report.FormatJSON) }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // All is every claim of the scaling analysis, in its order, each with the
@@ -222,7 +222,7 @@ func judgeThroughput(rd *reader) Finding {
 	return Finding{DoesNotHold, m, "less than +30 %"}
 }
 
-func atLeast(s *report.Saturation) string {
+func atLeast(s *result.Saturation) string {
 	if s.AtLeast {
 		return "≥ "
 	}

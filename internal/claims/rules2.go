@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // gateP95 is the analysis' latency gate, in seconds.
@@ -140,8 +140,8 @@ func judgeDecision(rd *reader) Finding {
 // rate at which it failed ("cpu.sustained < 60% at 40/s (81.2 %)"), or
 // that it held at every rate tried; then the lowest rate at which the
 // target fell behind, if it did.
-func firstFailures(s *report.Saturation) []string {
-	steps := append([]report.Step(nil), s.Steps...)
+func firstFailures(s *result.Saturation) []string {
+	steps := append([]result.Step(nil), s.Steps...)
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].Rate < steps[j].Rate })
 	var out []string
 	for _, g := range s.Gates {
@@ -167,7 +167,7 @@ func firstFailures(s *report.Saturation) []string {
 }
 
 // outcome returns the step's outcome of the gate written g.
-func outcome(st report.Step, g string) (gate.Outcome, bool) {
+func outcome(st result.Step, g string) (gate.Outcome, bool) {
 	for _, o := range st.Gates {
 		if o.Gate == g {
 			return o, true

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // maxDocs bounds the JSON files read from one claim run's folder: a
@@ -24,8 +24,8 @@ type Runs map[string]*RunSet
 // whether saved alone or inside a comparison) and its capacity searches.
 type RunSet struct {
 	Dir      string
-	Results  []*report.Result
-	Searches []*report.Saturation
+	Results  []*result.Result
+	Searches []*result.Saturation
 }
 
 // Load reads every claim run folder under dir (reports/claims/runs). A
@@ -66,25 +66,25 @@ func loadSet(dir string) (*RunSet, error) {
 	sort.Strings(files)
 	set := &RunSet{Dir: dir}
 	seen := map[string]bool{}
-	add := func(r *report.Result) {
+	add := func(r *result.Result) {
 		if !seen[r.RunID] {
 			seen[r.RunID] = true
 			set.Results = append(set.Results, r)
 		}
 	}
 	for _, f := range files {
-		doc, err := report.ReadDocument(f)
+		doc, err := result.ReadDocument(f)
 		if err != nil {
 			return nil, fmt.Errorf("claims: %w", err)
 		}
 		switch d := doc.(type) {
-		case *report.Result:
+		case *result.Result:
 			add(d)
-		case *report.Comparison:
+		case *result.Comparison:
 			for _, r := range d.Results {
 				add(r)
 			}
-		case *report.Saturation:
+		case *result.Saturation:
 			set.Searches = append(set.Searches, d)
 		}
 	}
@@ -94,14 +94,14 @@ func loadSet(dir string) (*RunSet, error) {
 // result returns the result of the run of claim run id against the target
 // file named file (its base name, e.g. "titan-2w.yaml"), or nil. A search's
 // steps are not saved as results, so only compare and run results match.
-func (rs Runs) result(id, file string) *report.Result {
+func (rs Runs) result(id, file string) *result.Result {
 	set := rs[id]
 	if set == nil {
 		return nil
 	}
-	var found *report.Result
+	var found *result.Result
 	for _, r := range set.Results {
-		if filepath.Base(r.Target.File) == file && r.Status == report.Complete {
+		if filepath.Base(r.Target.File) == file && r.Status == result.Complete {
 			found = r // the last complete one: a folder holds one compare
 		}
 	}
@@ -109,7 +109,7 @@ func (rs Runs) result(id, file string) *report.Result {
 }
 
 // search returns the capacity search of claim run id, or nil.
-func (rs Runs) search(id string) *report.Saturation {
+func (rs Runs) search(id string) *result.Saturation {
 	set := rs[id]
 	if set == nil || len(set.Searches) == 0 {
 		return nil

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -97,7 +97,7 @@ websocket: {boards: 10000, path: /ws/dispatch, broadcast: {path: /api/dispatch/b
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res report.Result
+	var res result.Result
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -215,7 +216,7 @@ abort: {after: 2s, when: ["http.errors > 50%"]}
 	})
 	o := loadcheck(t, context.Background(), "saturate", filepath.Join(dir, "s.yaml"),
 		"--step", "5s", "--from", start, "--settle", "0s", "--quiet", "--format", "json")
-	var s report.Saturation
+	var s result.Saturation
 	if err := json.Unmarshal([]byte(o.stdout), &s); err != nil {
 		t.Fatalf("%d workers: exit %d, stdout is not a saturation: %v\n%s\n%s", n, o.code, err, o.stdout, o.stderr)
 	}
@@ -300,7 +301,7 @@ gates: ["http.errors < 1%", "http.zeus-search.p95 < 2s"]
 			}
 		}
 	}
-	h, skipped, err := report.ReadHistory(filepath.Join(reports, "history.jsonl"))
+	h, skipped, err := result.ReadHistory(filepath.Join(reports, "history.jsonl"))
 	if err != nil || skipped > 0 {
 		t.Fatalf("history: %v, %d skipped", err, skipped)
 	}
@@ -311,8 +312,8 @@ gates: ["http.errors < 1%", "http.zeus-search.p95 < 2s"]
 	if per["sim-a"] != 2 || per["sim-b"] != 2 || len(h) != 4 {
 		t.Errorf("history lines per target %v, want 2 each", per)
 	}
-	doc, err := report.ReadDocument(filepath.Join(reports, "nightly", "2026-11-22", "report.json"))
-	if n, ok := doc.(*report.Nightly); err != nil || !ok || n.Pass || len(n.Trend) != 4 {
+	doc, err := result.ReadDocument(filepath.Join(reports, "nightly", "2026-11-22", "report.json"))
+	if n, ok := doc.(*result.Nightly); err != nil || !ok || n.Pass || len(n.Trend) != 4 {
 		t.Errorf("night 2 report.json: %T, %v", doc, err)
 	}
 	html, _ := os.ReadFile(filepath.Join(reports, "nightly", "2026-11-22", "report.html"))

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/loadcheck/loadcheck/internal/claims"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // defaultClaims is where make claims (scenarios/claims/run.sh) writes.
@@ -48,10 +48,10 @@ func writeClaims(dir string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	md, page := filepath.Join(dir, "claims.md"), filepath.Join(dir, "claims.html")
-	if err := report.WriteFileAtomic(md, rep.Markdown); err != nil {
+	if err := result.WriteFileAtomic(md, rep.Markdown); err != nil {
 		return usageError{fmt.Errorf("claims: %w", err)}
 	}
-	if err := report.WriteFileAtomic(page, rep.HTML); err != nil {
+	if err := result.WriteFileAtomic(page, rep.HTML); err != nil {
 		return usageError{fmt.Errorf("claims: %w", err)}
 	}
 	fmt.Fprintf(stderr, "claims: %s, %s\n", md, page)

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/claims"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // TestClaimStallEndToEnd is make claims in short: the stall claim's runs
@@ -56,11 +56,11 @@ func TestClaimStallEndToEnd(t *testing.T) {
 	p95 := map[string]float64{}
 	files, _ := filepath.Glob(filepath.Join(runs, "2*.json"))
 	for _, f := range files {
-		d, err := report.ReadDocument(f)
+		d, err := result.ReadDocument(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := d.(*report.Result)
+		r := d.(*result.Result)
 		v, ok := r.Metric("http.health.p95")
 		if !ok {
 			t.Fatalf("%s measured no http.health.p95", f)

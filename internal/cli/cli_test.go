@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/golden"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -162,18 +162,18 @@ abort: {when: ["http.errors > 50%"]}
 		t.Errorf("the decision does not say the run was aborted:\n%s", o.stdout)
 	}
 	res := onlyResult(t, out)
-	if res.Status != report.Aborted || res.HTTP.Total.Requests == 0 {
+	if res.Status != result.Aborted || res.HTTP.Total.Requests == 0 {
 		t.Errorf("saved result: status %q with %d requests, want aborted with what it measured", res.Status, res.HTTP.Total.Requests)
 	}
 }
 
-func onlyResult(t *testing.T, dir string) *report.Result {
+func onlyResult(t *testing.T, dir string) *result.Result {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(m) != 1 {
 		t.Fatalf("%s holds %d results, want 1", dir, len(m))
 	}
-	r, err := report.ReadFile(m[0])
+	r, err := result.ReadFile(m[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ gates: ["http.p95 < 5s"]
 		t.Errorf("exit %d, want 130 and INTERRUPTED; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
 	}
 	res := onlyResult(t, out)
-	if res.Status != report.Interrupted || res.HTTP.Total.Requests < 10 {
+	if res.Status != result.Interrupted || res.HTTP.Total.Requests < 10 {
 		t.Errorf("saved result: status %q, %d requests; want interrupted with ≈ 30 requests", res.Status, res.HTTP.Total.Requests)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/capacity"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
@@ -120,7 +121,7 @@ func runCompare(c *cobra.Command, o *compareOptions, stdout, stderr io.Writer) e
 		return err
 	}
 	co := capacityOptions(o.quiet, o.verbose, o.settle, stderr)
-	co.Save = saveTo(outDir) // each run's result as soon as it ends
+	co.Save = saveTo("--out", outDir) // each run's result as soon as it ends
 	cmp, err := capacity.Compare(c.Context(), sc, targets, co)
 	if cmp == nil {
 		return err
@@ -148,9 +149,9 @@ func runCompare(c *cobra.Command, o *compareOptions, stdout, stderr io.Writer) e
 }
 
 // saveDoc writes a document as JSON into dir, atomically.
-func saveDoc(dir, name string, doc report.Document, stderr io.Writer) error {
+func saveDoc(dir, name string, doc result.Document, stderr io.Writer) error {
 	path := filepath.Join(dir, name)
-	err := report.WriteFileAtomic(path, func(w io.Writer) error { return report.Render(w, doc, report.FormatJSON) })
+	err := result.WriteFileAtomic(path, func(w io.Writer) error { return report.Render(w, doc, report.FormatJSON) })
 	if err != nil {
 		return usageError{fmt.Errorf("--out %s: %v", dir, err)}
 	}

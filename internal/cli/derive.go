@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/loadcheck/loadcheck/internal/derive"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -105,11 +105,11 @@ func runDerive(c *cobra.Command, args []string, o derive.Options, stdout io.Writ
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		if err := report.WriteFileAtomic(path, func(w io.Writer) error { _, err := io.Copy(w, bytes.NewReader(f.Data)); return err }); err != nil {
+		if err := result.WriteFileAtomic(path, func(w io.Writer) error { _, err := io.Copy(w, bytes.NewReader(f.Data)); return err }); err != nil {
 			return err
 		}
 	}
-	if err := report.WriteFileAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(d.Scenario); return err }); err != nil {
+	if err := result.WriteFileAtomic(o.Out, func(w io.Writer) error { _, err := w.Write(d.Scenario); return err }); err != nil {
 		return err
 	}
 	sc, err := scenario.Load(o.Out)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/downstream/dbtest"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -86,7 +86,7 @@ gates: ["downstream.queries.per_request < 2.5", "http.errors < 1%"]
 
 // checkFigure asks that loadcheck's metric name equal want within the
 // relative tolerance tol, and logs both.
-func checkFigure(t *testing.T, r *report.Result, name string, want, tol float64) {
+func checkFigure(t *testing.T, r *result.Result, name string, want, tol float64) {
 	t.Helper()
 	v, ok := r.Metric(name)
 	t.Logf("%s: loadcheck %.4g, truth %.4g", name, v.V, want)

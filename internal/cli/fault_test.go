@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -200,10 +200,10 @@ func TestFaultTargetKilled(t *testing.T) {
 	tests := []struct {
 		name   string
 		abort  string
-		status report.Status
+		status result.Status
 	}{
-		{"run goes on to its end", "", report.Complete},
-		{"abort condition stops it", "abort: {when: [\"http.errors > 20%\"]}\n", report.Aborted},
+		{"run goes on to its end", "", result.Complete},
+		{"abort condition stops it", "abort: {when: [\"http.errors > 20%\"]}\n", result.Aborted},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,11 +280,11 @@ gates: ["http.errors < 1%"]
 			}
 			afterKill := took - killed.Sub(start)
 			switch tc.status {
-			case report.Complete:
+			case result.Complete:
 				if res.Elapsed < 4500*time.Millisecond {
 					t.Errorf("measured %v, want the whole 5 s: a dead target does not end the run", res.Elapsed)
 				}
-			case report.Aborted:
+			case result.Aborted:
 				if !strings.Contains(o.stdout, "ABORTED") || afterKill > 4*time.Second {
 					t.Errorf("run ended %v after the kill, want an abort within 2–3 s; stdout:\n%s", afterKill.Round(time.Millisecond), o.stdout)
 				}
@@ -453,7 +453,7 @@ gates: ["http.errors < 1%"]
 				}
 			}
 			res := onlyResult(t, tc.savedIn)
-			if res.Status != report.Complete || res.HTTP.Total.Requests == 0 {
+			if res.Status != result.Complete || res.HTTP.Total.Requests == 0 {
 				t.Errorf("saved result: status %q, %d requests", res.Status, res.HTTP.Total.Requests)
 			}
 		})
@@ -643,7 +643,7 @@ gates: ["http.errors < 1%%"]
 					t.Errorf("the report does not say INTERRUPTED:\n%s", stdout.String())
 				}
 				res := onlyResult(t, out)
-				if res.Status != report.Interrupted {
+				if res.Status != result.Interrupted {
 					t.Errorf("saved result: status %q, want interrupted", res.Status)
 				}
 				noneLeft(t, mark, pgid)

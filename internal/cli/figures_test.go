@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -42,7 +42,7 @@ gates: ["ws.connected == 3", "sse.connected == 1"]
 		t.Errorf("exit %d, want 130; stdout:\n%s\nstderr:\n%s", o.code, o.stdout, o.stderr)
 	}
 	res := onlyResult(t, out)
-	if res.Status != report.Interrupted {
+	if res.Status != result.Interrupted {
 		t.Errorf("status %q, want interrupted", res.Status)
 	}
 	for _, g := range res.Gates {

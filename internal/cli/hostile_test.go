@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -197,7 +197,7 @@ gates: ["http.p95 < 5s"]
 	if len(m) != 1 {
 		t.Fatalf("%s holds %v, want one checkpoint", out, m)
 	}
-	res, err := report.ReadFile(m[0])
+	res, err := result.ReadFile(m[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ gates: ["http.p95 < 5s"]
 	// The last checkpoint is at most CheckpointEvery (5 s) and a late tick
 	// of the 1 s monitor older than the kill: 8 s at most on a busy
 	// machine, 160 requests at 20/s.
-	if res.Status != report.Incomplete || got > sent || got < sent-160 {
+	if res.Status != result.Incomplete || got > sent || got < sent-160 {
 		t.Errorf("checkpoint: status %q with %d requests; the server got %d: want incomplete with at least %d",
 			res.Status, got, sent, sent-160)
 	}

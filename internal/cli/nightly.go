@@ -15,6 +15,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/capacity"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -43,7 +44,7 @@ type nightlyOptions struct {
 }
 
 func newNightlyCmd(stdout, stderr io.Writer) *cobra.Command {
-	th := report.DefaultThresholds()
+	th := result.DefaultThresholds()
 	o := &nightlyOptions{precision: 10, p95Growth: percentValue(th.P95Growth), capacityDrop: percentValue(th.CapacityDrop)}
 	c := &cobra.Command{
 		Use:   "nightly --scenario SCENARIO --target A.yaml [--target B.yaml…] [--history reports/] [--saturate]",
@@ -136,7 +137,7 @@ func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) e
 	no := capacity.NightlyOptions{
 		Options: opts, Date: o.date, Saturate: o.saturate,
 		Search: capacity.SaturateOptions{Hold: o.step, Start: float64(o.from), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps},
-		Threshold: report.Thresholds{
+		Threshold: result.Thresholds{
 			P95Growth: float64(o.p95Growth), P95Floor: o.p95Floor, CapacityDrop: float64(o.capacityDrop), Baseline: o.baseline,
 		},
 	}
@@ -176,7 +177,7 @@ type nightlyFiles struct {
 // the night already ran: an earlier run's files are measurements too, and
 // are kept), then report.json, report.md and report.html there, and, when
 // the night is complete, tonight's lines into the history.
-func night(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Target, no capacity.NightlyOptions, dir string) (*report.Nightly, nightlyFiles, error) {
+func night(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Target, no capacity.NightlyOptions, dir string) (*result.Nightly, nightlyFiles, error) {
 	if no.Date == "" {
 		no.Date = time.Now().Format("2006-01-02")
 	}
@@ -188,7 +189,7 @@ func night(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Targe
 	files.JSON = filepath.Join(files.Dir, "report.json")
 	files.Markdown = filepath.Join(files.Dir, "report.md")
 	files.HTML = filepath.Join(files.Dir, "report.html")
-	history, skipped, err := report.ReadHistory(files.History)
+	history, skipped, err := result.ReadHistory(files.History)
 	if err != nil {
 		return nil, files, fmt.Errorf("nightly: history: %v", err)
 	}
@@ -197,18 +198,18 @@ func night(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Targe
 	}
 	no.History = history
 	if no.Save == nil {
-		no.Save = saveTo(files.Dir) // each run's result as soon as it ends
+		no.Save = saveTo("--history", files.Dir) // each run's result as soon as it ends
 	}
 	n, record, runErr := capacity.Nightly(ctx, sc, targets, no)
 	if record != nil {
-		if err := report.AppendHistory(files.History, record); err != nil {
+		if err := result.AppendHistory(files.History, record); err != nil {
 			return nil, files, fmt.Errorf("nightly: history: %v", err)
 		}
 	}
 	werr := errors.Join(
-		report.WriteFileAtomic(files.JSON, func(w io.Writer) error { return report.Render(w, n, report.FormatJSON) }),
-		report.WriteFileAtomic(files.Markdown, func(w io.Writer) error { return report.Render(w, n, report.FormatMarkdown) }),
-		report.WriteFileAtomic(files.HTML, func(w io.Writer) error { return report.Render(w, n, report.FormatHTML) }),
+		result.WriteFileAtomic(files.JSON, func(w io.Writer) error { return report.Render(w, n, report.FormatJSON) }),
+		result.WriteFileAtomic(files.Markdown, func(w io.Writer) error { return report.Render(w, n, report.FormatMarkdown) }),
+		result.WriteFileAtomic(files.HTML, func(w io.Writer) error { return report.Render(w, n, report.FormatHTML) }),
 	)
 	if runErr != nil {
 		return n, files, runErr
@@ -264,13 +265,13 @@ func checkTextfileDir(dir string) error {
 // writeTextfile writes the night in Prometheus format into dir through a
 // temporary file and a rename: the collector reads only *.prom files, and
 // never sees a partial one.
-func writeTextfile(dir string, n *report.Nightly) (string, error) {
+func writeTextfile(dir string, n *result.Nightly) (string, error) {
 	scenario := ""
 	if n.Comparison != nil && len(n.Comparison.Results) > 0 {
 		scenario = n.Comparison.Results[0].Scenario.Name
 	}
 	path := filepath.Join(dir, report.TextfileName(scenario))
-	err := report.WriteFileAtomic(path, func(w io.Writer) error { return report.Render(w, n, report.FormatPrometheus) })
+	err := result.WriteFileAtomic(path, func(w io.Writer) error { return report.Render(w, n, report.FormatPrometheus) })
 	if err != nil {
 		return "", fmt.Errorf("--textfile: %w", err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/capacity"
 	"github.com/loadcheck/loadcheck/internal/record"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/simtest"
@@ -40,12 +40,12 @@ func TestNightFilesSameDay(t *testing.T) {
 		tgs = append(tgs, tg)
 	}
 	runs := 0
-	exec := func(ctx context.Context, o run.Options) (*report.Result, error) {
+	exec := func(ctx context.Context, o run.Options) (*result.Result, error) {
 		runs++
 		ep := record.EndpointSummary{Name: "all", Requests: 10, Latency: record.Percentiles{P95: record.DurationMs(10 * time.Millisecond)}}
-		return &report.Result{
-			Schema: report.Schema, RunID: o.RunID + "-" + string(rune('0'+runs)), Status: report.Complete, Pass: true,
-			Scenario: report.ScenarioInfo{Name: o.Scenario.Name}, Target: report.TargetInfo{Name: o.Target.Name},
+		return &result.Result{
+			Schema: result.Schema, RunID: o.RunID + "-" + string(rune('0'+runs)), Status: result.Complete, Pass: true,
+			Scenario: result.ScenarioInfo{Name: o.Scenario.Name}, Target: result.TargetInfo{Name: o.Target.Name},
 			HTTP: record.Summary{Total: ep},
 		}, nil
 	}
@@ -86,11 +86,11 @@ func TestNightFilesSameDay(t *testing.T) {
 			t.Errorf("%s holds %d results, want one per target", f.Dir, len(results))
 		}
 	}
-	doc, err := report.ReadDocument(second.JSON)
-	if _, ok := doc.(*report.Nightly); err != nil || !ok {
+	doc, err := result.ReadDocument(second.JSON)
+	if _, ok := doc.(*result.Nightly); err != nil || !ok {
 		t.Errorf("report.json reads back as %T, %v", doc, err)
 	}
-	h, _, err := report.ReadHistory(second.History)
+	h, _, err := result.ReadHistory(second.History)
 	if err != nil || len(h) != 2 {
 		t.Fatalf("history holds %d lines (%v), want the rerun's 2 (one per target)", len(h), err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 func newReportCmd(stdout io.Writer) *cobra.Command {
@@ -50,10 +51,10 @@ Exit codes: 0 rendered · 2 a file that cannot be read.`,
 
 // readDocuments reads one document, or several run results as a
 // comparison.
-func readDocuments(paths []string) (report.Document, error) {
-	var docs []report.Document
+func readDocuments(paths []string) (result.Document, error) {
+	var docs []result.Document
 	for _, p := range paths {
-		d, err := report.ReadDocument(p)
+		d, err := result.ReadDocument(p)
 		if err != nil {
 			return nil, usageError{err}
 		}
@@ -62,13 +63,13 @@ func readDocuments(paths []string) (report.Document, error) {
 	if len(docs) == 1 {
 		return docs[0], nil
 	}
-	var rs []*report.Result
+	var rs []*result.Result
 	for i, d := range docs {
-		r, ok := d.(*report.Result)
+		r, ok := d.(*result.Result)
 		if !ok {
 			return nil, usageError{fmt.Errorf("%s: not a run's result: only run results can be laid side by side", paths[i])}
 		}
 		rs = append(rs, r)
 	}
-	return report.NewComparison(rs), nil
+	return result.NewComparison(rs), nil
 }

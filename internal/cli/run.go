@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -239,7 +240,7 @@ func checkFormat(f string, allowed ...string) error {
 // render writes doc to w in format; a table for a terminal follows the
 // terminal's width (a comparison too wide for it becomes a block per
 // target).
-func render(w io.Writer, doc report.Document, format string) error {
+func render(w io.Writer, doc result.Document, format string) error {
 	if format == report.FormatTable {
 		if width := terminalWidth(w); width > 0 {
 			return report.RenderTerminal(w, doc, width)
@@ -272,35 +273,37 @@ func prepareOut(dir string, stderr io.Writer) (string, error) {
 // checkpointer returns a run.Options.Checkpoint that writes the result so
 // far into dir, where the final result replaces it; nil without dir. The
 // first failure is reported once: the run goes on.
-func checkpointer(dir string, stderr io.Writer) func(*report.Result) {
+func checkpointer(dir string, stderr io.Writer) func(*result.Result) {
 	if dir == "" {
 		return nil
 	}
 	var warned bool
-	return func(r *report.Result) {
+	return func(r *result.Result) {
 		if _, err := r.Save(dir); err != nil && !warned {
 			warned = true
-			fmt.Fprintf(stderr, "loadcheck: warning: checkpoint: %v\n", err)
+			fmt.Fprintf(stderr, "loadcheck: warning: checkpoint: --out %v\n", err)
 		}
 	}
 }
 
 // saveTo returns a capacity.Options.Save that writes each result into dir
 // as the run goes: capacity hands results over, cli writes every file.
-// Nil without dir.
-func saveTo(dir string) func(*report.Result) error {
+// Its errors name flag, the flag that gave dir. Nil without dir.
+func saveTo(flag, dir string) func(*result.Result) error {
 	if dir == "" {
 		return nil
 	}
-	return func(r *report.Result) error {
-		_, err := r.Save(dir)
-		return err
+	return func(r *result.Result) error {
+		if _, err := r.Save(dir); err != nil {
+			return fmt.Errorf("%s %w", flag, err)
+		}
+		return nil
 	}
 }
 
 // saveResult writes the result into dir, or, when dir fails, into the
 // temporary folder; an error reports the failed --out either way.
-func saveResult(res *report.Result, dir string, stderr io.Writer) error {
+func saveResult(res *result.Result, dir string, stderr io.Writer) error {
 	if dir == "" {
 		return nil
 	}
@@ -312,7 +315,7 @@ func saveResult(res *report.Result, dir string, stderr io.Writer) error {
 	if fb, ferr := res.Save(os.TempDir()); ferr == nil {
 		fmt.Fprintf(stderr, "loadcheck: the result was saved to %s instead\n", fb)
 	}
-	return usageError{err}
+	return usageError{fmt.Errorf("--out %w", err)}
 }
 
 // A terminal is an output that says it is a terminal and how wide it is;

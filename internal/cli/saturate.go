@@ -121,7 +121,7 @@ func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer)
 		return err
 	}
 	co := capacityOptions(o.quiet, o.verbose, o.settle, stderr)
-	co.Save = saveTo(outDir) // each step's result as soon as it ends
+	co.Save = saveTo("--out", outDir) // each step's result as soon as it ends
 	so := capacity.SaturateOptions{
 		Options: co,
 		Hold:    o.step, Start: float64(o.from), Max: float64(o.max), Precision: float64(o.precision), MaxSteps: o.maxSteps,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/merge"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 )
 
@@ -108,7 +109,7 @@ func runMerge(files []string, out, format string, stdout, stderr io.Writer) erro
 	}
 	var shards []merge.Shard
 	for _, f := range files {
-		r, err := report.ReadFile(f)
+		r, err := result.ReadFile(f)
 		if err != nil {
 			return usageError{err}
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -55,7 +55,7 @@ func resultFile(t *testing.T, dir string) string {
 // target under the same conditions: as processes of their own when
 // processes is set, else in this process. It returns the whole run's
 // outcome and result and the shards' result files.
-func runShards(t *testing.T, scenarioFile string, n int, whole, processes bool) (outcome, *report.Result, []string) {
+func runShards(t *testing.T, scenarioFile string, n int, whole, processes bool) (outcome, *result.Result, []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -223,8 +223,8 @@ func TestMergeRefusesBadShardSets(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
 	shard := func(name string, scenario string, k, n int, set string) string {
-		r := &report.Result{Schema: report.Schema, RunID: name, Scenario: report.ScenarioInfo{Name: scenario}, Status: report.Complete,
-			Shard: &report.ShardInfo{Index: k, Count: n, Set: set, Start: start}}
+		r := &result.Result{Schema: result.Schema, RunID: name, Scenario: result.ScenarioInfo{Name: scenario}, Status: result.Complete,
+			Shard: &result.ShardInfo{Index: k, Count: n, Set: set, Start: start}}
 		if k == 0 {
 			r.Shard = nil
 		}

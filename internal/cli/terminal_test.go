@@ -14,6 +14,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -34,11 +35,11 @@ func savedResults(t *testing.T, files ...string) []string {
 	for i, f := range files {
 		ep := record.EndpointSummary{Name: "search", Requests: 100, Rate: 10,
 			Latency: record.Percentiles{P50: record.DurationMs(40+10*i) * record.DurationMs(time.Millisecond), P95: record.DurationMs(90+20*i) * record.DurationMs(time.Millisecond)}}
-		r := &report.Result{
-			Schema: report.Schema, RunID: "20261123T10000" + string(rune('0'+i)) + "Z-0000000" + string(rune('0'+i)),
-			Scenario: report.ScenarioInfo{Name: "smoke"},
-			Target:   report.TargetInfo{Name: "uvicorn with a long descriptive name, config " + string(rune('A'+i)), File: f},
-			Status:   report.Complete,
+		r := &result.Result{
+			Schema: result.Schema, RunID: "20261123T10000" + string(rune('0'+i)) + "Z-0000000" + string(rune('0'+i)),
+			Scenario: result.ScenarioInfo{Name: "smoke"},
+			Target:   result.TargetInfo{Name: "uvicorn with a long descriptive name, config " + string(rune('A'+i)), File: f},
+			Status:   result.Complete,
 			HTTP:     record.Summary{Endpoints: []record.EndpointSummary{ep}, Total: ep},
 		}
 		p, err := r.Save(dir)

@@ -14,7 +14,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 )
 
@@ -22,27 +22,27 @@ import (
 // name.
 type Shard struct {
 	File   string
-	Result *report.Result
+	Result *result.Result
 }
 
 // Results merges the shards' results. It refuses results that are not
 // shards, shards of different scenarios or runs, and a set with a shard
 // missing or given twice, naming the shard and the files.
-func Results(shards []Shard) (*report.Result, error) {
+func Results(shards []Shard) (*result.Result, error) {
 	if err := check(shards); err != nil {
 		return nil, err
 	}
 	sort.Slice(shards, func(i, j int) bool { return shards[i].Result.Shard.Index < shards[j].Result.Shard.Index })
 	first := shards[0].Result
-	m := &report.Result{
-		Schema:   report.Schema,
-		RunID:    report.NewRunID(first.Shard.Start, first.Shard.Set),
+	m := &result.Result{
+		Schema:   result.Schema,
+		RunID:    result.NewRunID(first.Shard.Start, first.Shard.Set),
 		Scenario: first.Scenario,
 		Target:   first.Target,
-		Status:   report.Complete,
+		Status:   result.Complete,
 	}
 	var parts []record.Summary
-	results := make([]*report.Result, len(shards))
+	results := make([]*result.Result, len(shards))
 	for i, s := range shards {
 		r := s.Result
 		parts = append(parts, r.HTTP)
@@ -63,7 +63,7 @@ func Results(shards []Shard) (*report.Result, error) {
 		return nil, err
 	}
 	m.Gates, m.Pass = gate.EvalAll(gates, m)
-	if m.Status != report.Complete {
+	if m.Status != result.Complete {
 		m.Pass = false
 	}
 	return m, nil
@@ -115,7 +115,7 @@ func check(shards []Shard) error {
 }
 
 // addShard adds what a shard's generator did and how it ended.
-func addShard(m *report.Result, r *report.Result) {
+func addShard(m *result.Result, r *result.Result) {
 	g := &m.Generator
 	g.Scheduled += r.Generator.Scheduled
 	g.Sent += r.Generator.Sent
@@ -123,7 +123,7 @@ func addShard(m *report.Result, r *report.Result) {
 	g.Canceled += r.Generator.Canceled
 	g.Late += r.Generator.Late
 	g.MaxWorkers = r.Generator.MaxWorkers
-	sr := report.ShardRun{
+	sr := result.ShardRun{
 		Index: r.Shard.Index, RunID: r.RunID, Status: r.Status,
 		Scheduled: r.Generator.Scheduled, Sent: r.Generator.Sent, Late: r.Generator.Late,
 		StartedLate: r.Shard.StartedLate,
@@ -132,7 +132,7 @@ func addShard(m *report.Result, r *report.Result) {
 		sr.Host = r.Host.Hostname
 	}
 	m.Shards = append(m.Shards, sr)
-	if r.Status != report.Complete && m.Status == report.Complete {
+	if r.Status != result.Complete && m.Status == result.Complete {
 		m.Status = r.Status
 	}
 	if r.Reason != "" {

@@ -10,13 +10,13 @@ import (
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
-	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // shard is shard k of 2 that recorded n hits of latency lat, its gates
 // judged on its own share.
-func shard(t *testing.T, k int, n int, lat time.Duration, status report.Status) Shard {
+func shard(t *testing.T, k int, n int, lat time.Duration, status result.Status) Shard {
 	t.Helper()
 	start := time.Date(2026, 12, 1, 15, 0, 0, 0, time.UTC)
 	rec := record.New([]string{"a"})
@@ -25,11 +25,11 @@ func shard(t *testing.T, k int, n int, lat time.Duration, status report.Status) 
 		at := start.Add(time.Duration(i) * 10 * time.Millisecond)
 		rec.Record(&record.Hit{Endpoint: 0, Intended: at, Sent: at, Latency: lat, Code: 200})
 	}
-	r := &report.Result{
-		Schema: report.Schema, RunID: "shard", Scenario: report.ScenarioInfo{Name: "s"}, Status: status,
-		Shard:     &report.ShardInfo{Index: k, Count: 2, Set: "0a1b2c3d", Start: start},
+	r := &result.Result{
+		Schema: result.Schema, RunID: "shard", Scenario: result.ScenarioInfo{Name: "s"}, Status: status,
+		Shard:     &result.ShardInfo{Index: k, Count: 2, Set: "0a1b2c3d", Start: start},
 		HTTP:      rec.Close(start.Add(10 * time.Second)),
-		Generator: report.Generator{Scheduled: uint64(n), Sent: uint64(n), Late: uint64(k)},
+		Generator: result.Generator{Scheduled: uint64(n), Sent: uint64(n), Late: uint64(k)},
 	}
 	g, err := metric.ParseGate("http.p95 < 100ms")
 	if err != nil {
@@ -43,7 +43,7 @@ func shard(t *testing.T, k int, n int, lat time.Duration, status report.Status) 
 // gate is judged on every request: one slow shard of equal size makes the
 // run's p95 slow.
 func TestGatesJudgedOnTheMergedResult(t *testing.T) {
-	fast, slow := shard(t, 1, 100, 20*time.Millisecond, report.Complete), shard(t, 2, 100, 300*time.Millisecond, report.Complete)
+	fast, slow := shard(t, 1, 100, 20*time.Millisecond, result.Complete), shard(t, 2, 100, 300*time.Millisecond, result.Complete)
 	if !fast.Result.Pass {
 		t.Fatal("the fast shard's own gate should hold")
 	}
@@ -69,7 +69,7 @@ func TestGatesJudgedOnTheMergedResult(t *testing.T) {
 // and their set, so that every shard set merges to the same id and it sorts
 // among single runs by when it started.
 func TestMergedRunID(t *testing.T) {
-	m, err := Results([]Shard{shard(t, 1, 10, time.Millisecond, report.Complete), shard(t, 2, 10, time.Millisecond, report.Complete)})
+	m, err := Results([]Shard{shard(t, 1, 10, time.Millisecond, result.Complete), shard(t, 2, 10, time.Millisecond, result.Complete)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,13 +80,13 @@ func TestMergedRunID(t *testing.T) {
 
 // A shard cut short makes the merged result partial: it cannot pass.
 func TestPartialShardFailsTheRun(t *testing.T) {
-	a, b := shard(t, 1, 100, 20*time.Millisecond, report.Complete), shard(t, 2, 50, 20*time.Millisecond, report.Aborted)
+	a, b := shard(t, 1, 100, 20*time.Millisecond, result.Complete), shard(t, 2, 50, 20*time.Millisecond, result.Aborted)
 	b.Result.Reason = "abort: http.errors > 50%"
 	m, err := Results([]Shard{a, b})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Status != report.Aborted || m.Pass || !strings.Contains(m.Reason, "shard 2/2: abort") {
+	if m.Status != result.Aborted || m.Pass || !strings.Contains(m.Reason, "shard 2/2: abort") {
 		t.Errorf("status %s pass %t reason %q: want aborted, failing, the shard named", m.Status, m.Pass, m.Reason)
 	}
 }
@@ -94,7 +94,7 @@ func TestPartialShardFailsTheRun(t *testing.T) {
 // The observers' summaries merge as their kind says, and the merged
 // result says how: SSE clients add up, CPU and memory are one shard's.
 func TestObservationsMergeAndSayHow(t *testing.T) {
-	a, b := shard(t, 1, 10, time.Millisecond, report.Complete), shard(t, 2, 10, time.Millisecond, report.Complete)
+	a, b := shard(t, 1, 10, time.Millisecond, result.Complete), shard(t, 2, 10, time.Millisecond, result.Complete)
 	a.Result.SSE = &probe.SSESummary{Clients: 2, Connected: 2, Events: 40}
 	b.Result.SSE = &probe.SSESummary{Clients: 1, Connected: 1, Events: 25}
 	b.Result.Resources = &resource.Summary{CPUSustained: 42}
@@ -121,7 +121,7 @@ func TestObservationsMergeAndSayHow(t *testing.T) {
 // merged result takes one shard's reading. Each shard serves its own stub:
 // their calls add up. The result says which it did for each.
 func TestDownstreamsMergeAndSayHow(t *testing.T) {
-	a, b := shard(t, 1, 10, time.Millisecond, report.Complete), shard(t, 2, 10, time.Millisecond, report.Complete)
+	a, b := shard(t, 1, 10, time.Millisecond, result.Complete), shard(t, 2, 10, time.Millisecond, result.Complete)
 	a.Result.Downstreams = []downstream.Summary{{Name: "db", Kind: "postgres", Calls: 600, Seconds: 10, RatePerSec: 60},
 		{Name: "embed", Kind: "stub", Calls: 30, Seconds: 10, RatePerSec: 3}}
 	b.Result.Downstreams = []downstream.Summary{{Name: "db", Kind: "postgres", Calls: 600, Seconds: 10, RatePerSec: 60},

@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/probe"
-	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // shardOfN is shard k of n, recorded as shard does.
 func shardOfN(t *testing.T, k, n int) Shard {
 	t.Helper()
-	s := shard(t, k, 10, 20*time.Millisecond, report.Complete)
+	s := shard(t, k, 10, 20*time.Millisecond, result.Complete)
 	s.Result.Shard.Count = n
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
@@ -13,7 +14,7 @@ import (
 // hold 5s — peak 20/s, after 5s warm-up at 5/s (not recorded); stages
 // written for 1m30s scaled to the 15s phase …". "" for a result written
 // before loads were recorded.
-func LoadLine(s ScenarioInfo) string {
+func LoadLine(s result.ScenarioInfo) string {
 	if len(s.Load) == 0 {
 		return ""
 	}
@@ -39,7 +40,7 @@ func LoadLine(s ScenarioInfo) string {
 // belowPeak says why a run cannot decide when its load never reached the
 // peak its scenario was written for (--rate below it), "" when it did or
 // the result does not say.
-func belowPeak(s ScenarioInfo) string {
+func belowPeak(s result.ScenarioInfo) string {
 	if s.WrittenPeakRate <= 0 || s.PeakRate >= s.WrittenPeakRate*0.999 {
 		return ""
 	}

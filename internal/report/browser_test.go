@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // chromium returns the path of a headless-capable Chromium. Without one the
@@ -92,7 +94,7 @@ func TestHTMLInChromium(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name string
-		doc  Document
+		doc  result.Document
 		text []string // what the rendered page must say
 	}{
 		{"run", withTimelines(fixture(t), 1), []string{"decision:"}},

@@ -11,34 +11,9 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
-
-// Comparison is the same scenario run against several targets, in the
-// order they ran; the first is the baseline the deltas are taken against.
-// It is the document loadcheck compare prints and `loadcheck report A.json
-// B.json` re-renders.
-type Comparison struct {
-	Schema int    `json:"schema"`
-	Kind   string `json:"kind"` // always "compare"
-	// Results holds one result per target; a run cut short is kept with its
-	// status.
-	Results []*Result `json:"results"`
-	// Pass is true when every result passed every gate.
-	Pass bool `json:"pass"`
-}
-
-// KindComparison is Comparison.Kind.
-const KindComparison = "compare"
-
-// NewComparison returns the comparison of rs, the first being the baseline.
-func NewComparison(rs []*Result) *Comparison {
-	c := &Comparison{Schema: Schema, Kind: KindComparison, Results: rs, Pass: len(rs) > 0}
-	for _, r := range rs {
-		c.Pass = c.Pass && r.Pass
-	}
-	return c
-}
 
 // significant is the smallest relative change a comparison reports as a
 // change; smaller ones print as "~" (within run-to-run noise).
@@ -50,8 +25,8 @@ const significantPP = 0.1
 // comparisonLabels returns one label per result that names its target for machines
 // (JUnit suites, Prometheus labels): the target name, with the run id
 // added where two results share a name (two runs of one target).
-func comparisonLabels(c *Comparison) []string {
-	return comparisonDistinct(c, func(t TargetInfo) string { return t.Name })
+func comparisonLabels(c *result.Comparison) []string {
+	return comparisonDistinct(c, func(t result.TargetInfo) string { return t.Name })
 }
 
 // comparisonColumns returns one column label per result for people: the stem of the
@@ -59,13 +34,13 @@ func comparisonLabels(c *Comparison) []string {
 // targets fit a terminal, or the target's name when the result names no
 // file; the run id is added where two results share a label. The legend
 // table gives the full names.
-func comparisonColumns(c *Comparison) []string {
+func comparisonColumns(c *result.Comparison) []string {
 	return comparisonDistinct(c, targetLabel)
 }
 
 // comparisonDistinct labels each result with label, adding the run id where two
 // results share one.
-func comparisonDistinct(c *Comparison, label func(TargetInfo) string) []string {
+func comparisonDistinct(c *result.Comparison, label func(result.TargetInfo) string) []string {
 	short := make([]string, len(c.Results))
 	seen := map[string]int{}
 	for i, r := range c.Results {
@@ -83,7 +58,7 @@ func comparisonDistinct(c *Comparison, label func(TargetInfo) string) []string {
 }
 
 // targetLabel is the stem of the target's file, or its name without one.
-func targetLabel(t TargetInfo) string {
+func targetLabel(t result.TargetInfo) string {
 	if t.File == "" {
 		return t.Name
 	}
@@ -93,7 +68,7 @@ func targetLabel(t TargetInfo) string {
 
 // comparisonLegend is the table of the labels that are not their target's full
 // name; ok is false when every label is the name.
-func comparisonLegend(c *Comparison, labels []string) (Table, bool) {
+func comparisonLegend(c *result.Comparison, labels []string) (Table, bool) {
 	t := Table{Title: "Targets", Header: []string{"column", "target"}}
 	for i, r := range c.Results {
 		if r.Target.Name != "" && r.Target.Name != labels[i] {
@@ -113,7 +88,7 @@ type compareRow struct {
 // comparisonRows lists the metrics worth comparing, those the catalogue compares
 // and at least one result measured, in the catalogue's order: per
 // endpoint, all endpoints, websocket, SSE, CPU, memory, start-up.
-func comparisonRows(c *Comparison) []compareRow {
+func comparisonRows(c *result.Comparison) []compareRow {
 	var eps []string
 	seen := map[string]bool{}
 	for _, r := range c.Results {
@@ -152,7 +127,7 @@ func comparisonRows(c *Comparison) []compareRow {
 
 // comparisonMeasured reports whether some result measured the metric name (above
 // zero, if nonZero).
-func comparisonMeasured(c *Comparison, name string, nonZero bool) bool {
+func comparisonMeasured(c *result.Comparison, name string, nonZero bool) bool {
 	for _, r := range c.Results {
 		if v, ok := r.Metric(name); ok && (!nonZero || v.V != 0) {
 			return true
@@ -230,7 +205,7 @@ func signed(f float64, prec int) string {
 // labels, the metrics (a column per target, each value after the first
 // with its change against the first in brackets) and the gates (PASS/FAIL
 // with the observed value, per target).
-func comparisonTables(c *Comparison) []Table {
+func comparisonTables(c *result.Comparison) []Table {
 	labels := comparisonColumns(c)
 	var ts []Table
 	if lt, ok := comparisonLegend(c, labels); ok {
@@ -254,7 +229,7 @@ func comparisonTables(c *Comparison) []Table {
 
 // comparisonAnyTooFew says whether some change of the comparison stands on too few
 // samples to be claimed.
-func comparisonAnyTooFew(c *Comparison) bool {
+func comparisonAnyTooFew(c *result.Comparison) bool {
 	for _, row := range comparisonRows(c) {
 		for i := 1; i < len(c.Results); i++ {
 			if strings.HasSuffix(comparisonValueCell(c, row, i), "(too few)") {
@@ -267,7 +242,7 @@ func comparisonAnyTooFew(c *Comparison) bool {
 
 // comparisonValueCell is result i's value in row, followed after the first result
 // by its change against the first in brackets: "1020 (−46%)".
-func comparisonValueCell(c *Comparison, row compareRow, i int) string {
+func comparisonValueCell(c *result.Comparison, row compareRow, i int) string {
 	v, ok := c.Results[i].Metric(row.metric)
 	if !ok {
 		return "—"
@@ -285,7 +260,7 @@ func comparisonValueCell(c *Comparison, row compareRow, i int) string {
 // comparisonNotes are the footnotes of the side-by-side figures: how to read the
 // changes, and the runs whose figures are partial or held back by
 // loadcheck itself.
-func comparisonNotes(c *Comparison, labels []string) []string {
+func comparisonNotes(c *result.Comparison, labels []string) []string {
 	var out []string
 	if len(c.Results) > 1 {
 		out = append(out,
@@ -297,7 +272,7 @@ func comparisonNotes(c *Comparison, labels []string) []string {
 	}
 	out = append(out, metric.LatencyCovers)
 	for i, r := range c.Results {
-		if r.Status != Complete {
+		if r.Status != result.Complete {
 			out = append(out, fmt.Sprintf("%s: %s after %s — partial figures", labels[i], r.Status, r.Elapsed.Round(time.Second)))
 		}
 		if tot := r.HTTP.Total; tot.Late > 0 && tot.LateRate() >= 1 {
@@ -310,7 +285,7 @@ func comparisonNotes(c *Comparison, labels []string) []string {
 // comparisonBlockTables lays the comparison out for a terminal too narrow for a
 // column per target: a block per target, its metrics in one column (with
 // the change against the first target) and its gates below.
-func comparisonBlockTables(c *Comparison) []Table {
+func comparisonBlockTables(c *result.Comparison) []Table {
 	labels := comparisonColumns(c)
 	rows := comparisonRows(c)
 	var ts []Table
@@ -338,7 +313,7 @@ func comparisonBlockTables(c *Comparison) []Table {
 	return ts
 }
 
-func comparisonGateTable(c *Comparison, labels []string) (Table, bool) {
+func comparisonGateTable(c *result.Comparison, labels []string) (Table, bool) {
 	var gates []string
 	seen := map[string]bool{}
 	for _, r := range c.Results {
@@ -368,7 +343,7 @@ func comparisonGateTable(c *Comparison, labels []string) (Table, bool) {
 
 // targetNotes say why a target lost broadcasts, or measured one worker
 // for two, each line starting with its label.
-func targetNotes(r *Result, label string) []string {
+func targetNotes(r *result.Result, label string) []string {
 	var out []string
 	if w := r.WebSocket; w != nil && w.Loss > 0 {
 		src := ""
@@ -385,7 +360,7 @@ func targetNotes(r *Result, label string) []string {
 	return out
 }
 
-func outcomeCell(r *Result, g string) string {
+func outcomeCell(r *result.Result, g string) string {
 	for _, o := range r.Gates {
 		if o.Gate != g {
 			continue
@@ -407,24 +382,24 @@ func outcomeCell(r *Result, g string) string {
 // measured value, e.g. "sim, 2 workers: FAIL — http.zeus-search.p95 −46%
 // vs sim, 1 worker, but ws.loss 49.7% fails ws.loss == 0%". A last line
 // recommends the cheapest target that passes (Recommendation).
-func comparisonVerdicts(c *Comparison) []string {
+func comparisonVerdicts(c *result.Comparison) []string {
 	return verdictsWith(c, nil)
 }
 
 // verdictsWith are the Verdicts, with the capacities of sats in the
 // recommendation.
-func verdictsWith(c *Comparison, sats []*Saturation) []string {
+func verdictsWith(c *result.Comparison, sats []*result.Saturation) []string {
 	labels := comparisonColumns(c)
 	var out []string
 	for i, r := range c.Results {
 		var b strings.Builder
 		b.WriteString(labels[i] + ": ")
 		switch r.Status {
-		case Interrupted:
+		case result.Interrupted:
 			b.WriteString("INTERRUPTED after " + r.Elapsed.Round(time.Second).String() + " — ")
-		case Aborted:
+		case result.Aborted:
 			b.WriteString("ABORTED after " + r.Elapsed.Round(time.Second).String() + " (" + r.Reason + ") — ")
-		case Failed:
+		case result.Failed:
 			b.WriteString("FAILED (" + r.Reason + ") — ")
 		}
 		var moves []string
@@ -434,7 +409,7 @@ func verdictsWith(c *Comparison, sats []*Saturation) []string {
 		var fails []string
 		for _, o := range r.Gates {
 			if !o.Pass {
-				fails = append(fails, describe(o))
+				fails = append(fails, result.Describe(o))
 			}
 		}
 		vs := ""
@@ -470,7 +445,7 @@ func verdictsWith(c *Comparison, sats []*Saturation) []string {
 // comparisonMoves lists the significant changes of result j's gated metrics against
 // result i's, e.g. "http.zeus-search.p95 −46%", leaving out metrics of
 // gates that failed.
-func comparisonMoves(c *Comparison, i, j int) []string {
+func comparisonMoves(c *result.Comparison, i, j int) []string {
 	a, b := c.Results[i], c.Results[j]
 	var out []string
 	seen := map[string]bool{}
@@ -501,12 +476,12 @@ func comparisonMoves(c *Comparison, i, j int) []string {
 }
 
 // comparisonHeadline is the first line of a comparison.
-func comparisonHeadline(c *Comparison) string {
+func comparisonHeadline(c *result.Comparison) string {
 	name := ""
 	if len(c.Results) > 0 {
 		name = c.Results[0].Scenario.Name
 	}
-	var targets []TargetInfo
+	var targets []result.TargetInfo
 	for _, r := range c.Results {
 		targets = append(targets, r.Target)
 	}

@@ -21,11 +21,12 @@ import (
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // withTimelines gives r five seconds of per-second figures, scaled by
 // slow, so that charts have something to draw.
-func withTimelines(r *Result, slow float64) *Result {
+func withTimelines(r *result.Result, slow float64) *result.Result {
 	for i := range r.HTTP.Endpoints {
 		e := &r.HTTP.Endpoints[i]
 		e.Timeline = nil
@@ -59,12 +60,12 @@ func withTimelines(r *Result, slow float64) *Result {
 }
 
 // oneWorker is the fixture's baseline: one worker, slower search, no loss.
-func oneWorker(t *testing.T) *Result {
+func oneWorker(t *testing.T) *result.Result {
 	t.Helper()
 	r := fixture(t)
 	r.RunID = "20261123T095500Z-0000aaaa"
 	r.Start = r.Start.Add(-5 * time.Minute)
-	r.Target = TargetInfo{Name: "uvicorn, 1 worker", BaseURL: "http://127.0.0.1:41000", Started: true, ReadyTime: 900 * time.Millisecond}
+	r.Target = result.TargetInfo{Name: "uvicorn, 1 worker", BaseURL: "http://127.0.0.1:41000", Started: true, ReadyTime: 900 * time.Millisecond}
 	s := &r.HTTP.Endpoints[0]
 	s.Latency = record.Percentiles{P50: msv(800), P90: msv(1600), P95: msv(1900), P99: msv(2600), Max: msv(3100), Mean: msv(900)}
 	s.Errors, s.ErrorKinds = 0, nil
@@ -92,7 +93,7 @@ func boardOK(id int) probe.Board {
 	return probe.Board{ID: id, Expected: 240, Delivered: 240, Ratio: 1, Worker: "201"}
 }
 
-func regate(t *testing.T, r *Result) {
+func regate(t *testing.T, r *result.Result) {
 	t.Helper()
 	var gates []gate.Gate
 	for _, o := range r.Gates {
@@ -105,9 +106,9 @@ func regate(t *testing.T, r *Result) {
 	r.Gates, r.Pass = gate.EvalAll(gates, r)
 }
 
-func comparison(t *testing.T) *Comparison {
+func comparison(t *testing.T) *result.Comparison {
 	t.Helper()
-	return NewComparison([]*Result{withTimelines(oneWorker(t), 1.6), withTimelines(fixture(t), 1)})
+	return result.NewComparison([]*result.Result{withTimelines(oneWorker(t), 1.6), withTimelines(fixture(t), 1)})
 }
 
 func TestComparisonVerdicts(t *testing.T) {
@@ -129,7 +130,7 @@ func TestComparisonVerdicts(t *testing.T) {
 func TestComparisonLabelsDisambiguate(t *testing.T) {
 	a, b := fixture(t), fixture(t)
 	b.RunID = "20261124T100000Z-ffff0000"
-	got := comparisonLabels(NewComparison([]*Result{a, b}))
+	got := comparisonLabels(result.NewComparison([]*result.Result{a, b}))
 	want := []string{"uvicorn, 2 workers 20261123T100000Z-abcd1234", "uvicorn, 2 workers 20261124T100000Z-ffff0000"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Labels() of two runs of one target (-want +got):\n%s", diff)
@@ -209,11 +210,11 @@ func TestJUnit(t *testing.T) {
 }
 
 // saturation is a fixed capacity search: 1 worker, search gated at 2 s.
-func saturation(t *testing.T) *Saturation {
+func saturation(t *testing.T) *result.Saturation {
 	t.Helper()
 	g, _ := metric.ParseGate("http.zeus-search.p95 < 2s")
 	c, _ := metric.ParseGate("cpu.sustained < 60%")
-	step := func(phase string, rate, p95s, cpu float64) Step {
+	step := func(phase string, rate, p95s, cpu float64) result.Step {
 		r := fixture(t)
 		r.HTTP.Endpoints[0].Latency.P95 = msv(p95s * 1000)
 		r.Resources.CPUSustained = cpu
@@ -222,19 +223,19 @@ func saturation(t *testing.T) *Saturation {
 		r.HTTP.Total.Achieved = math.Min(rate*0.99, 36)
 		r.HTTP.Total.Latency.P95 = msv(p95s * 900)
 		r.RunID = "20261123T1000" + strings.ReplaceAll(phase[:2], "-", "") + "Z"
-		return StepOf(phase, rate, r)
+		return result.StepOf(phase, rate, r)
 	}
-	s := &Saturation{
-		Schema: Schema, Kind: KindSaturation, ID: "20261123T100000Z-5a5a5a5a",
-		Scenario: ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 20 * time.Second, Warmup: 5 * time.Second},
-		Target:   TargetInfo{Name: "uvicorn, 1 worker", File: "targets/titan-1w.yaml"},
+	s := &result.Saturation{
+		Schema: result.Schema, Kind: result.KindSaturation, ID: "20261123T100000Z-5a5a5a5a",
+		Scenario: result.ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 20 * time.Second, Warmup: 5 * time.Second},
+		Target:   result.TargetInfo{Name: "uvicorn, 1 worker", File: "targets/titan-1w.yaml"},
 		Start:    time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Hold: 20 * time.Second, Precision: 10,
 		Gates: []string{g.Text, c.Text},
-		Steps: []Step{
+		Steps: []result.Step{
 			step("ramp", 10, 0.9, 20), step("ramp", 20, 1.2, 38), step("ramp", 40, 3.4, 59),
 			step("bisect", 30, 1.6, 49), step("bisect", 35, 2.3, 55), step("bisect", 32.5, 1.8, 52),
 		},
-		Capacity: 32.5, LimitRate: 35, Production: 40.0 / 60, ProductionText: "40/min", Status: Complete, Pass: true,
+		Capacity: 32.5, LimitRate: 35, Production: 40.0 / 60, ProductionText: "40/min", Status: result.Complete, Pass: true,
 	}
 	s.Limit = s.Steps[4].Failed()
 	return s
@@ -255,7 +256,7 @@ func TestSaturationSummary(t *testing.T) {
 
 // ceilingSaturation is a search that reached --max with every gate
 // holding.
-func ceilingSaturation(t *testing.T) *Saturation {
+func ceilingSaturation(t *testing.T) *result.Saturation {
 	s := saturation(t)
 	s.Steps = s.Steps[:2]
 	s.Capacity, s.Limit, s.LimitRate, s.AtLeast, s.StoppedBy = 20, nil, 0, true, "--max 20/s"
@@ -273,7 +274,7 @@ func TestSaturationCeilingGolden(t *testing.T) {
 	golden.Check(t, "saturate-ceiling.txt", txt.Bytes())
 	a := saturation(t)
 	a.Steps[0].CPUWindow = "cpu.sustained over 20 s only (window 30 s)"
-	a.Status, a.Reason = Aborted, "an abort condition fired at 35 req/s (after an abort no higher rate is tried)"
+	a.Status, a.Reason = result.Aborted, "an abort condition fired at 35 req/s (after an abort no higher rate is tried)"
 	a.Limit = append(a.Limit, `abort: abort condition "http.errors > 20%" held (http.errors 35.0%)`)
 	if err := Render(&md, a, FormatMarkdown); err != nil {
 		t.Fatal(err)
@@ -287,13 +288,13 @@ func TestSaturationCeilingGolden(t *testing.T) {
 }
 
 // nightly is a fixed nightly report with a regression and 3 nights of trend.
-func nightly(t *testing.T) *Nightly {
+func nightly(t *testing.T) *result.Nightly {
 	t.Helper()
 	c := comparison(t)
-	var trend []HistoryEntry
+	var trend []result.HistoryEntry
 	for i, d := range []string{"2026-11-21", "2026-11-22"} {
 		for _, r := range c.Results {
-			e := HistoryEntryOf(d, r, nil)
+			e := result.HistoryEntryOf(d, r, nil)
 			for k, v := range e.P95 {
 				e.P95[k] = record.DurationMs((v * record.DurationMs(10-i) / 12).Duration().Round(time.Millisecond))
 			}
@@ -301,14 +302,14 @@ func nightly(t *testing.T) *Nightly {
 			trend = append(trend, e)
 		}
 	}
-	var tonight []HistoryEntry
+	var tonight []result.HistoryEntry
 	for _, r := range c.Results {
-		e := HistoryEntryOf("2026-11-23", r, nil)
+		e := result.HistoryEntryOf("2026-11-23", r, nil)
 		e.Capacity = 32.5
 		tonight = append(tonight, e)
 	}
-	n := &Nightly{Schema: Schema, Kind: KindNightly, Date: "2026-11-23", Comparison: c, Saturations: []*Saturation{saturation(t)},
-		Thresholds: DefaultThresholds(), Regressions: Regressions(trend, tonight, DefaultThresholds()),
+	n := &result.Nightly{Schema: result.Schema, Kind: result.KindNightly, Date: "2026-11-23", Comparison: c, Saturations: []*result.Saturation{saturation(t)},
+		Thresholds: result.DefaultThresholds(), Regressions: Regressions(trend, tonight, result.DefaultThresholds()),
 		Trend: append(trend, tonight...)}
 	n.Pass = false
 	return n
@@ -325,7 +326,7 @@ func normalizeHTML(b []byte) []byte {
 func TestHTMLGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		doc     Document
+		doc     result.Document
 		figures int
 	}{
 		{"run", withTimelines(fixture(t), 1), 6},
@@ -395,7 +396,7 @@ func TestHTMLDeterministic(t *testing.T) {
 }
 
 func TestRenderEveryFormat(t *testing.T) {
-	docs := map[string]Document{"run": fixture(t), "compare": comparison(t), "saturate": saturation(t), "nightly": nightly(t)}
+	docs := map[string]result.Document{"run": fixture(t), "compare": comparison(t), "saturate": saturation(t), "nightly": nightly(t)}
 	dir := t.TempDir()
 	for name, doc := range docs {
 		for _, f := range Formats() {
@@ -406,10 +407,10 @@ func TestRenderEveryFormat(t *testing.T) {
 		}
 		// JSON reads back as the same kind of document.
 		path := filepath.Join(dir, name+".json")
-		if err := WriteFileAtomic(path, func(w io.Writer) error { return Render(w, doc, FormatJSON) }); err != nil {
+		if err := result.WriteFileAtomic(path, func(w io.Writer) error { return Render(w, doc, FormatJSON) }); err != nil {
 			t.Fatal(err)
 		}
-		back, err := ReadDocument(path)
+		back, err := result.ReadDocument(path)
 		if err != nil {
 			t.Fatalf("ReadDocument(%s): %v", name, err)
 		}
@@ -429,7 +430,7 @@ func TestRenderEveryFormat(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"schema":1,"kind":"weather"}`), 0o644)
-	if _, err := ReadDocument(bad); err == nil || !strings.Contains(err.Error(), "weather") {
+	if _, err := result.ReadDocument(bad); err == nil || !strings.Contains(err.Error(), "weather") {
 		t.Errorf("ReadDocument(kind weather) = %v, want an error naming the kind", err)
 	}
 }
@@ -463,7 +464,7 @@ func TestCompareNoise(t *testing.T) {
 	few.Latency.P95 = msv(4.8 * 0.32)
 	b.HTTP.Endpoints[0].Latency.P95 = msv(510) // zeus-search: −50 % over 1,197 successes
 	b.Target.Name, b.Target.File = "other", "targets/other.yaml"
-	c := NewComparison([]*Result{a, b})
+	c := result.NewComparison([]*result.Result{a, b})
 	var txt bytes.Buffer
 	if err := Render(&txt, c, FormatTable); err != nil {
 		t.Fatal(err)

@@ -1,23 +1,13 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+
+	"github.com/loadcheck/loadcheck/internal/result"
 )
-
-// Document is anything loadcheck reports: a *Result (one run), a
-// *Comparison, a *Saturation or a *Nightly. The kinds are closed: only
-// these four have the unexported method.
-type Document interface{ document() }
-
-func (*Result) document()     {}
-func (*Comparison) document() {}
-func (*Saturation) document() {}
-func (*Nightly) document()    {}
 
 // views are what a kind of document is made of, as the renderers read
 // it: its outline, drawn by the text and Markdown renderers (layout.go);
@@ -31,22 +21,22 @@ type views struct {
 
 // viewsOf is the one place that names the kinds of document: no renderer
 // switches on the kind, and a kind that misses a view does not compile.
-func viewsOf(doc Document) views {
+func viewsOf(doc result.Document) views {
 	switch d := doc.(type) {
-	case *Result:
+	case *result.Result:
 		return bind(d, resultOutline, resultContents, resultPage)
-	case *Comparison:
+	case *result.Comparison:
 		return bind(d, comparisonOutline, comparisonContents, comparisonPage)
-	case *Saturation:
+	case *result.Saturation:
 		return bind(d, saturationOutline, saturationContents, saturationPage)
-	case *Nightly:
+	case *result.Nightly:
 		return bind(d, nightlyOutline, nightlyContents, nightlyPage)
 	}
 	panic(fmt.Sprintf("report: %T is not a document", doc))
 }
 
 // bind gives d's views.
-func bind[D Document](d D, o func(D) outline, c func(D) contents, p func(D) (htmlPage, error)) views {
+func bind[D result.Document](d D, o func(D) outline, c func(D) contents, p func(D) (htmlPage, error)) views {
 	return views{
 		outline:  func() outline { return o(d) },
 		contents: func() contents { return c(d) },
@@ -59,22 +49,22 @@ func bind[D Document](d D, o func(D) outline, c func(D) contents, p func(D) (htm
 // the capacity searches, and the night that holds them.
 type contents struct {
 	runs     []labelledRun
-	searches []*Saturation
-	night    *Nightly // nil unless the document is a night
+	searches []*result.Saturation
+	night    *result.Nightly // nil unless the document is a night
 }
 
 // labelledRun is a run with its label: its target's name, or in a
 // comparison the full label of its column (Comparison.Labels).
 type labelledRun struct {
-	*Result
+	*result.Result
 	label string
 }
 
-func resultContents(r *Result) contents {
+func resultContents(r *result.Result) contents {
 	return contents{runs: []labelledRun{{r, r.Target.Name}}}
 }
 
-func comparisonContents(c *Comparison) contents {
+func comparisonContents(c *result.Comparison) contents {
 	var out contents
 	for i, l := range comparisonLabels(c) {
 		out.runs = append(out.runs, labelledRun{c.Results[i], l})
@@ -82,9 +72,11 @@ func comparisonContents(c *Comparison) contents {
 	return out
 }
 
-func saturationContents(s *Saturation) contents { return contents{searches: []*Saturation{s}} }
+func saturationContents(s *result.Saturation) contents {
+	return contents{searches: []*result.Saturation{s}}
+}
 
-func nightlyContents(n *Nightly) contents {
+func nightlyContents(n *result.Nightly) contents {
 	var c contents
 	if n.Comparison != nil {
 		c = comparisonContents(n.Comparison)
@@ -108,7 +100,7 @@ func Formats() []string {
 }
 
 // Render writes doc in format.
-func Render(w io.Writer, doc Document, format string) error {
+func Render(w io.Writer, doc result.Document, format string) error {
 	switch format {
 	case FormatJSON:
 		return writeJSON(w, doc)
@@ -129,56 +121,12 @@ func Render(w io.Writer, doc Document, format string) error {
 // RenderTerminal writes doc as text tables for a terminal width columns
 // wide; 0 means no limit, as Render with FormatTable. A comparison wider
 // than the terminal is laid out as a block per target instead.
-func RenderTerminal(w io.Writer, doc Document, width int) error {
+func RenderTerminal(w io.Writer, doc result.Document, width int) error {
 	return writeTextOutline(w, viewsOf(doc).outline(), width)
 }
 
-func writeJSON(w io.Writer, doc Document) error {
+func writeJSON(w io.Writer, doc result.Document) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
-}
-
-// ReadDocument reads any document loadcheck writes as JSON: a run's result
-// (no "kind"), a comparison, a capacity search or a nightly report.
-func ReadDocument(path string) (Document, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var head struct {
-		Schema int    `json:"schema"`
-		Kind   string `json:"kind"`
-	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("%s:%s", path, jsonError(b, err))
-	}
-	if !bytes.Contains(b, []byte(`"schema"`)) {
-		return nil, fmt.Errorf("%s:1:1: no schema field: not a file loadcheck wrote — report reads the result JSON run, compare, saturate and nightly write (reports/runs/<run-id>.json)", path)
-	}
-	if head.Schema < 1 || head.Schema > Schema {
-		return nil, fmt.Errorf("%s:%s: schema %d: this loadcheck reads schema 1 to %d — render it with the loadcheck that wrote it", path, fieldAt(b, "schema"), head.Schema, Schema)
-	}
-	if required[head.Kind] != nil {
-		if err := checkShape(b, head.Kind); err != nil {
-			return nil, fmt.Errorf("%s:%v", path, err)
-		}
-	}
-	var doc Document
-	switch head.Kind {
-	case "":
-		doc = &Result{}
-	case KindComparison:
-		doc = &Comparison{}
-	case KindSaturation:
-		doc = &Saturation{}
-	case KindNightly:
-		doc = &Nightly{}
-	default:
-		return nil, fmt.Errorf("%s:%s: unknown kind %q: want a result, %q, %q or %q — use a file loadcheck wrote", path, fieldAt(b, "kind"), head.Kind, KindComparison, KindSaturation, KindNightly)
-	}
-	if err := json.Unmarshal(b, doc); err != nil {
-		return nil, fmt.Errorf("%s:%s", path, jsonError(b, err))
-	}
-	return doc, nil
 }

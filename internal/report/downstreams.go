@@ -13,6 +13,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
@@ -24,7 +25,7 @@ import (
 // downstreamTable is the Downstreams section of one run: a row per
 // downstream, then per downstream its top statements, commands or paths
 // and its connections per process.
-func downstreamTable(r *Result) Table {
+func downstreamTable(r *result.Result) Table {
 	t := Table{
 		Title:  "Downstreams",
 		Header: []string{"downstream", "source", "calls", "calls /s", "per request", "conns peak", "conns max/process"},
@@ -89,7 +90,7 @@ func downstreamNotes(s downstream.Summary) []string {
 	return notes
 }
 
-func perRequestCell(r *Result, name string) string {
+func perRequestCell(r *result.Result, name string) string {
 	v, ok := r.Metric("downstream." + name + ".per_request")
 	if !ok {
 		return "–"
@@ -127,7 +128,7 @@ func rateString(f float64) string {
 
 // downstreamChart draws the calls per second of each downstream over the
 // measured phase, from the cumulative calls its summary sampled.
-func downstreamChart(r *Result) (chart, bool) {
+func downstreamChart(r *result.Result) (chart, bool) {
 	c := chart{title: "Downstream calls per second over time", xLabel: "seconds into the measured phase", yLabel: "calls per second", yFromZero: true}
 	for _, s := range r.Downstreams {
 		var xy plotter.XYs
@@ -144,28 +145,14 @@ func downstreamChart(r *Result) (chart, bool) {
 	return c, len(c.lines) > 0
 }
 
-// downstreamNames lists the downstreams of rs, in the order they first
-// appear.
-func downstreamNames(rs ...*Result) []string {
-	var names []string
-	for _, r := range rs {
-		for _, n := range metric.InstancesOf(r, metric.ObservedDownstreams) {
-			if !slices.Contains(names, n) {
-				names = append(names, n)
-			}
-		}
-	}
-	return names
-}
-
 // downstreamMetrics exports every downstream metric r measured, with the
 // downstream's name as a label.
-func (e *promExport) downstreamMetrics(r *Result, sc, target string) {
+func (e *promExport) downstreamMetrics(r *result.Result, sc, target string) {
 	for _, m := range metric.All() {
 		if !m.PerDownstream() {
 			continue
 		}
-		for _, ds := range downstreamNames(r) {
+		for _, ds := range result.DownstreamNames(r) {
 			v, ok := r.Metric(m.For(ds))
 			if !ok {
 				continue
@@ -180,28 +167,13 @@ func (e *promExport) downstreamMetrics(r *Result, sc, target string) {
 // percent over the median of earlier nights, that nightly flags.
 const DownstreamGrowth = 20
 
-// downstreamPerRequest is each downstream's calls per request in r, for
-// the history.
-func downstreamPerRequest(r *Result) map[string]float64 {
-	var out map[string]float64
-	for _, ds := range downstreamNames(r) {
-		if v, ok := r.Metric("downstream." + ds + ".per_request"); ok {
-			if out == nil {
-				out = map[string]float64{}
-			}
-			out[ds] = v.V
-		}
-	}
-	return out
-}
-
 // perRequestRegressions flags each downstream whose calls per request grew
 // more than DownstreamGrowth percent over the median of before: the
 // target now costs its database or upstream more per request.
-func perRequestRegressions(before []HistoryEntry, now HistoryEntry) []Regression {
+func perRequestRegressions(before []result.HistoryEntry, now result.HistoryEntry) []result.Regression {
 	names := slices.Collect(maps.Keys(now.PerRequest))
 	sort.Strings(names)
-	var out []Regression
+	var out []result.Regression
 	for _, ds := range names {
 		var vals []float64
 		for _, e := range before {
@@ -217,7 +189,7 @@ func perRequestRegressions(before []HistoryEntry, now HistoryEntry) []Regression
 			continue
 		}
 		name := "downstream." + ds + ".per_request"
-		out = append(out, Regression{Target: now.Target, Metric: name, Baseline: base, Now: cur, Nights: len(vals),
+		out = append(out, result.Regression{Target: now.Target, Metric: name, Baseline: base, Now: cur, Nights: len(vals),
 			Text: fmt.Sprintf("%s: %s %.2f → %.2f calls per request (+%.0f%%, more than +%d%% over the median of %s)",
 				now.Target, name, base, cur, 100*(cur-base)/base, DownstreamGrowth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
 	}
@@ -226,12 +198,12 @@ func perRequestRegressions(before []HistoryEntry, now HistoryEntry) []Regression
 
 // instanceNames are the names a compared metric has in rs: its own, or
 // one per downstream of rs for a downstream's.
-func instanceNames(m metric.Metric, rs []*Result) []string {
+func instanceNames(m metric.Metric, rs []*result.Result) []string {
 	if !m.PerDownstream() {
 		return []string{m.Name}
 	}
 	var names []string
-	for _, ds := range downstreamNames(rs...) {
+	for _, ds := range result.DownstreamNames(rs...) {
 		names = append(names, m.For(ds))
 	}
 	return names

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/loadcheck/loadcheck/internal/downstream"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // withDownstreams gives r a postgres database called rate times a second
 // over 10 s through 2 workers' pools, and a stub of 3 calls a request.
-func withDownstreams(r *Result, rate float64) *Result {
+func withDownstreams(r *result.Result, rate float64) *result.Result {
 	ok := float64(r.HTTP.Total.Successes())
 	r.Downstreams = []downstream.Summary{
 		{Name: "postgres", Kind: "postgres", Source: downstream.SourceStatements, Calls: rate * 10, Seconds: 10, RatePerSec: rate,
@@ -41,7 +42,7 @@ func TestDownstreamsRendered(t *testing.T) {
 			t.Errorf("the table report lacks %q:\n%s", want, text.String())
 		}
 	}
-	c := NewComparison([]*Result{withDownstreams(oneWorker(t), 0.33), withDownstreams(fixture(t), 0.67)})
+	c := result.NewComparison([]*result.Result{withDownstreams(oneWorker(t), 0.33), withDownstreams(fixture(t), 0.67)})
 	var cmp bytes.Buffer
 	if err := Render(&cmp, c, FormatMarkdown); err != nil {
 		t.Fatal(err)
@@ -79,19 +80,19 @@ func lineWith(s, sub string) string {
 // median of earlier nights is a regression; 10 % is not.
 func TestPerRequestRegression(t *testing.T) {
 	t.Parallel()
-	night := func(date string, perRequest float64) HistoryEntry {
-		return HistoryEntry{Date: date, Scenario: "s", Target: "t", Status: Complete, PerRequest: map[string]float64{"postgres": perRequest}}
+	night := func(date string, perRequest float64) result.HistoryEntry {
+		return result.HistoryEntry{Date: date, Scenario: "s", Target: "t", Status: result.Complete, PerRequest: map[string]float64{"postgres": perRequest}}
 	}
-	history := []HistoryEntry{night("2026-12-01", 2), night("2026-12-02", 2.1), night("2026-12-03", 1.9)}
-	if got := Regressions(history, []HistoryEntry{night("2026-12-04", 2.2)}, Thresholds{}); len(got) != 0 {
+	history := []result.HistoryEntry{night("2026-12-01", 2), night("2026-12-02", 2.1), night("2026-12-03", 1.9)}
+	if got := Regressions(history, []result.HistoryEntry{night("2026-12-04", 2.2)}, result.Thresholds{}); len(got) != 0 {
 		t.Errorf("+10%%: regressions %+v, want none", got)
 	}
-	got := Regressions(history, []HistoryEntry{night("2026-12-04", 2.5)}, Thresholds{})
+	got := Regressions(history, []result.HistoryEntry{night("2026-12-04", 2.5)}, result.Thresholds{})
 	if len(got) != 1 || got[0].Metric != "downstream.postgres.per_request" || !strings.Contains(got[0].Text, "2.00 → 2.50 calls per request (+25%") {
 		t.Errorf("+25%%: regressions %+v, want downstream.postgres.per_request flagged", got)
 	}
 	r := withDownstreams(fixture(t), 1)
-	e := HistoryEntryOf("2026-12-04", r, nil)
+	e := result.HistoryEntryOf("2026-12-04", r, nil)
 	if v := e.PerRequest["embed"]; v < 2.999 || v > 3.001 {
 		t.Errorf("history keeps embed per request %v, want 3", v)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // FuzzRead feeds arbitrary bytes to the result reader. No input may make
@@ -27,7 +28,7 @@ func FuzzRead(f *testing.F) {
 		"http.inflight.max", "ws.loss", "ws.dup", "ws.delivery.p95", "ws.connected", "sse.gap.max", "sse.connected",
 		"cpu.sustained", "cpu.total", "rss.total", "rss.max_process", "target.ready_time", "http.x.p95", "http..p95"}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := report.Read(bytes.NewReader(data))
+		r, err := result.Read(bytes.NewReader(data))
 		if (r == nil) == (err == nil) {
 			t.Fatalf("Read = %v, %v: want exactly one of a result and an error", r, err)
 		}
@@ -53,7 +54,7 @@ func FuzzRead(f *testing.F) {
 		if err := r.Write(&first); err != nil {
 			t.Fatalf("Write of a result Read accepted: %v", err)
 		}
-		again, err := report.Read(bytes.NewReader(first.Bytes()))
+		again, err := result.Read(bytes.NewReader(first.Bytes()))
 		if err != nil {
 			t.Fatalf("Read of what Write wrote: %v\n%s", err, first.Bytes())
 		}

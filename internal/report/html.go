@@ -16,6 +16,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // The HTML report is one file that works offline: inline CSS, inline SVG
@@ -140,7 +141,7 @@ func cellClass(s string) string {
 // time, CPU per process over time, per-board delivery ratio; for a
 // capacity search the latency-versus-rate curve with the gate line; for a
 // nightly report the trend over the last nights.
-func WriteHTML(w io.Writer, doc Document) error {
+func WriteHTML(w io.Writer, doc result.Document) error {
 	p, err := viewsOf(doc).page()
 	if err != nil {
 		return err
@@ -163,7 +164,7 @@ func figures(cs ...chart) ([]htmlFigure, error) {
 	return out, nil
 }
 
-func runMeta(r *Result) string {
+func runMeta(r *result.Result) string {
 	m := fmt.Sprintf("run %s · started %s · scenario %s", r.RunID, r.Start.UTC().Format("2006-01-02 15:04:05 MST"), r.Scenario.Name)
 	if r.Scenario.File != "" {
 		m += " (" + r.Scenario.File + ")"
@@ -174,7 +175,7 @@ func runMeta(r *Result) string {
 	return m
 }
 
-func resultPage(r *Result) (htmlPage, error) {
+func resultPage(r *result.Result) (htmlPage, error) {
 	figs, err := figures(runCharts(r)...)
 	if err != nil {
 		return htmlPage{}, err
@@ -210,7 +211,7 @@ func gatedPercentile(gates []gate.Outcome, ep, def string) string {
 }
 
 // runCharts are the charts of one run.
-func runCharts(r *Result) []chart {
+func runCharts(r *result.Result) []chart {
 	var cs []chart
 	eps := r.HTTP.Endpoints
 	if len(eps) > 1 {
@@ -296,7 +297,7 @@ func durationGates(outcomes []gate.Outcome, endpoint string) []threshold {
 }
 
 // cpuChart draws each process's CPU over time.
-func cpuChart(r *Result, label string) (chart, bool) {
+func cpuChart(r *result.Result, label string) (chart, bool) {
 	res := r.Resources
 	if res == nil || len(res.Timeline) < 2 {
 		return chart{}, false
@@ -345,7 +346,7 @@ func cpuChart(r *Result, label string) (chart, bool) {
 // cpuOffset is where r's measured phase begins on its resource timeline:
 // the timeline counts from the first sample, taken before the warm-up,
 // and every chart counts from the measured phase.
-func cpuOffset(r *Result) time.Duration {
+func cpuOffset(r *result.Result) time.Duration {
 	if res := r.Resources; res != nil && !res.Start.IsZero() && !r.Start.IsZero() {
 		return r.Start.Sub(res.Start)
 	}
@@ -355,7 +356,7 @@ func cpuOffset(r *Result) time.Duration {
 // comparisonCharts draws the targets side by side: p95 per endpoint,
 // throughput, errors when any, CPU and delivery per board, a line (or a
 // bar) per target.
-func comparisonCharts(c *Comparison) []chart {
+func comparisonCharts(c *result.Comparison) []chart {
 	labels := comparisonColumns(c)
 	cs := comparisonLatencyCharts(c, labels)
 	cs = append(cs, comparisonThroughputCharts(c, labels)...)
@@ -390,7 +391,7 @@ func comparisonCharts(c *Comparison) []chart {
 
 // comparisonLatencyCharts draws, per endpoint, the p95 over time, a line
 // per target.
-func comparisonLatencyCharts(c *Comparison, labels []string) []chart {
+func comparisonLatencyCharts(c *result.Comparison, labels []string) []chart {
 	var eps []string
 	seen := map[string]bool{}
 	for _, r := range c.Results {
@@ -424,7 +425,7 @@ func comparisonLatencyCharts(c *Comparison, labels []string) []chart {
 
 // comparisonThroughputCharts draws the throughput over time, and the
 // errors over time when any target had one.
-func comparisonThroughputCharts(c *Comparison, labels []string) []chart {
+func comparisonThroughputCharts(c *result.Comparison, labels []string) []chart {
 	tp := chart{title: "Throughput over time", xLabel: "seconds into the measured phase", yLabel: "successful responses completed per second", yFromZero: true}
 	ers := chart{title: "Errors over time", xLabel: "seconds into the measured phase", yLabel: "failed requests per second", yFromZero: true}
 	anyErr := false
@@ -446,7 +447,7 @@ func comparisonThroughputCharts(c *Comparison, labels []string) []chart {
 
 // comparisonDeliveryChart draws the delivery per board, a group of bars
 // per target; false when no target had boards.
-func comparisonDeliveryChart(c *Comparison, labels []string) (chart, bool) {
+func comparisonDeliveryChart(c *result.Comparison, labels []string) (chart, bool) {
 	maxBoards := 0
 	for _, r := range c.Results {
 		if r.WebSocket != nil {
@@ -475,7 +476,7 @@ func comparisonDeliveryChart(c *Comparison, labels []string) (chart, bool) {
 
 // comparisonSections are the comparison page's sections: the tables, the
 // charts, and each target's own report, collapsed.
-func comparisonSections(c *Comparison) ([]htmlSection, error) {
+func comparisonSections(c *result.Comparison) ([]htmlSection, error) {
 	labels := comparisonColumns(c)
 	figs, err := figures(comparisonCharts(c)...)
 	if err != nil {
@@ -500,7 +501,7 @@ func comparisonSections(c *Comparison) ([]htmlSection, error) {
 	return append(secs, each), nil
 }
 
-func comparisonPage(c *Comparison) (htmlPage, error) {
+func comparisonPage(c *result.Comparison) (htmlPage, error) {
 	secs, err := comparisonSections(c)
 	if err != nil {
 		return htmlPage{}, err
@@ -515,8 +516,8 @@ func comparisonPage(c *Comparison) (htmlPage, error) {
 // saturationCharts draws the latency-versus-rate curve of every latency
 // gate (or of all endpoints' p95 without one) with the gate line, and the
 // achieved rate and CPU against the offered rate.
-func saturationCharts(s *Saturation) []chart {
-	steps := append([]Step(nil), s.Steps...)
+func saturationCharts(s *result.Saturation) []chart {
+	steps := append([]result.Step(nil), s.Steps...)
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].Rate < steps[j].Rate })
 	var cs []chart
 	// One curve per latency gate metric.
@@ -598,7 +599,7 @@ func saturationCharts(s *Saturation) []chart {
 
 // stepValue is the observed value of metric at a step, in its base unit:
 // from the step's gates, or the step's own p95 for http.p95.
-func stepValue(st Step, metric string) (float64, bool) {
+func stepValue(st result.Step, metric string) (float64, bool) {
 	for _, o := range st.Gates {
 		if o.Metric == metric && o.Observed != nil {
 			return o.Observed.V, true
@@ -610,7 +611,7 @@ func stepValue(st Step, metric string) (float64, bool) {
 	return 0, false
 }
 
-func saturationSection(s *Saturation) (htmlSection, error) {
+func saturationSection(s *result.Saturation) (htmlSection, error) {
 	figs, err := figures(saturationCharts(s)...)
 	if err != nil {
 		return htmlSection{}, err
@@ -618,7 +619,7 @@ func saturationSection(s *Saturation) (htmlSection, error) {
 	return htmlSection{Title: "Capacity of " + s.Target.Name, Lines: []string{SaturationSummary(s)}, Tables: SaturationTables(s), Figures: figs}, nil
 }
 
-func saturationPage(s *Saturation) (htmlPage, error) {
+func saturationPage(s *result.Saturation) (htmlPage, error) {
 	sec, err := saturationSection(s)
 	if err != nil {
 		return htmlPage{}, err
@@ -629,7 +630,7 @@ func saturationPage(s *Saturation) (htmlPage, error) {
 
 // trendCharts draw the last nights: p95 of every endpoint, capacity and
 // websocket loss, a line per target.
-func trendCharts(n *Nightly) []chart {
+func trendCharts(n *result.Nightly) []chart {
 	ix := indexTrend(n.Trend)
 	dates, targets := slices.Clone(ix.dates), ix.targets
 	eps := map[string]bool{}
@@ -659,7 +660,7 @@ func trendCharts(n *Nightly) []chart {
 	if eps["all"] {
 		epNames = append([]string{"all"}, epNames...)
 	}
-	line := func(title, y string, value func(HistoryEntry) (float64, bool)) chart {
+	line := func(title, y string, value func(result.HistoryEntry) (float64, bool)) chart {
 		c := chart{title: title, xLabel: "night", yLabel: y, nominalX: labels, yFromZero: true, points: true}
 		for _, tg := range targets {
 			var xy plotter.XYs
@@ -680,7 +681,7 @@ func trendCharts(n *Nightly) []chart {
 		if ep == "all" {
 			name = "http.p95"
 		}
-		c := line(fmt.Sprintf("%s over the last %d nights", name, TrendNights), "ms", func(e HistoryEntry) (float64, bool) {
+		c := line(fmt.Sprintf("%s over the last %d nights", name, result.TrendNights), "ms", func(e result.HistoryEntry) (float64, bool) {
 			v, ok := e.P95[ep]
 			return msOf(v), ok
 		})
@@ -689,10 +690,10 @@ func trendCharts(n *Nightly) []chart {
 		}
 		cs = append(cs, c)
 	}
-	cs = append(cs, line("Capacity over the last nights", "requests per second", func(e HistoryEntry) (float64, bool) {
+	cs = append(cs, line("Capacity over the last nights", "requests per second", func(e result.HistoryEntry) (float64, bool) {
 		return e.Capacity, e.Capacity > 0
 	}))
-	cs = append(cs, line("Broadcast loss over the last nights", "% of expected events lost", func(e HistoryEntry) (float64, bool) {
+	cs = append(cs, line("Broadcast loss over the last nights", "% of expected events lost", func(e result.HistoryEntry) (float64, bool) {
 		if e.WSLoss == nil {
 			return 0, false
 		}
@@ -701,7 +702,7 @@ func trendCharts(n *Nightly) []chart {
 	return cs
 }
 
-func nightlyPage(n *Nightly) (htmlPage, error) {
+func nightlyPage(n *result.Nightly) (htmlPage, error) {
 	verdict := append([]string{nightlyVerdict(n)}, nightlyRegressionLines(n)...)
 	figs, err := figures(trendCharts(n)...)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
@@ -62,7 +63,7 @@ func seconds(f float64) string { return strconv.FormatFloat(f, 'f', 3, 64) }
 
 // resultSuite is one run as a suite: a case per gate, plus a case for the
 // run itself when it did not complete.
-func resultSuite(r *Result, name string) junitSuite {
+func resultSuite(r *result.Result, name string) junitSuite {
 	s := junitSuite{
 		Name: name, Time: seconds(r.Elapsed.Seconds()),
 		Properties: []junitProperty{
@@ -73,14 +74,14 @@ func resultSuite(r *Result, name string) junitSuite {
 		s.Timestamp = r.Start.UTC().Format("2006-01-02T15:04:05")
 	}
 	class := "loadcheck." + classPart(r.Scenario.Name) + "." + classPart(name)
-	if r.Status != Complete {
+	if r.Status != result.Complete {
 		c := junitCase{Name: "run completes", Classname: class, Time: seconds(r.Elapsed.Seconds())}
 		msg := fmt.Sprintf("run %s after %s", r.Status, r.Elapsed.Round(time.Second))
 		if r.Reason != "" {
 			msg += ": " + r.Reason
 		}
 		f := &junitFailure{Message: msg, Type: string(r.Status), Text: msg}
-		if r.Status == Aborted {
+		if r.Status == result.Aborted {
 			c.Failure = f
 		} else {
 			c.Error = f
@@ -100,7 +101,7 @@ func resultSuite(r *Result, name string) junitSuite {
 				obs = o.Reason
 			}
 			c.Failure = &junitFailure{
-				Message: describe(o), Type: "gate",
+				Message: result.Describe(o), Type: "gate",
 				Text: fmt.Sprintf("gate:      %s\nobserved:  %s\nthreshold: %s %s\n", o.Gate, obs, o.Op, o.Limit),
 			}
 		}
@@ -123,7 +124,7 @@ func classPart(s string) string {
 	return strings.Trim(s, "_,")
 }
 
-func saturationSuite(s *Saturation) junitSuite {
+func saturationSuite(s *result.Saturation) junitSuite {
 	st := junitSuite{Name: "saturate " + s.Target.Name,
 		Properties: []junitProperty{{"scenario", s.Scenario.Name}, {"target", s.Target.Name}, {"capacity_per_s", strconv.FormatFloat(s.Capacity, 'f', 2, 64)}}}
 	if !s.Start.IsZero() {
@@ -143,20 +144,20 @@ func saturationSuite(s *Saturation) junitSuite {
 		}
 		st.Cases = append(st.Cases, c)
 	}
-	if s.Status == Failed || s.Status == Interrupted {
+	if s.Status == result.Failed || s.Status == result.Interrupted {
 		st.Cases = append(st.Cases, junitCase{Name: "search completes", Classname: class, Time: "0",
 			Error: &junitFailure{Message: SaturationSummary(s), Type: string(s.Status), Text: s.Reason}})
 	}
 	return st
 }
 
-func nightlySuite(n *Nightly) junitSuite {
+func nightlySuite(n *result.Nightly) junitSuite {
 	st := junitSuite{Name: "nightly " + n.Date + " regressions"}
 	targets := []string{}
 	if n.Comparison != nil {
 		targets = comparisonLabels(n.Comparison)
 	}
-	by := map[string][]Regression{}
+	by := map[string][]result.Regression{}
 	for _, r := range n.Regressions {
 		by[r.Target] = append(by[r.Target], r)
 	}
@@ -177,7 +178,7 @@ func nightlySuite(n *Nightly) junitSuite {
 // WriteJUnit writes doc as JUnit XML: a suite per target with a test case
 // per gate; a capacity search adds "capacity found" and the headroom
 // against production; a nightly report adds a regression case per target.
-func WriteJUnit(w io.Writer, doc Document) error {
+func WriteJUnit(w io.Writer, doc result.Document) error {
 	c := viewsOf(doc).contents()
 	var suites []junitSuite
 	for _, r := range c.runs {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // An outline is a document as the text renderers draw it: headline,
@@ -41,24 +43,24 @@ type outline struct {
 	Final bool
 }
 
-func resultOutline(r *Result) outline {
+func resultOutline(r *result.Result) outline {
 	return outline{Headline: Headline(r), Lead: leadOf(r.Scenario), Tables: Tables(r), Verdict: []string{Verdict(r)}, Final: true}
 }
 
-func saturationOutline(s *Saturation) outline {
+func saturationOutline(s *result.Saturation) outline {
 	return outline{Headline: saturationHeadline(s), Tables: SaturationTables(s), Verdict: []string{SaturationSummary(s)}}
 }
 
-func comparisonOutline(c *Comparison) outline { return comparisonOutlineWith(c, nil) }
+func comparisonOutline(c *result.Comparison) outline { return comparisonOutlineWith(c, nil) }
 
 // comparisonOutlineWith is the comparison's outline with the capacity searches
 // sats of the same targets in the recommendation.
-func comparisonOutlineWith(c *Comparison, sats []*Saturation) outline {
+func comparisonOutlineWith(c *result.Comparison, sats []*result.Saturation) outline {
 	return outline{Headline: comparisonHeadline(c), Lead: comparisonLead(c), Tables: comparisonTables(c), Narrow: comparisonBlockTables(c), Verdict: verdictsWith(c, sats), VerdictList: true}
 }
 
 // leadOf is the lead of a report on a run of s: its load.
-func leadOf(s ScenarioInfo) []string {
+func leadOf(s result.ScenarioInfo) []string {
 	if l := LoadLine(s); l != "" {
 		return []string{l}
 	}
@@ -67,7 +69,7 @@ func leadOf(s ScenarioInfo) []string {
 
 // comparisonLead is the load the comparison's runs applied: one line when they all
 // applied the same, else a line per target.
-func comparisonLead(c *Comparison) []string {
+func comparisonLead(c *result.Comparison) []string {
 	var lines []string
 	same := true
 	for i, r := range c.Results {
@@ -86,7 +88,7 @@ func comparisonLead(c *Comparison) []string {
 	return lines
 }
 
-func nightlyOutline(n *Nightly) outline {
+func nightlyOutline(n *result.Nightly) outline {
 	o := outline{Headline: nightlyHeadline(n), Top: true, Tables: []Table{trendTable(n)}, NotesTitle: "Regressions", Notes: nightlyRegressionLines(n), Verdict: []string{nightlyVerdict(n)}}
 	if n.Comparison != nil {
 		o.Parts = append(o.Parts, comparisonOutlineWith(n.Comparison, n.Saturations))

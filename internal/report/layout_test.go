@@ -11,16 +11,17 @@ import (
 	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // titan builds one of the five titan configurations of fiveTargets: its
 // file and name, the search p95, the broadcast loss, the busiest
 // process's sustained CPU and its processes.
-func titan(t *testing.T, file, name string, p95ms, loss, cpu float64, procs []resource.Process) *Result {
+func titan(t *testing.T, file, name string, p95ms, loss, cpu float64, procs []resource.Process) *result.Result {
 	t.Helper()
 	r := fixture(t)
 	r.RunID = "20261123T100000Z-" + file
-	r.Target = TargetInfo{Name: name, File: "targets/" + file + ".yaml", BaseURL: "http://127.0.0.1:41234", Started: true, ReadyTime: 1100 * time.Millisecond}
+	r.Target = result.TargetInfo{Name: name, File: "targets/" + file + ".yaml", BaseURL: "http://127.0.0.1:41234", Started: true, ReadyTime: 1100 * time.Millisecond}
 	s := &r.HTTP.Endpoints[0]
 	s.Latency.P50, s.Latency.P90, s.Latency.P95, s.Latency.P99 = msv(p95ms*0.42), msv(p95ms*0.85), msv(p95ms), msv(p95ms*1.35)
 	s.Errors, s.ErrorKinds = 0, nil
@@ -69,12 +70,12 @@ func titan(t *testing.T, file, name string, p95ms, loss, cpu float64, procs []re
 // tuned worker (passes, the cheapest), two workers (the trap: broadcasts
 // lost), gunicorn with Redis fan-out and the nginx split (pass, with more
 // processes and memory), nginx sticky sessions (still lose broadcasts).
-func fiveTargets(t *testing.T) *Comparison {
+func fiveTargets(t *testing.T) *result.Comparison {
 	t.Helper()
 	const mib = 1 << 20
 	uv := "/usr/bin/python3 -m uvicorn app:app --host 127.0.0.1 --port 41234"
 	spawn := "/usr/bin/python3 -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=5, pipe_handle=7) --multiprocessing-fork"
-	return NewComparison([]*Result{
+	return result.NewComparison([]*result.Result{
 		titan(t, "titan-1w", "titan, uvicorn 1 worker (tuned)", 1900, 0, 52, []resource.Process{
 			{PID: 100, Name: uv + " --loop uvloop --http httptools --limit-concurrency 200", Role: "worker", CPUMean: 45, CPUSustained: 52, RSSPeak: 46 * mib},
 		}),
@@ -195,7 +196,7 @@ func TestProcessColumn(t *testing.T) {
 // is wider, tables too wide get two-line headers or are split with their
 // first column repeated, and no cell is lost.
 func TestRunFits100Columns(t *testing.T) {
-	for name, r := range map[string]*Result{"run": fixture(t), "run-overload": overload(t)} {
+	for name, r := range map[string]*result.Result{"run": fixture(t), "run-overload": overload(t)} {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
 			if err := RenderTerminal(&b, r, 100); err != nil {

@@ -5,48 +5,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
-// KindNightly is Nightly.Kind.
-const KindNightly = "nightly"
-
-// TrendNights is how many nights the nightly report's trend shows.
-const TrendNights = 30
-
-// Nightly is one night's report: the comparison of the targets, their
-// capacity searches when asked for, the regressions against earlier
-// nights, and the trend.
-type Nightly struct {
-	Schema      int           `json:"schema"`
-	Kind        string        `json:"kind"` // always "nightly"
-	Date        string        `json:"date"`
-	Comparison  *Comparison   `json:"comparison"`
-	Saturations []*Saturation `json:"saturations,omitempty"`
-	Regressions []Regression  `json:"regressions"`
-	Thresholds  Thresholds    `json:"thresholds"`
-	// Trend holds the history lines of the last TrendNights nights,
-	// tonight's included.
-	Trend []HistoryEntry `json:"trend"`
-	// Pass is true when every gate held, every capacity search passed and
-	// nothing regressed.
-	Pass bool `json:"pass"`
-}
-
-// Saturation returns the night's capacity search of the target named
-// target, nil when none ran.
-func (n *Nightly) Saturation(target string) *Saturation {
-	var found *Saturation
-	for _, s := range n.Saturations {
-		if s.Target.Name == target {
-			found = s
-		}
-	}
-	return found
-}
-
 // nightlyVerdict is the nightly report's last line.
-func nightlyVerdict(n *Nightly) string {
+func nightlyVerdict(n *result.Nightly) string {
 	var parts []string
 	if n.Comparison != nil && !n.Comparison.Pass {
 		parts = append(parts, "a gate failed")
@@ -70,10 +34,10 @@ func nightlyVerdict(n *Nightly) string {
 
 // trendTable lists the trend: a row per night, a column per target, the
 // p95 of all endpoints, and the capacity when searched.
-func trendTable(n *Nightly) Table {
+func trendTable(n *result.Nightly) Table {
 	ix := indexTrend(n.Trend)
 	dates, targets := ix.dates, ix.targets
-	t := Table{Title: fmt.Sprintf("Trend (last %d nights)", TrendNights), Header: []string{"night"}}
+	t := Table{Title: fmt.Sprintf("Trend (last %d nights)", result.TrendNights), Header: []string{"night"}}
 	for _, tg := range targets {
 		t.Header = append(t.Header, tg+" p95 ms", tg+" capacity /s", tg+" gates")
 	}
@@ -108,9 +72,9 @@ func trendTable(n *Nightly) Table {
 }
 
 // nightlyHeadline is the first line of the nightly report.
-func nightlyHeadline(n *Nightly) string {
+func nightlyHeadline(n *result.Nightly) string {
 	name := ""
-	var targets []TargetInfo
+	var targets []result.TargetInfo
 	if n.Comparison != nil && len(n.Comparison.Results) > 0 {
 		name = n.Comparison.Results[0].Scenario.Name
 		for _, r := range n.Comparison.Results {
@@ -121,7 +85,7 @@ func nightlyHeadline(n *Nightly) string {
 }
 
 // nightlyBaselineNights is the number of earlier nights in the trend.
-func nightlyBaselineNights(n *Nightly) int {
+func nightlyBaselineNights(n *result.Nightly) int {
 	seen := map[string]bool{}
 	for _, e := range n.Trend {
 		if e.Date != n.Date {
@@ -133,9 +97,9 @@ func nightlyBaselineNights(n *Nightly) int {
 
 // nightlyFirstNight reports whether the trend holds no night before this one:
 // then there is nothing to regress against.
-func nightlyFirstNight(n *Nightly) bool { return nightlyBaselineNights(n) == 0 }
+func nightlyFirstNight(n *result.Nightly) bool { return nightlyBaselineNights(n) == 0 }
 
-func nightlyRegressionLines(n *Nightly) []string {
+func nightlyRegressionLines(n *result.Nightly) []string {
 	switch {
 	case len(n.Regressions) > 0:
 	case nightlyFirstNight(n):
@@ -154,11 +118,11 @@ func nightlyRegressionLines(n *Nightly) []string {
 // with each night's entry per target.
 type trendIndex struct {
 	dates, targets []string
-	by             map[[2]string]HistoryEntry
+	by             map[[2]string]result.HistoryEntry
 }
 
-func indexTrend(trend []HistoryEntry) trendIndex {
-	ix := trendIndex{by: map[[2]string]HistoryEntry{}}
+func indexTrend(trend []result.HistoryEntry) trendIndex {
+	ix := trendIndex{by: map[[2]string]result.HistoryEntry{}}
 	for _, e := range trend {
 		if !slices.Contains(ix.dates, e.Date) {
 			ix.dates = append(ix.dates, e.Date)
@@ -171,7 +135,7 @@ func indexTrend(trend []HistoryEntry) trendIndex {
 	return ix
 }
 
-func (ix trendIndex) entry(date, target string) (HistoryEntry, bool) {
+func (ix trendIndex) entry(date, target string) (result.HistoryEntry, bool) {
 	e, ok := ix.by[[2]string{date, target}]
 	return e, ok
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // A comparison claims a change only past the noise of the samples behind
@@ -26,7 +28,7 @@ const cpuTickSeconds = 0.01
 // changeOf is how a change from a to b in metric is to be read: "~"
 // within noise, "too few" when either figure stands on too few samples,
 // else the change ("+12%", "−0.4pp").
-func changeOf(a, b *Result, metric string, base, v float64, pp bool) string {
+func changeOf(a, b *result.Result, metric string, base, v float64, pp bool) string {
 	na, qa := samplesBehind(a, metric)
 	nb, _ := samplesBehind(b, metric)
 	if q := qa; q >= 0 && (na >= 0 && na*(1-q) < minBeyond || nb >= 0 && nb*(1-q) < minBeyond) {
@@ -56,7 +58,7 @@ func changeOf(a, b *Result, metric string, base, v float64, pp bool) string {
 // samplesBehind is the number of samples a figure of r stands on and,
 // for a latency percentile, its quantile (else −1); −1 samples when the
 // metric has no count of its own (rates, memory).
-func samplesBehind(r *Result, metric string) (n, q float64) {
+func samplesBehind(r *result.Result, metric string) (n, q float64) {
 	parts := strings.Split(metric, ".")
 	switch {
 	case parts[0] == "http" && len(parts) >= 2:
@@ -91,12 +93,12 @@ func samplesBehind(r *Result, metric string) (n, q float64) {
 // can resolve, 0 when none is known: a CPU figure moves in steps of one
 // tick per sampling interval (1 % of a core at 1 s), so 1.00 % against
 // 0.87 % is no change.
-func noiseFloor(a, b *Result, metric string) float64 {
+func noiseFloor(a, b *result.Result, metric string) float64 {
 	if !strings.HasPrefix(metric, "cpu.") {
 		return 0
 	}
 	every := time.Second
-	for _, r := range []*Result{a, b} {
+	for _, r := range []*result.Result{a, b} {
 		if r.Resources != nil && r.Resources.Every > 0 && r.Resources.Every < every {
 			every = r.Resources.Every
 		}

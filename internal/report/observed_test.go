@@ -11,6 +11,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // TestObservedMetrics holds the observers' readers to the catalogue: every
@@ -19,7 +20,7 @@ import (
 // without the summary.
 func TestObservedMetrics(t *testing.T) {
 	t.Parallel()
-	r := &Result{
+	r := &result.Result{
 		WebSocket: &probe.WSSummary{Connected: 6, Expected: 60, Delivered: 55, Loss: 8.3, Dup: 1.5,
 			Delivery: record.Percentiles{P95: msv(43)}},
 		SSE: &probe.SSESummary{Connected: 3, Events: 12, GapMax: msv(900)},
@@ -50,13 +51,13 @@ func TestObservedMetrics(t *testing.T) {
 		if !measured || got.Kind != m.Kind || math.Abs(got.V-w) > 1e-9 {
 			t.Errorf("%s = %+v, measured %v; want %v %v, measured", name, got, measured, w, m.Kind)
 		}
-		if v, ok := (&Result{}).Metric(name); ok {
+		if v, ok := (&result.Result{}).Metric(name); ok {
 			t.Errorf("%s of a result without a %s summary = %+v, want not measured", name, m.Observer, v)
 		}
 	}
 	// Loss and delivery mean nothing until a delivery was expected; CPU
 	// nothing until a sample.
-	quiet := &Result{WebSocket: &probe.WSSummary{Connected: 6}, Resources: &resource.Summary{RSSTotal: 1}}
+	quiet := &result.Result{WebSocket: &probe.WSSummary{Connected: 6}, Resources: &resource.Summary{RSSTotal: 1}}
 	for _, name := range []string{"ws.loss", "ws.dup", "ws.delivery.p95", "cpu.sustained", "cpu.total", "rss.max_process"} {
 		if v, ok := quiet.Metric(name); ok {
 			t.Errorf("%s with nothing expected or sampled = %+v, want not measured", name, v)

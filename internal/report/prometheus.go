@@ -12,6 +12,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // FormatPrometheus is the Prometheus text exposition format, for a
@@ -47,7 +48,7 @@ func promSuffix(k gate.Kind) string {
 // labels, each gate as loadcheck_gate_pass 0/1, and for capacity searches
 // and nights their capacity and regressions. No sample carries a
 // timestamp, as node_exporter's textfile collector requires.
-func WritePrometheus(w io.Writer, doc Document) error {
+func WritePrometheus(w io.Writer, doc result.Document) error {
 	c := viewsOf(doc).contents()
 	e := &promExport{families: map[string]*dto.MetricFamily{}}
 	for _, r := range c.runs {
@@ -150,7 +151,7 @@ func bit(b bool) float64 {
 }
 
 // result exports one run as the target labelled target.
-func (e *promExport) result(r *Result, target string) {
+func (e *promExport) result(r *result.Result, target string) {
 	sc := r.Scenario.Name
 	e.metric(r, sc, target)
 	for _, o := range r.Gates {
@@ -159,7 +160,7 @@ func (e *promExport) result(r *Result, target string) {
 	}
 	e.add("run_pass", "1 when every gate of the run held.", dto.MetricType_GAUGE, bit(r.Pass), "scenario", sc, "target", target)
 	e.add("run_complete", "1 when the run measured its whole duration, 0 when it was cut short.", dto.MetricType_GAUGE,
-		bit(r.Status == Complete), "scenario", sc, "target", target)
+		bit(r.Status == result.Complete), "scenario", sc, "target", target)
 	e.add("run_start_timestamp_seconds", "When the measured phase started, in Unix seconds.", dto.MetricType_GAUGE,
 		float64(r.Start.UnixNano())/1e9, "scenario", sc, "target", target)
 	e.add("run_duration_seconds", "How long the measured phase ran.", dto.MetricType_GAUGE,
@@ -175,7 +176,7 @@ func (e *promExport) result(r *Result, target string) {
 // metric exports every gate metric r measured, named by the catalogue;
 // values come from Result.Metric, so a metric is exported exactly as it
 // is gated.
-func (e *promExport) metric(r *Result, sc, target string) {
+func (e *promExport) metric(r *result.Result, sc, target string) {
 	for _, name := range metric.Names() {
 		if m, _, _ := metric.Lookup(name); !m.PerDownstream() {
 			e.gateMetric(r, name, m.Prom, sc, target, "")
@@ -191,7 +192,7 @@ func (e *promExport) metric(r *Result, sc, target string) {
 	}
 }
 
-func (e *promExport) gateMetric(r *Result, name string, p metric.Prom, sc, target, endpoint string) {
+func (e *promExport) gateMetric(r *result.Result, name string, p metric.Prom, sc, target, endpoint string) {
 	if p.Family == "" {
 		e.fail(fmt.Errorf("prometheus: no name for metric %q", name))
 		return
@@ -215,7 +216,7 @@ func (e *promExport) gateMetric(r *Result, name string, p metric.Prom, sc, targe
 
 // saturation exports a capacity search of the target labelled tg, and the
 // gates that failed at the lowest failing rate: what limited the capacity.
-func (e *promExport) saturation(s *Saturation, tg string) {
+func (e *promExport) saturation(s *result.Saturation, tg string) {
 	sc := s.Scenario.Name
 	for _, st := range s.Steps {
 		if s.LimitRate == 0 || st.Rate != s.LimitRate {
@@ -243,7 +244,7 @@ func (e *promExport) saturation(s *Saturation, tg string) {
 
 // regressions exports, per run of the night, how many of its figures
 // regressed: the figure dashboards trend night over night.
-func (e *promExport) regressions(n *Nightly, runs []labelledRun) {
+func (e *promExport) regressions(n *result.Nightly, runs []labelledRun) {
 	for _, r := range runs {
 		count := 0
 		for _, g := range n.Regressions {
@@ -257,7 +258,7 @@ func (e *promExport) regressions(n *Nightly, runs []labelledRun) {
 }
 
 // nightPass exports the night's verdict.
-func (e *promExport) nightPass(n *Nightly, runs []labelledRun) {
+func (e *promExport) nightPass(n *result.Nightly, runs []labelledRun) {
 	sc := ""
 	if len(runs) > 0 {
 		sc = runs[len(runs)-1].Scenario.Name

@@ -13,12 +13,13 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // scrape renders doc as Prometheus text, parses it back with expfmt as a
 // Prometheus server would, and returns each sample as
 // `name{label="value",…}` (labels sorted) → value.
-func scrape(t *testing.T, doc Document) (map[string]float64, map[string]*dto.MetricFamily) {
+func scrape(t *testing.T, doc result.Document) (map[string]float64, map[string]*dto.MetricFamily) {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Render(&b, doc, FormatPrometheus); err != nil {
@@ -67,7 +68,7 @@ func sample(name string, labels ...string) string {
 
 // wantGates checks that every gate outcome of r is exported as 0/1 under
 // the target label.
-func wantGates(t *testing.T, got map[string]float64, r *Result, target string) {
+func wantGates(t *testing.T, got map[string]float64, r *result.Result, target string) {
 	t.Helper()
 	if len(r.Gates) == 0 {
 		t.Fatal("the fixture has no gates")
@@ -151,7 +152,7 @@ func TestPrometheusCompare(t *testing.T) {
 	// Two runs of one target keep apart by their labels.
 	a, b := fixture(t), fixture(t)
 	b.RunID = "20261124T100000Z-ffff0000"
-	if err := Render(&bytes.Buffer{}, NewComparison([]*Result{a, b}), FormatPrometheus); err != nil {
+	if err := Render(&bytes.Buffer{}, result.NewComparison([]*result.Result{a, b}), FormatPrometheus); err != nil {
 		t.Errorf("two runs of one target: %v", err)
 	}
 }

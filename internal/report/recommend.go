@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
@@ -16,7 +17,7 @@ import (
 // launchers (a shell, env) and a database the target starts for itself
 // (PostgreSQL's postmaster and backends: every configuration has one) do
 // not count. ok is false without a resource source.
-func processCount(r *Result) (n int, ok bool) {
+func processCount(r *result.Result) (n int, ok bool) {
 	if r.Resources == nil || len(r.Resources.Processes) == 0 {
 		return 0, false
 	}
@@ -47,14 +48,14 @@ type candidate struct {
 // "recommended: titan-1w, which passes every gate in 1 process with
 // 46.0MiB; titan-split also passes, with 4× the memory". It says so
 // when no configuration passes.
-func Recommendation(c *Comparison, sats []*Saturation) string {
+func Recommendation(c *result.Comparison, sats []*result.Saturation) string {
 	labels := comparisonColumns(c)
 	var (
 		cs     []candidate
 		peakBy string // why a passing run was not a candidate
 	)
 	for i, r := range c.Results {
-		if !r.Pass || r.Status != Complete || len(r.Gates) == 0 {
+		if !r.Pass || r.Status != result.Complete || len(r.Gates) == 0 {
 			continue
 		}
 		if w := belowPeak(r.Scenario); w != "" {
@@ -112,7 +113,7 @@ func Recommendation(c *Comparison, sats []*Saturation) string {
 
 // saturationOf is the capacity search of target t among sats, nil when
 // there is none.
-func saturationOf(sats []*Saturation, t TargetInfo) *Saturation {
+func saturationOf(sats []*result.Saturation, t result.TargetInfo) *result.Saturation {
 	for _, s := range sats {
 		if s != nil && s.Target.Name == t.Name && s.Target.File == t.File {
 			return s

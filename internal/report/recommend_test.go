@@ -6,45 +6,46 @@ import (
 	"testing"
 
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 func TestRecommendation(t *testing.T) {
-	five := func() *Comparison { return fiveTargets(t) }
+	five := func() *result.Comparison { return fiveTargets(t) }
 	tests := []struct {
 		name string
-		c    func() *Comparison
-		sats func(c *Comparison) []*Saturation
+		c    func() *result.Comparison
+		sats func(c *result.Comparison) []*result.Saturation
 		want string
 	}{
 		{"fewest processes wins", five, nil,
 			"recommended: titan-1w, which passes every gate in 1 process with 46.0MiB; " +
 				"titan-gunicorn-redis also passes, in 4 processes and with 3× the memory; " +
 				"titan-split also passes, in 6 processes and with 4× the memory"},
-		{"headroom when the capacity is known", five, func(c *Comparison) []*Saturation {
+		{"headroom when the capacity is known", five, func(c *result.Comparison) []*result.Saturation {
 			s := saturation(t)
 			s.Target = c.Results[0].Target
-			return []*Saturation{s}
+			return []*result.Saturation{s}
 		}, "recommended: titan-1w, which passes every gate in 1 process with 46.0MiB, up to 32.5 req/s (49× today's 40/min); "},
-		{"then the least memory", func() *Comparison {
+		{"then the least memory", func() *result.Comparison {
 			c := fiveTargets(t)
 			// Without titan-1w, gunicorn (4 processes) and the split (6)
 			// remain; give the split 4 serving processes and less memory.
-			c = NewComparison(c.Results[1:])
+			c = result.NewComparison(c.Results[1:])
 			split := c.Results[3].Resources
 			split.Processes = split.Processes[:4]
 			split.RSSTotal = 100 << 20
 			return c
 		}, nil, "recommended: titan-split, which passes every gate in 4 processes with 100.0MiB; titan-gunicorn-redis also passes, with 1.4× the memory"},
-		{"none passes", func() *Comparison {
+		{"none passes", func() *result.Comparison {
 			five := fiveTargets(t)
-			return NewComparison([]*Result{five.Results[1], five.Results[3]}) // 2 workers, nginx sticky
+			return result.NewComparison([]*result.Result{five.Results[1], five.Results[3]}) // 2 workers, nginx sticky
 		}, nil,
 			"recommended: none — no target passes every gate"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.c()
-			var sats []*Saturation
+			var sats []*result.Saturation
 			if tc.sats != nil {
 				sats = tc.sats(c)
 			}
@@ -61,7 +62,7 @@ func TestCountsInSentences(t *testing.T) {
 	r.Gates = r.Gates[:1]
 	r.Gates[0].Pass = true
 	r.Pass = true
-	c := NewComparison([]*Result{r})
+	c := result.NewComparison([]*result.Result{r})
 	for _, got := range []string{Verdict(r), comparisonHeadline(c), comparisonVerdicts(c)[0]} {
 		for _, bad := range []string{"1 targets", "all 1 gates", "1 gates"} {
 			if strings.Contains(got, bad) {
@@ -78,7 +79,7 @@ func TestCountsInSentences(t *testing.T) {
 // yet rather than claiming nothing regressed against earlier nights.
 func TestFirstNight(t *testing.T) {
 	n := nightly(t)
-	var tonight []HistoryEntry
+	var tonight []result.HistoryEntry
 	for _, e := range n.Trend {
 		if e.Date == n.Date {
 			tonight = append(tonight, e)
@@ -86,7 +87,7 @@ func TestFirstNight(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name       string
-		trend      []HistoryEntry
+		trend      []result.HistoryEntry
 		want, lack string
 	}{
 		{"first night", tonight, "first night: no earlier night to compare with", "no regression against"},
@@ -94,7 +95,7 @@ func TestFirstNight(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n.Trend, n.Regressions, n.Saturations = tc.trend, nil, nil
-			n.Comparison = NewComparison(n.Comparison.Results[:1])
+			n.Comparison = result.NewComparison(n.Comparison.Results[:1])
 			n.Comparison.Results[0].Pass = true
 			n.Comparison.Pass = true
 			var b bytes.Buffer

@@ -19,12 +19,13 @@ import (
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 func msv(f float64) record.DurationMs { return record.DurationMs(f * float64(time.Millisecond)) }
 
 // fixture is a fixed result: a 2-worker target losing half its broadcasts.
-func fixture(t *testing.T) *Result {
+func fixture(t *testing.T) *result.Result {
 	t.Helper()
 	search := record.EndpointSummary{
 		Name: "zeus-search", Requests: 1200, Errors: 3, Rate: 10, Achieved: 9.95, Late: 0, InflightMean: 4.2,
@@ -46,18 +47,18 @@ func fixture(t *testing.T) *Result {
 		Latency:      record.Percentiles{P50: msv(3), P90: msv(700), P95: msv(900), P99: msv(1400), Max: msv(2210)},
 		Service:      record.Percentiles{P50: msv(3), P90: msv(700), P95: msv(900), P99: msv(1400), Max: msv(2200)},
 	}
-	r := &Result{
-		Schema: Schema, RunID: "20261123T100000Z-abcd1234",
-		Scenario: ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 2 * time.Minute, Warmup: 10 * time.Second,
+	r := &result.Result{
+		Schema: result.Schema, RunID: "20261123T100000Z-abcd1234",
+		Scenario: result.ScenarioInfo{Name: "prelaunch", File: "scenarios/prelaunch.yaml", Duration: 2 * time.Minute, Warmup: 10 * time.Second,
 			Load: []string{"to 20/s over 1m0s", "hold 1m0s"}, PeakRate: 20, WrittenPeakRate: 20, WarmupRate: 20,
 			Timeout: 30 * time.Second, KeepAlive: true, MaxWorkers: 512, Clients: 100},
 		Sources: &clientaddr.Description{Mode: "spread", Broadcaster: "127.1.0.1", Boards: "127.1.1.1–127.1.6.1 (6 /24s)",
 			SSE: "127.1.7.1–127.1.9.1 (3 /24s)", HTTP: "127.1.10.1–127.1.109.1 (100 /24s)"},
-		Target:    TargetInfo{Name: "uvicorn, 2 workers", BaseURL: "http://127.0.0.1:41234", Started: true, ReadyTime: 1800 * time.Millisecond},
+		Target:    result.TargetInfo{Name: "uvicorn, 2 workers", BaseURL: "http://127.0.0.1:41234", Started: true, ReadyTime: 1800 * time.Millisecond},
 		Start:     time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
 		Elapsed:   2 * time.Minute,
-		Status:    Complete,
-		Generator: Generator{Scheduled: 3000, Sent: 3000, MaxWorkers: 512, InflightMax: 17},
+		Status:    result.Complete,
+		Generator: result.Generator{Scheduled: 3000, Sent: 3000, MaxWorkers: 512, InflightMax: 17},
 		HTTP:      record.Summary{Endpoints: []record.EndpointSummary{search, home}, Total: total, InflightMax: 17, Elapsed: 2 * time.Minute},
 		WebSocket: &probe.WSSummary{Boards: 6, Connected: 6, Sent: 240, Acked: 240, Expected: 1440, Delivered: 724, Missing: 716, Loss: 49.72,
 			Delivery: record.Percentiles{P50: msv(1.2), P95: msv(3.1), P99: msv(5.5)},
@@ -98,7 +99,7 @@ func fixture(t *testing.T) *Result {
 // overload is a fixed result of a target past its capacity: three fast
 // 503s to every slow success, requests the generator never sent, and
 // responses beyond the histogram's ceiling.
-func overload(t *testing.T) *Result {
+func overload(t *testing.T) *result.Result {
 	t.Helper()
 	clip := record.DurationMs(time.Minute)
 	ep := record.EndpointSummary{
@@ -113,15 +114,15 @@ func overload(t *testing.T) *Result {
 	}
 	total := ep
 	total.Name = "all"
-	r := &Result{
-		Schema: Schema, RunID: "20261123T110000Z-overload",
-		Scenario: ScenarioInfo{Name: "overload", File: "scenarios/overload.yaml", Duration: 5 * time.Second, Warmup: time.Second,
+	r := &result.Result{
+		Schema: result.Schema, RunID: "20261123T110000Z-overload",
+		Scenario: result.ScenarioInfo{Name: "overload", File: "scenarios/overload.yaml", Duration: 5 * time.Second, Warmup: time.Second,
 			Load: []string{"at 100/s", "hold 5s"}, PeakRate: 100, WrittenPeakRate: 100, WarmupRate: 100, Timeout: 30 * time.Second, MaxWorkers: 64},
-		Target:    TargetInfo{Name: "uvicorn, 1 worker", BaseURL: "http://127.0.0.1:41234"},
+		Target:    result.TargetInfo{Name: "uvicorn, 1 worker", BaseURL: "http://127.0.0.1:41234"},
 		Start:     time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC),
 		Elapsed:   5 * time.Second,
-		Status:    Complete,
-		Generator: Generator{Scheduled: 500, Sent: 400, MaxWorkers: 64, InflightMax: 64},
+		Status:    result.Complete,
+		Generator: result.Generator{Scheduled: 500, Sent: 400, MaxWorkers: 64, InflightMax: 64},
 		HTTP:      record.Summary{Endpoints: []record.EndpointSummary{ep}, Total: total, InflightMax: 64, Elapsed: 5 * time.Second},
 		Resources: &resource.Summary{Source: "prometheus http://127.0.0.1:41234/metrics", Cores: 2, Every: time.Second,
 			SustainedWindow: 30 * time.Second, Span: 5 * time.Second, CPUSustained: 97, CPUTotal: 97, RSSTotal: 80 << 20, RSSMaxProcess: 80 << 20,
@@ -183,7 +184,7 @@ func TestWriteMarkdownGolden(t *testing.T) {
 // the peak), one that --rate held below the scenario's peak decides
 // nothing and says why.
 func TestLoadStated(t *testing.T) {
-	holding := func() *Result { // the fixture without its failed gate
+	holding := func() *result.Result { // the fixture without its failed gate
 		r := fixture(t)
 		r.Gates = slices.DeleteFunc(r.Gates, func(o gate.Outcome) bool { return !o.Pass })
 		r.Pass = true
@@ -199,7 +200,7 @@ func TestLoadStated(t *testing.T) {
 	below.Scenario.LoadChange = "a constant 5/s replaces the stages as written (peak 20/s)"
 	for _, tc := range []struct {
 		name     string
-		r        *Result
+		r        *result.Result
 		first    string // the report's second line
 		decision string
 	}{
@@ -223,7 +224,7 @@ func TestLoadStated(t *testing.T) {
 					t.Errorf("%s: no %q in\n%s", f, tc.decision, b.String())
 				}
 			}
-			c := &Comparison{Results: []*Result{tc.r}}
+			c := &result.Comparison{Results: []*result.Result{tc.r}}
 			if rec := Recommendation(c, nil); tc.r == below && !strings.HasPrefix(rec, "recommended: none — the load peaked at 5/s") {
 				t.Errorf("Recommendation of a run below the peak = %q, want none and why", rec)
 			}
@@ -236,9 +237,9 @@ func TestLoadStated(t *testing.T) {
 // PASS, its gates not judged.
 func TestInterruptedInWarmup(t *testing.T) {
 	r := fixture(t)
-	r.Status, r.Elapsed, r.Scenario.Warmup, r.WarmupRan = Interrupted, 0, time.Hour, 8*time.Second
+	r.Status, r.Elapsed, r.Scenario.Warmup, r.WarmupRan = result.Interrupted, 0, time.Hour, 8*time.Second
 	r.HTTP = record.Summary{Endpoints: []record.EndpointSummary{{Name: "zeus-search"}, {Name: "homepage"}}, Total: record.EndpointSummary{Name: "all"}}
-	r.Generator = Generator{Warmup: 40, MaxWorkers: 512}
+	r.Generator = result.Generator{Warmup: 40, MaxWorkers: 512}
 	r.WebSocket, r.SSE = nil, nil
 	r.Gates, r.Pass = gate.EvalAll([]gate.Gate{mustGate(t, "cpu.sustained < 60%"), mustGate(t, "http.errors < 1%")}, r)
 	r.Pass = false
@@ -275,7 +276,7 @@ func mustGate(t *testing.T, s string) gate.Gate {
 // covers in the one sentence metric.LatencyCovers (successes only), and
 // none says that errors are included.
 func TestLatencySentenceEverywhere(t *testing.T) {
-	docs := map[string]Document{"run": fixture(t), "compare": comparison(t), "saturate": saturation(t), "nightly": nightly(t)}
+	docs := map[string]result.Document{"run": fixture(t), "compare": comparison(t), "saturate": saturation(t), "nightly": nightly(t)}
 	for name, doc := range docs {
 		for _, f := range []string{FormatTable, FormatMarkdown, FormatHTML} {
 			var b bytes.Buffer
@@ -346,7 +347,7 @@ func TestDecisionFollowsGates(t *testing.T) {
 	tests := []struct {
 		name   string
 		gates  []string
-		modify func(r *Result)
+		modify func(r *result.Result)
 		want   []string
 	}{
 		{"every gate holds", []string{"http.zeus-search.p95 < 2s", "http.errors < 1%", "cpu.sustained < 60%"}, nil,
@@ -355,23 +356,23 @@ func TestDecisionFollowsGates(t *testing.T) {
 			[]string{"decision: none — ws.loss 49.7% fails ws.loss == 0%"}},
 		{"http.errors fails", []string{"http.errors < 0.05%", "cpu.sustained < 60%"}, nil,
 			[]string{"FAIL: 1 of 2 gates failed", "decision: none — http.errors 0.1% fails http.errors < 0.05%"}},
-		{"aborted", []string{"cpu.sustained < 60%"}, func(r *Result) {
-			r.Status, r.Reason = Aborted, `abort condition "http.errors > 20%" held (http.errors 35.0%)`
+		{"aborted", []string{"cpu.sustained < 60%"}, func(r *result.Result) {
+			r.Status, r.Reason = result.Aborted, `abort condition "http.errors > 20%" held (http.errors 35.0%)`
 		}, []string{"ABORTED 2m0s into the 2m0s measured phase", `decision: none — the run was aborted 2m0s into the 2m0s measured phase (abort condition "http.errors > 20%" held (http.errors 35.0%))`}},
-		{"interrupted", []string{"cpu.sustained < 60%"}, func(r *Result) {
-			r.Status, r.Elapsed = Interrupted, 6*time.Second
+		{"interrupted", []string{"cpu.sustained < 60%"}, func(r *result.Result) {
+			r.Status, r.Elapsed = result.Interrupted, 6*time.Second
 		}, []string{"INTERRUPTED 6s into the 2m0s measured phase", `decision: none — the run was interrupted 6s into the 2m0s measured phase`, "not a pass"}},
-		{"checkpoint of a killed run", []string{"cpu.sustained < 60%"}, func(r *Result) {
-			r.Status, r.Elapsed = Incomplete, 10*time.Second
+		{"checkpoint of a killed run", []string{"cpu.sustained < 60%"}, func(r *result.Result) {
+			r.Status, r.Elapsed = result.Incomplete, 10*time.Second
 		}, []string{"INCOMPLETE: a checkpoint written 10s into the 2m0s measured phase by a run that did not finish",
 			`decision: none — the run did not finish (a checkpoint 10s into the 2m0s measured phase)`}},
-		{"interrupted in a long warm-up", []string{"cpu.sustained < 60%"}, func(r *Result) {
-			r.Status, r.Elapsed, r.Scenario.Warmup, r.WarmupRan = Interrupted, 0, time.Hour, 8*time.Second
+		{"interrupted in a long warm-up", []string{"cpu.sustained < 60%"}, func(r *result.Result) {
+			r.Status, r.Elapsed, r.Scenario.Warmup, r.WarmupRan = result.Interrupted, 0, time.Hour, 8*time.Second
 		}, []string{"INTERRUPTED in the warm-up, 8s of 1h0m0s: the measured phase never began", "no gate judged: nothing was measured"}},
 		{"cpu fails", []string{"cpu.sustained < 30%", "http.errors < 0.05%"}, nil,
 			[]string{"decision: scale — cpu.sustained 38.5% fails < 30%; also: http.errors 0.1% fails http.errors < 0.05%"}},
 		{"no scaling gate", []string{"http.errors < 1%"}, nil, []string{"PASS: the one gate holds"}},
-		{"window not filled", []string{"cpu.sustained < 60%"}, func(r *Result) {
+		{"window not filled", []string{"cpu.sustained < 60%"}, func(r *result.Result) {
 			r.Resources.Span, r.Resources.Every = 5*time.Second, time.Second
 		}, []string{"decision: stay at one worker, tune it — cpu.sustained 38.5% < 60% (cpu.sustained over 5 s only (window 30 s))"}},
 	}
@@ -396,7 +397,7 @@ func TestDecisionFollowsGates(t *testing.T) {
 					t.Errorf("Verdict() = %q, want it to contain %q", v, want)
 				}
 			}
-			if strings.Contains(v, "PASS:") && r.Status != Complete {
+			if strings.Contains(v, "PASS:") && r.Status != result.Complete {
 				t.Errorf("Verdict() = %q: PASS on a run that did not finish", v)
 			}
 			if stay := strings.Contains(v, "decision: stay"); stay != (tc.name == "every gate holds" || tc.name == "window not filled") {
@@ -445,7 +446,7 @@ func TestResultRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := ReadFile(path)
+	back, err := result.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,7 +464,7 @@ func TestResultRoundTrip(t *testing.T) {
 }
 
 func TestReadRefusesNewerSchema(t *testing.T) {
-	_, err := Read(strings.NewReader(`{"schema": 99}`))
+	_, err := result.Read(strings.NewReader(`{"schema": 99}`))
 	if err == nil || !strings.Contains(err.Error(), "schema 99") {
 		t.Errorf("Read(schema 99) = %v, want an error naming the schema", err)
 	}
@@ -478,7 +479,7 @@ func TestTLSNotVerifiedIsLoud(t *testing.T) {
 	if strings.Contains(Headline(r)+Verdict(r), "NOT VERIFIED") {
 		t.Errorf("a verified run warns: %q / %q", Headline(r), Verdict(r))
 	}
-	r.Target.TLS = TLSNotVerified
+	r.Target.TLS = result.TLSNotVerified
 	for _, f := range []string{FormatTable, FormatMarkdown, FormatHTML} {
 		var b bytes.Buffer
 		if err := Render(&b, r, f); err != nil {
@@ -500,18 +501,18 @@ func TestTLSNotVerifiedIsLoud(t *testing.T) {
 	}
 	// Compare, saturate and nightly name the unverified target first thing.
 	c := comparison(t)
-	c.Results[1].Target.TLS = TLSNotVerified
+	c.Results[1].Target.TLS = result.TLSNotVerified
 	s := saturation(t)
-	s.Target.TLS = TLSNotVerified
+	s.Target.TLS = result.TLSNotVerified
 	n := nightly(t)
 	n.Comparison = c
-	want := "TLS CERTIFICATE " + TLSNotVerified + " for uvicorn, 2 workers"
+	want := "TLS CERTIFICATE " + result.TLSNotVerified + " for uvicorn, 2 workers"
 	for _, h := range []string{comparisonHeadline(c), nightlyHeadline(n)} {
 		if !strings.HasSuffix(h, want) {
 			t.Errorf("headline %q, want it to end %q", h, want)
 		}
 	}
-	if h := saturationHeadline(s); !strings.HasSuffix(h, TLSNotVerified+" for uvicorn, 1 worker") {
+	if h := saturationHeadline(s); !strings.HasSuffix(h, result.TLSNotVerified+" for uvicorn, 1 worker") {
 		t.Errorf("saturate headline %q lacks the TLS warning", h)
 	}
 	if h := comparisonHeadline(comparison(t)); strings.Contains(h, "TLS") {

@@ -5,156 +5,23 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
-// KindSaturation is Saturation.Kind.
-const KindSaturation = "saturate"
-
-// Saturation is the outcome of a capacity search (loadcheck saturate): the
-// steps it ran and the highest arrival rate at which every gate held.
-type Saturation struct {
-	Schema int    `json:"schema"`
-	Kind   string `json:"kind"` // always "saturate"
-	ID     string `json:"id"`
-	// Scenario and Target are those of the steps' runs.
-	Scenario ScenarioInfo `json:"scenario"`
-	Target   TargetInfo   `json:"target"`
-	Start    time.Time    `json:"start"`
-	// Hold is how long each step measured; Precision the relative width,
-	// in percent, at which bisection stopped.
-	Hold      time.Duration `json:"hold_ns"`
-	Precision float64       `json:"precision_pct"`
-	Gates     []string      `json:"gates"`
-	Steps     []Step        `json:"steps"`
-	// Capacity is the highest offered rate, in requests per second, at
-	// which every gate held; 0 when no step passed.
-	Capacity float64 `json:"capacity_per_s"`
-	// Limit lists the gates that failed at the lowest failing rate above
-	// Capacity, as "ws.loss 49.7% fails ws.loss == 0%"; empty when no step
-	// failed (the search reached its ceiling).
-	Limit []string `json:"limit,omitempty"`
-	// LimitRate is that lowest failing rate; 0 when none failed.
-	LimitRate float64 `json:"limit_rate_per_s,omitempty"`
-	// Production is today's real traffic from the scenario, in requests
-	// per second, and as written ("40/min"); 0 and "" when unknown.
-	Production     float64 `json:"production_rate_per_s,omitempty"`
-	ProductionText string  `json:"production,omitempty"`
-	// AtLeast is set when no gate failed up to the search's own ceiling
-	// (StoppedBy): the capacity is only known to be at least Capacity.
-	// StoppedBy names the bound that ended the search ("--max 8/s",
-	// "--max-steps 25"), also when --max-steps cut the bisection short of
-	// Precision; "" when the search ended on the gates.
-	AtLeast   bool   `json:"at_least,omitempty"`
-	StoppedBy string `json:"stopped_by,omitempty"`
-	// Status is Complete when the search ended by itself; Aborted when an
-	// abort condition fired at some rate (no higher rate was tried, the
-	// search still bisected below it; Reason says where); Interrupted when
-	// it was cancelled; Failed when a step could not run.
-	Status Status `json:"status"`
-	Reason string `json:"reason,omitempty"`
-	// Pass is true when a capacity was found and it is at least the
-	// production rate (when that is known).
-	Pass bool `json:"pass"`
-}
-
-// Step is one constant-rate run of a capacity search.
-type Step struct {
-	RunID string `json:"run_id"`
-	// Phase is "ramp" (rate multiplied until a gate fails), "back-off"
-	// (divided until one passes) or "bisect".
-	Phase string `json:"phase"`
-	// Rate is the offered arrival rate; Sent the requests sent; Achieved
-	// the successful responses completed within the measured phase; all
-	// per second. At capacity Achieved flattens while Rate climbs.
-	Rate     float64 `json:"rate_per_s"`
-	Sent     float64 `json:"sent_per_s,omitempty"`
-	Achieved float64 `json:"achieved_per_s"`
-	// P95 is the p95 latency of successful responses over all endpoints
-	// (P95Clipped: a lower bound, clipped at the histogram's ceiling);
-	// Errors the share of failed requests in percent.
-	P95        record.DurationMs `json:"p95_ms"`
-	P95Clipped bool              `json:"p95_clipped,omitempty"`
-	// NoSuccess is set when no request of the step succeeded: P95 is
-	// then no measurement.
-	NoSuccess bool    `json:"no_success,omitempty"`
-	Errors    float64 `json:"errors_pct"`
-	// CPUSustained is the busiest process's sustained CPU in % of one
-	// core; HasCPU says whether it was measured.
-	CPUSustained float64 `json:"cpu_sustained_pct"`
-	HasCPU       bool    `json:"has_cpu"`
-	// CPUWindow says when the step was shorter than the sustained window:
-	// "cpu.sustained over 5 s only (window 30 s)"; "" when it filled.
-	CPUWindow string `json:"cpu_window,omitempty"`
-	// FellBehind says why a step failed although its gates held: its
-	// achieved rate fell short of the offered rate by more than a capacity
-	// search allows ("achieved 103.6/s of 120/s offered: the target fell
-	// behind"); "" when it kept up.
-	FellBehind string         `json:"fell_behind,omitempty"`
-	Pass       bool           `json:"pass"`
-	Status     Status         `json:"status"`
-	Reason     string         `json:"reason,omitempty"`
-	Gates      []gate.Outcome `json:"gates"`
-}
-
-// StepOf summarises one run of a capacity search.
-func StepOf(phase string, rate float64, r *Result) Step {
-	s := Step{
-		RunID: r.RunID, Phase: phase, Rate: rate,
-		Achieved: r.HTTP.Total.Achieved, Sent: r.HTTP.Total.Rate,
-		P95: r.HTTP.Total.Latency.P95, P95Clipped: r.HTTP.Total.Latency.Clipped(r.HTTP.Total.Latency.P95),
-		NoSuccess: r.HTTP.Total.Requests > 0 && r.HTTP.Total.Successes() == 0,
-		Errors:    r.HTTP.Total.ErrorRate(),
-		Pass:      r.Pass, Status: r.Status, Reason: r.Reason, Gates: r.Gates,
-	}
-	if v, ok := r.Metric("cpu.sustained"); ok {
-		s.CPUSustained, s.HasCPU = v.V, true
-		s.CPUWindow = windowNote(r.Resources)
-	}
-	return s
-}
-
-// Failed lists the step's failing gates as "metric value fails gate".
-func (s Step) Failed() []string {
-	var out []string
-	for _, o := range s.Gates {
-		if !o.Pass {
-			out = append(out, describe(o))
-		}
-	}
-	if s.FellBehind != "" {
-		out = append(out, s.FellBehind)
-	}
-	if len(out) == 0 && !s.Pass && s.Reason != "" {
-		out = append(out, s.Reason)
-	}
-	return out
-}
-
-// Headroom returns Capacity divided by the production rate; 0 when either
-// is unknown.
-func (s *Saturation) Headroom() float64 {
-	if s.Production <= 0 || s.Capacity <= 0 {
-		return 0
-	}
-	return s.Capacity / s.Production
-}
-
 // SaturationSummary is the one-line answer: "capacity 34 req/s = 51× today's
 // 40/min, limited by http.zeus-search.p95 2.31s fails … at 40 req/s".
-func SaturationSummary(s *Saturation) string {
+func SaturationSummary(s *result.Saturation) string {
 	var b strings.Builder
 	switch s.Status {
-	case Interrupted:
+	case result.Interrupted:
 		b.WriteString("INTERRUPTED — partial search; ")
-	case Aborted:
+	case result.Aborted:
 		b.WriteString(s.Reason + "; ")
-	case Failed:
+	case result.Failed:
 		b.WriteString("FAILED: " + s.Reason + "; ")
 	}
 	if s.Capacity <= 0 {
@@ -202,7 +69,7 @@ func headroomNumber(h float64) string {
 }
 
 // SaturationTables returns the steps table, in the order the steps ran.
-func SaturationTables(s *Saturation) []Table {
+func SaturationTables(s *result.Saturation) []Table {
 	t := Table{
 		Title:  "Capacity search: " + s.Target.Name,
 		Header: []string{"step", "phase", "offered /s", "achieved /s", "p95 ms", "errors", "cpu sustained", "result", "failing gates"},
@@ -216,7 +83,7 @@ func SaturationTables(s *Saturation) []Table {
 		if !st.Pass {
 			res = "FAIL"
 		}
-		if st.Status != Complete {
+		if st.Status != result.Complete {
 			res += " (" + string(st.Status) + ")"
 		}
 		p95 := ms(st.P95)
@@ -243,6 +110,6 @@ func SaturationTables(s *Saturation) []Table {
 }
 
 // saturationHeadline is the first line of a capacity search.
-func saturationHeadline(s *Saturation) string {
+func saturationHeadline(s *result.Saturation) string {
 	return fmt.Sprintf("loadcheck saturate: %s against %s — %s of %s", s.Scenario.Name, s.Target.Name, unit.Plural(len(s.Steps), "step", "steps"), s.Hold) + tlsHeadline(s.Target)
 }

@@ -7,16 +7,17 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/golden"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // mergedFixture is the fixture as a result merged from 3 shards, the
 // third of which fell behind.
-func mergedFixture(t *testing.T) *Result {
+func mergedFixture(t *testing.T) *result.Result {
 	r := fixture(t)
-	r.Shards = []ShardRun{
-		{Index: 1, RunID: "20261123T100000Z-11111111", Host: "loadcheck-0", Status: Complete, Scheduled: 1000, Sent: 1000, Late: 0},
-		{Index: 2, RunID: "20261123T100000Z-22222222", Host: "loadcheck-1", Status: Complete, Scheduled: 1000, Sent: 1000, Late: 2},
-		{Index: 3, RunID: "20261123T100000Z-33333333", Host: "loadcheck-2", Status: Complete, Scheduled: 1000, Sent: 1000, Late: 180,
+	r.Shards = []result.ShardRun{
+		{Index: 1, RunID: "20261123T100000Z-11111111", Host: "loadcheck-0", Status: result.Complete, Scheduled: 1000, Sent: 1000, Late: 0},
+		{Index: 2, RunID: "20261123T100000Z-22222222", Host: "loadcheck-1", Status: result.Complete, Scheduled: 1000, Sent: 1000, Late: 2},
+		{Index: 3, RunID: "20261123T100000Z-33333333", Host: "loadcheck-2", Status: result.Complete, Scheduled: 1000, Sent: 1000, Late: 180,
 			StartedLate: 2300 * time.Millisecond},
 	}
 	return r
@@ -47,7 +48,7 @@ func TestMergedHTMLShowsShards(t *testing.T) {
 
 func TestShardHeadline(t *testing.T) {
 	r := fixture(t)
-	r.Shard = &ShardInfo{Index: 2, Count: 4, Set: "0a1b2c3d"}
+	r.Shard = &result.ShardInfo{Index: 2, Count: 4, Set: "0a1b2c3d"}
 	if h := Headline(r); !strings.Contains(h, "shard 2/4 of set 0a1b2c3d: gates judged by loadcheck merge") {
 		t.Errorf("Headline = %q, want it to say it is shard 2/4 and who judges", h)
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // notSpreadShare is the share of the workers' CPU at which one worker is
@@ -30,7 +32,7 @@ type WorkerShare struct {
 // with fewer than two workers or no CPU measured. A multi-worker target
 // whose load rides a few connections, or whose proxy pins every client to
 // one worker, shows one worker with nearly all of it.
-func Spread(r *Result) []WorkerShare {
+func Spread(r *result.Result) []WorkerShare {
 	s := r.Resources
 	if s == nil {
 		return nil
@@ -90,7 +92,7 @@ func spreadNote(ws []WorkerShare) string {
 
 // spreadWarning returns "load did not spread: …" when one of several
 // workers did notSpreadShare % or more of the work, else "".
-func spreadWarning(r *Result) string {
+func spreadWarning(r *result.Result) string {
 	ws := Spread(r)
 	var total float64
 	for _, w := range ws {
@@ -110,7 +112,7 @@ func spreadWarning(r *Result) string {
 
 // clientsNote says how the HTTP clients carry the load and where they
 // came from, "" for results without it.
-func clientsNote(r *Result) string {
+func clientsNote(r *result.Result) string {
 	c := r.Scenario.Clients
 	if c == 0 {
 		return ""

@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // spreadResult is a run measured from t0 for 4 s, with a sample before the
 // measured phase (t0-1s) where worker 2 alone was busy.
-func spreadResult(roles []string, perSecond ...[]float64) *Result {
+func spreadResult(roles []string, perSecond ...[]float64) *result.Result {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	s := &resource.Summary{Start: t0.Add(-2 * time.Second)}
 	for i, role := range roles {
@@ -22,13 +23,13 @@ func spreadResult(roles []string, perSecond ...[]float64) *Result {
 	for i, p := range perSecond {
 		s.Timeline = append(s.Timeline, resource.Sample{T: time.Duration(i+3) * time.Second, PerProcess: p})
 	}
-	return &Result{Start: t0, Elapsed: 4 * time.Second, Resources: s}
+	return &result.Result{Start: t0, Elapsed: 4 * time.Second, Resources: s}
 }
 
 func TestSpread(t *testing.T) {
 	tests := []struct {
 		name     string
-		r        *Result
+		r        *result.Result
 		shares   []float64 // of each worker
 		warnWith string    // "" for no warning
 	}{

@@ -11,7 +11,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
-	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
@@ -90,7 +90,7 @@ func count[T ~int | ~int64 | ~uint64](n T) string {
 func bytesString(b uint64) string { return gate.Value{V: float64(b), Kind: gate.Bytes}.String() }
 
 // Tables returns the tables of a single run, in the order they print.
-func Tables(r *Result) []Table {
+func Tables(r *result.Result) []Table {
 	var ts []Table
 	ts = append(ts, httpTable(r))
 	if t, ok := errorTable(r); ok {
@@ -121,7 +121,7 @@ func rate1(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
 // shardTable shows the shards a merged result came from, so a shard
 // that fell behind (late requests, unsent ones, a late start) shows.
-func shardTable(r *Result) Table {
+func shardTable(r *result.Result) Table {
 	t := Table{
 		Title:  fmt.Sprintf("Shards: merged from %d", len(r.Shards)),
 		Header: []string{"shard", "host", "status", "scheduled", "sent", "late", "late %", "run"},
@@ -146,7 +146,7 @@ func shardTable(r *Result) Table {
 	return t
 }
 
-func httpTable(r *Result) Table {
+func httpTable(r *result.Result) Table {
 	t := Table{
 		Title:  "HTTP",
 		Header: []string{"endpoint", "requests", "sent /s", "achieved /s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms", "errors"},
@@ -208,7 +208,7 @@ func httpTable(r *Result) Table {
 // lateCause says why requests went out late: every worker busy, or — with
 // most workers idle — the machine running loadcheck (its CPU, its
 // scheduler), which no max_workers would fix.
-func lateCause(r *Result) string {
+func lateCause(r *result.Result) string {
 	g := r.Generator
 	if g.MaxWorkers > 0 && g.InflightMax >= int64(g.MaxWorkers) {
 		return fmt.Sprintf("all %d of max_workers were busy: raise http.max_workers", g.MaxWorkers)
@@ -219,7 +219,7 @@ func lateCause(r *Result) string {
 
 // throughputNote puts the achieved rate beside the offered and sent rates,
 // with the rule for responses that completed after the measured phase.
-func throughputNote(r *Result) string {
+func throughputNote(r *result.Result) string {
 	tot, g := r.HTTP.Total, r.Generator
 	offered := 0.0
 	if r.Elapsed > 0 {
@@ -245,7 +245,7 @@ func percentileNote(tot record.EndpointSummary) string {
 
 // errorTable lists the failed requests by endpoint and kind, with their
 // share of the endpoint's requests, and the failures' own latency.
-func errorTable(r *Result) (Table, bool) {
+func errorTable(r *result.Result) (Table, bool) {
 	t := Table{Title: "Errors", Header: []string{"endpoint", "kind", "count", "share", "example"}}
 	for _, e := range r.HTTP.Endpoints {
 		for _, k := range e.ErrorKinds {
@@ -268,7 +268,7 @@ func errorTable(r *Result) (Table, bool) {
 	return t, len(t.Rows) > 0
 }
 
-func wsTable(r *Result) Table {
+func wsTable(r *result.Result) Table {
 	w := r.WebSocket
 	t := Table{
 		Title:  "WebSocket broadcasts",
@@ -356,7 +356,7 @@ func boardNotes(w *probe.WSSummary) []string {
 	return notes
 }
 
-func sseTable(r *Result) Table {
+func sseTable(r *result.Result) Table {
 	s := r.SSE
 	t := Table{
 		Title:  "Server-sent events",
@@ -370,7 +370,7 @@ func sseTable(r *Result) Table {
 	return t
 }
 
-func resourceTable(r *Result) Table {
+func resourceTable(r *result.Result) Table {
 	s := r.Resources
 	t := Table{
 		Title:  "Resources (" + s.Source + ")",
@@ -395,7 +395,7 @@ func resourceTable(r *Result) Table {
 	if s.Span > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("figures over the measured phase (%s sampled)", s.Span.Round(100*time.Millisecond)))
 	}
-	if w := windowNote(s); w != "" {
+	if w := result.CPUWindowNote(s); w != "" {
 		t.Notes = append(t.Notes, "warning: "+w+": the measured phase is shorter than sustained_window, so it is the mean over the phase")
 	}
 	if n := spreadNote(Spread(r)); n != "" {
@@ -410,22 +410,9 @@ func resourceTable(r *Result) Table {
 	return t
 }
 
-// windowNote says, when the CPU figures span less than the sustained
-// window, over how long cpu.sustained really is: "cpu.sustained over 5 s
-// only (window 30 s)"; "" when the window filled.
-func windowNote(s *resource.Summary) string {
-	if s == nil || s.WindowFilled() {
-		return ""
-	}
-	secs := func(d time.Duration) string {
-		return strconv.FormatFloat(d.Round(100*time.Millisecond).Seconds(), 'f', -1, 64) + " s"
-	}
-	return fmt.Sprintf("cpu.sustained over %s only (window %s)", secs(s.Span), secs(s.SustainedWindow))
-}
-
-func gateTable(r *Result) Table {
+func gateTable(r *result.Result) Table {
 	t := Table{Title: "Gates", Header: []string{"gate", "observed", "result"}}
-	if r.Status != Complete {
+	if r.Status != result.Complete {
 		t.Title = "Gates (partial: on the figures of a run that did not finish)"
 	}
 	for _, o := range r.Gates {
@@ -440,7 +427,7 @@ func gateTable(r *Result) Table {
 		switch {
 		case neverMeasured(r):
 			obs, res = "–", "not judged"
-		case r.Status != Complete:
+		case r.Status != result.Complete:
 			res += " (partial)"
 		}
 		t.Rows = append(t.Rows, []string{o.Gate, obs, res})
@@ -452,17 +439,17 @@ func gateTable(r *Result) Table {
 }
 
 // cpuCell is a CPU figure of r's measured phase, "–" when it never began.
-func cpuCell(r *Result, pct float64) string { return orDash(!neverMeasured(r), pctString(pct)) }
+func cpuCell(r *result.Result, pct float64) string { return orDash(!neverMeasured(r), pctString(pct)) }
 
 // neverMeasured says whether r stopped before its measured phase began
 // (in the start-up or the warm-up): then no figure of it measures the
 // target under the scenario's load.
-func neverMeasured(r *Result) bool { return r.Status != Complete && r.Elapsed == 0 }
+func neverMeasured(r *result.Result) bool { return r.Status != result.Complete && r.Elapsed == 0 }
 
 // stopped says where in its phases a run that did not finish stopped and
 // after how long: "in the warm-up, 8s of 1h0m0s: the measured phase never
 // began", "12s into the 1m30s measured phase".
-func stopped(r *Result) string {
+func stopped(r *result.Result) string {
 	w := r.Scenario.Warmup
 	switch {
 	case neverMeasured(r) && w > 0:
@@ -484,8 +471,8 @@ func limitAsWritten(o gate.Outcome) string {
 }
 
 // statusWord is how a headline names a run's end.
-func statusWord(s Status) string {
-	if s == Incomplete {
+func statusWord(s result.Status) string {
+	if s == result.Incomplete {
 		return "checkpoint (the run did not finish)"
 	}
 	return string(s)
@@ -494,22 +481,22 @@ func statusWord(s Status) string {
 // Verdict is the one-line summary of a run: its status, the gates, and the
 // scaling decision when the scenario gates on CPU or a p95. A run that did
 // not finish never reads PASS: its gates held so far, on partial figures.
-func Verdict(r *Result) string {
+func Verdict(r *result.Result) string {
 	var failed []string
 	for _, o := range r.Gates {
 		if !o.Pass {
-			failed = append(failed, describe(o))
+			failed = append(failed, result.Describe(o))
 		}
 	}
 	var b strings.Builder
 	switch {
-	case r.Status == Incomplete:
+	case r.Status == result.Incomplete:
 		b.WriteString("INCOMPLETE: a checkpoint written " + stopped(r) + " by a run that did not finish (killed or crashed?) — partial figures; ")
-	case r.Status == Interrupted:
+	case r.Status == result.Interrupted:
 		b.WriteString("INTERRUPTED " + stopped(r) + " — partial figures; ")
-	case r.Status == Aborted:
+	case r.Status == result.Aborted:
 		b.WriteString("ABORTED " + stopped(r) + ": " + r.Reason + "; ")
-	case r.Status == Failed:
+	case r.Status == result.Failed:
 		b.WriteString("FAILED " + stopped(r) + ": " + r.Reason + "; ")
 	case r.Reason != "":
 		b.WriteString("warning: " + r.Reason + "\n")
@@ -525,7 +512,7 @@ func Verdict(r *Result) string {
 		b.WriteString("no gates")
 	case neverMeasured(r):
 		b.WriteString("no gate judged: nothing was measured")
-	case len(failed) == 0 && r.Status != Complete:
+	case len(failed) == 0 && r.Status != result.Complete:
 		b.WriteString("no gate failed on the partial figures (" + unit.Plural(len(r.Gates), "gate", "gates") + ") — not a pass: the run did not finish")
 	case len(failed) == 0:
 		b.WriteString("PASS: " + gatesHold(len(r.Gates)))
@@ -547,13 +534,6 @@ func gatesHold(n int) string {
 	return fmt.Sprintf("all %d gates hold", n)
 }
 
-func describe(o gate.Outcome) string {
-	if o.Observed == nil {
-		return o.Metric + " " + o.Reason + " (" + o.Gate + ")"
-	}
-	return fmt.Sprintf("%s %s fails %s", o.Metric, o.Observed, o.Gate)
-}
-
 // scalingGate reports whether a gate's metric is one the scaling rule
 // reads: cpu.sustained and the p95 latencies.
 func scalingGate(metric string) bool {
@@ -565,7 +545,7 @@ func scalingGate(metric string) bool {
 // every gate and the run's status: a run that failed another gate, was
 // aborted or interrupted never reads "stay", and the decision names why.
 // A scenario without a scaling gate gets no decision.
-func Decision(r *Result) string {
+func Decision(r *result.Result) string {
 	var holds, fails, others []string
 	for _, o := range r.Gates {
 		switch {
@@ -574,7 +554,7 @@ func Decision(r *Result) string {
 		case scalingGate(o.Metric) && o.Observed != nil:
 			fails = append(fails, fmt.Sprintf("%s %s fails %s %s", o.Metric, o.Observed, o.Op, limitAsWritten(o)))
 		case !o.Pass:
-			others = append(others, describe(o))
+			others = append(others, result.Describe(o))
 		}
 	}
 	if len(holds) == 0 && len(fails) == 0 {
@@ -585,13 +565,13 @@ func Decision(r *Result) string {
 	}
 	var why []string
 	switch r.Status {
-	case Aborted:
+	case result.Aborted:
 		why = append(why, "the run was aborted "+stopped(r)+" ("+r.Reason+")")
-	case Interrupted:
+	case result.Interrupted:
 		why = append(why, "the run was interrupted "+stopped(r))
-	case Failed:
+	case result.Failed:
 		why = append(why, "the run failed "+stopped(r)+" ("+r.Reason+")")
-	case Incomplete:
+	case result.Incomplete:
 		why = append(why, "the run did not finish (a checkpoint "+stopped(r)+")")
 	}
 	if w := belowPeak(r.Scenario); w != "" {
@@ -599,7 +579,7 @@ func Decision(r *Result) string {
 	}
 	why = append(why, others...)
 	caveat := ""
-	if w := windowNote(r.Resources); w != "" && cpuGated(r) {
+	if w := result.CPUWindowNote(r.Resources); w != "" && cpuGated(r) {
 		caveat = " (" + w + ")"
 	}
 	return decide(holds, fails, why) + caveat
@@ -623,7 +603,7 @@ func decide(holds, fails, why []string) string {
 }
 
 // cpuGated reports whether a gate reads cpu.sustained.
-func cpuGated(r *Result) bool {
+func cpuGated(r *result.Result) bool {
 	for _, o := range r.Gates {
 		if o.Metric == "cpu.sustained" {
 			return true
@@ -633,11 +613,11 @@ func cpuGated(r *Result) bool {
 }
 
 // Headline is the first line of a report: what ran against what.
-func Headline(r *Result) string {
+func Headline(r *result.Result) string {
 	h := fmt.Sprintf("loadcheck: %s against %s (%s) — %s measured after %s warm-up, %s requests",
 		r.Scenario.Name, r.Target.Name, r.Target.BaseURL, r.Elapsed.Round(100*time.Millisecond),
 		r.Scenario.Warmup, count(r.HTTP.Total.Requests))
-	if r.Status != Complete {
+	if r.Status != result.Complete {
 		h = fmt.Sprintf("loadcheck: %s against %s (%s) — %s %s, %s requests measured",
 			r.Scenario.Name, r.Target.Name, r.Target.BaseURL, statusWord(r.Status), stopped(r), count(r.HTTP.Total.Requests))
 	}

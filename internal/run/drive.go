@@ -9,7 +9,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/load"
 	"github.com/loadcheck/loadcheck/internal/record"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -36,7 +36,7 @@ type execution struct {
 	o    Options
 	sc   *scenario.Scenario
 	plan clientaddr.Plan
-	res  *report.Result
+	res  *result.Result
 }
 
 // driveLoad waits for --start, then runs the load against baseURL, the
@@ -79,7 +79,7 @@ func driveLoad(ctx context.Context, x *execution, baseURL string, ob *observers)
 
 // startOnTime waits for --start, when set, and notes in res a start more
 // than a second late.
-func startOnTime(ctx context.Context, start time.Time, res *report.Result) error {
+func startOnTime(ctx context.Context, start time.Time, res *result.Result) error {
 	late, err := waitStart(ctx, start)
 	if err != nil {
 		return fmt.Errorf("waiting for --start %s: %w", start.Format(time.RFC3339), ErrInterrupted)
@@ -104,9 +104,9 @@ func endpointNames(sc *scenario.Scenario) []string {
 // figures puts the load's figures in res. Rates are per second of
 // sending: responses that drain after the schedule ends count, but their
 // wait does not dilute the rate.
-func (l *loadStage) figures(res *report.Result, sc *scenario.Scenario) {
+func (l *loadStage) figures(res *result.Result, sc *scenario.Scenario) {
 	l.rec.Seal(minTime(l.end, l.stats.Ended))
-	setLoadFigures(res, l.rec.Snapshot(l.stats.SendEnded, true), report.Generator{
+	setLoadFigures(res, l.rec.Snapshot(l.stats.SendEnded, true), result.Generator{
 		Scheduled: l.stats.Scheduled, Sent: l.stats.Sent, Warmup: l.stats.Warmup, Canceled: l.stats.Canceled,
 		InflightMax: l.stats.InflightMax, MaxWorkers: sc.HTTP.MaxWorkers,
 		FeedRanOut: feedsRanOut(res, sc, l.stats.RanOut),
@@ -120,7 +120,7 @@ func (l *loadStage) figures(res *report.Result, sc *scenario.Scenario) {
 // feedsRanOut says in res which endpoints stopped sending because their
 // feed (order: once) ran out, and returns their unsent arrivals by
 // endpoint; nil when no feed ran out.
-func feedsRanOut(res *report.Result, sc *scenario.Scenario, ranOut []uint64) map[string]uint64 {
+func feedsRanOut(res *result.Result, sc *scenario.Scenario, ranOut []uint64) map[string]uint64 {
 	var out map[string]uint64
 	for i, n := range ranOut {
 		if n == 0 || i >= len(sc.HTTP.Endpoints) {

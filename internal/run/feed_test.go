@@ -3,7 +3,7 @@ package run
 import (
 	"testing"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -14,7 +14,7 @@ func TestFeedsRanOut(t *testing.T) {
 		{Name: "home"},
 		{Name: "claim", Feed: &scenario.Feed{Rows: make([][]string, 5), Order: scenario.OrderOnce}},
 	}}}
-	res := &report.Result{}
+	res := &result.Result{}
 	got := feedsRanOut(res, sc, []uint64{0, 15})
 	if len(got) != 1 || got["claim"] != 15 {
 		t.Errorf("feedsRanOut = %v, want map[claim:15]", got)
@@ -22,7 +22,7 @@ func TestFeedsRanOut(t *testing.T) {
 	if want := "the feed of claim ran out (order: once, 5 rows): its 15 later arrivals were not sent"; res.Reason != want {
 		t.Errorf("reason %q, want %q", res.Reason, want)
 	}
-	if feedsRanOut(&report.Result{}, sc, []uint64{0, 0}) != nil {
+	if feedsRanOut(&result.Result{}, sc, []uint64{0, 0}) != nil {
 		t.Error("feedsRanOut with no feed run out is not nil")
 	}
 }

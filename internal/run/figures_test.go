@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/capacity"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -26,7 +26,7 @@ func loadScenario(t *testing.T, baseURL, scenarioYAML string) (*scenario.Scenari
 
 // executeAt runs the scenario against a server the test started, which
 // loadcheck does not start or stop.
-func executeAt(t *testing.T, ctx context.Context, baseURL, scenarioYAML string) (*report.Result, error) {
+func executeAt(t *testing.T, ctx context.Context, baseURL, scenarioYAML string) (*result.Result, error) {
 	t.Helper()
 	sc, tg := loadScenario(t, baseURL, scenarioYAML)
 	return run.Execute(ctx, run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})

@@ -7,8 +7,8 @@ import (
 	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
-	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // TestLiveSnapshot checks what the abort conditions can read while the
@@ -20,7 +20,7 @@ func TestLiveSnapshot(t *testing.T) {
 	snap := live{
 		http: record.Summary{Total: record.EndpointSummary{Requests: 40, Errors: 10,
 			Latency: record.Percentiles{P95: record.DurationMs(250 * time.Millisecond)}}, InflightMax: 9},
-		target: report.TargetInfo{Started: true, ReadyTime: 2 * time.Second},
+		target: result.TargetInfo{Started: true, ReadyTime: 2 * time.Second},
 		observed: map[string]metric.Figures{
 			metric.ObservedResources: resource.Figures{CPUSustained: 95, CPUTotal: 80, CPUMeasured: true, RSSTotal: 1 << 30},
 			metric.ObservedDownstreams: downstream.Figures{{Name: "db", Calls: 120, Seconds: 4, RatePerSec: 30,

@@ -9,7 +9,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/load"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // monitor ticks once a second while the load runs: it prints progress and
@@ -22,7 +22,7 @@ type monitor struct {
 	// (observers.phaseEnded, once): the first tick past the phase's end,
 	// or when the load stops, whichever comes first.
 	obs  *observers
-	res  *report.Result
+	res  *result.Result
 	stop context.CancelCauseFunc
 }
 
@@ -91,7 +91,7 @@ func (m *monitor) checkAbort(snap record.Summary, observed map[string]metric.Fig
 // the load runs, so metrics on them are not measured yet.
 type live struct {
 	http     record.Summary
-	target   report.TargetInfo
+	target   result.TargetInfo
 	observed map[string]metric.Figures // by kind of observer
 }
 
@@ -124,12 +124,12 @@ func (m *monitor) progress(el time.Duration, s record.Summary, observed []string
 // checkpoint returns the result so far, marked report.Incomplete: the
 // run's settings and the HTTP figures of the measured phase up to now,
 // with the gates evaluated on them. It shares nothing with m.res.
-func (m *monitor) checkpoint(now time.Time) *report.Result {
+func (m *monitor) checkpoint(now time.Time) *result.Result {
 	r := *m.res
-	r.Status = report.Incomplete
+	r.Status = result.Incomplete
 	r.Reason = ""
 	snap := m.rec.Snapshot(now, true)
-	g := report.Generator{MaxWorkers: m.o.Scenario.HTTP.MaxWorkers}
+	g := result.Generator{MaxWorkers: m.o.Scenario.HTTP.MaxWorkers}
 	_, g.InflightMax = m.atk.Inflight()
 	g.Scheduled, g.Sent = m.atk.SoFar(now)
 	setLoadFigures(&r, snap, g)

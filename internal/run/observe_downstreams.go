@@ -9,7 +9,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/proc"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -126,7 +126,7 @@ func (d *downstreamsObserver) snapshot() (metric.Figures, string) {
 func (d *downstreamsObserver) phaseEnded() {}
 
 // finish stops the sampling and puts each downstream's summary in res.
-func (d *downstreamsObserver) finish(_ context.Context, res *report.Result) {
+func (d *downstreamsObserver) finish(_ context.Context, res *result.Result) {
 	d.w.Stop()
 	res.Downstreams = d.w.Summary()
 }
@@ -135,7 +135,7 @@ func (d *downstreamsObserver) Close(context.Context) { d.w.Stop() }
 
 // mergeDownstreams combines the shards' downstreams as downstream.Merge
 // does: a global counter read once, stubs' calls added.
-func mergeDownstreams(m *report.Result, shards []*report.Result) (string, error) {
+func mergeDownstreams(m *result.Result, shards []*result.Result) (string, error) {
 	var parts [][]downstream.Summary
 	for _, r := range shards {
 		if len(r.Downstreams) > 0 {

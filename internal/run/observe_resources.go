@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/metric"
-	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -77,7 +77,7 @@ func (r *resourcesObserver) phaseEnded() {}
 
 // finish stops the sampler and puts its figures in res, with secrets
 // redacted from the processes' command lines.
-func (r *resourcesObserver) finish(_ context.Context, res *report.Result) {
+func (r *resourcesObserver) finish(_ context.Context, res *result.Result) {
 	r.stop()
 	s := r.sampler.Summary()
 	for i := range s.Processes {
@@ -95,7 +95,7 @@ func (r *resourcesObserver) stop() {
 
 // mergeResources takes the first shard's samples for the run: every shard
 // samples the same target.
-func mergeResources(m *report.Result, shards []*report.Result) (string, error) {
+func mergeResources(m *result.Result, shards []*result.Result) (string, error) {
 	for _, r := range shards {
 		if r.Resources != nil {
 			m.Resources = r.Resources

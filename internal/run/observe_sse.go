@@ -6,7 +6,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
@@ -56,7 +56,7 @@ func (s *sseObserver) phaseEnded() { s.connected = s.sse.Connected() }
 
 // finish closes the clients and puts their figures in res, with the
 // clients connected at the end of the measured phase.
-func (s *sseObserver) finish(_ context.Context, res *report.Result) {
+func (s *sseObserver) finish(_ context.Context, res *result.Result) {
 	sum := s.sse.Close()
 	sum.Connected = s.connected
 	res.SSE = &sum
@@ -70,7 +70,7 @@ func (s *sseObserver) Close(context.Context) {
 
 // shareSSE gives a shard its share of the SSE clients: none leaves it
 // without an sse section.
-func shareSSE(sc *scenario.Scenario, s *report.ShardInfo) {
+func shareSSE(sc *scenario.Scenario, s *result.ShardInfo) {
 	if sc.SSE == nil {
 		return
 	}
@@ -83,7 +83,7 @@ func shareSSE(sc *scenario.Scenario, s *report.ShardInfo) {
 }
 
 // mergeSSE adds up the shards' clients.
-func mergeSSE(m *report.Result, shards []*report.Result) (string, error) {
+func mergeSSE(m *result.Result, shards []*result.Result) (string, error) {
 	var parts []probe.ShardSSE
 	for _, r := range shards {
 		if r.SSE != nil {

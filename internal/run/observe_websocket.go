@@ -8,7 +8,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
@@ -27,7 +27,7 @@ type wsObserver struct {
 	o     Options
 	ws    *probe.WS
 	cfg   scenario.WebSocket
-	shard *report.ShardInfo
+	shard *result.ShardInfo
 	stop  context.CancelFunc // ends the boards' context
 	// connected is the boards connected when the measured phase ended.
 	connected int
@@ -100,7 +100,7 @@ func (w *wsObserver) phaseEnded() { w.connected = w.ws.Connected() }
 // finish closes the boards after the grace period for the last broadcasts
 // and puts their account in res, with the boards connected at the end of
 // the measured phase.
-func (w *wsObserver) finish(ctx context.Context, res *report.Result) {
+func (w *wsObserver) finish(ctx context.Context, res *result.Result) {
 	if ctx.Err() == nil {
 		w.o.begin("waiting the %s grace period for the last broadcasts", w.cfg.Grace)
 	}
@@ -125,7 +125,7 @@ func (w *wsObserver) Close(ctx context.Context) {
 
 // shareWebSocket gives a shard its share of the boards: none leaves it
 // without a websocket section.
-func shareWebSocket(sc *scenario.Scenario, s *report.ShardInfo) {
+func shareWebSocket(sc *scenario.Scenario, s *result.ShardInfo) {
 	if sc.WebSocket == nil {
 		return
 	}
@@ -139,7 +139,7 @@ func shareWebSocket(sc *scenario.Scenario, s *report.ShardInfo) {
 
 // mergeWebSocket accounts every shard's boards against the broadcaster's
 // events, as one process would have.
-func mergeWebSocket(m *report.Result, shards []*report.Result) (string, error) {
+func mergeWebSocket(m *result.Result, shards []*result.Result) (string, error) {
 	var parts []probe.ShardWS
 	for _, r := range shards {
 		if r.WebSocket != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -34,7 +34,7 @@ type observer interface {
 	// end of the measured phase, such as the boards connected then.
 	phaseEnded()
 	// finish ends the observation and puts its summary in res.
-	finish(ctx context.Context, res *report.Result)
+	finish(ctx context.Context, res *result.Result)
 	// Close stops whatever still runs, at once; it is safe after finish.
 	Close(ctx context.Context)
 }
@@ -49,10 +49,10 @@ type observerKind struct {
 	start func(ctx context.Context, e observerEnv) (observer, error)
 	// share cuts a copy of the scenario down to shard s's share of this
 	// kind's clients; nil for a kind that every shard runs whole.
-	share func(sc *scenario.Scenario, s *report.ShardInfo)
+	share func(sc *scenario.Scenario, s *result.ShardInfo)
 	// merge puts in m the kind's summary of the shards' results (sorted
 	// by shard) and returns how it combined them, "" when none had one.
-	merge func(m *report.Result, shards []*report.Result) (string, error)
+	merge func(m *result.Result, shards []*result.Result) (string, error)
 }
 
 // observerKinds is every kind of observer, in the order a run starts and
@@ -142,7 +142,7 @@ func (ob *observers) phaseEnded() {
 }
 
 // finish puts every observer's summary in res, in order.
-func (ob *observers) finish(ctx context.Context, res *report.Result) {
+func (ob *observers) finish(ctx context.Context, res *result.Result) {
 	ob.phaseEnded()
 	for _, o := range ob.list {
 		o.finish(ctx, res)
@@ -160,7 +160,7 @@ func (ob *observers) Close(ctx context.Context) {
 // MergeObserved puts in m the summaries of every kind of observer of the
 // shards' results (sorted by shard), each combined as its kind combines
 // shards, and returns one note per kind present saying how.
-func MergeObserved(m *report.Result, shards []*report.Result) ([]string, error) {
+func MergeObserved(m *result.Result, shards []*result.Result) ([]string, error) {
 	var notes []string
 	for _, k := range observerKinds {
 		how, err := k.merge(m, shards)

@@ -12,26 +12,26 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/record"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
 // newResult returns the result of a run about to start: what was run,
 // against what, on which host. The stages fill in the rest.
-func newResult(o Options) *report.Result {
+func newResult(o Options) *result.Result {
 	tg := o.Target
-	res := &report.Result{
-		Schema:   report.Schema,
+	res := &result.Result{
+		Schema:   result.Schema,
 		RunID:    o.RunID,
 		Scenario: scenarioInfo(o.Scenario),
-		Target:   report.TargetInfo{Name: tg.Name, File: tg.File, Remote: tg.Remote(), TLS: tlsInfo(tg)},
-		Status:   report.Complete,
+		Target:   result.TargetInfo{Name: tg.Name, File: tg.File, Remote: tg.Remote(), TLS: tlsInfo(tg)},
+		Status:   result.Complete,
 	}
 	if res.RunID == "" {
 		res.RunID = NewRunID(time.Now())
 	}
 	host, _ := os.Hostname()
-	res.Host = &report.Host{Hostname: host, Cores: runtime.NumCPU(), Version: o.Version}
+	res.Host = &result.Host{Hostname: host, Cores: runtime.NumCPU(), Version: o.Version}
 	return res
 }
 
@@ -45,7 +45,7 @@ func assemble(ctx context.Context, x *execution, ob *observers, ld *loadStage) {
 
 // setLoadFigures puts the HTTP figures s and what the generator did, g,
 // in r: for the final result and for each checkpoint.
-func setLoadFigures(r *report.Result, s record.Summary, g report.Generator) {
+func setLoadFigures(r *result.Result, s record.Summary, g result.Generator) {
 	r.HTTP = s
 	r.HTTP.InflightMax = g.InflightMax
 	r.Start, r.Elapsed = s.Start, s.Elapsed
@@ -56,15 +56,15 @@ func setLoadFigures(r *report.Result, s record.Summary, g report.Generator) {
 // judge is a run's last stage: it evaluates the gates on res and sets its
 // status. An interrupted or aborted run does not pass, whatever its gates
 // say; an interrupted one also returns ErrInterrupted.
-func judge(ctx context.Context, sc *scenario.Scenario, res *report.Result, aborted bool) error {
+func judge(ctx context.Context, sc *scenario.Scenario, res *result.Result, aborted bool) error {
 	res.Gates, res.Pass = gate.EvalAll(sc.Gates, res)
 	switch {
 	case ctx.Err() != nil:
-		res.Status = report.Interrupted
+		res.Status = result.Interrupted
 		res.Pass = false
 		return fmt.Errorf("run %s: %w", res.RunID, ErrInterrupted)
 	case aborted:
-		res.Status = report.Aborted
+		res.Status = result.Aborted
 		res.Pass = false
 	}
 	return nil
@@ -82,7 +82,7 @@ func tlsInfo(tg *scenario.Target) string {
 	case !strings.HasPrefix(tg.BaseURL, "https://"):
 		return ""
 	case tg.TLS.InsecureSkipVerify:
-		return report.TLSNotVerified
+		return result.TLSNotVerified
 	case tg.TLS.CAFile != "":
 		return "verified against tls.ca_file " + filepath.Base(tg.TLS.CAFile)
 	}
@@ -98,7 +98,7 @@ func intoRun(d time.Duration) string {
 	return fmt.Sprintf("%s into the measured phase", d)
 }
 
-func addReason(r *report.Result, s string) {
+func addReason(r *result.Result, s string) {
 	if r.Reason != "" {
 		r.Reason += "; "
 	}
@@ -119,8 +119,8 @@ func redact(s string, secrets []string) string {
 	return s
 }
 
-func scenarioInfo(sc *scenario.Scenario) report.ScenarioInfo {
-	si := report.ScenarioInfo{
+func scenarioInfo(sc *scenario.Scenario) result.ScenarioInfo {
+	si := result.ScenarioInfo{
 		Name: sc.Name, File: sc.File, Duration: sc.Duration, Warmup: sc.Warmup,
 		Timeout: sc.HTTP.Timeout, KeepAlive: sc.HTTP.KeepAlive, MaxWorkers: sc.HTTP.MaxWorkers,
 		Clients: sc.HTTP.Clients, LoadChange: sc.LoadChange(),
@@ -143,7 +143,7 @@ func scenarioInfo(sc *scenario.Scenario) report.ScenarioInfo {
 		if m == "" {
 			m = "GET"
 		}
-		si.Endpoints = append(si.Endpoints, report.EndpointInfo{Name: e.Name, Method: m, Path: redact(e.Path, sc.Secrets), Weight: e.Weight})
+		si.Endpoints = append(si.Endpoints, result.EndpointInfo{Name: e.Name, Method: m, Path: redact(e.Path, sc.Secrets), Weight: e.Weight})
 	}
 	if sc.Production != nil {
 		si.Production = sc.Production.PerSecond()

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -36,13 +36,13 @@ type Options struct {
 	// or kill -9 does not lose what was measured. The CLI writes it to
 	// --out, where the final result replaces it. It is called from the
 	// goroutine that watches the run and should not block for long.
-	Checkpoint func(*report.Result)
+	Checkpoint func(*result.Result)
 	// Start, when set, is when the load begins: every shard of a sharded
 	// run waits for it, which lines them up on one clock.
 	Start time.Time
 	// Shard makes the run one shard of a sharded run (see Shard); nil for
 	// a whole run.
-	Shard *report.ShardInfo
+	Shard *result.ShardInfo
 }
 
 // CheckpointEvery is how often Options.Checkpoint is called.
@@ -64,7 +64,7 @@ var ErrInterrupted = errors.New("interrupted")
 // load, assemble the result, judge it. A stage that leaves something
 // running returns it with a Close or Stop, deferred here, so that every
 // return, early or not, tears down what was started.
-func Execute(ctx context.Context, o Options) (*report.Result, error) {
+func Execute(ctx context.Context, o Options) (*result.Result, error) {
 	if err := scenario.CheckDownstreamGates(o.Scenario, o.Target); err != nil {
 		return nil, err
 	}
@@ -177,5 +177,5 @@ func minTime(a, b time.Time) time.Time {
 func NewRunID(t time.Time) string {
 	var b [4]byte
 	rand.Read(b[:])
-	return report.NewRunID(t, hex.EncodeToString(b[:]))
+	return result.NewRunID(t, hex.EncodeToString(b[:]))
 }

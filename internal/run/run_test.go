@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/sim"
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) {
 
 // execute writes a sim target with the given sim flags and the scenario,
 // and runs it.
-func execute(t *testing.T, simFlags []string, scenarioYAML string) *report.Result {
+func execute(t *testing.T, simFlags []string, scenarioYAML string) *result.Result {
 	t.Helper()
 	sc, tg := prepare(t, simFlags, scenarioYAML)
 	res, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard})

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -20,7 +20,7 @@ const MaxShards = 1000
 // Shard returns the ShardInfo of shard k of n of scenario name started at
 // start, or an error naming the flag when k/n is out of range. Shards of
 // one run get the same Set however far apart they were started.
-func Shard(k, n int, name string, start time.Time) (*report.ShardInfo, error) {
+func Shard(k, n int, name string, start time.Time) (*result.ShardInfo, error) {
 	switch {
 	case n < 1 || n > MaxShards:
 		return nil, fmt.Errorf("--shard %d/%d: want N from 1 to %d", k, n, MaxShards)
@@ -30,13 +30,13 @@ func Shard(k, n int, name string, start time.Time) (*report.ShardInfo, error) {
 		return nil, fmt.Errorf("--shard %d/%d: the shards need a common start time — pass --start 2026-12-01T15:04:05Z (or set LOADCHECK_START) with the same value for every shard", k, n)
 	}
 	sum := sha256.Sum256([]byte(name + "\x00" + start.UTC().Format(time.RFC3339Nano)))
-	return &report.ShardInfo{Index: k, Count: n, Set: hex.EncodeToString(sum[:4]), Start: start}, nil
+	return &result.ShardInfo{Index: k, Count: n, Set: hex.EncodeToString(sum[:4]), Start: start}, nil
 }
 
 // shareOf returns how many of total items (boards, SSE clients) shard
 // s holds: items i with i mod N = K-1, so item i of shard K is item
 // i·N+K-1 of the run.
-func shareOf(total int, s *report.ShardInfo) int {
+func shareOf(total int, s *result.ShardInfo) int {
 	if s == nil {
 		return total
 	}
@@ -71,7 +71,7 @@ func waitStart(ctx context.Context, start time.Time) (time.Duration, error) {
 // HTTP clients (at least one), of each feed's draws (scenario.Feed.Shard),
 // and of each kind of observer's clients (observerKind.share). The
 // schedule is shared out by the pacer (load.Pacer.Shard).
-func shardOf(sc *scenario.Scenario, s *report.ShardInfo) *scenario.Scenario {
+func shardOf(sc *scenario.Scenario, s *result.ShardInfo) *scenario.Scenario {
 	if s == nil {
 		return sc
 	}

@@ -3,7 +3,7 @@ package run
 import (
 	"testing"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // Shard K of N holds items i·N+K-1 of the run (the numbering
@@ -17,7 +17,7 @@ func TestShareOfNamesEachItemOnce(t *testing.T) {
 		for _, n := range []int{1, 2, 3, 4, 8, 10} {
 			held := make([]int, total)
 			for k := 1; k <= n; k++ {
-				share := shareOf(total, &report.ShardInfo{Index: k, Count: n})
+				share := shareOf(total, &result.ShardInfo{Index: k, Count: n})
 				for i := range share {
 					id := i*n + k - 1
 					if id >= total {

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -15,7 +15,7 @@ func TestShareOfAddsUp(t *testing.T) {
 		for _, n := range []int{1, 2, 3, 4, 8} {
 			sum, lo, hi := 0, total, 0
 			for k := 1; k <= n; k++ {
-				s := shareOf(total, &report.ShardInfo{Index: k, Count: n})
+				s := shareOf(total, &result.ShardInfo{Index: k, Count: n})
 				sum += s
 				lo, hi = min(lo, s), max(hi, s)
 			}
@@ -51,7 +51,7 @@ func TestShardSet(t *testing.T) {
 func TestShardOfFeeds(t *testing.T) {
 	feed := &scenario.Feed{Columns: []string{"v"}, Rows: [][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}}, Order: scenario.OrderCycle}
 	sc := &scenario.Scenario{HTTP: scenario.HTTP{Clients: 4, Endpoints: []scenario.Endpoint{{Name: "e", Path: "/{{.v}}", Feed: feed}}}}
-	s := &report.ShardInfo{Index: 2, Count: 3}
+	s := &result.ShardInfo{Index: 2, Count: 3}
 	got := shardOf(sc, s).HTTP.Endpoints[0].Feed
 	for i := range uint64(4) {
 		row, _ := got.Draw(i)

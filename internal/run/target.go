@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/target"
 )
@@ -68,7 +68,7 @@ func (t *targetStage) pid() int {
 
 // describe fills in how the target was reached, with secrets redacted
 // from its address.
-func (t *targetStage) describe(ti *report.TargetInfo, secrets []string) {
+func (t *targetStage) describe(ti *result.TargetInfo, secrets []string) {
 	ti.BaseURL = redact(t.baseURL, secrets)
 	if t.running != nil {
 		ti.Started = true
@@ -79,7 +79,7 @@ func (t *targetStage) describe(ti *report.TargetInfo, secrets []string) {
 // finish says in the result's reason whether the target exited during the
 // run, and when, then stops it and reports a failed stop there too. It
 // runs once the probes and the sampler are done with the target.
-func (t *targetStage) finish(ctx context.Context, res *report.Result) {
+func (t *targetStage) finish(ctx context.Context, res *result.Result) {
 	if t.running == nil {
 		return
 	}

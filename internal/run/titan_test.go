@@ -16,6 +16,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/capacity"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -44,7 +45,7 @@ func needTitan(t *testing.T) {
 	}
 }
 
-func executeFiles(t *testing.T, scenarioFile, targetFile string, edit func(*scenario.Scenario)) *report.Result {
+func executeFiles(t *testing.T, scenarioFile, targetFile string, edit func(*scenario.Scenario)) *result.Result {
 	t.Helper()
 	sc, err := scenario.Load(scenarioFile)
 	if err != nil {
@@ -67,7 +68,7 @@ func executeFiles(t *testing.T, scenarioFile, targetFile string, edit func(*scen
 
 // assertGone checks that no process the run sampled is alive and that the
 // port no longer listens.
-func assertGone(t *testing.T, res *report.Result) {
+func assertGone(t *testing.T, res *result.Result) {
 	t.Helper()
 	if res.Resources != nil {
 		for _, p := range res.Resources.Processes {
@@ -257,7 +258,7 @@ func TestTitanCompareScalingOptions(t *testing.T) {
 }
 
 // gatePass returns whether the named gate passed in res.
-func gatePass(t *testing.T, res *report.Result, g string) bool {
+func gatePass(t *testing.T, res *result.Result, g string) bool {
 	t.Helper()
 	for _, o := range res.Gates {
 		if o.Gate == g {
@@ -270,7 +271,7 @@ func gatePass(t *testing.T, res *report.Result, g string) bool {
 
 // executeTarget runs the scenario file against the target file after edit
 // changes the target.
-func executeTarget(t *testing.T, scenarioFile, targetFile string, edit func(*scenario.Target)) *report.Result {
+func executeTarget(t *testing.T, scenarioFile, targetFile string, edit func(*scenario.Target)) *result.Result {
 	t.Helper()
 	sc, err := scenario.Load(scenarioFile)
 	if err != nil {

@@ -1,4 +1,4 @@
-package report
+package result
 
 import (
 	"bufio"
@@ -8,10 +8,42 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
+	"sort"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 )
+
+// DownstreamNames lists the downstreams of rs, in the order they first
+// appear.
+func DownstreamNames(rs ...*Result) []string {
+	var names []string
+	for _, r := range rs {
+		for _, n := range metric.InstancesOf(r, metric.ObservedDownstreams) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
+// downstreamPerRequest is each downstream's calls per request in r, for
+// the history.
+func downstreamPerRequest(r *Result) map[string]float64 {
+	var out map[string]float64
+	for _, ds := range DownstreamNames(r) {
+		if v, ok := r.Metric("downstream." + ds + ".per_request"); ok {
+			if out == nil {
+				out = map[string]float64{}
+			}
+			out[ds] = v.V
+		}
+	}
+	return out
+}
 
 // HistoryEntry is one target's figures of one night: one line of
 // reports/history.jsonl. Latencies are in milliseconds, shares in percent,
@@ -128,4 +160,96 @@ func AppendHistory(path string, entries []HistoryEntry) error {
 		}
 		return bw.Flush()
 	})
+}
+
+// MergeHistory returns history with entries added: an entry replaces an
+// earlier one of the same date, scenario and target (a night run again),
+// and the entries are in date order. history is not changed.
+func MergeHistory(history, entries []HistoryEntry) []HistoryEntry {
+	key := func(e HistoryEntry) string { return e.Date + "\x00" + e.Scenario + "\x00" + e.Target }
+	replaced := map[string]bool{}
+	for _, e := range entries {
+		replaced[key(e)] = true
+	}
+	var all []HistoryEntry
+	for _, e := range history {
+		if !replaced[key(e)] {
+			all = append(all, e)
+		}
+	}
+	all = append(all, entries...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Date < all[j].Date })
+	return all
+}
+
+// Thresholds say when a night's figures count as a regression against
+// earlier nights.
+type Thresholds struct {
+	// P95Growth is the growth of any endpoint's p95, in percent, that is
+	// flagged (default 20).
+	P95Growth float64
+	// P95Floor is the smallest absolute p95 growth flagged: a 2 ms page
+	// taking 3 ms is noise, not a regression (default 10ms).
+	P95Floor time.Duration
+	// CapacityDrop is the drop of capacity, in percent, that is flagged
+	// (default 15).
+	CapacityDrop float64
+	// Baseline is how many earlier nights (the most recent) the median
+	// baseline is taken over (default 7).
+	Baseline int
+}
+
+// DefaultThresholds returns the thresholds loadcheck nightly uses unless
+// told otherwise.
+func DefaultThresholds() Thresholds {
+	return Thresholds{P95Growth: 20, P95Floor: 10 * time.Millisecond, CapacityDrop: 15, Baseline: 7}
+}
+
+// Regression is one figure of one target that got worse than earlier
+// nights allow.
+type Regression struct {
+	Target string `json:"target"`
+	// Metric is a gate-style name: "http.<endpoint>.p95", "capacity" or
+	// "ws.loss".
+	Metric string `json:"metric"`
+	// Baseline is the median over the earlier nights, Now tonight's, in
+	// the metric's unit (ms, req/s, %).
+	Baseline float64 `json:"baseline"`
+	Now      float64 `json:"now"`
+	Nights   int     `json:"nights"` // earlier nights in the baseline
+	Text     string  `json:"text"`
+}
+
+// Trend returns the entries of scenario over the last nights nights
+// (distinct dates, the latest included), in date order.
+func Trend(history []HistoryEntry, scenario string, nights int) []HistoryEntry {
+	var dates []string
+	seen := map[string]bool{}
+	var mine []HistoryEntry
+	for _, e := range history {
+		if e.Scenario != scenario {
+			continue
+		}
+		mine = append(mine, e)
+		if !seen[e.Date] {
+			seen[e.Date] = true
+			dates = append(dates, e.Date)
+		}
+	}
+	sort.Strings(dates)
+	if len(dates) > nights {
+		dates = dates[len(dates)-nights:]
+	}
+	if len(dates) == 0 {
+		return nil
+	}
+	first := dates[0]
+	var out []HistoryEntry
+	for _, e := range mine {
+		if e.Date >= first {
+			out = append(out, e)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	return out
 }

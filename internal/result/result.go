@@ -1,4 +1,4 @@
-package report
+package result
 
 import (
 	"encoding/json"
@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
@@ -17,6 +16,8 @@ import (
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
 )
+
+func (*Result) document() {}
 
 // Schema is the version of the result format. Readers refuse newer ones.
 const Schema = 1
@@ -158,29 +159,6 @@ type TargetInfo struct {
 // certificate verification; every report then carries a warning.
 const TLSNotVerified = "NOT VERIFIED (tls.insecure_skip_verify: true)"
 
-// tlsHeadline is what a report's first line adds when a target's
-// certificate was not verified: the warning cannot scroll away.
-func tlsHeadline(targets ...TargetInfo) string {
-	var names []string
-	for _, t := range targets {
-		if t.TLS == TLSNotVerified {
-			names = append(names, t.Name)
-		}
-	}
-	if len(names) == 0 {
-		return ""
-	}
-	return " — TLS CERTIFICATE " + TLSNotVerified + " for " + strings.Join(names, ", ")
-}
-
-// tlsWarning is the warning a report prints about t's certificate, or "".
-func tlsWarning(t TargetInfo) string {
-	if t.TLS != TLSNotVerified {
-		return ""
-	}
-	return "the target's TLS certificate was NOT VERIFIED (tls.insecure_skip_verify: true): any machine on the path could have answered in its place"
-}
-
 // Generator is what loadcheck itself did: whether it kept up. Scheduled
 // less Sent is the unsent requests: due in the measured phase (up to its
 // end, or to the interruption) but never sent, because every worker was
@@ -310,43 +288,6 @@ func ReadFile(path string) (*Result, error) {
 	return r, nil
 }
 
-// WriteFileAtomic writes data to path through a temporary file in the same
-// folder and a rename, so a reader never sees a partial file. The file is
-// readable by all (0644), like one os.WriteFile makes: reports are read by
-// people and by collectors such as node_exporter running as another user.
-func WriteFileAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %v", path, err)
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %v", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %v", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %v", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %v", path, err)
-	}
-	return nil
-}
-
 // NewRunID names a run that started at start: the UTC time to the second,
 // so that ids sort as runs started, then "-" and tag, which tells apart
 // runs started in the same second (random bytes for one run, the set's id
@@ -356,15 +297,16 @@ func NewRunID(start time.Time, tag string) string {
 }
 
 // Save writes r into dir as <run-id>.json, atomically, and returns the path.
+// Its errors start with dir; the caller names the flag or file that gave it.
 func (r *Result) Save(dir string) (string, error) {
 	if st, err := os.Stat(dir); err != nil {
-		return "", fmt.Errorf("--out %s: %v — create the folder or choose another", dir, err)
+		return "", fmt.Errorf("%s: %v — create the folder or choose another", dir, err)
 	} else if !st.IsDir() {
-		return "", fmt.Errorf("--out %s: not a folder", dir)
+		return "", fmt.Errorf("%s: not a folder", dir)
 	}
 	path := filepath.Join(dir, r.RunID+".json")
 	if err := WriteFileAtomic(path, r.Write); err != nil {
-		return "", fmt.Errorf("--out %s: %v", dir, err)
+		return "", fmt.Errorf("%s: %v", dir, err)
 	}
 	return path, nil
 }
