@@ -3,14 +3,10 @@ package report
 import (
 	"bytes"
 	"html"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/gate"
@@ -436,37 +432,6 @@ func TestMetric(t *testing.T) {
 	r.WebSocket = nil
 	if _, ok := r.Metric("ws.loss"); ok {
 		t.Errorf("Metric(ws.loss) without a websocket section: measured, want not")
-	}
-}
-
-func TestResultRoundTrip(t *testing.T) {
-	r := fixture(t)
-	dir := t.TempDir()
-	path, err := r.Save(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := result.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(r, back); diff != "" {
-		t.Errorf("round trip (-want +got):\n%s", diff)
-	}
-	// No temporary file is left behind.
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("folder holds %d entries, want only the result", len(entries))
-	}
-	if _, err := r.Save(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "missing") {
-		t.Errorf("Save into a missing folder: %v, want an error naming it", err)
-	}
-}
-
-func TestReadRefusesNewerSchema(t *testing.T) {
-	_, err := result.Read(strings.NewReader(`{"schema": 99}`))
-	if err == nil || !strings.Contains(err.Error(), "schema 99") {
-		t.Errorf("Read(schema 99) = %v, want an error naming the schema", err)
 	}
 }
 
