@@ -128,6 +128,12 @@ type Metric struct {
 	// accounting waits for the grace period; the schedule's count is
 	// settled at the end), so an abort condition cannot read it.
 	EndOnly bool
+	// Scaling: a gate on the metric is one the scaling decision reads
+	// (stay at one worker while it holds, scale past it).
+	Scaling bool
+	// Samples is what the figure is counted over, so that a comparison
+	// knows when too few stand behind it.
+	Samples Samples
 }
 
 // Endpoint stands for an endpoint's name in a per-endpoint metric's Name.
