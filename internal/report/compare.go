@@ -465,7 +465,8 @@ func comparisonMoves(c *result.Comparison, i, j int) []string {
 		if !oka || !okb {
 			continue
 		}
-		pp := va.Kind == gate.Percent && !strings.HasPrefix(o.Metric, "cpu.")
+		m, _ := metric.Find(o.Metric)
+		pp := m.DeltaPP
 		d := changeOf(a, b, o.Metric, va.V, vb.V, pp)
 		if d == "~" || d == "new" || d == "too few" {
 			continue

@@ -91,7 +91,7 @@ func downstreamNotes(s downstream.Summary) []string {
 }
 
 func perRequestCell(r *result.Result, name string) string {
-	v, ok := r.Metric("downstream." + name + ".per_request")
+	v, ok := r.Metric(metric.Instance(metric.DownstreamPerRequest, name))
 	if !ok {
 		return "–"
 	}
@@ -188,7 +188,7 @@ func perRequestRegressions(before []result.HistoryEntry, now result.HistoryEntry
 		if !(base > 0 && cur > base*(1+DownstreamGrowth/100.0)) {
 			continue
 		}
-		name := "downstream." + ds + ".per_request"
+		name := metric.Instance(metric.DownstreamPerRequest, ds)
 		out = append(out, result.Regression{Target: now.Target, Metric: name, Baseline: base, Now: cur, Nights: len(vals),
 			Text: fmt.Sprintf("%s: %s %.2f → %.2f calls per request (+%.0f%%, more than +%d%% over the median of %s)",
 				now.Target, name, base, cur, 100*(cur-base)/base, DownstreamGrowth, unit.Plural(len(vals), "earlier night", "earlier nights"))})

@@ -285,7 +285,7 @@ func boardLabel(id int, worker string) string {
 func durationGates(outcomes []gate.Outcome, endpoint string) []threshold {
 	var out []threshold
 	for _, o := range outcomes {
-		if o.Limit.Kind != gate.Duration || !strings.HasPrefix(o.Metric, "http.") {
+		if m, _ := metric.Find(o.Metric); o.Limit.Kind != gate.Duration || m.Needs != metric.NeedsHTTP {
 			continue
 		}
 		ep := metric.EndpointOf(o.Metric)
@@ -336,7 +336,7 @@ func cpuChart(r *result.Result, label string) (chart, bool) {
 		c.lines = []series{{"total", total}}
 	}
 	for _, o := range r.Gates {
-		if o.Metric == "cpu.sustained" {
+		if o.Metric == metric.CPUSustained {
 			c.thresholds = append(c.thresholds, threshold{o.Limit.V, "gate " + o.Gate + " (rolling mean)"})
 		}
 	}
@@ -585,10 +585,10 @@ func saturationCharts(s *result.Saturation) []chart {
 			xy = append(xy, plotter.XY{X: st.Rate, Y: st.CPUSustained})
 		}
 	}
-	cpu.lines = []series{{"cpu.sustained", xy}}
+	cpu.lines = []series{{metric.CPUSustained, xy}}
 	for _, st := range steps {
 		for _, o := range st.Gates {
-			if o.Metric == "cpu.sustained" {
+			if o.Metric == metric.CPUSustained {
 				cpu.thresholds = []threshold{{o.Limit.V, "gate " + o.Gate}}
 			}
 		}
@@ -677,9 +677,9 @@ func trendCharts(n *result.Nightly) []chart {
 	}
 	var cs []chart
 	for _, ep := range epNames {
-		name := "http." + ep + ".p95"
+		name := metric.Instance(metric.EndpointP95, ep)
 		if ep == "all" {
-			name = "http.p95"
+			name = metric.HTTPP95
 		}
 		c := line(fmt.Sprintf("%s over the last %d nights", name, result.TrendNights), "ms", func(e result.HistoryEntry) (float64, bool) {
 			v, ok := e.P95[ep]

@@ -2,9 +2,10 @@ package report
 
 import (
 	"math"
-	"strings"
+	"strconv"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
 
@@ -55,46 +56,42 @@ func changeOf(a, b *result.Result, metric string, base, v float64, pp bool) stri
 	return d
 }
 
-// samplesBehind is the number of samples a figure of r stands on and,
-// for a latency percentile, its quantile (else −1); −1 samples when the
-// metric has no count of its own (rates, memory).
-func samplesBehind(r *result.Result, metric string) (n, q float64) {
-	parts := strings.Split(metric, ".")
-	switch {
-	case parts[0] == "http" && len(parts) >= 2:
-		stat := parts[len(parts)-1]
-		e := r.HTTP.Total
-		if len(parts) == 3 {
-			for _, ep := range r.HTTP.Endpoints {
-				if ep.Name == parts[1] {
-					e = ep
-				}
-			}
+// samplesBehind is the number of samples a figure of r stands on (the
+// catalogue's Samples) and, for a latency percentile, its quantile (else
+// −1); −1 samples when the metric has no count of its own (rates,
+// memory).
+func samplesBehind(r *result.Result, name string) (n, q float64) {
+	m, instance, err := metric.Lookup(name)
+	if err != nil {
+		return -1, -1
+	}
+	e := r.HTTP.Total
+	for _, ep := range r.HTTP.Endpoints {
+		if m.PerEndpoint() && ep.Name == instance {
+			e = ep
 		}
-		switch stat {
-		case "p50":
-			return float64(e.Successes()), 0.5
-		case "p90":
-			return float64(e.Successes()), 0.9
-		case "p95":
-			return float64(e.Successes()), 0.95
-		case "p99":
-			return float64(e.Successes()), 0.99
-		case "errors":
-			return float64(e.Requests), -1
+	}
+	switch m.Samples {
+	case metric.Successes:
+		if q, err := strconv.ParseFloat(m.Prom.Quantile, 64); err == nil {
+			return float64(e.Successes()), q
 		}
-	case metric == "ws.loss" && r.WebSocket != nil:
-		return float64(r.WebSocket.Expected), -1
+	case metric.Requests:
+		return float64(e.Requests), -1
+	case metric.Deliveries:
+		if r.WebSocket != nil {
+			return float64(r.WebSocket.Expected), -1
+		}
 	}
 	return -1, -1
 }
 
-// noiseFloor is the smallest absolute change in metric that the samples
+// noiseFloor is the smallest absolute change in metric name that the samples
 // can resolve, 0 when none is known: a CPU figure moves in steps of one
 // tick per sampling interval (1 % of a core at 1 s), so 1.00 % against
 // 0.87 % is no change.
-func noiseFloor(a, b *result.Result, metric string) float64 {
-	if !strings.HasPrefix(metric, "cpu.") {
+func noiseFloor(a, b *result.Result, name string) float64 {
+	if m, _ := metric.Find(name); m.Unit != metric.OfACore {
 		return 0
 	}
 	every := time.Second

@@ -185,7 +185,7 @@ func (e *promExport) metric(r *result.Result, sc, target string) {
 	e.downstreamMetrics(r, sc, target)
 	for _, ep := range r.HTTP.Endpoints {
 		for _, stat := range metric.EndpointStats() {
-			name := "http." + ep.Name + "." + stat
+			name := metric.OfEndpoint(ep.Name, stat)
 			m, _, _ := metric.Lookup(name)
 			e.gateMetric(r, name, m.Prom, sc, target, ep.Name)
 		}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
@@ -66,7 +67,7 @@ func Recommendation(c *result.Comparison, sats []*result.Saturation) string {
 		if n, ok := processCount(r); ok {
 			k.procs = n
 		}
-		if v, ok := r.Metric("rss.total"); ok && v.V > 0 {
+		if v, ok := r.Metric(metric.RSSTotal); ok && v.V > 0 {
 			k.rss = v.V
 		}
 		cs = append(cs, k)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
@@ -79,13 +80,13 @@ func p95Regressions(before []result.HistoryEntry, now result.HistoryEntry, th re
 		cur := float64(now.P95[ep]) / float64(time.Millisecond)
 		floor := float64(th.P95Floor) / float64(time.Millisecond)
 		if base > 0 && cur > base*(1+th.P95Growth/100) && cur-base >= floor {
-			metric := "http." + ep + ".p95"
+			name := metric.Instance(metric.EndpointP95, ep)
 			if ep == "all" {
-				metric = "http.p95"
+				name = metric.HTTPP95
 			}
-			out = append(out, result.Regression{Target: now.Target, Metric: metric, Baseline: base, Now: cur, Nights: len(vals),
+			out = append(out, result.Regression{Target: now.Target, Metric: name, Baseline: base, Now: cur, Nights: len(vals),
 				Text: fmt.Sprintf("%s: %s %s ms → %s ms (+%.0f%%, more than +%.0f%% over the median of %s)",
-					now.Target, metric, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
+					now.Target, name, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
 		}
 	}
 	return out
@@ -131,8 +132,8 @@ func lossRegressions(before []result.HistoryEntry, now result.HistoryEntry) []re
 	if n == 0 || !clean {
 		return nil
 	}
-	return []result.Regression{{Target: now.Target, Metric: "ws.loss", Baseline: 0, Now: *now.WSLoss, Nights: n,
-		Text: fmt.Sprintf("%s: ws.loss %s where the %d earlier nights lost no event", now.Target, pctString(*now.WSLoss), n)}}
+	return []result.Regression{{Target: now.Target, Metric: metric.WSLoss, Baseline: 0, Now: *now.WSLoss, Nights: n,
+		Text: fmt.Sprintf("%s: %s %s where the %d earlier nights lost no event", now.Target, metric.WSLoss, pctString(*now.WSLoss), n)}}
 }
 
 func msFloat(f float64) string { return ms(record.DurationMs(f * float64(time.Millisecond))) }

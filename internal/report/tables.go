@@ -535,9 +535,10 @@ func gatesHold(n int) string {
 }
 
 // scalingGate reports whether a gate's metric is one the scaling rule
-// reads: cpu.sustained and the p95 latencies.
-func scalingGate(metric string) bool {
-	return metric == "cpu.sustained" || strings.HasSuffix(metric, ".p95")
+// reads (the catalogue's Scaling: cpu.sustained and the p95 latencies).
+func scalingGate(name string) bool {
+	m, _ := metric.Find(name)
+	return m.Scaling
 }
 
 // Decision states the scaling rule in plain words, from the gates on
@@ -605,7 +606,7 @@ func decide(holds, fails, why []string) string {
 // cpuGated reports whether a gate reads cpu.sustained.
 func cpuGated(r *result.Result) bool {
 	for _, o := range r.Gates {
-		if o.Metric == "cpu.sustained" {
+		if o.Metric == metric.CPUSustained {
 			return true
 		}
 	}

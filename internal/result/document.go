@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
 )
@@ -230,7 +231,7 @@ func StepOf(phase string, rate float64, r *Result) Step {
 		Errors:    r.HTTP.Total.ErrorRate(),
 		Pass:      r.Pass, Status: r.Status, Reason: r.Reason, Gates: r.Gates,
 	}
-	if v, ok := r.Metric("cpu.sustained"); ok {
+	if v, ok := r.Metric(metric.CPUSustained); ok {
 		s.CPUSustained, s.HasCPU = v.V, true
 		s.CPUWindow = CPUWindowNote(r.Resources)
 	}

@@ -35,7 +35,7 @@ func DownstreamNames(rs ...*Result) []string {
 func downstreamPerRequest(r *Result) map[string]float64 {
 	var out map[string]float64
 	for _, ds := range DownstreamNames(r) {
-		if v, ok := r.Metric("downstream." + ds + ".per_request"); ok {
+		if v, ok := r.Metric(metric.Instance(metric.DownstreamPerRequest, ds)); ok {
 			if out == nil {
 				out = map[string]float64{}
 			}
@@ -93,10 +93,10 @@ func HistoryEntryOf(date string, r *Result, s *Saturation) HistoryEntry {
 	if r.HTTP.Total.Requests > 0 {
 		e.P95["all"] = r.HTTP.Total.Latency.P95
 	}
-	if v, ok := r.Metric("ws.loss"); ok {
+	if v, ok := r.Metric(metric.WSLoss); ok {
 		e.WSLoss = &v.V
 	}
-	if v, ok := r.Metric("cpu.sustained"); ok {
+	if v, ok := r.Metric(metric.CPUSustained); ok {
 		e.CPUSustained = &v.V
 	}
 	if r.Resources != nil {
