@@ -6,6 +6,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
+	"github.com/loadcheck/loadcheck/internal/verdict"
 )
 
 // LoadLine states the load a run applied, for a report's first lines: the
@@ -41,7 +42,7 @@ func LoadLine(s result.ScenarioInfo) string {
 // peak its scenario was written for (--rate below it), "" when it did or
 // the result does not say.
 func belowPeak(s result.ScenarioInfo) string {
-	if s.WrittenPeakRate <= 0 || s.PeakRate >= s.WrittenPeakRate*0.999 {
+	if !verdict.BelowPeak(s) {
 		return ""
 	}
 	return fmt.Sprintf("the load peaked at %s/s, below the scenario's %s/s (%s): judge the target at the load the scenario was written for",

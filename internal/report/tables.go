@@ -13,6 +13,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
+	"github.com/loadcheck/loadcheck/internal/verdict"
 )
 
 // Table is a rendered-format-neutral table: every renderer prints the same
@@ -534,37 +535,26 @@ func gatesHold(n int) string {
 	return fmt.Sprintf("all %d gates hold", n)
 }
 
-// scalingGate reports whether a gate's metric is one the scaling rule
-// reads (the catalogue's Scaling: cpu.sustained and the p95 latencies).
-func scalingGate(name string) bool {
-	m, _ := metric.Find(name)
-	return m.Scaling
-}
-
-// Decision states the scaling rule in plain words, from the gates on
-// cpu.sustained and on p95 latencies: scale only past a gate. It follows
-// every gate and the run's status: a run that failed another gate, was
-// aborted or interrupted never reads "stay", and the decision names why.
-// A scenario without a scaling gate gets no decision.
+// Decision words the scaling decision of the run (verdict.ScalingOf)
+// from the gates on the metrics it reads: "decision: stay at one worker,
+// tune it — …", "decision: scale — …" or "decision: none — …" with why
+// the run cannot decide. A scenario without a scaling gate gets no
+// decision.
 func Decision(r *result.Result) string {
-	var holds, fails, others []string
-	for _, o := range r.Gates {
-		switch {
-		case scalingGate(o.Metric) && o.Observed != nil && o.Pass:
-			holds = append(holds, fmt.Sprintf("%s %s %s %s", o.Metric, o.Observed, o.Op, limitAsWritten(o)))
-		case scalingGate(o.Metric) && o.Observed != nil:
-			fails = append(fails, fmt.Sprintf("%s %s fails %s %s", o.Metric, o.Observed, o.Op, limitAsWritten(o)))
-		case !o.Pass:
-			others = append(others, result.Describe(o))
-		}
-	}
-	if len(holds) == 0 && len(fails) == 0 {
+	s := verdict.ScalingOf(r)
+	if s.Decision == verdict.NoDecision {
 		return ""
 	}
-	if neverMeasured(r) {
+	if s.NeverMeasured {
 		return "decision: none — nothing was measured: the run was " + statusWord(r.Status) + " " + stopped(r)
 	}
-	var why []string
+	var holds, fails, why []string
+	for _, o := range s.Holds {
+		holds = append(holds, fmt.Sprintf("%s %s %s %s", o.Metric, o.Observed, o.Op, limitAsWritten(o)))
+	}
+	for _, o := range s.Fails {
+		fails = append(fails, fmt.Sprintf("%s %s fails %s %s", o.Metric, o.Observed, o.Op, limitAsWritten(o)))
+	}
 	switch r.Status {
 	case result.Aborted:
 		why = append(why, "the run was aborted "+stopped(r)+" ("+r.Reason+")")
@@ -575,42 +565,28 @@ func Decision(r *result.Result) string {
 	case result.Incomplete:
 		why = append(why, "the run did not finish (a checkpoint "+stopped(r)+")")
 	}
-	if w := belowPeak(r.Scenario); w != "" {
-		why = append(why, w)
+	if s.BelowPeak {
+		why = append(why, belowPeak(r.Scenario))
 	}
-	why = append(why, others...)
+	for _, o := range s.Others {
+		why = append(why, result.Describe(o))
+	}
 	caveat := ""
-	if w := result.CPUWindowNote(r.Resources); w != "" && cpuGated(r) {
+	if w := result.CPUWindowNote(r.Resources); w != "" && s.CPUGated {
 		caveat = " (" + w + ")"
 	}
-	return decide(holds, fails, why) + caveat
-}
-
-// decide words the decision from the scaling gates that hold and fail
-// and the reasons (status, other failed gates) that rule out "stay".
-func decide(holds, fails, why []string) string {
-	if len(fails) > 0 {
+	switch s.Decision {
+	case verdict.Scale:
 		d := "decision: scale — " + strings.Join(fails, ", ")
 		if len(why) > 0 {
 			d += "; also: " + strings.Join(why, "; ")
 		}
-		return d
-	}
-	if len(why) > 0 {
+		return d + caveat
+	case verdict.Undecided:
 		return "decision: none — " + strings.Join(why, "; ") +
-			"; stay or scale is decided on a complete run whose every gate holds (scaling gates: " + strings.Join(holds, ", ") + ")"
+			"; stay or scale is decided on a complete run whose every gate holds (scaling gates: " + strings.Join(holds, ", ") + ")" + caveat
 	}
-	return "decision: stay at one worker, tune it — " + strings.Join(holds, ", ")
-}
-
-// cpuGated reports whether a gate reads cpu.sustained.
-func cpuGated(r *result.Result) bool {
-	for _, o := range r.Gates {
-		if o.Metric == metric.CPUSustained {
-			return true
-		}
-	}
-	return false
+	return "decision: stay at one worker, tune it — " + strings.Join(holds, ", ") + caveat
 }
 
 // Headline is the first line of a report: what ran against what.
