@@ -6,7 +6,7 @@
 // It sits on top of package run: every measurement is one run.Execute —
 // the target started, made ready, measured and stopped — so a compare, a
 // capacity step and a nightly run each see a fresh target. The results are
-// report documents (report.Comparison, report.Saturation, report.Nightly),
+// report documents (result.Comparison, result.Saturation, result.Nightly),
 // rendered by package report like a single run.
 //
 // Nothing here reads the wall clock or sleeps directly when a test says

@@ -10,7 +10,7 @@
 // in the reader test.
 //
 // Readers take a Run, a small interface that a finished result
-// (report.Result) and a live snapshot of a run under way (package run)
+// (result.Result) and a live snapshot of a run under way (package run)
 // both implement, so aborts read the same figures the gates do without a
 // fake result. The package sits between gate, which stays a leaf that
 // knows no metric names, and scenario and report, which use it; it

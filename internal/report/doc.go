@@ -1,9 +1,11 @@
-// Package report holds the result of a run — a versioned JSON document that
-// can be re-read, merged and re-rendered — and its renderers.
+// Package report renders the documents of package result — a run, a
+// comparison, a capacity search, a night — in every output format, and
+// does nothing else: it reads no file and decides nothing a renderer
+// would have to agree on.
 //
-// Renderers first build a table model (Tables), then print it as text for
+// Renderers first build a table model (Table), then print it as text for
 // terminals (tablewriter), Markdown or HTML, so every format shows the same
-// figures. Result implements gate.Metrics and metric.Run: gates are
-// evaluated against the result exactly as it is saved, by the readers of
-// the metric catalogue.
+// figures. viewsOf is the one place that names the kinds of document.
+// Metric names, units and whether a change is given in percentage points
+// come from the metric catalogue.
 package report

@@ -4,7 +4,7 @@
 // kind of observer, observer.go: the resource sampler, the downstreams,
 // the real-time probes), drive the HTTP load (with the broadcaster, and a
 // monitor that prints progress, writes checkpoints and checks abort
-// conditions every second), assemble a report.Result, and judge it
+// conditions every second), assemble a result.Result, and judge it
 // against its gates. Each stage owns what it starts and hands back a
 // value to close it, so that no return path, early or late, leaves a
 // probe or a target behind.

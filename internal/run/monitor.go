@@ -121,7 +121,7 @@ func (m *monitor) progress(el time.Duration, s record.Summary, observed []string
 	fmt.Fprintf(m.o.Progress, "\r\033[K%s", line)
 }
 
-// checkpoint returns the result so far, marked report.Incomplete: the
+// checkpoint returns the result so far, marked result.Incomplete: the
 // run's settings and the HTTP figures of the measured phase up to now,
 // with the gates evaluated on them. It shares nothing with m.res.
 func (m *monitor) checkpoint(now time.Time) *result.Result {

@@ -32,7 +32,7 @@ type Options struct {
 	// Version is recorded in the result's host block.
 	Version string
 	// Checkpoint, when set, receives the result so far, marked
-	// report.Incomplete, every CheckpointEvery of the run, so that a crash
+	// result.Incomplete, every CheckpointEvery of the run, so that a crash
 	// or kill -9 does not lose what was measured. The CLI writes it to
 	// --out, where the final result replaces it. It is called from the
 	// goroutine that watches the run and should not block for long.
@@ -173,7 +173,7 @@ func minTime(a, b time.Time) time.Time {
 }
 
 // NewRunID returns a sortable, unique run id: the start time and 4 random
-// bytes (report.NewRunID).
+// bytes (result.NewRunID).
 func NewRunID(t time.Time) string {
 	var b [4]byte
 	rand.Read(b[:])
