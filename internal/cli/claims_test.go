@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/claims"
+	"github.com/loadcheck/loadcheck/internal/downstream/dbtest"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
 
@@ -118,12 +118,7 @@ func privateTarget(t *testing.T, src string) string {
 	if m == nil {
 		t.Fatalf("%s: no --postgres port", src)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
+	port := strconv.Itoa(dbtest.FreePort(t))
 	b = bytes.ReplaceAll(b, m[1], []byte(port))
 	b = regexp.MustCompile(`(?m)^  dir: (.*)$`).ReplaceAllFunc(b, func(line []byte) []byte {
 		abs, err := filepath.Abs(filepath.Join(filepath.Dir(src), strings.TrimSpace(string(line[len("  dir: "):]))))

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/downstream/dbtest"
 	"github.com/loadcheck/loadcheck/internal/run"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/target"
@@ -98,15 +99,7 @@ func indexOf(s []string, v string) int {
 	return -1
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return dbtest.FreePort(t) }
 
 // startTitanPG starts the target as loadcheck does and stops it, leaving
 // nothing, when the test ends.

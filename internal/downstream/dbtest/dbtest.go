@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -65,7 +66,7 @@ func StartPostgres(t testing.TB) *Postgres {
 	if out, err := initdb.CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	p := &Postgres{Port: freePort(t), Dir: dir, bin: bin}
+	p := &Postgres{Port: FreePort(t), Dir: dir, bin: bin}
 	srv := exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(p.Port), "-k", dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "shared_preload_libraries=pg_stat_statements",
 		"-c", "fsync=off", "-c", "max_connections=50")
@@ -218,13 +219,22 @@ func missing(t testing.TB, what string) {
 	t.Skipf("%s missing (run make deps)", what)
 }
 
-// freePort returns a port of 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) int {
+// FreePort returns a port of 127.0.0.1 that was free a moment ago, for a
+// server the test starts a little later. It is drawn below Linux's
+// ephemeral range (32768–60999): a port the kernel hands out for :0 is
+// also the kind it gives as the source port of outgoing connections, and
+// a test under load makes thousands of those before its server binds.
+func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port of 127.0.0.1 in 20000–31999 after 200 tries")
+	return 0
 }

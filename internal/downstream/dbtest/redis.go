@@ -31,7 +31,7 @@ func StartRedis(t testing.TB) *Redis {
 			missing(t, bin)
 		}
 	}
-	port := strconv.Itoa(freePort(t))
+	port := strconv.Itoa(FreePort(t))
 	cmd := exec.Command(redisServer, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", t.TempDir(), "--daemonize", "no")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
