@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Event ids are "<run>-<seq>": a random run prefix of 8 hex digits and the
@@ -71,7 +72,9 @@ func idOf(msg []byte, name string) (id []byte, ok bool) {
 			if !ok {
 				return nil, false
 			}
-			if vesc {
+			// Escapes, and bytes that are not UTF-8 (which encoding/json
+			// reads as U+FFFD), take the decoder's reading.
+			if vesc || !utf8.Valid(v) {
 				var u string
 				if json.Unmarshal(msg[start:s.i], &u) != nil {
 					return nil, false
