@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/loadcheck/loadcheck/internal/sim"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // TestMain lets the test binary stand in for loadcheck itself: target
@@ -32,5 +33,5 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(leakChecked(m))
+	os.Exit(simtest.RunLeakChecked(m))
 }

@@ -23,7 +23,7 @@ import (
 // "loadcheck sim …".
 func TestMain(m *testing.M) {
 	simtest.MaybeServe()
-	os.Exit(leakChecked(m))
+	os.Exit(simtest.RunLeakChecked(m))
 }
 
 // execute writes a sim target with the given sim flags and the scenario,

@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+	"go.uber.org/goleak"
 
 	"github.com/loadcheck/loadcheck/internal/sim"
 )
@@ -95,4 +96,19 @@ func Scenario(t testing.TB, target, body string) string {
 		"target.yaml":   target,
 		"scenario.yaml": "name: test\ntarget: target.yaml\n" + body,
 	})
+}
+
+// RunLeakChecked runs m's tests and then fails them if any goroutine is
+// left running: every stage of a run starts goroutines, and each must end
+// with the run. It returns the exit code for os.Exit.
+func RunLeakChecked(m *testing.M) int {
+	code := m.Run()
+	if code != 0 {
+		return code
+	}
+	if err := goleak.Find(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
