@@ -31,7 +31,7 @@ internal/unit;all;all;30
 internal/merge;all;all;20
 internal/metric;all;all;20
 internal/record;all;all;10
-internal/scenario;schedule.go;^(TestSchedule|TestFit|TestBroadcastSchedule);20
+internal/schedule;all;all;20
 internal/probe;ledger.go account.go eventid.go clock.go figures.go;^(TestMergeWS|TestMergeSSE|TestStartShardWS|TestAccount|TestDisconnected|TestBitset|TestReceive|TestParseEventID|TestIDOf|TestSchedule);20
 internal/resource;tally.go figures.go;^(TestCPUPercent|TestWindowMean|TestRollingMax|TestTally|TestErrKind|TestSeriesExits);20
 internal/load;pacer.go;^TestPacer;20

@@ -14,6 +14,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 )
 
 // sleepServer answers every request after d.
@@ -29,11 +30,11 @@ func sleepServer(t *testing.T, d time.Duration) (*httptest.Server, *atomic.Int64
 	return s, &n
 }
 
-func constant(perSec float64, d time.Duration) []scenario.Stage {
-	return []scenario.Stage{{To: rate(perSec)}, {Hold: d}}
+func constant(perSec float64, d time.Duration) []schedule.Stage {
+	return []schedule.Stage{{To: rate(perSec)}, {Hold: d}}
 }
 
-func newScenario(stages []scenario.Stage, d time.Duration, eps ...scenario.Endpoint) *scenario.Scenario {
+func newScenario(stages []schedule.Stage, d time.Duration, eps ...scenario.Endpoint) *scenario.Scenario {
 	if len(eps) == 0 {
 		eps = []scenario.Endpoint{{Name: "root", Path: "/", Weight: 1}}
 	}
@@ -93,7 +94,7 @@ func TestFixedLatencyServer(t *testing.T) {
 
 func TestRamp(t *testing.T) {
 	s, _ := sleepServer(t, time.Millisecond)
-	stages := []scenario.Stage{{To: rate(100), Over: 4 * time.Second}, {Hold: 2 * time.Second}}
+	stages := []schedule.Stage{{To: rate(100), Over: 4 * time.Second}, {Hold: 2 * time.Second}}
 	sum, _ := attack(t, context.Background(), newScenario(stages, 6*time.Second), s.URL)
 	if n := sum.Total.Requests; n < 388 || n > 412 {
 		t.Errorf("requests = %d, want 400 ± 3%%", n)

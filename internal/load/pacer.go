@@ -6,15 +6,15 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 )
 
 // Pacer is a vegeta Pacer for a warm-up followed by the scenario's stages,
-// along the one scenario.Schedule. Beyond pacing it knows its schedule
+// along the one schedule.Schedule. Beyond pacing it knows its schedule
 // exactly: Schedule(n) is when hit n was meant to be sent. It is safe for
 // concurrent use once the attack runs.
 type Pacer struct {
-	sched scenario.Schedule
+	sched schedule.Schedule
 	// began is the attack's start, learnt from the first call to Pace
 	// (vegeta does not export it), with its monotonic clock reading.
 	began atomic.Pointer[time.Time]
@@ -24,8 +24,8 @@ var _ vegeta.Pacer = (*Pacer)(nil)
 
 // NewPacer returns the pacer for warm-up w at the first stage's rate,
 // followed by stages cut or extended (holding the last rate) to measured.
-func NewPacer(warmup time.Duration, stages []scenario.Stage, measured time.Duration) *Pacer {
-	return &Pacer{sched: scenario.NewSchedule(warmup, stages, measured)}
+func NewPacer(warmup time.Duration, stages []schedule.Stage, measured time.Duration) *Pacer {
+	return &Pacer{sched: schedule.New(warmup, stages, measured)}
 }
 
 // Shard makes p send only shard k of n (1 ≤ k ≤ n): every n-th arrival of

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 )
 
 // Began is zero until the attack's first Pace, then the moment the attack
@@ -12,7 +12,7 @@ import (
 // At the end of the schedule the pacer stops, whatever hit is next.
 func TestPacerBeganAndEnd(t *testing.T) {
 	t.Parallel()
-	p := NewPacer(0, []scenario.Stage{{To: rate(10)}, {Hold: time.Second}}, time.Second)
+	p := NewPacer(0, []schedule.Stage{{To: rate(10)}, {Hold: time.Second}}, time.Second)
 	if b := p.Began(); !b.IsZero() {
 		t.Fatalf("Began before the attack = %v, want zero", b)
 	}

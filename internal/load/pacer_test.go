@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 )
 
 func rate(perSec float64) *scenario.Rate { return &scenario.Rate{Freq: perSec, Per: time.Second} }
@@ -15,18 +16,18 @@ func TestPacerHits(t *testing.T) {
 	tests := []struct {
 		name     string
 		warmup   time.Duration
-		stages   []scenario.Stage
+		stages   []schedule.Stage
 		measured time.Duration
 		at       time.Duration
 		want     float64
 	}{
-		{"constant", 0, []scenario.Stage{{To: rate(100)}, {Hold: 5 * time.Second}}, 5 * time.Second, 5 * time.Second, 500},
-		{"ramp from zero", 0, []scenario.Stage{{To: rate(100), Over: 4 * time.Second}}, 4 * time.Second, 4 * time.Second, 200},
-		{"ramp then hold", 0, []scenario.Stage{{To: rate(100), Over: 4 * time.Second}, {Hold: 2 * time.Second}}, 6 * time.Second, 6 * time.Second, 400},
-		{"warm-up at first rate", 2 * time.Second, []scenario.Stage{{To: rate(50)}, {Hold: time.Second}}, time.Second, 3 * time.Second, 150},
-		{"stages cut to duration", 0, []scenario.Stage{{To: rate(100), Over: 10 * time.Second}}, 5 * time.Second, 5 * time.Second, 125},
-		{"last rate held past the stages", 0, []scenario.Stage{{To: rate(10), Over: time.Second}}, 3 * time.Second, 3 * time.Second, 25},
-		{"half way up a ramp", 0, []scenario.Stage{{To: rate(100), Over: 4 * time.Second}}, 4 * time.Second, 2 * time.Second, 50},
+		{"constant", 0, []schedule.Stage{{To: rate(100)}, {Hold: 5 * time.Second}}, 5 * time.Second, 5 * time.Second, 500},
+		{"ramp from zero", 0, []schedule.Stage{{To: rate(100), Over: 4 * time.Second}}, 4 * time.Second, 4 * time.Second, 200},
+		{"ramp then hold", 0, []schedule.Stage{{To: rate(100), Over: 4 * time.Second}, {Hold: 2 * time.Second}}, 6 * time.Second, 6 * time.Second, 400},
+		{"warm-up at first rate", 2 * time.Second, []schedule.Stage{{To: rate(50)}, {Hold: time.Second}}, time.Second, 3 * time.Second, 150},
+		{"stages cut to duration", 0, []schedule.Stage{{To: rate(100), Over: 10 * time.Second}}, 5 * time.Second, 5 * time.Second, 125},
+		{"last rate held past the stages", 0, []schedule.Stage{{To: rate(10), Over: time.Second}}, 3 * time.Second, 3 * time.Second, 25},
+		{"half way up a ramp", 0, []schedule.Stage{{To: rate(100), Over: 4 * time.Second}}, 4 * time.Second, 2 * time.Second, 50},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,7 +46,7 @@ func TestPacerHits(t *testing.T) {
 // Schedule must invert Hits: hit n is sent when n hits have been scheduled.
 func TestPacerScheduleInvertsHits(t *testing.T) {
 	t.Parallel()
-	p := NewPacer(time.Second, []scenario.Stage{
+	p := NewPacer(time.Second, []schedule.Stage{
 		{To: rate(20), Over: 2 * time.Second},
 		{To: rate(5), Over: 3 * time.Second},
 		{Hold: 2 * time.Second},
@@ -72,7 +73,7 @@ func TestPacerScheduleInvertsHits(t *testing.T) {
 
 func TestPacerPace(t *testing.T) {
 	t.Parallel()
-	p := NewPacer(0, []scenario.Stage{{To: rate(10)}, {Hold: time.Second}}, time.Second)
+	p := NewPacer(0, []schedule.Stage{{To: rate(10)}, {Hold: time.Second}}, time.Second)
 	tests := []struct {
 		elapsed  time.Duration
 		hits     uint64
@@ -147,7 +148,7 @@ func TestTemplate(t *testing.T) {
 // add up to the whole schedule's at every offset.
 func TestPacerShardsPartitionSchedule(t *testing.T) {
 	t.Parallel()
-	stages := []scenario.Stage{{To: rate(30), Over: 2 * time.Second}, {To: rate(7), Over: 3 * time.Second}, {Hold: time.Second}}
+	stages := []schedule.Stage{{To: rate(30), Over: 2 * time.Second}, {To: rate(7), Over: 3 * time.Second}, {Hold: time.Second}}
 	whole := NewPacer(time.Second, stages, 6*time.Second)
 	var want []time.Duration
 	for n := uint64(0); ; n++ {
@@ -201,7 +202,7 @@ func TestPacerShardsPartitionSchedule(t *testing.T) {
 
 func TestPacerShardRate(t *testing.T) {
 	t.Parallel()
-	p := NewPacer(0, []scenario.Stage{{To: rate(100)}, {Hold: 5 * time.Second}}, 5*time.Second)
+	p := NewPacer(0, []schedule.Stage{{To: rate(100)}, {Hold: 5 * time.Second}}, 5*time.Second)
 	p.Shard(2, 4)
 	if got := p.Rate(time.Second); got != 25 {
 		t.Errorf("Rate = %v, want 25 (a quarter of 100/s)", got)

@@ -22,6 +22,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 )
 
 const (
@@ -148,7 +149,7 @@ func (m bodyMaker) make(id string, sent time.Time) []byte {
 }
 
 // broadcaster is the second load generator: it POSTs the broadcast events
-// on an open schedule, the one scenario.Schedule the HTTP pacer follows,
+// on an open schedule, the one schedule.Schedule the HTTP pacer follows,
 // and records each POST's latency like an endpoint's. It marks each
 // event's dispatch and acknowledgement in the event table, which is all
 // the boards' account needs of it.
@@ -200,7 +201,7 @@ func (w *WS) Broadcast(ctx context.Context, d time.Duration) error {
 // send POSTs event k of table at start+sc.At(k), without waiting for the
 // answers, at most maxInflight at once; it returns once every POST sent
 // has been answered or has failed, with ctx's error when ctx ended first.
-func (b *broadcaster) send(ctx context.Context, sc scenario.Schedule, table []slot, start time.Time) error {
+func (b *broadcaster) send(ctx context.Context, sc schedule.Schedule, table []slot, start time.Time) error {
 	b.rec.Begin(start)
 	sem := make(chan struct{}, maxInflight)
 	var wg sync.WaitGroup

@@ -105,7 +105,7 @@
 // connection and read loop (board.go), the dialer that makes and times
 // the handshakes (dial.go), the pinger (pinger.go), the inbox that
 // recognises what the boards receive (board.go), the broadcaster
-// (broadcast.go), which paces its events by scenario.Schedule like the
+// (broadcast.go), which paces its events by schedule.Schedule like the
 // HTTP pacer, and the account (account.go, ledger.go). Boards and SSE
 // clients reconnect by the one loop and policy of reconnect.go.
 //

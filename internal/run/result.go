@@ -14,6 +14,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 )
 
 // newResult returns the result of a run about to start: what was run,
@@ -124,7 +125,7 @@ func scenarioInfo(sc *scenario.Scenario) result.ScenarioInfo {
 		Name: sc.Name, File: sc.File, Duration: sc.Duration, Warmup: sc.Warmup,
 		Timeout: sc.HTTP.Timeout, KeepAlive: sc.HTTP.KeepAlive, MaxWorkers: sc.HTTP.MaxWorkers,
 		Clients: sc.HTTP.Clients, LoadChange: sc.LoadChange(),
-		PeakRate: scenario.PeakRate(sc.HTTP.Stages).PerSecond(), WrittenPeakRate: sc.WrittenPeak().PerSecond(),
+		PeakRate: schedule.PeakRate(sc.HTTP.Stages).PerSecond(), WrittenPeakRate: sc.WrittenPeak().PerSecond(),
 	}
 	if len(sc.HTTP.Stages) > 0 && sc.HTTP.Stages[0].To != nil {
 		si.WarmupRate = sc.HTTP.Stages[0].To.PerSecond()

@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 )
 
 // The broadcaster sends exactly Len events of its schedule, event k at
 // At(k): the rate over the phase, ramps, cuts, jumps and a fall to zero.
 func TestBroadcastScheduleLen(t *testing.T) {
 	t.Parallel()
-	rampHold := []scenario.Stage{{To: perSec(10), Over: 2 * time.Second}, {Hold: time.Second}}
+	rampHold := []schedule.Stage{{To: perSec(10), Over: 2 * time.Second}, {Hold: time.Second}}
 	tests := []struct {
 		name string
 		b    scenario.Broadcast
@@ -25,8 +26,8 @@ func TestBroadcastScheduleLen(t *testing.T) {
 		{"ramp, hold, held", scenario.Broadcast{Stages: rampHold}, 4 * time.Second, 30},
 		// Cut at 1s: the ramp reaches 5/s, 2.5 events: 0, 1 and 2 are due.
 		{"cut midway", scenario.Broadcast{Stages: rampHold}, time.Second, 3},
-		{"jump", scenario.Broadcast{Stages: []scenario.Stage{{To: perSec(5)}, {Hold: 2 * time.Second}}}, 2 * time.Second, 10},
-		{"down to zero", scenario.Broadcast{Stages: []scenario.Stage{
+		{"jump", scenario.Broadcast{Stages: []schedule.Stage{{To: perSec(5)}, {Hold: 2 * time.Second}}}, 2 * time.Second, 10},
+		{"down to zero", scenario.Broadcast{Stages: []schedule.Stage{
 			{To: perSec(4)}, {Hold: time.Second}, {To: perSec(0)}, {Hold: time.Second},
 		}}, 10 * time.Second, 4},
 	}
@@ -62,7 +63,7 @@ func TestBroadcastScheduleAt(t *testing.T) {
 			t.Errorf("50/s: At(%d) = %v, want %v", k, got, want)
 		}
 	}
-	ramp := scenario.Broadcast{Stages: []scenario.Stage{{To: perSec(10), Over: 2 * time.Second}}}.Schedule(4 * time.Second)
+	ramp := scenario.Broadcast{Stages: []schedule.Stage{{To: perSec(10), Over: 2 * time.Second}}}.Schedule(4 * time.Second)
 	for k, want := range map[uint64]time.Duration{5: 1414213562, 10: 2 * time.Second} {
 		if got, _ := ramp.At(k); absDur(got-want) > time.Microsecond {
 			t.Errorf("ramp: At(%d) = %v, want %v", k, got, want)
@@ -73,6 +74,8 @@ func TestBroadcastScheduleAt(t *testing.T) {
 		t.Errorf("shard 2/3: Len = %d, want 33", n)
 	}
 }
+
+func perSec(f float64) *scenario.Rate { return &scenario.Rate{Freq: f, Per: time.Second} }
 
 func absDur(d time.Duration) time.Duration {
 	if d < 0 {

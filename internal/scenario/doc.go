@@ -12,9 +12,10 @@
 // reported at once, each naming file:line:column and the field, and every
 // error wraps ErrInvalid. Defaults are applied once, while building.
 //
-// Schedule is the one arrival schedule of the stages (package load paces
-// HTTP with it, package probe the broadcasts), so validation, load and
-// probes agree on when an arrival is due; the units themselves are parsed
+// The load profiles are stages of package schedule, fitted to the measured
+// phase here and again by WithDuration and WithRate; package schedule
+// turns them into the one arrival schedule that package load paces HTTP
+// with and package probe the broadcasts. The units themselves are parsed
 // by package unit.
 //
 // Where points at a field of a loaded file, so problems found later (a

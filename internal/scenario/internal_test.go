@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"testing"
-	"time"
 )
 
 func TestSuggest(t *testing.T) {
@@ -55,15 +54,5 @@ func TestPaths(t *testing.T) {
 	}
 	if got := child("headers", "a.b"); got != "headers.'a.b'" {
 		t.Errorf("child(headers, a.b) = %q, want a quoted key", got)
-	}
-}
-
-func TestFitZeroLengthProfile(t *testing.T) {
-	t.Parallel()
-	r := Rate{Freq: 5, Per: time.Second}
-	// A step to a rate at the very start of the phase is kept.
-	got := fit([]Stage{{To: &r}}, time.Minute)
-	if len(got) != 2 || got[0].To != &r || got[1].Hold != time.Minute {
-		t.Errorf("fit(step to 5/s, 1m) = %+v, want the step then a 1m hold", got)
 	}
 }

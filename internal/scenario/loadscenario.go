@@ -12,6 +12,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 )
 
 // Load reads, validates and builds the scenario file at path, with
@@ -62,7 +63,7 @@ func buildScenario(p *problems, f scenarioFile) *Scenario {
 	s.SourceAddress = sourceAddress(p, f.SourceAddr)
 
 	// The profiles first: the duration may come from the stages.
-	var httpProfile, broadcastProfile []Stage
+	var httpProfile, broadcastProfile []schedule.Stage
 	if f.HTTP != nil {
 		httpProfile = profile(p, "http.load", f.HTTP.Load, true)
 	}
@@ -96,7 +97,7 @@ func buildScenario(p *problems, f scenarioFile) *Scenario {
 // written, else the length of the HTTP stages, else that of the broadcast
 // stages. A constant rate has no length of its own, so it needs a
 // duration; the problem recorded says which field to add.
-func measuredDuration(p *problems, f scenarioFile, httpProfile, broadcastProfile []Stage) time.Duration {
+func measuredDuration(p *problems, f scenarioFile, httpProfile, broadcastProfile []schedule.Stage) time.Duration {
 	switch {
 	case f.Duration != nil:
 		d := time.Duration(*f.Duration)
@@ -104,10 +105,10 @@ func measuredDuration(p *problems, f scenarioFile, httpProfile, broadcastProfile
 			p.at("duration", "want a measured phase longer than 0s, e.g. 2m")
 		}
 		return d
-	case httpProfile != nil && total(httpProfile) > 0:
-		return total(httpProfile)
-	case broadcastProfile != nil && total(broadcastProfile) > 0:
-		return total(broadcastProfile)
+	case httpProfile != nil && schedule.Total(httpProfile) > 0:
+		return schedule.Total(httpProfile)
+	case broadcastProfile != nil && schedule.Total(broadcastProfile) > 0:
+		return schedule.Total(broadcastProfile)
 	case f.HTTP != nil && f.HTTP.Load != nil && f.HTTP.Load.Rate != nil:
 		p.at("http.load.rate", "a constant rate needs a duration: add duration: 2m at the top of the file")
 	case httpProfile != nil:
@@ -129,13 +130,13 @@ func buildSections(p *problems, dir string, f scenarioFile, s *Scenario) {
 	if f.HTTP != nil {
 		s.HTTP = buildHTTP(p, dir, *f.HTTP)
 		if s.httpProfile != nil && s.Duration > 0 {
-			s.HTTP.Stages = fit(s.httpProfile, s.Duration)
+			s.HTTP.Stages = schedule.Fit(s.httpProfile, s.Duration)
 		}
 	}
 	if f.WebSocket != nil {
 		s.WebSocket = buildWebSocket(p, *f.WebSocket)
 		if s.broadcastProfile != nil && s.Duration > 0 {
-			s.WebSocket.Broadcast.Stages = fit(s.broadcastProfile, s.Duration)
+			s.WebSocket.Broadcast.Stages = schedule.Fit(s.broadcastProfile, s.Duration)
 		}
 	}
 	if f.SSE != nil {
@@ -215,7 +216,7 @@ func endOnly(p *problems, when []string, g gate.Gate) bool {
 // profile validates a load profile as written: exactly one of rate and
 // stages, each stage a ramp {to, over} or a hold, and not a hold first.
 // It returns the stages as written, a rate R being the one step [{To: R}].
-func profile(p *problems, path string, l *loadFile, required bool) []Stage {
+func profile(p *problems, path string, l *loadFile, required bool) []schedule.Stage {
 	if l == nil || (l.Rate == nil && l.Stages == nil) {
 		if required {
 			p.at(path, "load: missing: want {rate: 20/s} or {stages: [{to: 20/s, over: 30s}, {hold: 1m}]}")
@@ -228,14 +229,14 @@ func profile(p *problems, path string, l *loadFile, required bool) []Stage {
 	}
 	if l.Rate != nil {
 		r := Rate(*l.Rate)
-		return []Stage{{To: &r}}
+		return []schedule.Stage{{To: &r}}
 	}
 	sp := child(path, "stages")
 	if len(l.Stages) == 0 {
 		p.at(sp, "no stages: want e.g. [{to: 20/s, over: 30s}, {hold: 1m}]")
 		return nil
 	}
-	out := make([]Stage, 0, len(l.Stages))
+	out := make([]schedule.Stage, 0, len(l.Stages))
 	for i, st := range l.Stages {
 		at := index(sp, i)
 		switch {
@@ -245,12 +246,12 @@ func profile(p *problems, path string, l *loadFile, required bool) []Stage {
 			if i == 0 {
 				p.at(at, "the first stage cannot be a hold: there is no rate yet to hold; start with {to: 20/s, over: 30s}")
 			}
-			out = append(out, Stage{Hold: time.Duration(*st.Hold)})
+			out = append(out, schedule.Stage{Hold: time.Duration(*st.Hold)})
 		case st.To != nil && st.Over == nil:
 			p.at(at, "over: missing: a ramp needs the time it takes, e.g. {to: %s, over: 30s} (over: 0s for a step)", Rate(*st.To))
 		case st.To != nil:
 			r := Rate(*st.To)
-			out = append(out, Stage{To: &r, Over: time.Duration(*st.Over)})
+			out = append(out, schedule.Stage{To: &r, Over: time.Duration(*st.Over)})
 		case st.Over != nil:
 			p.at(at, "to: missing: a ramp needs the rate it goes to, e.g. {to: 20/s, over: 30s}")
 		default:

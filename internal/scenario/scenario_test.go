@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 	"github.com/loadcheck/loadcheck/internal/tlstest"
 )
 
@@ -64,7 +65,7 @@ websocket:
 			KeepAlive:  true,
 			MaxWorkers: 512,
 			Clients:    100,
-			Stages:     []scenario.Stage{{To: rate(t, "5/s")}, {Hold: time.Minute}},
+			Stages:     []schedule.Stage{{To: rate(t, "5/s")}, {Hold: time.Minute}},
 			Endpoints:  []scenario.Endpoint{{Name: "home", Method: "GET", Path: "/", Weight: 1}},
 		},
 		WebSocket: &scenario.WebSocket{
@@ -126,25 +127,25 @@ func TestLoadProfiles(t *testing.T) {
 		name         string
 		load         string // the http.load section and, optionally, duration
 		wantDuration time.Duration
-		wantStages   []scenario.Stage
+		wantStages   []schedule.Stage
 	}{
 		{
 			name:         "rate",
 			load:         "duration: 2m\nhttp:\n  load: {rate: 20/s}",
 			wantDuration: 2 * time.Minute,
-			wantStages:   []scenario.Stage{{To: r("20/s")}, {Hold: 2 * time.Minute}},
+			wantStages:   []schedule.Stage{{To: r("20/s")}, {Hold: 2 * time.Minute}},
 		},
 		{
 			name:         "stages equivalent to rate",
 			load:         "duration: 2m\nhttp:\n  load: {stages: [{to: 20/s, over: 0s}, {hold: 2m}]}",
 			wantDuration: 2 * time.Minute,
-			wantStages:   []scenario.Stage{{To: r("20/s")}, {Hold: 2 * time.Minute}},
+			wantStages:   []schedule.Stage{{To: r("20/s")}, {Hold: 2 * time.Minute}},
 		},
 		{
 			name:         "duration from stages",
 			load:         "http:\n  load: {stages: [{to: 5/s, over: 30s}, {to: 20/s, over: 60s}, {hold: 30s}]}",
 			wantDuration: 2 * time.Minute,
-			wantStages: []scenario.Stage{
+			wantStages: []schedule.Stage{
 				{To: r("5/s"), Over: 30 * time.Second}, {To: r("20/s"), Over: time.Minute}, {Hold: 30 * time.Second},
 			},
 		},
@@ -152,19 +153,19 @@ func TestLoadProfiles(t *testing.T) {
 			name:         "shorter stages hold the last rate",
 			load:         "duration: 2m\nhttp:\n  load: {stages: [{to: 10/s, over: 30s}]}",
 			wantDuration: 2 * time.Minute,
-			wantStages:   []scenario.Stage{{To: r("10/s"), Over: 30 * time.Second}, {Hold: 90 * time.Second}},
+			wantStages:   []schedule.Stage{{To: r("10/s"), Over: 30 * time.Second}, {Hold: 90 * time.Second}},
 		},
 		{
 			name:         "shorter stages extend a final hold",
 			load:         "duration: 2m\nhttp:\n  load: {stages: [{to: 10/s, over: 30s}, {hold: 30s}]}",
 			wantDuration: 2 * time.Minute,
-			wantStages:   []scenario.Stage{{To: r("10/s"), Over: 30 * time.Second}, {Hold: 90 * time.Second}},
+			wantStages:   []schedule.Stage{{To: r("10/s"), Over: 30 * time.Second}, {Hold: 90 * time.Second}},
 		},
 		{
 			name:         "longer stages are cut midway through a ramp",
 			load:         "duration: 45s\nhttp:\n  load: {stages: [{to: 10/s, over: 30s}, {to: 20/s, over: 30s}, {hold: 1m}]}",
 			wantDuration: 45 * time.Second,
-			wantStages: []scenario.Stage{
+			wantStages: []schedule.Stage{
 				{To: r("10/s"), Over: 30 * time.Second}, {To: r("15/s"), Over: 15 * time.Second},
 			},
 		},
@@ -172,7 +173,7 @@ func TestLoadProfiles(t *testing.T) {
 			name:         "longer stages are cut in a hold",
 			load:         "duration: 1m\nhttp:\n  load: {stages: [{to: 40/min, over: 30s}, {hold: 5m}]}",
 			wantDuration: time.Minute,
-			wantStages:   []scenario.Stage{{To: r("40/min"), Over: 30 * time.Second}, {Hold: 30 * time.Second}},
+			wantStages:   []schedule.Stage{{To: r("40/min"), Over: 30 * time.Second}, {Hold: 30 * time.Second}},
 		},
 	}
 	for _, tc := range tests {
@@ -211,7 +212,7 @@ websocket:
 
 	short := s.WithDuration(45 * time.Second)
 	// Shortened stages are scaled, not cut: the run still reaches 20/s.
-	wantShort := []scenario.Stage{{To: rate(t, "10/s"), Over: 22500 * time.Millisecond}, {To: rate(t, "20/s"), Over: 22500 * time.Millisecond}}
+	wantShort := []schedule.Stage{{To: rate(t, "10/s"), Over: 22500 * time.Millisecond}, {To: rate(t, "20/s"), Over: 22500 * time.Millisecond}}
 	if short.Duration != 45*time.Second {
 		t.Errorf("WithDuration(45s).Duration = %v, want 45s", short.Duration)
 	}
@@ -227,20 +228,20 @@ websocket:
 	// Lengthening a shortened copy refits the stages as written, so the
 	// second ramp is not lost.
 	long := short.WithDuration(2 * time.Minute)
-	wantLong := []scenario.Stage{{To: rate(t, "10/s"), Over: 30 * time.Second}, {To: rate(t, "20/s"), Over: 30 * time.Second}, {Hold: time.Minute}}
+	wantLong := []schedule.Stage{{To: rate(t, "10/s"), Over: 30 * time.Second}, {To: rate(t, "20/s"), Over: 30 * time.Second}, {Hold: time.Minute}}
 	if diff := cmp.Diff(wantLong, long.HTTP.Stages); diff != "" {
 		t.Errorf("WithDuration(45s).WithDuration(2m).HTTP.Stages (-want +got):\n%s", diff)
 	}
 	if got, want := long.LoadChange(), "stages written for 1m0s; the last rate holds for the rest of the 2m0s phase"; got != want {
 		t.Errorf("WithDuration(2m).LoadChange() = %q, want %q", got, want)
 	}
-	wantBroadcast := []scenario.Stage{{To: rate(t, "2/s"), Over: time.Minute}, {Hold: time.Minute}}
+	wantBroadcast := []schedule.Stage{{To: rate(t, "2/s"), Over: time.Minute}, {Hold: time.Minute}}
 	if diff := cmp.Diff(wantBroadcast, long.WebSocket.Broadcast.Stages); diff != "" {
 		t.Errorf("WithDuration(2m).WebSocket.Broadcast.Stages (-want +got):\n%s", diff)
 	}
 
 	constant := long.WithRate(*rate(t, "50/s"))
-	wantConstant := []scenario.Stage{{To: rate(t, "50/s")}, {Hold: 2 * time.Minute}}
+	wantConstant := []schedule.Stage{{To: rate(t, "50/s")}, {Hold: 2 * time.Minute}}
 	if diff := cmp.Diff(wantConstant, constant.HTTP.Stages); diff != "" {
 		t.Errorf("WithRate(50/s).HTTP.Stages (-want +got):\n%s", diff)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/schedule"
 )
 
 // emptySchedules says, for each load of s (the HTTP load, the broadcasts)
@@ -17,7 +19,7 @@ func (s *Scenario) emptySchedules() [][2]string {
 	}
 	var out [][2]string
 	if len(s.HTTP.Endpoints) > 0 && len(s.HTTP.Stages) > 0 {
-		if n := NewSchedule(0, s.HTTP.Stages, s.Duration).Hits(s.Duration); n < 1 {
+		if n := schedule.New(0, s.HTTP.Stages, s.Duration).Hits(s.Duration); n < 1 {
 			out = append(out, [2]string{"http.load", nothingSent(n, "requests", s.Duration)})
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/schedule"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
@@ -72,29 +73,13 @@ type Scenario struct {
 
 	// The stages as written, before they were fitted to Duration, so that
 	// WithDuration can fit them again.
-	httpProfile, broadcastProfile []Stage
+	httpProfile, broadcastProfile []schedule.Stage
 	// writtenHTTP is the HTTP stages as in the file, which --rate does not
 	// replace: the peak the scenario was written to reach.
-	writtenHTTP []Stage
+	writtenHTTP []schedule.Stage
 	// durationNote and rateNote say how --duration and --rate changed
 	// the load (LoadChange).
 	durationNote, rateNote string
-}
-
-// Stage is one piece of a load profile: a linear ramp from the previous
-// rate to To over Over, or a hold of the previous rate for Hold.
-type Stage struct {
-	To   *Rate // nil for a hold
-	Over time.Duration
-	Hold time.Duration
-}
-
-// Duration is the time the stage lasts.
-func (s Stage) Duration() time.Duration {
-	if s.To != nil {
-		return s.Over
-	}
-	return s.Hold
 }
 
 // HTTP is the open-model HTTP load.
@@ -116,7 +101,7 @@ type HTTP struct {
 	// exactly the scenario's Duration: stages written longer are cut (a ramp
 	// cut midway ends at the rate it had reached) and stages written shorter
 	// end with a hold of the last rate.
-	Stages    []Stage
+	Stages    []schedule.Stage
 	Endpoints []Endpoint
 }
 
@@ -191,7 +176,7 @@ type Broadcast struct {
 	Rate Rate
 	// Stages, when set, is the broadcast profile, fitted to the scenario's
 	// Duration like HTTP.Stages; Rate is then zero.
-	Stages []Stage
+	Stages []schedule.Stage
 	Fields map[string]string // extra JSON fields in each body
 	// Headers are sent with every POST: the websocket section's headers
 	// with broadcast.headers over them, name by name.

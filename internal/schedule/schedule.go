@@ -1,85 +1,9 @@
-package scenario
+package schedule
 
 import (
 	"math"
 	"time"
 )
-
-// This file is the one home of the stage mathematics: how stages are
-// fitted to a phase (cut, or the last rate held), the rate a ramp has
-// reached, how many arrivals a schedule holds by a time and, the inverse,
-// when arrival n is due. Scenario validation, the HTTP pacer (package load)
-// and the broadcaster (package probe) all use it, so they cannot disagree
-// about when an arrival is meant to happen.
-
-// fit returns stages that last exactly d. Stages past d are cut: a ramp
-// cut midway ends at the rate it had reached by then. When the stages end
-// before d, the last rate holds for the rest.
-func fit(stages []Stage, d time.Duration) []Stage {
-	var (
-		out     []Stage
-		elapsed time.Duration
-		prev    Rate // the rate at the end of the previous stage
-	)
-	for _, st := range stages {
-		if elapsed >= d {
-			break
-		}
-		if left := d - elapsed; st.Duration() > left {
-			if st.To != nil {
-				to := interpolate(prev, *st.To, left, st.Over)
-				st = Stage{To: &to, Over: left}
-			} else {
-				st = Stage{Hold: left}
-			}
-		}
-		out = append(out, st)
-		elapsed += st.Duration()
-		if st.To != nil {
-			prev = *st.To
-		}
-	}
-	if elapsed < d {
-		if n := len(out); n > 0 && out[n-1].To == nil {
-			out[n-1].Hold += d - elapsed
-		} else {
-			out = append(out, Stage{Hold: d - elapsed})
-		}
-	}
-	return out
-}
-
-// interpolate returns the rate a ramp from "from" to "to" over "over" has
-// reached after "at", in the unit of "to".
-func interpolate(from, to Rate, at, over time.Duration) Rate {
-	if over <= 0 {
-		return to
-	}
-	ps := rampRate(from.PerSecond(), to.PerSecond(), at, over)
-	per := to.Per
-	if per <= 0 {
-		per = time.Second
-	}
-	return Rate{Freq: ps * per.Seconds(), Per: per}
-}
-
-// rampRate returns the rate, per second, a linear ramp from r0 to r1 over
-// "over" has reached after "at"; r1 when the ramp has no length.
-func rampRate(r0, r1 float64, at, over time.Duration) float64 {
-	if over <= 0 {
-		return r1
-	}
-	return r0 + (r1-r0)*at.Seconds()/over.Seconds()
-}
-
-// total is the summed length of stages.
-func total(stages []Stage) time.Duration {
-	var d time.Duration
-	for _, s := range stages {
-		d += s.Duration()
-	}
-	return d
-}
 
 // Schedule is an open-model arrival schedule: when each arrival is meant
 // to happen, counted from its start, whatever the target answers. Its rate
@@ -139,10 +63,10 @@ func (s segment) timeOf(h float64) (time.Duration, bool) {
 	return time.Duration(tau * float64(time.Second)), true
 }
 
-// NewSchedule returns the schedule of a warm-up at the first stage's rate
-// followed by stages fitted to d (see HTTP.Stages): each ramp starts from
+// New returns the schedule of a warm-up at the first stage's rate
+// followed by stages fitted to d (see Fit): each ramp starts from
 // the rate the previous stage ended at, 0 for the first.
-func NewSchedule(warmup time.Duration, stages []Stage, d time.Duration) Schedule {
+func New(warmup time.Duration, stages []Stage, d time.Duration) Schedule {
 	var s Schedule
 	first := 0.0
 	if len(stages) > 0 && stages[0].To != nil {
@@ -150,7 +74,7 @@ func NewSchedule(warmup time.Duration, stages []Stage, d time.Duration) Schedule
 	}
 	s.add(warmup, first, first)
 	rate := 0.0
-	for _, st := range fit(stages, d) {
+	for _, st := range Fit(stages, d) {
 		to := rate
 		if st.To != nil {
 			to = st.To.PerSecond()
@@ -160,17 +84,6 @@ func NewSchedule(warmup time.Duration, stages []Stage, d time.Duration) Schedule
 	}
 	s.end = warmup + max(d, 0)
 	return s
-}
-
-// Schedule returns the broadcasts' schedule over the measured phase d:
-// along Stages, or at Rate throughout when there are none.
-func (b Broadcast) Schedule(d time.Duration) Schedule {
-	stages := b.Stages
-	if len(stages) == 0 {
-		r := b.Rate
-		stages = []Stage{{To: &r}}
-	}
-	return NewSchedule(0, stages, d)
 }
 
 // add appends a segment of dur ramping from r0 to r1; nothing when dur is
@@ -194,7 +107,7 @@ func (s *Schedule) add(dur time.Duration, r0, r1 float64) {
 // panics when k or n is out of range, which callers check first.
 func (s Schedule) Shard(k, n int) Schedule {
 	if n < 1 || k < 1 || k > n {
-		panic("scenario: Schedule.Shard: want 1 ≤ k ≤ n")
+		panic("schedule: Schedule.Shard: want 1 ≤ k ≤ n")
 	}
 	s.shard, s.shards = uint64(k-1), uint64(n)
 	return s

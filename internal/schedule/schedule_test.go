@@ -1,24 +1,25 @@
-package scenario_test
+package schedule_test
 
 import (
 	"math"
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/schedule"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
-func perSec(f float64) *scenario.Rate { return &scenario.Rate{Freq: f, Per: time.Second} }
+func perSec(f float64) *unit.Rate { return &unit.Rate{Freq: f, Per: time.Second} }
 
 // The schedule the pacer and the broadcaster share: arrivals by a time,
 // the time of arrival n (its inverse), the rate, and a shard's share.
 func TestSchedule(t *testing.T) {
 	t.Parallel()
-	rampHold := []scenario.Stage{{To: perSec(10), Over: 2 * time.Second}, {Hold: time.Second}}
+	rampHold := []schedule.Stage{{To: perSec(10), Over: 2 * time.Second}, {Hold: time.Second}}
 	tests := []struct {
 		name     string
 		warmup   time.Duration
-		stages   []scenario.Stage
+		stages   []schedule.Stage
 		d        time.Duration
 		at       time.Duration
 		hits     float64       // Hits(at)
@@ -27,9 +28,9 @@ func TestSchedule(t *testing.T) {
 		rateAt   float64       // Rate(at)
 		duration time.Duration
 	}{
-		{"step then hold", 0, []scenario.Stage{{To: perSec(50)}, {Hold: 2 * time.Second}}, 2 * time.Second,
+		{"step then hold", 0, []schedule.Stage{{To: perSec(50)}, {Hold: 2 * time.Second}}, 2 * time.Second,
 			time.Second, 50, 99, 1980 * time.Millisecond, 50, 2 * time.Second},
-		{"40/min", 0, []scenario.Stage{{To: &scenario.Rate{Freq: 40, Per: time.Minute}}}, time.Minute,
+		{"40/min", 0, []schedule.Stage{{To: &unit.Rate{Freq: 40, Per: time.Minute}}}, time.Minute,
 			30 * time.Second, 20, 39, 58500 * time.Millisecond, 40.0 / 60, time.Minute},
 		// n(t) = 2.5 t² in the ramp, so arrival 5 is due at √2 s.
 		{"ramp from zero", 0, rampHold, 4 * time.Second,
@@ -38,15 +39,15 @@ func TestSchedule(t *testing.T) {
 			4 * time.Second, 30, 29, 3900 * time.Millisecond, 0, 4 * time.Second},
 		{"ramp cut midway", 0, rampHold, time.Second,
 			time.Second, 2.5, 2, 894427191, 0, time.Second},
-		{"warm-up at the first rate", 2 * time.Second, []scenario.Stage{{To: perSec(50)}, {Hold: time.Second}}, time.Second,
+		{"warm-up at the first rate", 2 * time.Second, []schedule.Stage{{To: perSec(50)}, {Hold: time.Second}}, time.Second,
 			3 * time.Second, 150, 120, 2400 * time.Millisecond, 0, 3 * time.Second},
-		{"down to zero", 0, []scenario.Stage{{To: perSec(4)}, {Hold: time.Second}, {To: perSec(0)}}, 10 * time.Second,
+		{"down to zero", 0, []schedule.Stage{{To: perSec(4)}, {Hold: time.Second}, {To: perSec(0)}}, 10 * time.Second,
 			5 * time.Second, 4, 3, 750 * time.Millisecond, 0, 10 * time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := scenario.NewSchedule(tc.warmup, tc.stages, tc.d)
+			s := schedule.New(tc.warmup, tc.stages, tc.d)
 			if got := s.Hits(tc.at); math.Abs(got-tc.hits) > 1e-9 {
 				t.Errorf("Hits(%v) = %v, want %v", tc.at, got, tc.hits)
 			}
@@ -78,7 +79,7 @@ func TestSchedule(t *testing.T) {
 // each runs at its share of the rate.
 func TestScheduleShard(t *testing.T) {
 	t.Parallel()
-	whole := scenario.NewSchedule(time.Second, []scenario.Stage{{To: perSec(30), Over: 2 * time.Second}, {Hold: time.Second}}, 3*time.Second)
+	whole := schedule.New(time.Second, []schedule.Stage{{To: perSec(30), Over: 2 * time.Second}, {Hold: time.Second}}, 3*time.Second)
 	tests := []struct{ k, n int }{{1, 1}, {1, 2}, {2, 2}, {3, 7}, {7, 7}}
 	for _, tc := range tests {
 		s := whole.Shard(tc.k, tc.n)

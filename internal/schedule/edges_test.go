@@ -1,21 +1,23 @@
-package scenario
+package schedule
 
 import (
 	"math"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
-// fit gives stages that last exactly the phase: a stage that ends at the
+// Fit gives stages that last exactly the phase: a stage that ends at the
 // phase's end is kept whole and nothing of zero length follows; a stage
 // past the end is cut to what is left, a ramp at the rate it reached; the
 // last rate holds for the rest; no stages at all hold 0/s.
 func TestScheduleFit(t *testing.T) {
 	t.Parallel()
 	s := time.Second
-	r10, r20 := Rate{Freq: 10, Per: s}, Rate{Freq: 20, Per: s}
-	r15 := Rate{Freq: 15, Per: s}
+	r10, r20 := unit.Rate{Freq: 10, Per: s}, unit.Rate{Freq: 20, Per: s}
+	r15 := unit.Rate{Freq: 15, Per: s}
 	tests := []struct {
 		name   string
 		stages []Stage
@@ -39,9 +41,9 @@ func TestScheduleFit(t *testing.T) {
 		{"no stages", nil, 12 * s, []Stage{{Hold: 12 * s}}},
 	}
 	for _, tc := range tests {
-		got := fit(tc.stages, tc.d)
+		got := Fit(tc.stages, tc.d)
 		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: fit = %v, want %v", tc.name, stagesString(got), stagesString(tc.want))
+			t.Errorf("%s: Fit = %v, want %v", tc.name, stagesString(got), stagesString(tc.want))
 		}
 	}
 }
@@ -64,14 +66,14 @@ func stagesString(ss []Stage) []string {
 func TestScheduleRampMath(t *testing.T) {
 	t.Parallel()
 	s := time.Second
-	perMin := Rate{Freq: 60, Per: time.Minute}
-	if got := interpolate(Rate{}, perMin, 5*s, 10*s); got.Per != time.Minute || math.Abs(got.Freq-30) > 1e-9 {
+	perMin := unit.Rate{Freq: 60, Per: time.Minute}
+	if got := interpolate(unit.Rate{}, perMin, 5*s, 10*s); got.Per != time.Minute || math.Abs(got.Freq-30) > 1e-9 {
 		t.Errorf("half way to 60/min: %v, want 30/min", got)
 	}
-	if got := interpolate(Rate{Freq: 1, Per: s}, Rate{Freq: 30}, 5*s, 10*s); got.Per != s || math.Abs(got.Freq-0.5) > 1e-9 {
+	if got := interpolate(unit.Rate{Freq: 1, Per: s}, unit.Rate{Freq: 30}, 5*s, 10*s); got.Per != s || math.Abs(got.Freq-0.5) > 1e-9 {
 		t.Errorf("half way from 1/s to a rate without a period (0/s): %+v, want 0.5 per second", got)
 	}
-	if got := interpolate(Rate{Freq: 1, Per: s}, perMin, 0, 0); got != perMin {
+	if got := interpolate(unit.Rate{Freq: 1, Per: s}, perMin, 0, 0); got != perMin {
 		t.Errorf("a ramp of no length: %v, want its target", got)
 	}
 	for _, tc := range []struct {
@@ -97,8 +99,8 @@ func TestScheduleRampMath(t *testing.T) {
 func TestScheduleEdges(t *testing.T) {
 	t.Parallel()
 	s := time.Second
-	r10, r20 := Rate{Freq: 10, Per: s}, Rate{Freq: 20, Per: s}
-	sc := NewSchedule(2*s, []Stage{{To: &r10}, {Hold: 4 * s}, {To: &r20, Over: 10 * s}}, 14*s)
+	r10, r20 := unit.Rate{Freq: 10, Per: s}, unit.Rate{Freq: 20, Per: s}
+	sc := New(2*s, []Stage{{To: &r10}, {Hold: 4 * s}, {To: &r20, Over: 10 * s}}, 14*s)
 	for _, tc := range []struct {
 		at   time.Duration
 		rate float64
@@ -118,17 +120,17 @@ func TestScheduleEdges(t *testing.T) {
 		t.Errorf("At(82) in a ramp from 10/s = %v, %v; want 8s", at, ok)
 	}
 	// From 0 to 10/s over 10 s, n(t) = t²/2: arrival 8 is due at 4 s.
-	ramp := NewSchedule(0, []Stage{{To: &r10, Over: 10 * s}}, 10*s)
+	ramp := New(0, []Stage{{To: &r10, Over: 10 * s}}, 10*s)
 	if at, ok := ramp.At(8); !ok || (at-4*s).Abs() > time.Microsecond {
 		t.Errorf("At(8) in a ramp from 0 to 10/s = %v, %v; want 4s", at, ok)
 	}
 	if got := ramp.Hits(20 * s); math.Abs(got-50) > 1e-9 {
 		t.Errorf("Hits after the end = %v, want all 50", got)
 	}
-	if got, ok := NewSchedule(s, nil, 10*s).At(0); ok || NewSchedule(s, nil, 10*s).Hits(10*s) != 0 {
+	if got, ok := New(s, nil, 10*s).At(0); ok || New(s, nil, 10*s).Hits(10*s) != 0 {
 		t.Errorf("a schedule without stages has arrival 0 at %v, want none", got)
 	}
-	steady := NewSchedule(0, []Stage{{To: &r10}}, 10*s)
+	steady := New(0, []Stage{{To: &r10}}, 10*s)
 	if whole, one := steady.Hits(250*time.Millisecond), steady.Shard(1, 1).Hits(250*time.Millisecond); whole != 2.5 || one != whole {
 		t.Errorf("Hits(250ms) = %v, of shard 1/1 %v; want 2.5 both", whole, one)
 	}
@@ -139,10 +141,6 @@ func TestScheduleEdges(t *testing.T) {
 	if got := steady.Shard(3, 3).Hits(150 * time.Millisecond); got != 0 {
 		t.Errorf("shard 3/3 Hits(150ms) = %v, want 0 (arrival 2 is due at 200ms)", got)
 	}
-	b := Broadcast{Rate: r10}
-	if got := b.Schedule(10 * s).Hits(10 * s); math.Abs(got-100) > 1e-9 {
-		t.Errorf("a broadcast at 10/s over 10 s schedules %v, want 100", got)
-	}
 }
 
 // Len counts arrivals by At, the definition, where Hits rounds: 9.72/s
@@ -150,8 +148,8 @@ func TestScheduleEdges(t *testing.T) {
 // 0) would be due at the end, which belongs to what follows.
 func TestScheduleLenWhereHitsRounds(t *testing.T) {
 	t.Parallel()
-	r := Rate{Freq: 9.72, Per: time.Second}
-	sc := NewSchedule(0, []Stage{{To: &r}}, 25*time.Second)
+	r := unit.Rate{Freq: 9.72, Per: time.Second}
+	sc := New(0, []Stage{{To: &r}}, 25*time.Second)
 	if h := sc.Hits(25 * time.Second); h <= 243 {
 		t.Fatalf("Hits(25s) = %v: the float no longer rounds above 243, pick another rate", h)
 	}
@@ -160,5 +158,15 @@ func TestScheduleLenWhereHitsRounds(t *testing.T) {
 	}
 	if n := sc.Shard(2, 2).Len(); n != 121 {
 		t.Errorf("Len of shard 2/2 = %d, want 121 (arrivals 1, 3, …, 241)", n)
+	}
+}
+
+// A step to a rate at the very start of the phase is kept, then held.
+func TestFitZeroLengthProfile(t *testing.T) {
+	t.Parallel()
+	r := unit.Rate{Freq: 5, Per: time.Second}
+	got := Fit([]Stage{{To: &r}}, time.Minute)
+	if len(got) != 2 || got[0].To != &r || got[1].Hold != time.Minute {
+		t.Errorf("Fit(step to 5/s, 1m) = %+v, want the step then a 1m hold", got)
 	}
 }
