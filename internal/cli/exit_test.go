@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/loadcheck/loadcheck/internal/run"
-	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/target"
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 // TestExitCodes checks the exit codes --help documents, for each kind of
@@ -25,7 +25,7 @@ func TestExitCodes(t *testing.T) {
 		{"interrupted run", wrap(run.ErrInterrupted), ExitInterrupted},
 		{"cancelled", wrap(context.Canceled), ExitInterrupted},
 		{"usage", usageError{fmt.Errorf("unknown flag --x")}, ExitBadInput},
-		{"invalid file", wrap(scenario.ErrInvalid), ExitBadInput},
+		{"invalid file", wrap(yamlfile.ErrInvalid), ExitBadInput},
 		{"target did not start", wrap(target.ErrStart), ExitBadInput},
 		{"nothing listening", wrap(target.ErrUnreachable), ExitBadInput},
 		{"anything else", fmt.Errorf("write result: disk full"), ExitBadInput},

@@ -18,6 +18,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/unit"
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 // validation is what validate --format json prints for one file.
@@ -162,10 +163,10 @@ func isTarget(path string) bool {
 		return false
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || st.Size() > scenario.MaxFileBytes {
+	if st, err := f.Stat(); err != nil || st.Size() > yamlfile.MaxFileBytes {
 		return false // the loader reports it
 	}
-	b, _ := io.ReadAll(io.LimitReader(f, scenario.MaxFileBytes))
+	b, _ := io.ReadAll(io.LimitReader(f, yamlfile.MaxFileBytes))
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	return bytes.HasPrefix(b, []byte("base_url:")) || bytes.Contains(b, []byte("\nbase_url:"))
 }

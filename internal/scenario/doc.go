@@ -5,12 +5,14 @@
 // load, probe, resource, gate, report — works from the immutable Scenario
 // and Target built here, never from YAML.
 //
-// Load and LoadTarget decode strictly: an unknown field is an error that
-// suggests the closest valid name, durations and rates must carry units
-// ("30s", "20/s"), and ${NAME} takes a value from the environment (the
-// values are kept in Secrets so reports can redact them). Every problem is
-// reported at once, each naming file:line:column and the field, and every
-// error wraps ErrInvalid. Defaults are applied once, while building.
+// Load and LoadTarget decode strictly with package yamlfile: an unknown
+// field is an error that suggests the closest valid name, durations and
+// rates must carry units ("30s", "20/s"), and ${NAME} takes a value from
+// the environment (the values are kept in Secrets so reports can redact
+// them). What the fields mean is checked here, with the same care: every
+// problem is reported at once, each naming file:line:column, the field and
+// the fix, and every error wraps yamlfile.ErrInvalid. Defaults are applied
+// once, while building.
 //
 // The load profiles are stages of package schedule, fitted to the measured
 // phase here and again by WithDuration and WithRate; package schedule

@@ -8,6 +8,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 // CheckDownstreamGates reports every gate and abort condition of s that
@@ -26,7 +27,7 @@ func CheckDownstreamGates(s *Scenario, t *Target) error {
 			if ds == "" || slices.Contains(names, ds) {
 				continue
 			}
-			errs = append(errs, fmt.Errorf("%s: %q: %s", s.Where(index(path, i)), g.Text, unknownDownstream(ds, names, t)))
+			errs = append(errs, fmt.Errorf("%s: %q: %s", s.Where(yamlfile.Index(path, i)), g.Text, unknownDownstream(ds, names, t)))
 		}
 	}
 	check("gates", s.Gates)
@@ -45,7 +46,7 @@ func unknownDownstream(ds string, names []string, t *Target) string {
 		return fmt.Sprintf("target %s declares no downstreams: add one named %q to its downstreams section, or remove the gate", file, ds)
 	}
 	hint := ""
-	if c := closest(ds, names); c != "" {
+	if c := yamlfile.Closest(ds, names); c != "" {
 		hint = fmt.Sprintf(" — did you mean %q?", c)
 	}
 	return fmt.Sprintf("target %s declares no downstream %q (it has %s)%s", file, ds, strings.Join(names, ", "), hint)

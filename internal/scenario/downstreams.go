@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/unit"
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 // DownstreamKind is what a downstream is and how its calls are counted:
@@ -126,33 +127,33 @@ var downstreamName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 // buildDownstreams checks the downstreams section: names unique and
 // well-formed, one kind per entry, every value bounded, every host loopback
 // unless the entry allows a remote one.
-func buildDownstreams(p *problems, fs []downstreamFile) []Downstream {
+func buildDownstreams(p *yamlfile.Problems, fs []downstreamFile) []Downstream {
 	if len(fs) > MaxDownstreams {
-		p.at("downstreams", "%d downstreams: a target file names at most %d", len(fs), MaxDownstreams)
+		p.At("downstreams", "%d downstreams: a target file names at most %d", len(fs), MaxDownstreams)
 		return nil
 	}
 	var out []Downstream
 	seen := map[string]bool{}
 	for i, f := range fs {
-		at := index("downstreams", i)
+		at := yamlfile.Index("downstreams", i)
 		switch {
 		case f.Name == "":
-			p.at(at, "name: missing: the name reports and gates use, e.g. name: postgres")
+			p.At(at, "name: missing: the name reports and gates use, e.g. name: postgres")
 		case !downstreamName.MatchString(f.Name):
-			p.at(at+".name", "name %q: want lower-case letters, digits and _, starting with a letter, e.g. postgres", f.Name)
+			p.At(at+".name", "name %q: want lower-case letters, digits and _, starting with a letter, e.g. postgres", f.Name)
 		case seen[f.Name]:
-			p.at(at+".name", "another downstream is named %q: give each its own name", f.Name)
+			p.At(at+".name", "another downstream is named %q: give each its own name", f.Name)
 		}
 		seen[f.Name] = true
 		d := buildDownstream(p, f, at)
-		d.Where = p.parsed.where(at)
+		d.Where = p.File.Where(at)
 		out = append(out, d)
 	}
 	return out
 }
 
 // buildDownstream checks one entry, at path at.
-func buildDownstream(p *problems, f downstreamFile, at string) Downstream {
+func buildDownstream(p *yamlfile.Problems, f downstreamFile, at string) Downstream {
 	d := Downstream{Name: f.Name, AllowRemote: f.AllowRemote}
 	var kinds []string
 	if f.Postgres != nil {
@@ -174,15 +175,15 @@ func buildDownstream(p *problems, f downstreamFile, at string) Downstream {
 	}
 	switch len(kinds) {
 	case 0:
-		p.at(at, "name one kind of downstream: postgres, redis, stub or prometheus, e.g. redis: {addr: 127.0.0.1:6379}")
+		p.At(at, "name one kind of downstream: postgres, redis, stub or prometheus, e.g. redis: {addr: 127.0.0.1:6379}")
 	case 1:
 	default:
-		p.at(at, "name one kind of downstream per entry, not %s: give each its own entry and name", strings.Join(kinds, " and "))
+		p.At(at, "name one kind of downstream per entry, not %s: give each its own entry and name", strings.Join(kinds, " and "))
 		d.Kind = "" // no further message about one of them
 	}
 	if f.Addr != "" {
 		if d.Kind == DownstreamStub {
-			p.at(at+".addr", "a stub's address is chosen when loadcheck serves it: remove addr")
+			p.At(at+".addr", "a stub's address is chosen when loadcheck serves it: remove addr")
 		}
 		d.Addr = checkAddr(p, f.Addr, "", at+".addr", "the host:port the target connects to, e.g. addr: 127.0.0.1:5432")
 	}
@@ -190,18 +191,18 @@ func buildDownstream(p *problems, f downstreamFile, at string) Downstream {
 	return d
 }
 
-func buildPostgres(p *problems, f postgresFile, at string) *PostgresSpec {
+func buildPostgres(p *yamlfile.Problems, f postgresFile, at string) *PostgresSpec {
 	s := &PostgresSpec{DSN: f.DSN}
 	u, err := url.Parse(f.DSN)
 	if f.DSN == "" || err != nil || (u.Scheme != "postgresql" && u.Scheme != "postgres") {
-		p.at(at+".dsn", "want a postgresql:// URL naming the database, e.g. dsn: postgresql://titan@127.0.0.1:5432/titan")
+		p.At(at+".dsn", "want a postgresql:// URL naming the database, e.g. dsn: postgresql://titan@127.0.0.1:5432/titan")
 	} else if strings.Trim(u.Path, "/") == "" {
-		p.at(at+".dsn", "the dsn names no database: add it after the host, e.g. postgresql://titan@127.0.0.1:5432/titan")
+		p.At(at+".dsn", "the dsn names no database: add it after the host, e.g. postgresql://titan@127.0.0.1:5432/titan")
 	}
 	if f.Statements != "" {
 		re, err := regexp.Compile(f.Statements)
 		if err != nil {
-			p.at(at+".statements", "not a regular expression: %v — e.g. statements: \"COUNT|SUM\"", err)
+			p.At(at+".statements", "not a regular expression: %v — e.g. statements: \"COUNT|SUM\"", err)
 		}
 		s.Statements = re
 	}
@@ -224,9 +225,9 @@ func dsnAddr(dsn string) string {
 
 // checkAddr checks a host:port, adding defPort when it has none and one is
 // given, and returns it.
-func checkAddr(p *problems, addr, defPort, at, example string) string {
+func checkAddr(p *yamlfile.Problems, addr, defPort, at, example string) string {
 	if addr == "" {
-		p.at(at, "missing: %s", example)
+		p.At(at, "missing: %s", example)
 		return ""
 	}
 	host, port, err := net.SplitHostPort(addr)
@@ -235,26 +236,26 @@ func checkAddr(p *problems, addr, defPort, at, example string) string {
 	}
 	n, perr := strconv.Atoi(port)
 	if err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
-		p.at(at, "%q: want %s", addr, example)
+		p.At(at, "%q: want %s", addr, example)
 		return ""
 	}
 	return net.JoinHostPort(host, port)
 }
 
-func buildStub(p *problems, f stubFile, at string) *StubSpec {
+func buildStub(p *yamlfile.Problems, f stubFile, at string) *StubSpec {
 	s := &StubSpec{Status: f.Status, Body: f.Body}
 	if s.Status == 0 {
 		s.Status = defaultStubStatus
 	}
 	if s.Status < 100 || s.Status > 599 {
-		p.at(at+".status", "status %d: want an HTTP status from 100 to 599, e.g. 200", f.Status)
+		p.At(at+".status", "status %d: want an HTTP status from 100 to 599, e.g. 200", f.Status)
 	}
 	if len(s.Body) > MaxStubBodyBytes {
-		p.at(at+".body", "the body is %d bytes: a stub answers with at most %d — shorten it", len(s.Body), MaxStubBodyBytes)
+		p.At(at+".body", "the body is %d bytes: a stub answers with at most %d — shorten it", len(s.Body), MaxStubBodyBytes)
 	}
 	lo, hi, msg := parseLatency(f.Latency)
 	if msg != "" {
-		p.at(at+".latency", "%s", msg)
+		p.At(at+".latency", "%s", msg)
 	}
 	s.LatencyMin, s.LatencyMax = lo, hi
 	return s
@@ -287,17 +288,17 @@ func parseLatency(s string) (lo, hi time.Duration, msg string) {
 	return lo, hi, ""
 }
 
-func buildPrometheus(p *problems, f prometheusFile, at string) *PrometheusSpec {
+func buildPrometheus(p *yamlfile.Problems, f prometheusFile, at string) *PrometheusSpec {
 	s := &PrometheusSpec{URL: f.URL, Counter: f.Counter, Labels: f.Labels}
 	if msg := checkMetricsURL(f.URL); msg != "" {
-		p.at(at+".url", "%s", msg)
+		p.At(at+".url", "%s", msg)
 	}
 	if !metricName.MatchString(f.Counter) {
-		p.at(at+".counter", "counter %q: want the name of a counter on that page, e.g. counter: pg_stat_database_xact_commit", f.Counter)
+		p.At(at+".counter", "counter %q: want the name of a counter on that page, e.g. counter: pg_stat_database_xact_commit", f.Counter)
 	}
 	for _, k := range slices.Sorted(maps.Keys(f.Labels)) {
 		if !labelName.MatchString(k) {
-			p.at(at+".labels", "label %q: want a Prometheus label name, e.g. datname", k)
+			p.At(at+".labels", "label %q: want a Prometheus label name, e.g. datname", k)
 		}
 	}
 	return s
@@ -311,7 +312,7 @@ var (
 // checkRemote refuses a host other than this machine unless the entry
 // allows it: loadcheck reads, and its target loads, only what the user
 // consents to.
-func checkRemote(p *problems, f downstreamFile, d Downstream, at string) {
+func checkRemote(p *yamlfile.Problems, f downstreamFile, d Downstream, at string) {
 	type hostAt struct{ host, at string }
 	var hosts []hostAt
 	if f.Postgres != nil {
@@ -335,7 +336,7 @@ func checkRemote(p *problems, f downstreamFile, d Downstream, at string) {
 	}
 	for _, h := range hosts {
 		if !f.AllowRemote && !isLoopback(h.host) {
-			p.at(h.at, "host %q is not loopback: loadcheck reads downstreams on this machine unless the entry says allow_remote: true — "+
+			p.At(h.at, "host %q is not loopback: loadcheck reads downstreams on this machine unless the entry says allow_remote: true — "+
 				"add it only for a database or service you may watch during a load test", h.host)
 		}
 	}
@@ -349,13 +350,13 @@ var downstreamRef = regexp.MustCompile(`\{downstream\.([^.{}]*)\.([^.{}]*)\}`)
 // for a target loadcheck does not start): each names a stub of the
 // downstreams section and its url or addr, and each stub is named, since
 // its port is chosen at each run and the target learns it only so.
-func checkPlaceholders(p *problems, s *Start, ds []Downstream) {
+func checkPlaceholders(p *yamlfile.Problems, s *Start, ds []Downstream) {
 	named := map[string]bool{}
 	check := func(v, at string) {
 		for _, m := range downstreamRef.FindAllStringSubmatch(v, -1) {
 			named[m[1]] = true
 			if msg := placeholderProblem(m[1], m[2], ds); msg != "" {
-				p.at(at, "%s: %s", m[0], msg)
+				p.At(at, "%s: %s", m[0], msg)
 			}
 		}
 	}
@@ -365,10 +366,10 @@ func checkPlaceholders(p *problems, s *Start, ds []Downstream) {
 				continue
 			}
 			if s == nil {
-				p.at(index("downstreams", i)+".stub", "loadcheck serves a stub on a port chosen at each run, and tells a target it starts through {downstream.%s.url} in start.command or start.env: "+
+				p.At(yamlfile.Index("downstreams", i)+".stub", "loadcheck serves a stub on a port chosen at each run, and tells a target it starts through {downstream.%s.url} in start.command or start.env: "+
 					"a target without a start section cannot learn it — add a start section, or remove the stub", d.Name)
 			} else {
-				p.at(index("downstreams", i)+".stub", "the target is never told this stub's URL: put {downstream.%s.url} in start.command or start.env (its port is chosen at each run)", d.Name)
+				p.At(yamlfile.Index("downstreams", i)+".stub", "the target is never told this stub's URL: put {downstream.%s.url} in start.command or start.env (its port is chosen at each run)", d.Name)
 			}
 		}
 	}()
@@ -376,10 +377,10 @@ func checkPlaceholders(p *problems, s *Start, ds []Downstream) {
 		return
 	}
 	for i, c := range s.Command {
-		check(c, index("start.command", i))
+		check(c, yamlfile.Index("start.command", i))
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
-		check(s.Env[k], child("start.env", k))
+		check(s.Env[k], yamlfile.Child("start.env", k))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 // TestErrorsGolden loads every file in testdata/errors and compares the
@@ -39,7 +40,7 @@ func TestErrorsGolden(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Load(%q) = nil error, want one", file)
 			}
-			if !errors.Is(err, scenario.ErrInvalid) {
+			if !errors.Is(err, yamlfile.ErrInvalid) {
 				t.Errorf("Load(%q) error does not wrap ErrInvalid: %v", file, err)
 			}
 			got := err.Error() + "\n"
@@ -126,12 +127,12 @@ func TestErrorsWrap(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	_, err := scenario.Load(filepath.Join(dir, "missing.yaml"))
-	if !errors.Is(err, scenario.ErrInvalid) || !errors.Is(err, os.ErrNotExist) {
+	if !errors.Is(err, yamlfile.ErrInvalid) || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing file) = %v, want an error wrapping ErrInvalid and os.ErrNotExist", err)
 	}
 	path := writeFile(t, dir, "s.yaml", "duration: 1m\nhttp:\n  load: {rate: 1/s}\n  endpoints: [{name: a, path: /}]\ngates: [http.p95 = 1s]\n")
 	_, err = scenario.Load(path)
-	if !errors.Is(err, scenario.ErrInvalid) || !errors.Is(err, gate.ErrSyntax) {
+	if !errors.Is(err, yamlfile.ErrInvalid) || !errors.Is(err, gate.ErrSyntax) {
 		t.Errorf("Load(bad gate) = %v, want an error wrapping ErrInvalid and gate.ErrSyntax", err)
 	}
 }

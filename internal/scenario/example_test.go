@@ -5,11 +5,12 @@ import (
 	"fmt"
 
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 func ExampleLoad() {
 	s, err := scenario.Load("testdata/scenarios/prelaunch.yaml")
-	if errors.Is(err, scenario.ErrInvalid) {
+	if errors.Is(err, yamlfile.ErrInvalid) {
 		fmt.Println(err) // file:line:col: field: problem, one per line
 		return
 	}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 // feedFile is an endpoint's feed as written: either inline columns
@@ -41,48 +43,48 @@ var columnName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func (f *feedFile) UnmarshalYAML(n ast.Node) error {
 	m, ok := n.(ast.MapNode)
 	if !ok {
-		return fmt.Errorf("want lists of values, e.g. {term: [a, b]}, or a CSV file, e.g. {file: data/terms.csv}, got %s", describe(n))
+		return fmt.Errorf("want lists of values, e.g. {term: [a, b]}, or a CSV file, e.g. {file: data/terms.csv}, got %s", yamlfile.Describe(n))
 	}
 	var errs []error
 	bad := func(n ast.Node, sub, format string, args ...any) {
-		errs = append(errs, &nodeError{node: n, sub: sub, msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, &yamlfile.NodeError{Node: n, Sub: sub, Msg: fmt.Sprintf(format, args...)})
 	}
 	var fileKey ast.Node
 	for it := m.MapRange(); it.Next(); {
-		key, v := keyText(it.Key()), it.Value()
+		key, v := yamlfile.KeyText(it.Key()), it.Value()
 		_, isList := v.(*ast.SequenceNode)
 		switch {
 		case key == "order":
-			s, _ := scalarText(v)
+			s, _ := yamlfile.ScalarText(v)
 			if !slices.Contains(feedOrders, FeedOrder(s)) {
-				bad(v, key, "want cycle, random or once, got %s", describe(v))
+				bad(v, key, "want cycle, random or once, got %s", yamlfile.Describe(v))
 			}
 			f.Order = s
 		case key == "file" && !isList:
-			s, ok := scalarText(v)
+			s, ok := yamlfile.ScalarText(v)
 			if !ok || s == "" {
-				bad(v, key, "want the path of a CSV file, got %s", describe(v))
+				bad(v, key, "want the path of a CSV file, got %s", yamlfile.Describe(v))
 			}
 			f.File, fileKey = s, it.Key()
 		case slices.Contains(f.Columns, key):
 			bad(it.Key(), "", "column %q is set twice", key)
 		case !columnName.MatchString(key):
 			bad(it.Key(), "", "column %q: want a name of letters, digits and _ usable as {{.%s}}", key, key)
-		case !isList && closest(key, []string{"order", "file"}) != "":
+		case !isList && yamlfile.Closest(key, []string{"order", "file"}) != "":
 			// A typo of a feed's own key, not a column to make a list of.
-			bad(it.Key(), "", "unknown key %q — did you mean %q? (every other key of a feed is a column, a list of values)", key, closest(key, []string{"order", "file"}))
+			bad(it.Key(), "", "unknown key %q — did you mean %q? (every other key of a feed is a column, a list of values)", key, yamlfile.Closest(key, []string{"order", "file"}))
 		case !isList:
-			bad(v, child("", key), "want a list of values, e.g. %s: [a, b], got %s", key, describe(v))
+			bad(v, yamlfile.Child("", key), "want a list of values, e.g. %s: [a, b], got %s", key, yamlfile.Describe(v))
 		default:
 			seq := v.(*ast.SequenceNode)
 			if len(seq.Values) == 0 {
-				bad(v, child("", key), "the list is empty: give it one value or more, e.g. %s: [a, b]", key)
+				bad(v, yamlfile.Child("", key), "the list is empty: give it one value or more, e.g. %s: [a, b]", key)
 			}
 			var vals []string
 			for i, e := range seq.Values {
-				s, ok := scalarText(e)
+				s, ok := yamlfile.ScalarText(e)
 				if !ok {
-					bad(e, index(child("", key), i), "want a single value, got %s", describe(e))
+					bad(e, yamlfile.Index(yamlfile.Child("", key), i), "want a single value, got %s", yamlfile.Describe(e))
 				}
 				vals = append(vals, s)
 			}
@@ -108,7 +110,7 @@ const weightColumn = "weight"
 
 // build turns the feed as written into a Feed, reading its CSV file
 // relative to dir. path is the feed's field path, for errors.
-func (f *feedFile) build(p *problems, dir, path string) *Feed {
+func (f *feedFile) build(p *yamlfile.Problems, dir, path string) *Feed {
 	feed := &Feed{Order: FeedOrder(f.Order)}
 	if feed.Order == "" {
 		feed.Order = OrderCycle
@@ -133,7 +135,7 @@ func (f *feedFile) build(p *problems, dir, path string) *Feed {
 				return fmt.Sprintf("row %d", row+1)
 			})
 			if err != nil {
-				p.at(child(path, weightColumn), "%v", err)
+				p.At(yamlfile.Child(path, weightColumn), "%v", err)
 				return nil
 			}
 		}
@@ -145,13 +147,13 @@ func (f *feedFile) build(p *problems, dir, path string) *Feed {
 		feed.File = file
 		cols, rows, weights, err := readCSV(file)
 		if err != nil {
-			p.at(child(path, "file"), "%v", err)
+			p.At(yamlfile.Child(path, "file"), "%v", err)
 			return nil
 		}
 		feed.Columns, feed.Rows, feed.Weights = cols, rows, weights
 	}
 	if feed.Weights != nil && feed.Order == OrderOnce {
-		p.at(child(path, "order"), "once sends each row at most once, so the feed's weight column means nothing: drop the column, or draw by weight with order: random or cycle")
+		p.At(yamlfile.Child(path, "order"), "once sends each row at most once, so the feed's weight column means nothing: drop the column, or draw by weight with order: random or cycle")
 		return nil
 	}
 	feed.draw.cum = cumulative(feed.Weights)
@@ -163,7 +165,7 @@ func (f *feedFile) build(p *problems, dir, path string) *Feed {
 func readCSV(file string) (cols []string, rows [][]string, weights []float64, err error) {
 	fh, err := os.Open(file)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("cannot read %s: %v — fix the path (relative to the scenario file) or create the file", file, unwrapPathError(err))
+		return nil, nil, nil, fmt.Errorf("cannot read %s: %v — fix the path (relative to the scenario file) or create the file", file, yamlfile.WithoutPath(err))
 	}
 	defer fh.Close()
 	r := csv.NewReader(fh)
@@ -235,7 +237,7 @@ var placeholder = regexp.MustCompile(`\{\{(.*?)\}\}`)
 
 // placeholders checks the {{.column}} placeholders of one templated value
 // of an endpoint against its feed's columns.
-func placeholders(p *problems, path, value string, feed *Feed, feedWritten bool) {
+func placeholders(p *yamlfile.Problems, path, value string, feed *Feed, feedWritten bool) {
 	if !strings.Contains(value, "{{") {
 		return
 	}
@@ -247,27 +249,27 @@ func placeholders(p *problems, path, value string, feed *Feed, feedWritten bool)
 				msg = after
 			}
 		}
-		p.at(path, "bad placeholder: %s: want {{.column}}", msg)
+		p.At(path, "bad placeholder: %s: want {{.column}}", msg)
 		return
 	}
 	for _, m := range placeholder.FindAllStringSubmatch(value, -1) {
 		inner := strings.TrimSpace(m[1])
 		name, ok := strings.CutPrefix(inner, ".")
 		if !ok || !columnName.MatchString(name) {
-			p.at(path, "placeholder %s: want {{.column}}, naming a column of the endpoint's feed", m[0])
+			p.At(path, "placeholder %s: want {{.column}}, naming a column of the endpoint's feed", m[0])
 			continue
 		}
 		switch {
 		case feed == nil && feedWritten:
 			// The feed has its own error already.
 		case feed == nil:
-			p.at(path, "placeholder %s names no feed column: add feed: {%s: [value, ...]} to the endpoint", m[0], name)
+			p.At(path, "placeholder %s names no feed column: add feed: {%s: [value, ...]} to the endpoint", m[0], name)
 		case !slices.Contains(feed.Columns, name):
 			hint := ""
-			if c := closest(name, feed.Columns); c != "" {
+			if c := yamlfile.Closest(name, feed.Columns); c != "" {
 				hint = fmt.Sprintf(" — did you mean {{.%s}}?", c)
 			}
-			p.at(path, "placeholder %s names no column of the feed (columns: %s)%s", m[0], strings.Join(feed.Columns, ", "), hint)
+			p.At(path, "placeholder %s names no column of the feed (columns: %s)%s", m[0], strings.Join(feed.Columns, ", "), hint)
 		}
 	}
 }

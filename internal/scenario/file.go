@@ -1,6 +1,17 @@
 package scenario
 
-import "time"
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
+)
 
 // The file structs mirror the YAML formats the README documents ("Scenario
 // files", "Target files") field for field.
@@ -8,27 +19,27 @@ import "time"
 // can be told from an absent field; withDefaults fills them in a copy.
 
 type scenarioFile struct {
-	Name       string          `yaml:"name"`
-	Target     string          `yaml:"target"`
-	Duration   *duration       `yaml:"duration"`
-	SourceAddr string          `yaml:"source_address"`
-	Warmup     *duration       `yaml:"warmup"`
-	HTTP       *httpFile       `yaml:"http"`
-	WebSocket  *websocketFile  `yaml:"websocket"`
-	SSE        *sseFile        `yaml:"sse"`
-	Resources  *resourcesFile  `yaml:"resources"`
-	Production *productionFile `yaml:"production"`
-	Gates      []string        `yaml:"gates"`
-	Abort      *abortFile      `yaml:"abort"`
+	Name       string             `yaml:"name"`
+	Target     string             `yaml:"target"`
+	Duration   *yamlfile.Duration `yaml:"duration"`
+	SourceAddr string             `yaml:"source_address"`
+	Warmup     *yamlfile.Duration `yaml:"warmup"`
+	HTTP       *httpFile          `yaml:"http"`
+	WebSocket  *websocketFile     `yaml:"websocket"`
+	SSE        *sseFile           `yaml:"sse"`
+	Resources  *resourcesFile     `yaml:"resources"`
+	Production *productionFile    `yaml:"production"`
+	Gates      []string           `yaml:"gates"`
+	Abort      *abortFile         `yaml:"abort"`
 }
 
 type httpFile struct {
-	Timeout    *duration      `yaml:"timeout"`
-	KeepAlive  *bool          `yaml:"keepalive"`
-	MaxWorkers *int           `yaml:"max_workers"`
-	Clients    *int           `yaml:"clients"`
-	Load       *loadFile      `yaml:"load"`
-	Endpoints  []endpointFile `yaml:"endpoints"`
+	Timeout    *yamlfile.Duration `yaml:"timeout"`
+	KeepAlive  *bool              `yaml:"keepalive"`
+	MaxWorkers *int               `yaml:"max_workers"`
+	Clients    *int               `yaml:"clients"`
+	Load       *loadFile          `yaml:"load"`
+	Endpoints  []endpointFile     `yaml:"endpoints"`
 }
 
 type loadFile struct {
@@ -37,9 +48,9 @@ type loadFile struct {
 }
 
 type stageFile struct {
-	To   *rate     `yaml:"to"`
-	Over *duration `yaml:"over"`
-	Hold *duration `yaml:"hold"`
+	To   *rate              `yaml:"to"`
+	Over *yamlfile.Duration `yaml:"over"`
+	Hold *yamlfile.Duration `yaml:"hold"`
 }
 
 type endpointFile struct {
@@ -53,14 +64,14 @@ type endpointFile struct {
 }
 
 type websocketFile struct {
-	Boards       int               `yaml:"boards"`
-	Path         string            `yaml:"path"`
-	IDField      string            `yaml:"id_field"`
-	Stagger      *duration         `yaml:"stagger"`
-	Grace        *duration         `yaml:"grace"`
-	Headers      map[string]string `yaml:"headers"`
-	Subprotocols []string          `yaml:"subprotocols"`
-	Broadcast    *broadcastFile    `yaml:"broadcast"`
+	Boards       int                `yaml:"boards"`
+	Path         string             `yaml:"path"`
+	IDField      string             `yaml:"id_field"`
+	Stagger      *yamlfile.Duration `yaml:"stagger"`
+	Grace        *yamlfile.Duration `yaml:"grace"`
+	Headers      map[string]string  `yaml:"headers"`
+	Subprotocols []string           `yaml:"subprotocols"`
+	Broadcast    *broadcastFile     `yaml:"broadcast"`
 }
 
 type broadcastFile struct {
@@ -78,8 +89,8 @@ type sseFile struct {
 }
 
 type resourcesFile struct {
-	Every           *duration `yaml:"every"`
-	SustainedWindow *duration `yaml:"sustained_window"`
+	Every           *yamlfile.Duration `yaml:"every"`
+	SustainedWindow *yamlfile.Duration `yaml:"sustained_window"`
 }
 
 type productionFile struct {
@@ -87,8 +98,8 @@ type productionFile struct {
 }
 
 type abortFile struct {
-	After *duration `yaml:"after"`
-	When  []string  `yaml:"when"`
+	After *yamlfile.Duration `yaml:"after"`
+	When  []string           `yaml:"when"`
 }
 
 // The defaults of a scenario file.
@@ -116,7 +127,7 @@ const maxConnectSpread = 5 * time.Second
 func (f scenarioFile) withDefaults() scenarioFile {
 	if f.HTTP != nil {
 		h := *f.HTTP
-		h.Timeout = or(h.Timeout, duration(defaultTimeout))
+		h.Timeout = or(h.Timeout, yamlfile.Duration(defaultTimeout))
 		h.KeepAlive = or(h.KeepAlive, defaultKeepAlive)
 		h.MaxWorkers = or(h.MaxWorkers, defaultMaxWorkers)
 		h.Clients = or(h.Clients, defaultClients)
@@ -135,16 +146,16 @@ func (f scenarioFile) withDefaults() scenarioFile {
 		if w.IDField == "" {
 			w.IDField = defaultIDField
 		}
-		w.Stagger = or(w.Stagger, duration(defaultStaggerFor(w.Boards)))
-		w.Grace = or(w.Grace, duration(defaultGrace))
+		w.Stagger = or(w.Stagger, yamlfile.Duration(defaultStaggerFor(w.Boards)))
+		w.Grace = or(w.Grace, yamlfile.Duration(defaultGrace))
 		f.WebSocket = &w
 	}
 	r := resourcesFile{}
 	if f.Resources != nil {
 		r = *f.Resources
 	}
-	r.Every = or(r.Every, duration(defaultEvery))
-	r.SustainedWindow = or(r.SustainedWindow, duration(defaultSustainedWindow))
+	r.Every = or(r.Every, yamlfile.Duration(defaultEvery))
+	r.SustainedWindow = or(r.SustainedWindow, yamlfile.Duration(defaultSustainedWindow))
 	f.Resources = &r
 	return f
 }
@@ -191,13 +202,13 @@ type startFile struct {
 }
 
 type readyFile struct {
-	Path    string    `yaml:"path"`
-	Timeout *duration `yaml:"timeout"`
+	Path    string             `yaml:"path"`
+	Timeout *yamlfile.Duration `yaml:"timeout"`
 }
 
 type stopFile struct {
-	Signal string    `yaml:"signal"`
-	Grace  *duration `yaml:"grace"`
+	Signal string             `yaml:"signal"`
+	Grace  *yamlfile.Duration `yaml:"grace"`
 }
 
 // The defaults of a target file.
@@ -218,7 +229,7 @@ func (f targetFile) withDefaults() targetFile {
 	if r.Path == "" {
 		r.Path = defaultReadyPath
 	}
-	r.Timeout = or(r.Timeout, duration(defaultReadyTimeout))
+	r.Timeout = or(r.Timeout, yamlfile.Duration(defaultReadyTimeout))
 	f.Ready = &r
 	s := stopFile{}
 	if f.Stop != nil {
@@ -227,7 +238,72 @@ func (f targetFile) withDefaults() targetFile {
 	if s.Signal == "" {
 		s.Signal = defaultStopSignal
 	}
-	s.Grace = or(s.Grace, duration(defaultStopGrace))
+	s.Grace = or(s.Grace, yamlfile.Duration(defaultStopGrace))
 	f.Stop = &s
 	return f
+}
+
+// rate is a Rate in a file: "20/s", "40/min", within ParseRate's bounds.
+type rate Rate
+
+var _ yaml.NodeUnmarshaler = (*rate)(nil)
+
+func (r *rate) UnmarshalYAML(n ast.Node) error {
+	s, ok := yamlfile.ScalarText(n)
+	if !ok {
+		return fmt.Errorf("want a rate such as 20/s, got %s", yamlfile.Describe(n))
+	}
+	v, err := ParseRate(strings.TrimSpace(s))
+	if err != nil {
+		return err
+	}
+	*r = rate(v)
+	return nil
+}
+
+// The YAML names of the top-level fields of each kind of file.
+var (
+	scenarioFields = yamlfile.FieldNames(reflect.TypeFor[scenarioFile]())
+	targetFields   = yamlfile.FieldNames(reflect.TypeFor[targetFile]())
+)
+
+// misfitScenario says, for a file read as a scenario, that it is a target
+// file and how to pass it; "" otherwise. Without it every field would be
+// reported as unknown.
+func misfitScenario(keys []string) string {
+	if !ofOtherKind(keys, scenarioFields, targetFields) {
+		return ""
+	}
+	if !slices.Contains(keys, "base_url") {
+		// Read as a scenario only because base_url is missing.
+		return "this looks like a target file but has no base_url, so it was read as a scenario: add where the target serves, " +
+			"e.g. base_url: http://127.0.0.1:8000, and pass the file with --target"
+	}
+	return "this is a target file, not a scenario: pass it with --target, or name it in the scenario's target: field"
+}
+
+// misfitTarget says, for a file read as a target, that it is a scenario
+// and how to pass it; "" otherwise.
+func misfitTarget(keys []string) string {
+	if !ofOtherKind(keys, targetFields, scenarioFields) {
+		return ""
+	}
+	return "this is a scenario file, not a target: pass it as the SCENARIO argument, and a target file (one with base_url) with --target"
+}
+
+// ofOtherKind reports whether a file with the top-level keys is of the
+// other kind: none of its keys is a field of its own kind only, and some
+// are fields of the other kind only.
+func ofOtherKind(keys, own, other []string) bool {
+	ownOnly, otherOnly := 0, 0
+	for _, k := range keys {
+		inOwn, inOther := slices.Contains(own, k), slices.Contains(other, k)
+		switch {
+		case inOwn && !inOther:
+			ownOnly++
+		case inOther && !inOwn:
+			otherOnly++
+		}
+	}
+	return ownOnly == 0 && otherOnly > 0
 }

@@ -3,6 +3,8 @@ package scenario
 import (
 	"net/http"
 	"strings"
+
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 // Headers of the websocket boards, the broadcaster and the SSE clients.
@@ -37,17 +39,17 @@ var broadcastOwners = map[string]string{
 // checkHeaders checks the headers at path: each name an HTTP token given
 // once (names are case-insensitive), not one loadcheck sets (owners, then
 // headerOwners), each value a single line without placeholders.
-func checkHeaders(p *problems, path string, h map[string]string, owners map[string]string) {
+func checkHeaders(p *yamlfile.Problems, path string, h map[string]string, owners map[string]string) {
 	seen := map[string]string{}
 	for _, k := range sortedKeys(h) {
-		at := child(path, k)
+		at := yamlfile.Child(path, k)
 		canon := http.CanonicalHeaderKey(k)
 		if !isToken(k) {
-			p.at(at, "%q is not a header name: want letters, digits and !#$%%&'*+-.^_`|~, e.g. Authorization", k)
+			p.At(at, "%q is not a header name: want letters, digits and !#$%%&'*+-.^_`|~, e.g. Authorization", k)
 			continue
 		}
 		if first, ok := seen[canon]; ok {
-			p.at(at, "header %q is also given as %q: header names ignore case, give it once", k, first)
+			p.At(at, "header %q is also given as %q: header names ignore case, give it once", k, first)
 			continue
 		}
 		seen[canon] = k
@@ -56,28 +58,28 @@ func checkHeaders(p *problems, path string, h map[string]string, owners map[stri
 			why, owned = headerOwners[canon]
 		}
 		if owned {
-			p.at(at, "loadcheck sets %s itself: %s", canon, why)
+			p.At(at, "loadcheck sets %s itself: %s", canon, why)
 		}
 		v := h[k]
 		switch {
 		case strings.ContainsAny(v, "\r\n\x00"):
-			p.at(at, "a header value is one line: remove the line break")
+			p.At(at, "a header value is one line: remove the line break")
 		case strings.Contains(v, "{{"):
-			p.at(at, "placeholders are for HTTP endpoints with a feed; here a value is fixed — use ${NAME} for a secret from the environment")
+			p.At(at, "placeholders are for HTTP endpoints with a feed; here a value is fixed — use ${NAME} for a secret from the environment")
 		}
 	}
 }
 
 // checkSubprotocols checks websocket.subprotocols: tokens, each once.
-func checkSubprotocols(p *problems, path string, list []string) {
+func checkSubprotocols(p *yamlfile.Problems, path string, list []string) {
 	seen := map[string]bool{}
 	for i, s := range list {
-		at := index(path, i)
+		at := yamlfile.Index(path, i)
 		switch {
 		case !isToken(s):
-			p.at(at, "%q is not a subprotocol name: want letters, digits and !#$%%&'*+-.^_`|~, e.g. dispatch.v1", s)
+			p.At(at, "%q is not a subprotocol name: want letters, digits and !#$%%&'*+-.^_`|~, e.g. dispatch.v1", s)
 		case seen[s]:
-			p.at(at, "%q is offered twice: give each subprotocol once", s)
+			p.At(at, "%q is offered twice: give each subprotocol once", s)
 		}
 		seen[s] = true
 	}

@@ -11,24 +11,10 @@ import (
 	"testing"
 
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 const validScenario = "name: s\nduration: 1m\nhttp:\n  load: {rate: 5/s}\n  endpoints: [{name: a, path: /}]\n"
-
-// TestLoadAcceptsBOM: editors on Windows start UTF-8 files with a byte
-// order mark, which YAML allows.
-func TestLoadAcceptsBOM(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	path := writeFile(t, dir, "s.yaml", "\ufeff"+validScenario)
-	if s, err := scenario.Load(path); err != nil || s.Name != "s" {
-		t.Errorf("Load(file with a BOM) = %v, %v; want the scenario named s", s, err)
-	}
-	tpath := writeFile(t, dir, "t.yaml", "\ufeffname: t\nbase_url: http://127.0.0.1:8000\n")
-	if tg, err := scenario.LoadTarget(tpath); err != nil || tg.Name != "t" {
-		t.Errorf("LoadTarget(file with a BOM) = %v, %v; want the target named t", tg, err)
-	}
-}
 
 // TestMissingTargetFileNamesTheLine: a scenario's target: that names no
 // file is reported at that line of the scenario, not as a bare file error.
@@ -44,65 +30,9 @@ func TestMissingTargetFileNamesTheLine(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("LoadTarget() = %v, want %s…", err, want)
 	}
-	if !errors.Is(err, scenario.ErrInvalid) || !errors.Is(err, fs.ErrNotExist) {
+	if !errors.Is(err, yamlfile.ErrInvalid) || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("LoadTarget() = %v, want it to wrap ErrInvalid and fs.ErrNotExist", err)
 	}
-}
-
-// TestHostileInputsBounded loads files that took the machine down before
-// the bounds (a 48 KB file of nested brackets took 1.9 GB, dashes nested
-// 60,000 deep 2.2 GB; a 64 MiB file was read whole) and checks that each
-// is refused with a located error, allocating no more than reading a file
-// of MaxFileBytes takes. Memory is measured (runtime.MemStats.TotalAlloc, which
-// only grows), not time.
-func TestHostileInputsBounded(t *testing.T) {
-	dir := t.TempDir()
-	huge := filepath.Join(dir, "huge.yaml")
-	if err := os.WriteFile(huge, []byte(validScenario), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(huge, 64<<20); err != nil { // sparse: costs no disk
-		t.Fatal(err)
-	}
-	laughs := "name: x\nhttp:\n  endpoints:\n    - &a {name: a, path: /, headers: {a: b, c: d, e: f, g: h}}\n"
-	for i := range 6 {
-		laughs += "    - &l" + string(rune('a'+i+1)) + " [" + strings.Repeat("*"+anchorName(i)+", ", 9) + "]\n"
-	}
-	tests := []struct {
-		name, file, want string
-		maxAlloc         uint64
-	}{
-		{"nested brackets", writeFile(t, dir, "nested.yaml", "name: "+strings.Repeat("[", 24000)+strings.Repeat("]", 24000)+"\n"),
-			":1:70: nested more than 64 levels deep", 4 << 20},
-		{"nested dashes", writeFile(t, dir, "dashes.yaml", strings.Repeat("- ", 60000)+"x\n"),
-			":1:1: nested more than 64 levels deep", 4 << 20},
-		{"over the size limit", huge, ":1:1: the file is 64 MiB: scenario and target files are limited to 1 MiB", 4 << 20},
-		{"too many values", writeFile(t, dir, "values.yaml", "name: x\ngates: ["+strings.Repeat("a, ", 60000)+"]\n"),
-			":2:1: more than 50000 values", 4 << 20},
-		{"aliases of aliases", writeFile(t, dir, "laughs.yaml", laughs),
-			":1:1: aliases expand to more than 50000 values", 4 << 20},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			_, err := scenario.Load(tc.file)
-			runtime.ReadMemStats(&after)
-			if err == nil || !strings.HasPrefix(err.Error(), tc.file+tc.want) || !errors.Is(err, scenario.ErrInvalid) {
-				t.Errorf("Load = %v, want an invalid-file error %s%s…", err, tc.file, tc.want)
-			}
-			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > tc.maxAlloc {
-				t.Errorf("Load allocated %d KiB, want at most %d KiB", alloc>>10, tc.maxAlloc>>10)
-			}
-		})
-	}
-}
-
-func anchorName(i int) string {
-	if i == 0 {
-		return "a"
-	}
-	return "l" + string(rune('a'+i))
 }
 
 // TestLargestAcceptedFileBounded loads files just inside the bounds, the
@@ -133,7 +63,7 @@ func TestLargestAcceptedFileBounded(t *testing.T) {
 				t.Fatalf("no expected outcome for %s", name)
 			case w == "" && (err != nil || len(sc.HTTP.Endpoints) != 4400):
 				t.Errorf("Load = %v, want the 4400 endpoints of a valid file", err)
-			case w != "" && (err == nil || !errors.Is(err, scenario.ErrInvalid) || !strings.Contains(err.Error(), path+w)):
+			case w != "" && (err == nil || !errors.Is(err, yamlfile.ErrInvalid) || !strings.Contains(err.Error(), path+w)):
 				t.Errorf("Load = %.300v, want an invalid-file error %s%s", err, path, w)
 			case err != nil && (strings.Contains(err.Error(), "more than") || strings.Contains(err.Error(), "limited to")):
 				t.Errorf("a file inside the bounds was refused by one: %.300v", err)

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 // SourceKind is where a target's CPU and memory are read: the key that
@@ -152,26 +154,26 @@ func checkMetricsURL(arg string) string {
 // buildSource checks the resources section and returns its source: one
 // kind, with a valid argument, that a remote target can read. tlsConf is
 // the target's, for an https exporter.
-func buildSource(p *problems, f sourceFile, rel func(string) string, remote bool, tlsConf func() *tls.Config) ResourceSource {
+func buildSource(p *yamlfile.Problems, f sourceFile, rel func(string) string, remote bool, tlsConf func() *tls.Config) ResourceSource {
 	named := f.named()
 	if len(named) > 1 {
 		kinds := make([]string, len(named))
 		for i, s := range named {
 			kinds[i] = string(s.Kind)
 		}
-		p.at("resources", "name one source of CPU and memory figures, not %s", strings.Join(kinds, " and "))
+		p.At("resources", "name one source of CPU and memory figures, not %s", strings.Join(kinds, " and "))
 	}
 	for _, s := range named {
 		k := kindOf(s.Kind)
 		if k.check != nil {
 			if msg := k.check(s.Arg); msg != "" {
-				p.at(s.Field(), "%s", msg)
+				p.At(s.Field(), "%s", msg)
 			}
 		}
 	}
 	for _, s := range named {
 		if remote && kindOf(s.Kind).local {
-			p.at(s.Field(), "%s is read on this machine, and this target runs on another: read its CPU and memory from its exporter instead, e.g. resources: {prometheus: http://HOST:9100/metrics}", s.Kind)
+			p.At(s.Field(), "%s is read on this machine, and this target runs on another: read its CPU and memory from its exporter instead, e.g. resources: {prometheus: http://HOST:9100/metrics}", s.Kind)
 		}
 	}
 	if len(named) == 0 {

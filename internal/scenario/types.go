@@ -12,6 +12,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/schedule"
 	"github.com/loadcheck/loadcheck/internal/unit"
+	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
 // Rate is an arrival rate: Freq events every Per, written "20/s",
@@ -69,7 +70,7 @@ type Scenario struct {
 	// redact them.
 	Secrets []string
 
-	parsed *parsedFile // positions of nodes, for errors found after decoding
+	parsed *yamlfile.File // positions of nodes, for errors found after decoding
 
 	// The stages as written, before they were fitted to Duration, so that
 	// WithDuration can fit them again.
@@ -243,7 +244,28 @@ type Target struct {
 	// redact them.
 	Secrets []string
 
-	parsed *parsedFile
+	parsed *yamlfile.File
+}
+
+// Where returns "file:line:col" of the value at yamlPath, a field path such
+// as "http.endpoints[0].weight" or "$.http.endpoints[0].weight"; when the
+// file has no such field it returns the file name alone. Other packages use
+// it to point at a field in problems they find later.
+func (s *Scenario) Where(yamlPath string) string {
+	if s.parsed == nil {
+		return s.File
+	}
+	return s.parsed.Where(yamlPath)
+}
+
+// Where returns "file:line:col" of the value at yamlPath, such as
+// "base_url" or "$.start.command[0]"; when the file has no such field it
+// returns the file name alone.
+func (t *Target) Where(yamlPath string) string {
+	if t.parsed == nil {
+		return t.File
+	}
+	return t.parsed.Where(yamlPath)
 }
 
 // TLS is how loadcheck checks the certificate of an https target: against

@@ -1,4 +1,4 @@
-package scenario
+package yamlfile
 
 import (
 	"cmp"
@@ -12,8 +12,9 @@ import (
 	"github.com/goccy/go-yaml/token"
 )
 
-// ErrInvalid is wrapped by every error Load and LoadTarget return, so the
-// CLI can map a bad scenario or target file to exit code 2.
+// ErrInvalid is wrapped by every problem this package reports, and so by
+// every error package scenario's Load and LoadTarget return: the CLI maps
+// a bad scenario or target file to exit code 2.
 var ErrInvalid = errors.New("invalid scenario or target file")
 
 // fieldError is one problem in a file: where it is, which field, and what
@@ -48,16 +49,17 @@ func (e *fieldError) Unwrap() []error {
 	return []error{ErrInvalid}
 }
 
-// parsedFile is a file kept as parsed after decoding, so that problems found
-// later, by this package or others, can name a line and column.
-type parsedFile struct {
-	file string
+// File is a file kept as parsed after decoding, so that problems found
+// later, by this package or others, can name a line and column. A File
+// with only a Path places every problem at the file alone.
+type File struct {
+	Path string
 	ast  *ast.File
 }
 
 // node returns the node at a field path such as "http.endpoints[0].weight"
 // (a leading "$." is optional), or nil.
-func (s *parsedFile) node(path string) ast.Node {
+func (s *File) node(path string) ast.Node {
 	if s == nil || s.ast == nil {
 		return nil
 	}
@@ -88,37 +90,18 @@ func (s *parsedFile) node(path string) ast.Node {
 	return n
 }
 
-// where returns "file:line:col" for the node at path, or the file alone
-// when there is no such node.
-func (s *parsedFile) where(path string) string {
+// Where returns "file:line:col" of the value at yamlPath, a field path such
+// as "http.endpoints[0].weight" or "$.http.endpoints[0].weight" (see
+// Child and Index); when the file has no such field it returns the file's
+// path alone, and "" for a nil File.
+func (s *File) Where(yamlPath string) string {
 	if s == nil {
 		return ""
 	}
-	if pos := position(s.node(path)); pos != nil {
-		return fmt.Sprintf("%s:%d:%d", s.file, pos.Line, pos.Column)
+	if pos := position(s.node(yamlPath)); pos != nil {
+		return fmt.Sprintf("%s:%d:%d", s.Path, pos.Line, pos.Column)
 	}
-	return s.file
-}
-
-// Where returns "file:line:col" of the value at yamlPath, a field path such
-// as "http.endpoints[0].weight" or "$.http.endpoints[0].weight"; when the
-// file has no such field it returns the file name alone. Other packages use
-// it to point at a field in problems they find later.
-func (s *Scenario) Where(yamlPath string) string {
-	if s.parsed == nil {
-		return s.File
-	}
-	return s.parsed.where(yamlPath)
-}
-
-// Where returns "file:line:col" of the value at yamlPath, such as
-// "base_url" or "$.start.command[0]"; when the file has no such field it
-// returns the file name alone.
-func (t *Target) Where(yamlPath string) string {
-	if t.parsed == nil {
-		return t.File
-	}
-	return t.parsed.where(yamlPath)
+	return s.Path
 }
 
 // position is where a node starts in its file. A block mapping's own token
@@ -153,16 +136,22 @@ func position(n ast.Node) *token.Position {
 // searches the file).
 const maxProblems = 50
 
-// problems collects every error found in one file.
-type problems struct {
-	parsed  *parsedFile
+// Problems collects every problem found in one file, each placed at its
+// field: Err reports them all at once, in the order of the file. The zero
+// value is not usable: File must be set.
+type Problems struct {
+	File    *File
 	errs    []error
 	dropped int // problems past maxProblems, counted only
 }
 
-// full reports whether maxProblems are recorded, counting the one the
-// caller would add.
-func (p *problems) full() bool {
+// Len is the number of problems recorded so far.
+func (p *Problems) Len() int { return len(p.errs) }
+
+// Full reports whether maxProblems are recorded, counting the one the
+// caller would add: a caller can skip working out a message that would
+// only be counted.
+func (p *Problems) Full() bool {
 	if len(p.errs) < maxProblems {
 		return false
 	}
@@ -171,45 +160,49 @@ func (p *problems) full() bool {
 }
 
 // atNode records a problem at a node.
-func (p *problems) atNode(n ast.Node, path string, cause error, format string, args ...any) {
-	if p.full() {
+func (p *Problems) atNode(n ast.Node, path string, cause error, format string, args ...any) {
+	if p.Full() {
 		return
 	}
-	e := &fieldError{file: p.parsed.file, path: path, msg: fmt.Sprintf(format, args...), cause: cause}
+	e := &fieldError{file: p.File.Path, path: path, msg: fmt.Sprintf(format, args...), cause: cause}
 	if pos := position(n); pos != nil {
 		e.line, e.col = pos.Line, pos.Column
 	}
 	p.errs = append(p.errs, e)
 }
 
-// at records a problem with the field at path, placed at that field or,
+// At records a problem with the field at path, placed at that field or,
 // when it is absent from the file, at its closest ancestor that is present.
-func (p *problems) at(path string, format string, args ...any) {
-	p.atCause(path, nil, format, args...)
+// The message says what is wrong and how to fix it.
+func (p *Problems) At(path string, format string, args ...any) {
+	p.AtCause(path, nil, format, args...)
 }
 
-func (p *problems) atCause(path string, cause error, format string, args ...any) {
-	if p.full() {
+// AtCause is At for a problem with a cause, which the error wraps for
+// errors.Is.
+func (p *Problems) AtCause(path string, cause error, format string, args ...any) {
+	if p.Full() {
 		return
 	}
 	p.atNode(p.nearest(path), path, cause, format, args...)
 }
 
 // nearest returns the node at path or at its closest present ancestor.
-func (p *problems) nearest(path string) ast.Node {
+func (p *Problems) nearest(path string) ast.Node {
 	for {
-		if n := p.parsed.node(path); n != nil {
+		if n := p.File.node(path); n != nil {
 			return n
 		}
 		if path == "" {
 			return nil
 		}
-		path = parent(path)
+		path = Parent(path)
 	}
 }
 
-// err returns every problem, ordered by position, or nil.
-func (p *problems) err() error {
+// Err returns every problem, ordered by position, or nil; each wraps
+// ErrInvalid.
+func (p *Problems) Err() error {
 	if len(p.errs) == 0 {
 		return nil
 	}
@@ -221,15 +214,15 @@ func (p *problems) err() error {
 		return cmp.Or(cmp.Compare(ea.line, eb.line), cmp.Compare(ea.col, eb.col))
 	})
 	if p.dropped > 0 {
-		return errors.Join(append(p.errs, &fieldError{file: p.parsed.file, line: 1, col: 1,
+		return errors.Join(append(p.errs, &fieldError{file: p.File.Path, line: 1, col: 1,
 			msg: fmt.Sprintf("and %d more problems, not listed: fix the ones above first", p.dropped)})...)
 	}
 	return errors.Join(p.errs...)
 }
 
-// child returns the path of a field under path, quoting keys that the
+// Child returns the path of a field under path, quoting keys that the
 // path syntax would otherwise split.
-func child(path, key string) string {
+func Child(path, key string) string {
 	if strings.ContainsAny(key, ".[]$*' ") || key == "" {
 		key = "'" + strings.ReplaceAll(key, "'", `\'`) + "'"
 	}
@@ -239,13 +232,13 @@ func child(path, key string) string {
 	return path + "." + key
 }
 
-// index returns the path of a list element.
-func index(path string, i int) string {
+// Index returns the path of a list element.
+func Index(path string, i int) string {
 	return fmt.Sprintf("%s[%d]", path, i)
 }
 
-// parent drops the last element of a path.
-func parent(path string) string {
+// Parent drops the last element of a path.
+func Parent(path string) string {
 	// Scan from the end, skipping a quoted key.
 	inQuote := false
 	for i := len(path) - 1; i >= 0; i-- {

@@ -1,4 +1,4 @@
-package scenario
+package yamlfile
 
 import (
 	"testing"
@@ -45,14 +45,14 @@ func TestPaths(t *testing.T) {
 		{"http.endpoints[0].weight", "http.endpoints[0]"},
 		{"http.endpoints[0]", "http.endpoints"},
 		{"http", ""},
-		{child("http.endpoints[0].headers", "X-Api.Key"), "http.endpoints[0].headers"},
+		{Child("http.endpoints[0].headers", "X-Api.Key"), "http.endpoints[0].headers"},
 	}
 	for _, tc := range tests {
-		if got := parent(tc.path); got != tc.parent {
-			t.Errorf("parent(%q) = %q, want %q", tc.path, got, tc.parent)
+		if got := Parent(tc.path); got != tc.parent {
+			t.Errorf("Parent(%q) = %q, want %q", tc.path, got, tc.parent)
 		}
 	}
-	if got := child("headers", "a.b"); got != "headers.'a.b'" {
-		t.Errorf("child(headers, a.b) = %q, want a quoted key", got)
+	if got := Child("headers", "a.b"); got != "headers.'a.b'" {
+		t.Errorf("Child(headers, a.b) = %q, want a quoted key", got)
 	}
 }

@@ -1,4 +1,4 @@
-package scenario
+package yamlfile
 
 import (
 	"bytes"
@@ -274,12 +274,12 @@ func expandedSize(n ast.Node, limit int) int {
 			sum += size(n.Value)
 		case *ast.AnchorNode:
 			v := size(n.Value)
-			if name, ok := scalarText(n.Name); ok {
+			if name, ok := ScalarText(n.Name); ok {
 				anchors[name] = v
 			}
 			sum += v
 		case *ast.AliasNode:
-			if name, ok := scalarText(n.Value); ok {
+			if name, ok := ScalarText(n.Value); ok {
 				sum += anchors[name]
 			}
 		}
