@@ -150,10 +150,7 @@ func (f scenarioFile) withDefaults() scenarioFile {
 		w.Grace = or(w.Grace, yamlfile.Duration(defaultGrace))
 		f.WebSocket = &w
 	}
-	r := resourcesFile{}
-	if f.Resources != nil {
-		r = *f.Resources
-	}
+	r := valueOf(f.Resources)
 	r.Every = or(r.Every, yamlfile.Duration(defaultEvery))
 	r.SustainedWindow = or(r.SustainedWindow, yamlfile.Duration(defaultSustainedWindow))
 	f.Resources = &r
@@ -168,6 +165,15 @@ func defaultStaggerFor(boards int) time.Duration {
 		return defaultStagger
 	}
 	return min(defaultStagger, maxConnectSpread/time.Duration(boards))
+}
+
+// valueOf returns the value p points at, or the zero T when p is nil.
+func valueOf[T any](p *T) T {
+	if p != nil {
+		return *p
+	}
+	var zero T
+	return zero
 }
 
 // or returns p, or a pointer to def when p is nil.
@@ -222,19 +228,13 @@ const (
 // withDefaults returns a copy of f with every absent optional setting
 // filled in. f is not changed.
 func (f targetFile) withDefaults() targetFile {
-	r := readyFile{}
-	if f.Ready != nil {
-		r = *f.Ready
-	}
+	r := valueOf(f.Ready)
 	if r.Path == "" {
 		r.Path = defaultReadyPath
 	}
 	r.Timeout = or(r.Timeout, yamlfile.Duration(defaultReadyTimeout))
 	f.Ready = &r
-	s := stopFile{}
-	if f.Stop != nil {
-		s = *f.Stop
-	}
+	s := valueOf(f.Stop)
 	if s.Signal == "" {
 		s.Signal = defaultStopSignal
 	}
@@ -271,10 +271,10 @@ var (
 // file and how to pass it; "" otherwise. Without it every field would be
 // reported as unknown.
 func misfitScenario(keys []string) string {
-	if !ofOtherKind(keys, scenarioFields, targetFields) {
+	switch {
+	case !ofOtherKind(keys, scenarioFields, targetFields):
 		return ""
-	}
-	if !slices.Contains(keys, "base_url") {
+	case !slices.Contains(keys, "base_url"):
 		// Read as a scenario only because base_url is missing.
 		return "this looks like a target file but has no base_url, so it was read as a scenario: add where the target serves, " +
 			"e.g. base_url: http://127.0.0.1:8000, and pass the file with --target"
@@ -285,10 +285,10 @@ func misfitScenario(keys []string) string {
 // misfitTarget says, for a file read as a target, that it is a scenario
 // and how to pass it; "" otherwise.
 func misfitTarget(keys []string) string {
-	if !ofOtherKind(keys, targetFields, scenarioFields) {
-		return ""
+	if ofOtherKind(keys, targetFields, scenarioFields) {
+		return "this is a scenario file, not a target: pass it as the SCENARIO argument, and a target file (one with base_url) with --target"
 	}
-	return "this is a scenario file, not a target: pass it as the SCENARIO argument, and a target file (one with base_url) with --target"
+	return ""
 }
 
 // ofOtherKind reports whether a file with the top-level keys is of the

@@ -2,13 +2,10 @@ package scenario_test
 
 import (
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
 // TestLoadClientHeaders: the boards, the broadcaster and the SSE clients
@@ -72,7 +69,7 @@ sse:
 func TestLoadClientHeaderErrors(t *testing.T) {
 	t.Parallel()
 	const ws = "duration: 1m\nwebsocket:\n  boards: 1\n  path: /ws\n  broadcast: {path: /b, rate: 1/s}\n"
-	tests := []struct{ name, yaml, want string }{
+	checkLoadErrors(t, []loadErrorCase{
 		{"handshake header", ws + "  headers: {Sec-WebSocket-Protocol: v1}\n",
 			"websocket.headers.Sec-WebSocket-Protocol: loadcheck sets Sec-Websocket-Protocol itself: list the protocols in websocket.subprotocols instead"},
 		{"host", ws + "  headers: {Host: example.com}\n",
@@ -89,17 +86,7 @@ func TestLoadClientHeaderErrors(t *testing.T) {
 		{"subprotocol not a token", ws + "  subprotocols: [\"a b\"]\n", `websocket.subprotocols[0]: "a b" is not a subprotocol name`},
 		{"sse", "duration: 1m\nsse: {clients: 1, path: /s, headers: {Content-Length: \"3\"}}\n",
 			"sse.headers.Content-Length: loadcheck sets Content-Length itself"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			path := writeFile(t, t.TempDir(), "s.yaml", tc.yaml)
-			_, err := scenario.Load(path)
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), path+":") {
-				t.Errorf("Load(%q) = %v, want an error at %s:… containing %q", tc.yaml, err, path, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestDefaultStaggerBounded: without a stagger the boards start within

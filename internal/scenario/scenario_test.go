@@ -555,7 +555,7 @@ http:
 
 func TestLoadSectionErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ name, yaml, want string }{
+	checkLoadErrors(t, []loadErrorCase{
 		{"nothing to run", "duration: 1m\n", "nothing to run"},
 		{"rate without duration", "http:\n  load: {rate: 5/s}\n  endpoints: [{name: a, path: /}]\n",
 			"http.load.rate: a constant rate needs a duration"},
@@ -576,7 +576,17 @@ func TestLoadSectionErrors(t *testing.T) {
 			`"inflight" is reserved`},
 		{"empty file", "", ":1:1: the file is empty"},
 		{"syntax error", "http: [a\n", ":"},
-	}
+	})
+}
+
+// loadErrorCase is a scenario file that does not load, and a part of the
+// error it must give.
+type loadErrorCase struct{ name, yaml, want string }
+
+// checkLoadErrors loads each case's file and checks that the error is
+// placed in that file and contains want.
+func checkLoadErrors(t *testing.T, tests []loadErrorCase) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
