@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
@@ -68,8 +68,8 @@ func targetLabel(t result.TargetInfo) string {
 
 // comparisonLegend is the table of the labels that are not their target's full
 // name; ok is false when every label is the name.
-func comparisonLegend(c *result.Comparison, labels []string) (Table, bool) {
-	t := Table{Title: "Targets", Header: []string{"column", "target"}}
+func comparisonLegend(c *result.Comparison, labels []string) (table.Table, bool) {
+	t := table.Table{Title: "Targets", Header: []string{"column", "target"}}
 	for i, r := range c.Results {
 		if r.Target.Name != "" && r.Target.Name != labels[i] {
 			t.Rows = append(t.Rows, []string{labels[i], r.Target.Name})
@@ -205,13 +205,13 @@ func signed(f float64, prec int) string {
 // labels, the metrics (a column per target, each value after the first
 // with its change against the first in brackets) and the gates (PASS/FAIL
 // with the observed value, per target).
-func comparisonTables(c *result.Comparison) []Table {
+func comparisonTables(c *result.Comparison) []table.Table {
 	labels := comparisonColumns(c)
-	var ts []Table
+	var ts []table.Table
 	if lt, ok := comparisonLegend(c, labels); ok {
 		ts = append(ts, lt)
 	}
-	mt := Table{Title: "Side by side", Header: append([]string{"metric"}, labels...)}
+	mt := table.Table{Title: "Side by side", Header: append([]string{"metric"}, labels...)}
 	for _, row := range comparisonRows(c) {
 		cells := []string{row.label}
 		for i := range c.Results {
@@ -285,12 +285,12 @@ func comparisonNotes(c *result.Comparison, labels []string) []string {
 // comparisonBlockTables lays the comparison out for a terminal too narrow for a
 // column per target: a block per target, its metrics in one column (with
 // the change against the first target) and its gates below.
-func comparisonBlockTables(c *result.Comparison) []Table {
+func comparisonBlockTables(c *result.Comparison) []table.Table {
 	labels := comparisonColumns(c)
 	rows := comparisonRows(c)
-	var ts []Table
+	var ts []table.Table
 	for i, r := range c.Results {
-		t := Table{Title: labels[i], Header: []string{"metric", "value"}}
+		t := table.Table{Title: labels[i], Header: []string{"metric", "value"}}
 		if r.Target.Name != "" && r.Target.Name != labels[i] {
 			t.Title += " — " + r.Target.Name
 		}
@@ -313,7 +313,7 @@ func comparisonBlockTables(c *result.Comparison) []Table {
 	return ts
 }
 
-func comparisonGateTable(c *result.Comparison, labels []string) (Table, bool) {
+func comparisonGateTable(c *result.Comparison, labels []string) (table.Table, bool) {
 	var gates []string
 	seen := map[string]bool{}
 	for _, r := range c.Results {
@@ -325,9 +325,9 @@ func comparisonGateTable(c *result.Comparison, labels []string) (Table, bool) {
 		}
 	}
 	if len(gates) == 0 {
-		return Table{}, false
+		return table.Table{}, false
 	}
-	t := Table{Title: "Gates", Header: append([]string{"gate"}, labels...)}
+	t := table.Table{Title: "Gates", Header: append([]string{"gate"}, labels...)}
 	for _, g := range gates {
 		row := []string{g}
 		for _, r := range c.Results {
@@ -487,16 +487,4 @@ func comparisonHeadline(c *result.Comparison) string {
 		targets = append(targets, r.Target)
 	}
 	return fmt.Sprintf("loadcheck compare: %s against %s — %s", name, unit.Plural(len(c.Results), "target", "targets"), strings.Join(comparisonColumns(c), " · ")) + tlsHeadline(targets...)
-}
-
-// tableWidth is the width in columns of the widest table line of text:
-// prose lines (notes, verdicts) wrap in a terminal, tables must not.
-func tableWidth(text string) int {
-	w := 0
-	for _, l := range strings.Split(text, "\n") {
-		if strings.HasPrefix(l, "┌") || strings.HasPrefix(l, "│") || strings.HasPrefix(l, "├") || strings.HasPrefix(l, "└") {
-			w = max(w, utf8.RuneCountInString(l))
-		}
-	}
-	return w
 }

@@ -3,9 +3,9 @@
 // does nothing else: it reads no file and decides nothing a renderer
 // would have to agree on.
 //
-// Renderers first build a table model (Table), then print it as text for
-// terminals (tablewriter), Markdown or HTML, so every format shows the same
-// figures. viewsOf is the one place that names the kinds of document.
+// Renderers first build tables (package table), then print them as text
+// for terminals, Markdown or HTML, so every format shows the same figures.
+// viewsOf is the one place that names the kinds of document.
 // Metric names, units and whether a change is given in percentage points
 // come from the metric catalogue.
 package report

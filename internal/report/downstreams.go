@@ -13,6 +13,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
@@ -25,8 +26,8 @@ import (
 // downstreamTable is the Downstreams section of one run: a row per
 // downstream, then per downstream its top statements, commands or paths
 // and its connections per process.
-func downstreamTable(r *result.Result) Table {
-	t := Table{
+func downstreamTable(r *result.Result) table.Table {
+	t := table.Table{
 		Title:  "Downstreams",
 		Header: []string{"downstream", "source", "calls", "calls /s", "per request", "conns peak", "conns max/process"},
 	}

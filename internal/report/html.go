@@ -16,6 +16,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
 
@@ -35,7 +36,7 @@ type htmlPage struct {
 type htmlSection struct {
 	Title   string
 	Lines   []string
-	Tables  []Table
+	Tables  []table.Table
 	Figures []htmlFigure
 	// Details are collapsed sections (<details>), open with a click and no
 	// script.
@@ -708,7 +709,7 @@ func nightlyPage(n *result.Nightly) (htmlPage, error) {
 	if err != nil {
 		return htmlPage{}, err
 	}
-	secs := []htmlSection{{Title: "Trend", Tables: []Table{trendTable(n)}, Figures: figs,
+	secs := []htmlSection{{Title: "Trend", Tables: []table.Table{trendTable(n)}, Figures: figs,
 		Lines: []string{fmt.Sprintf("regression: any endpoint's p95 more than %.0f%% (and %s) above, or capacity more than %.0f%% below, the median of the last %d earlier nights; or broadcast loss where there was none",
 			n.Thresholds.P95Growth, n.Thresholds.P95Floor, n.Thresholds.CapacityDrop, n.Thresholds.Baseline)}}}
 	meta := "night " + n.Date

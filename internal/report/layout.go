@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
 
@@ -26,10 +27,10 @@ type outline struct {
 	// Parts are documents inside this one (a night's comparison and
 	// capacity searches), drawn before Tables.
 	Parts  []outline
-	Tables []Table
+	Tables []table.Table
 	// Narrow, when set, replaces Tables on a terminal too narrow for them
 	// (a block per target instead of a column per target).
-	Narrow []Table
+	Narrow []table.Table
 	// Notes are lines under a title (a night's regressions): after the
 	// tables on a terminal, a section under the verdict in Markdown.
 	NotesTitle string
@@ -89,7 +90,7 @@ func comparisonLead(c *result.Comparison) []string {
 }
 
 func nightlyOutline(n *result.Nightly) outline {
-	o := outline{Headline: nightlyHeadline(n), Top: true, Tables: []Table{trendTable(n)}, NotesTitle: "Regressions", Notes: nightlyRegressionLines(n), Verdict: []string{nightlyVerdict(n)}}
+	o := outline{Headline: nightlyHeadline(n), Top: true, Tables: []table.Table{trendTable(n)}, NotesTitle: "Regressions", Notes: nightlyRegressionLines(n), Verdict: []string{nightlyVerdict(n)}}
 	if n.Comparison != nil {
 		o.Parts = append(o.Parts, comparisonOutlineWith(n.Comparison, n.Saturations))
 	}
@@ -101,13 +102,13 @@ func nightlyOutline(n *result.Nightly) outline {
 
 // writeTextOutline draws o for a terminal width columns wide (0: no
 // limit): Tables when they fit, else Narrow when o has it, else Tables
-// fitted (fitTables); prose wraps at width.
+// fitted (table.Fit); prose wraps at width.
 func writeTextOutline(w io.Writer, o outline, width int) error {
-	if err := writeLines(w, "%s\n", wrap(o.Headline, width, "  ")); err != nil {
+	if err := writeLines(w, "%s\n", table.Wrap(o.Headline, width, "  ")); err != nil {
 		return err
 	}
 	for _, l := range o.Lead {
-		if err := writeLines(w, "%s\n", wrap(l, width, "  ")); err != nil {
+		if err := writeLines(w, "%s\n", table.Wrap(l, width, "  ")); err != nil {
 			return err
 		}
 	}
@@ -123,25 +124,25 @@ func writeTextOutline(w io.Writer, o outline, width int) error {
 		}
 	}
 	var wide bytes.Buffer
-	if err := writeTables(&wide, o.Tables, false, width); err != nil {
+	if err := table.WriteText(&wide, o.Tables, width); err != nil {
 		return err
 	}
 	switch {
-	case width <= 0 || tableWidth(wide.String()) <= width:
+	case width <= 0 || table.Width(wide.String()) <= width:
 		if _, err := w.Write(wide.Bytes()); err != nil {
 			return err
 		}
 	case o.Narrow != nil:
-		if err := writeTables(w, fitTables(o.Narrow, width), false, width); err != nil {
+		if err := table.WriteText(w, table.Fit(o.Narrow, width), width); err != nil {
 			return err
 		}
 	default:
-		if err := writeTables(w, fitTables(o.Tables, width), false, width); err != nil {
+		if err := table.WriteText(w, table.Fit(o.Tables, width), width); err != nil {
 			return err
 		}
 	}
 	for _, l := range append(o.Notes[:len(o.Notes):len(o.Notes)], o.Verdict...) {
-		if err := writeLines(w, "%s\n", wrap(l, width, "  ")); err != nil {
+		if err := writeLines(w, "%s\n", table.Wrap(l, width, "  ")); err != nil {
 			return err
 		}
 	}
@@ -179,7 +180,7 @@ func writeMarkdownOutline(w io.Writer, o outline) error {
 			return err
 		}
 	}
-	if err := WriteMarkdownTables(w, o.Tables); err != nil {
+	if err := table.WriteMarkdown(w, o.Tables); err != nil {
 		return err
 	}
 	switch {

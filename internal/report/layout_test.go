@@ -10,6 +10,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/golden"
 	"github.com/loadcheck/loadcheck/internal/probe"
+	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
@@ -117,7 +118,7 @@ func TestFiveTargetsFit160Columns(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	if w := tableWidth(out); w > 160 {
+	if w := table.Width(out); w > 160 {
 		t.Errorf("five targets are %d columns wide, want at most 160", w)
 	}
 	for _, want := range []string{
@@ -145,7 +146,7 @@ func TestCompareNarrowTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	if w := tableWidth(out); w > 80 {
+	if w := table.Width(out); w > 80 {
 		t.Errorf("narrow layout is %d columns wide, want at most 80", w)
 	}
 	for _, want := range []string{
@@ -174,7 +175,7 @@ func TestProcessColumn(t *testing.T) {
 	c := fiveTargets(t)
 	var b bytes.Buffer
 	for _, r := range c.Results {
-		if err := WriteTable(&b, []Table{resourceTable(r)}); err != nil {
+		if err := table.WriteText(&b, []table.Table{resourceTable(r)}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

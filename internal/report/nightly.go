@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
@@ -34,10 +35,10 @@ func nightlyVerdict(n *result.Nightly) string {
 
 // trendTable lists the trend: a row per night, a column per target, the
 // p95 of all endpoints, and the capacity when searched.
-func trendTable(n *result.Nightly) Table {
+func trendTable(n *result.Nightly) table.Table {
 	ix := indexTrend(n.Trend)
 	dates, targets := ix.dates, ix.targets
-	t := Table{Title: fmt.Sprintf("Trend (last %d nights)", result.TrendNights), Header: []string{"night"}}
+	t := table.Table{Title: fmt.Sprintf("Trend (last %d nights)", result.TrendNights), Header: []string{"night"}}
 	for _, tg := range targets {
 		t.Header = append(t.Header, tg+" p95 ms", tg+" capacity /s", tg+" gates")
 	}

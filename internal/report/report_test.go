@@ -14,6 +14,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
@@ -169,7 +170,7 @@ func TestWriteTextGolden(t *testing.T) {
 func TestWriteMarkdownGolden(t *testing.T) {
 	var b bytes.Buffer
 	r := fixture(t)
-	if err := WriteMarkdownTables(&b, Tables(r)); err != nil {
+	if err := table.WriteMarkdown(&b, Tables(r)); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "run.md", b.Bytes())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
@@ -69,8 +70,8 @@ func headroomNumber(h float64) string {
 }
 
 // SaturationTables returns the steps table, in the order the steps ran.
-func SaturationTables(s *result.Saturation) []Table {
-	t := Table{
+func SaturationTables(s *result.Saturation) []table.Table {
+	t := table.Table{
 		Title:  "Capacity search: " + s.Target.Name,
 		Header: []string{"step", "phase", "offered /s", "achieved /s", "p95 ms", "errors", "cpu sustained", "result", "failing gates"},
 	}
@@ -89,7 +90,7 @@ func SaturationTables(s *result.Saturation) []Table {
 		p95 := ms(st.P95)
 		switch {
 		case st.NoSuccess:
-			p95 = noSuccess
+			p95 = table.NoSuccess
 		case st.P95Clipped:
 			p95 = latencyCell(record.Percentiles{Ceiling: st.P95}, st.P95)
 		}
@@ -106,7 +107,7 @@ func SaturationTables(s *result.Saturation) []Table {
 	}
 	t.Notes = append(t.Notes, "achieved: successful responses completed within the step, per second; p95 over all endpoints")
 	t.Notes = append(t.Notes, metric.LatencyCovers)
-	return []Table{t}
+	return []table.Table{t}
 }
 
 // saturationHeadline is the first line of a capacity search.

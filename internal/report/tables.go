@@ -11,6 +11,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/probe"
 	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 	"github.com/loadcheck/loadcheck/internal/verdict"
@@ -54,10 +55,6 @@ func countOf[T ~int | ~int64 | ~uint64](n T, one, many string) string {
 	return count(n) + " " + many
 }
 
-// noSuccess stands in a latency cell when no request succeeded: there is
-// nothing to measure, and 0 would read as instant.
-const noSuccess = "no successes"
-
 // orDash is cell when a figure was measured, else "–": a figure never
 // measured is not shown as 0.
 func orDash(measured bool, cell string) string {
@@ -91,8 +88,8 @@ func count[T ~int | ~int64 | ~uint64](n T) string {
 func bytesString(b uint64) string { return gate.Value{V: float64(b), Kind: gate.Bytes}.String() }
 
 // Tables returns the tables of a single run, in the order they print.
-func Tables(r *result.Result) []Table {
-	var ts []Table
+func Tables(r *result.Result) []table.Table {
+	var ts []table.Table
 	ts = append(ts, httpTable(r))
 	if t, ok := errorTable(r); ok {
 		ts = append(ts, t)
@@ -122,8 +119,8 @@ func rate1(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
 // shardTable shows the shards a merged result came from, so a shard
 // that fell behind (late requests, unsent ones, a late start) shows.
-func shardTable(r *result.Result) Table {
-	t := Table{
+func shardTable(r *result.Result) table.Table {
+	t := table.Table{
 		Title:  fmt.Sprintf("Shards: merged from %d", len(r.Shards)),
 		Header: []string{"shard", "host", "status", "scheduled", "sent", "late", "late %", "run"},
 	}
@@ -147,8 +144,8 @@ func shardTable(r *result.Result) Table {
 	return t
 }
 
-func httpTable(r *result.Result) Table {
-	t := Table{
+func httpTable(r *result.Result) table.Table {
+	t := table.Table{
 		Title:  "HTTP",
 		Header: []string{"endpoint", "requests", "sent /s", "achieved /s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms", "errors"},
 	}
@@ -160,7 +157,7 @@ func httpTable(r *result.Result) Table {
 		if e.Successes() == 0 {
 			// Every request failed: there is no latency to show, and a
 			// 0.00 ms would read as a fast service.
-			return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved), noSuccess, "–", "–", "–", "–", pctString(e.ErrorRate())}
+			return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved), table.NoSuccess, "–", "–", "–", "–", pctString(e.ErrorRate())}
 		}
 		l := e.Latency
 		return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved),
@@ -176,7 +173,7 @@ func httpTable(r *result.Result) Table {
 	t.Notes = append(t.Notes, throughputNote(r), percentileNote(r.HTTP.Total))
 	for _, e := range append(r.HTTP.Endpoints[:len(r.HTTP.Endpoints):len(r.HTTP.Endpoints)], r.HTTP.Total) {
 		if e.Requests > 0 && e.Successes() == 0 && (e.Name != r.HTTP.Total.Name || len(r.HTTP.Endpoints) > 1) {
-			t.Notes = append(t.Notes, fmt.Sprintf("%s: %s, so no latency: its %s failed (see Errors)", e.Name, noSuccess, countOf(e.Requests, "request", "requests")))
+			t.Notes = append(t.Notes, fmt.Sprintf("%s: %s, so no latency: its %s failed (see Errors)", e.Name, table.NoSuccess, countOf(e.Requests, "request", "requests")))
 		}
 	}
 	for _, e := range r.HTTP.Endpoints {
@@ -246,8 +243,8 @@ func percentileNote(tot record.EndpointSummary) string {
 
 // errorTable lists the failed requests by endpoint and kind, with their
 // share of the endpoint's requests, and the failures' own latency.
-func errorTable(r *result.Result) (Table, bool) {
-	t := Table{Title: "Errors", Header: []string{"endpoint", "kind", "count", "share", "example"}}
+func errorTable(r *result.Result) (table.Table, bool) {
+	t := table.Table{Title: "Errors", Header: []string{"endpoint", "kind", "count", "share", "example"}}
 	for _, e := range r.HTTP.Endpoints {
 		for _, k := range e.ErrorKinds {
 			ex := k.Example
@@ -269,9 +266,9 @@ func errorTable(r *result.Result) (Table, bool) {
 	return t, len(t.Rows) > 0
 }
 
-func wsTable(r *result.Result) Table {
+func wsTable(r *result.Result) table.Table {
 	w := r.WebSocket
-	t := Table{
+	t := table.Table{
 		Title:  "WebSocket broadcasts",
 		Header: []string{"boards", "connected", "events sent", "expected", "delivered", "loss", "duplicates", "delivery p50 ms", "p95 ms", "p99 ms", "boards < 100%"},
 	}
@@ -357,9 +354,9 @@ func boardNotes(w *probe.WSSummary) []string {
 	return notes
 }
 
-func sseTable(r *result.Result) Table {
+func sseTable(r *result.Result) table.Table {
 	s := r.SSE
-	t := Table{
+	t := table.Table{
 		Title:  "Server-sent events",
 		Header: []string{"clients", "connected", "events", "first event p50 ms", "largest gap ms", "disconnects", "reconnects"},
 		Rows: [][]string{{count(s.Clients), count(s.Connected), count(s.Events), orDash(s.Events > 0, latencyCell(s.FirstEvent, s.FirstEvent.P50)), orDash(s.Events > 1, ms(s.GapMax)),
@@ -371,9 +368,9 @@ func sseTable(r *result.Result) Table {
 	return t
 }
 
-func resourceTable(r *result.Result) Table {
+func resourceTable(r *result.Result) table.Table {
 	s := r.Resources
-	t := Table{
+	t := table.Table{
 		Title:  "Resources (" + s.Source + ")",
 		Header: []string{"pid", "process", "role", "cpu mean", "cpu sustained", "rss peak"},
 	}
@@ -411,8 +408,8 @@ func resourceTable(r *result.Result) Table {
 	return t
 }
 
-func gateTable(r *result.Result) Table {
-	t := Table{Title: "Gates", Header: []string{"gate", "observed", "result"}}
+func gateTable(r *result.Result) table.Table {
+	t := table.Table{Title: "Gates", Header: []string{"gate", "observed", "result"}}
 	if r.Status != result.Complete {
 		t.Title = "Gates (partial: on the figures of a run that did not finish)"
 	}

@@ -1,4 +1,4 @@
-package report
+package table
 
 import (
 	"fmt"
@@ -10,19 +10,22 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// WriteTable renders tables for a terminal.
-func WriteTable(w io.Writer, ts []Table) error {
-	return writeTables(w, ts, false, 0)
+// WriteText draws ts for a terminal with tablewriter; their notes wrap at
+// width columns (0: no limit). The tables themselves never wrap: Fit
+// makes them narrower.
+func WriteText(w io.Writer, ts []Table, width int) error {
+	return write(w, ts, false, width)
 }
 
-// WriteMarkdownTables renders tables as Markdown.
-func WriteMarkdownTables(w io.Writer, ts []Table) error {
-	return writeTables(w, ts, true, 0)
+// WriteMarkdown draws ts as Markdown: a heading per table, its notes as a
+// list.
+func WriteMarkdown(w io.Writer, ts []Table) error {
+	return write(w, ts, true, 0)
 }
 
-// writeTables draws ts as Markdown or for a terminal, whose notes wrap at
+// write draws ts as Markdown or for a terminal, whose notes wrap at
 // width columns (0: no limit).
-func writeTables(w io.Writer, ts []Table, md bool, width int) error {
+func write(w io.Writer, ts []Table, md bool, width int) error {
 	for _, t := range ts {
 		var err error
 		if md {
@@ -56,7 +59,7 @@ func writeTables(w io.Writer, ts []Table, md bool, width int) error {
 			if md {
 				n = "- " + n
 			} else {
-				n = strings.Join(wrap("  "+n, width, "    "), "\n")
+				n = strings.Join(Wrap("  "+n, width, "    "), "\n")
 			}
 			if _, err := fmt.Fprintln(w, n); err != nil {
 				return err
@@ -88,7 +91,7 @@ func alignments(t Table) []tw.Align {
 // figure reports whether a cell is a number, possibly with a sign, a unit
 // or a delta ("1,200", "49.72%", "160.0MiB", "+10%", "~", "64.6 (+12%)").
 func figure(s string) bool {
-	if s == "" || s == "~" || s == "–" || s == "—" || s == "-" || s == noSuccess {
+	if s == "" || s == "~" || s == "–" || s == "—" || s == "-" || s == NoSuccess {
 		return true
 	}
 	digits := 0

@@ -1,4 +1,4 @@
-package report
+package table
 
 import (
 	"bytes"
@@ -6,12 +6,12 @@ import (
 	"unicode/utf8"
 )
 
-// fitTables lays ts out for a terminal width columns wide (0: no limit).
+// Fit lays ts out for a terminal width columns wide (0: no limit).
 // A table wider than that first gets its headers of several words on two
 // lines; one still too wide is split into tables of the columns that fit,
 // each repeating the first column (the row's name) and titled
 // "(continued)", its notes under the last. No cell is cut.
-func fitTables(ts []Table, width int) []Table {
+func Fit(ts []Table, width int) []Table {
 	if width <= 0 {
 		return ts
 	}
@@ -34,10 +34,10 @@ func fitTables(ts []Table, width int) []Table {
 // renderedWidth is the width of t drawn for a terminal.
 func renderedWidth(t Table) int {
 	var b bytes.Buffer
-	if err := writeTables(&b, []Table{{Header: t.Header, Rows: t.Rows}}, false, 0); err != nil {
+	if err := write(&b, []Table{{Header: t.Header, Rows: t.Rows}}, false, 0); err != nil {
 		return 0
 	}
-	return tableWidth(b.String())
+	return Width(b.String())
 }
 
 // twoLineHeaders is t with each header of several words broken where its
@@ -109,10 +109,10 @@ func cellAt(r []string, c int) string {
 	return ""
 }
 
-// wrap breaks s into lines of at most width columns at spaces (0: no
+// Wrap breaks s into lines of at most width columns at spaces (0: no
 // limit); lines after the first begin with indent. A word longer than a
 // line stays whole. Lines already in s are kept.
-func wrap(s string, width int, indent string) []string {
+func Wrap(s string, width int, indent string) []string {
 	if width <= 0 {
 		return strings.Split(s, "\n")
 	}
@@ -135,4 +135,17 @@ func wrap(s string, width int, indent string) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// Width is the width in columns of the widest table line of text drawn by
+// WriteText: prose lines (notes, verdicts) wrap in a terminal, tables
+// must not.
+func Width(text string) int {
+	w := 0
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "┌") || strings.HasPrefix(l, "│") || strings.HasPrefix(l, "├") || strings.HasPrefix(l, "└") {
+			w = max(w, utf8.RuneCountInString(l))
+		}
+	}
+	return w
 }
