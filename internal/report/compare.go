@@ -89,16 +89,7 @@ type compareRow struct {
 // and at least one result measured, in the catalogue's order: per
 // endpoint, all endpoints, websocket, SSE, CPU, memory, start-up.
 func comparisonRows(c *result.Comparison) []compareRow {
-	var eps []string
-	seen := map[string]bool{}
-	for _, r := range c.Results {
-		for _, e := range r.HTTP.Endpoints {
-			if !seen[e.Name] {
-				seen[e.Name] = true
-				eps = append(eps, e.Name)
-			}
-		}
-	}
+	eps := result.EndpointNames(c.Results...)
 	var cand []metric.Metric
 	var names []string
 	for _, e := range eps {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	dto "github.com/prometheus/client_model/go"
-	"gonum.org/v1/plot/plotter"
 
 	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
@@ -125,25 +124,6 @@ func rateString(f float64) string {
 		return strconv.FormatFloat(f, 'f', 2, 64)
 	}
 	return rate1(f)
-}
-
-// downstreamChart draws the calls per second of each downstream over the
-// measured phase, from the cumulative calls its summary sampled.
-func downstreamChart(r *result.Result) (chart, bool) {
-	c := chart{title: "Downstream calls per second over time", xLabel: "seconds into the measured phase", yLabel: "calls per second", yFromZero: true}
-	for _, s := range r.Downstreams {
-		var xy plotter.XYs
-		for i := 1; i < len(s.Series); i++ {
-			a, b := s.Series[i-1], s.Series[i]
-			if dt := b.Seconds - a.Seconds; dt > 0 {
-				xy = append(xy, plotter.XY{X: b.Seconds, Y: (b.Calls - a.Calls) / dt})
-			}
-		}
-		if len(xy) > 0 {
-			c.lines = append(c.lines, series{s.Name, xy})
-		}
-	}
-	return c, len(c.lines) > 0
 }
 
 // downstreamMetrics exports every downstream metric r measured, with the

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/loadcheck/loadcheck/internal/report/table"
@@ -36,8 +35,8 @@ func nightlyVerdict(n *result.Nightly) string {
 // trendTable lists the trend: a row per night, a column per target, the
 // p95 of all endpoints, and the capacity when searched.
 func trendTable(n *result.Nightly) table.Table {
-	ix := indexTrend(n.Trend)
-	dates, targets := ix.dates, ix.targets
+	ix := result.IndexTrend(n.Trend)
+	dates, targets := ix.Dates, ix.Targets
 	t := table.Table{Title: fmt.Sprintf("Trend (last %d nights)", result.TrendNights), Header: []string{"night"}}
 	for _, tg := range targets {
 		t.Header = append(t.Header, tg+" p95 ms", tg+" capacity /s", tg+" gates")
@@ -45,7 +44,7 @@ func trendTable(n *result.Nightly) table.Table {
 	for _, d := range dates {
 		row := []string{d}
 		for _, tg := range targets {
-			e, ok := ix.entry(d, tg)
+			e, ok := ix.Entry(d, tg)
 			if !ok {
 				row = append(row, "—", "—", "—")
 				continue
@@ -113,30 +112,4 @@ func nightlyRegressionLines(n *result.Nightly) []string {
 		out = append(out, "REGRESSION "+r.Text)
 	}
 	return out
-}
-
-// trendIndex is a trend's nights and targets in order of first appearance,
-// with each night's entry per target.
-type trendIndex struct {
-	dates, targets []string
-	by             map[[2]string]result.HistoryEntry
-}
-
-func indexTrend(trend []result.HistoryEntry) trendIndex {
-	ix := trendIndex{by: map[[2]string]result.HistoryEntry{}}
-	for _, e := range trend {
-		if !slices.Contains(ix.dates, e.Date) {
-			ix.dates = append(ix.dates, e.Date)
-		}
-		if !slices.Contains(ix.targets, e.Target) {
-			ix.targets = append(ix.targets, e.Target)
-		}
-		ix.by[[2]string{e.Date, e.Target}] = e
-	}
-	return ix
-}
-
-func (ix trendIndex) entry(date, target string) (result.HistoryEntry, bool) {
-	e, ok := ix.by[[2]string{date, target}]
-	return e, ok
 }

@@ -16,6 +16,20 @@ import (
 	"github.com/loadcheck/loadcheck/internal/record"
 )
 
+// EndpointNames lists the endpoints of rs, in the order they first
+// appear: the rows of a comparison and its latency charts.
+func EndpointNames(rs ...*Result) []string {
+	var names []string
+	for _, r := range rs {
+		for _, e := range r.HTTP.Endpoints {
+			if !slices.Contains(names, e.Name) {
+				names = append(names, e.Name)
+			}
+		}
+	}
+	return names
+}
+
 // DownstreamNames lists the downstreams of rs, in the order they first
 // appear.
 func DownstreamNames(rs ...*Result) []string {
@@ -252,4 +266,34 @@ func Trend(history []HistoryEntry, scenario string, nights int) []HistoryEntry {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Date < out[j].Date })
 	return out
+}
+
+// TrendIndex is a trend's nights and targets in order of first
+// appearance, with each night's entry per target: the rows and columns of
+// the nightly report's trend table, the points and lines of its charts.
+type TrendIndex struct {
+	Dates, Targets []string
+	by             map[[2]string]HistoryEntry
+}
+
+// IndexTrend indexes trend, the entries Trend returns.
+func IndexTrend(trend []HistoryEntry) TrendIndex {
+	ix := TrendIndex{by: map[[2]string]HistoryEntry{}}
+	for _, e := range trend {
+		if !slices.Contains(ix.Dates, e.Date) {
+			ix.Dates = append(ix.Dates, e.Date)
+		}
+		if !slices.Contains(ix.Targets, e.Target) {
+			ix.Targets = append(ix.Targets, e.Target)
+		}
+		ix.by[[2]string{e.Date, e.Target}] = e
+	}
+	return ix
+}
+
+// Entry is target's entry of the night date; false when that night has
+// none for it.
+func (ix TrendIndex) Entry(date, target string) (HistoryEntry, bool) {
+	e, ok := ix.by[[2]string{date, target}]
+	return e, ok
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/loadcheck/loadcheck/internal/record"
 )
 
 // night is one target's history line of a night, its figures from JSON as
@@ -114,5 +115,37 @@ func TestTrend(t *testing.T) {
 	tr := Trend(h, "prelaunch", 3)
 	if len(tr) != 6 || tr[0].Date != "2026-11-02" || tr[len(tr)-1].Date != "2026-11-04" {
 		t.Errorf("Trend over 3 nights: %d entries from %s to %s, want 6 from 2026-11-02 to 2026-11-04, other scenarios left out", len(tr), tr[0].Date, tr[len(tr)-1].Date)
+	}
+}
+
+// TestIndexTrend: nights and targets in the order they first appear, a
+// target missing from a night has no entry there.
+func TestIndexTrend(t *testing.T) {
+	trend := []HistoryEntry{night(t, "2026-11-02", "b", 1), night(t, "2026-11-02", "a", 2), night(t, "2026-11-03", "a", 3)}
+	ix := IndexTrend(trend)
+	if diff := cmp.Diff([]string{"2026-11-02", "2026-11-03"}, ix.Dates); diff != "" {
+		t.Errorf("Dates (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"b", "a"}, ix.Targets); diff != "" {
+		t.Errorf("Targets (-want +got):\n%s", diff)
+	}
+	if e, ok := ix.Entry("2026-11-03", "a"); !ok || e.Capacity != 3 {
+		t.Errorf("Entry(2026-11-03, a) = %+v, %v; want the entry of capacity 3", e, ok)
+	}
+	if _, ok := ix.Entry("2026-11-03", "b"); ok {
+		t.Error("Entry(2026-11-03, b) found an entry for a night b did not run")
+	}
+}
+
+func TestEndpointNames(t *testing.T) {
+	r := func(eps ...string) *Result {
+		var out Result
+		for _, e := range eps {
+			out.HTTP.Endpoints = append(out.HTTP.Endpoints, record.EndpointSummary{Name: e})
+		}
+		return &out
+	}
+	if diff := cmp.Diff([]string{"search", "home", "login"}, EndpointNames(r("search", "home"), r("home", "login"))); diff != "" {
+		t.Errorf("EndpointNames (-want +got):\n%s", diff)
 	}
 }

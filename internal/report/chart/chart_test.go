@@ -1,12 +1,51 @@
-package report
+package chart
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
+	"github.com/loadcheck/loadcheck/internal/record"
+	"github.com/loadcheck/loadcheck/internal/resource"
+	"github.com/loadcheck/loadcheck/internal/result"
 	"gonum.org/v1/plot/plotter"
 )
+
+// run is a result of two endpoints over five seconds, zeus-search gated
+// on its p95, with two processes sampled once a second from the start of
+// the measured phase.
+func run(t *testing.T) *result.Result {
+	t.Helper()
+	ms := func(f float64) record.DurationMs { return record.DurationMs(f * float64(time.Millisecond)) }
+	timeline := func(p95 float64) []record.Second {
+		var out []record.Second
+		for s := range 5 {
+			f := p95 * (1 + 0.1*float64(s%3))
+			out = append(out, record.Second{T: s, Requests: uint64(10 + s), Errors: uint64(s % 2), P50: ms(f / 2), P95: ms(f), P99: ms(1.5 * f)})
+		}
+		return out
+	}
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	r := &result.Result{
+		Start: start, Elapsed: 5 * time.Second, Status: result.Complete,
+		HTTP: record.Summary{
+			Endpoints: []record.EndpointSummary{{Name: "zeus-search", Timeline: timeline(1020)}, {Name: "homepage", Timeline: timeline(4.8)}},
+			Total:     record.EndpointSummary{Name: "all", Timeline: timeline(900)},
+		},
+		Resources: &resource.Summary{Start: start, Processes: []resource.Process{{PID: 100, Role: "master"}, {PID: 101, Role: "worker"}}},
+	}
+	for s := range 6 {
+		r.Resources.Timeline = append(r.Resources.Timeline, resource.Sample{T: time.Duration(s) * time.Second, CPU: 40, PerProcess: []float64{1, 39}})
+	}
+	g, err := metric.ParseGate("http.zeus-search.p95 < 2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Gates, r.Pass = gate.EvalAll([]gate.Gate{g}, r)
+	return r
+}
 
 // The colours of a latency chart's lines: p50, p95, p99 (palette order).
 const (
@@ -19,12 +58,12 @@ const (
 // TestGatedPercentileOnTop: the percentile a gate judges is drawn last,
 // over the others, thicker and labelled; p99 no longer hides it.
 func TestGatedPercentileOnTop(t *testing.T) {
-	r := withTimelines(fixture(t), 1) // gates http.zeus-search.p95
-	c := runCharts(r)[0]
-	if c.top != "p95" {
-		t.Fatalf("the zeus-search latency chart puts %q on top, want p95", c.top)
+	r := run(t) // gates http.zeus-search.p95
+	c := Run(r)[0]
+	if c.Top != "p95" {
+		t.Fatalf("the zeus-search latency chart puts %q on top, want p95", c.Top)
 	}
-	svg, err := c.svg()
+	svg, err := c.SVG()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,8 +72,8 @@ func TestGatedPercentileOnTop(t *testing.T) {
 	if i50 < 0 || i95 < 0 || i99 < 0 || !(i50 < i99 && i99 < i95) {
 		t.Errorf("SVG order of the lines: p50 at %d, p99 at %d, gated p95 at %d; want p95 drawn last", i50, i99, i95)
 	}
-	if home := runCharts(r)[1]; home.top != "" {
-		t.Errorf("homepage has no latency gate, yet %q is drawn as gated", home.top)
+	if home := Run(r)[1]; home.Top != "" {
+		t.Errorf("homepage has no latency gate, yet %q is drawn as gated", home.Top)
 	}
 }
 
@@ -51,8 +90,8 @@ func TestGateFarAboveIsAMarker(t *testing.T) {
 		{"far below the gate", 55, false},
 		{"near the gate", 1500, true},
 	} {
-		c := chart{title: tc.name, yFromZero: true, lines: []series{{"p95", flat(tc.data).xys()}}, thresholds: []threshold{{2000, "gate < 2s"}}}
-		svg, err := c.svg()
+		c := Chart{Title: tc.name, YFromZero: true, Lines: []Series{{"p95", flat(tc.data).xys()}}, Thresholds: []Threshold{{2000, "gate < 2s"}}}
+		svg, err := c.SVG()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,40 +118,40 @@ func TestGateFarAboveIsAMarker(t *testing.T) {
 // CPU chart drops the warm-up's samples; a last second cut short reads as
 // a rate, not a collapse; no chart repeats its caption as a title.
 func TestRunChartsShareTheMeasuredPhase(t *testing.T) {
-	r := withTimelines(fixture(t), 1)
+	r := run(t)
 	r.Elapsed = 4400 * time.Millisecond // the fifth second (T=4) holds 0.4 s
 	r.Resources.Start = r.Start.Add(-2 * time.Second)
-	cs := runCharts(r)
-	var tp, cpu *chart
+	cs := Run(r)
+	var tp, cpu *Chart
 	for i := range cs {
 		switch {
-		case strings.HasPrefix(cs[i].title, "Throughput"):
+		case strings.HasPrefix(cs[i].Title, "Throughput"):
 			tp = &cs[i]
-		case strings.HasPrefix(cs[i].title, "CPU"):
+		case strings.HasPrefix(cs[i].Title, "CPU"):
 			cpu = &cs[i]
 		}
-		if cs[i].nominalX == nil && len(cs[i].bars) == 0 && cs[i].xMax != 4.4 {
-			t.Errorf("%s: x range up to %v, want the measured phase's 4.4 s", cs[i].title, cs[i].xMax)
+		if cs[i].NominalX == nil && len(cs[i].Bars) == 0 && cs[i].XMax != 4.4 {
+			t.Errorf("%s: x range up to %v, want the measured phase's 4.4 s", cs[i].Title, cs[i].XMax)
 		}
 		if p := cs[i].newPlot(); p.Title.Text != "" {
-			t.Errorf("%s: a title inside the SVG repeats the caption", cs[i].title)
+			t.Errorf("%s: a title inside the SVG repeats the caption", cs[i].Title)
 		}
 	}
 	if tp == nil || cpu == nil {
 		t.Fatal("no throughput or CPU chart")
 	}
 	last := r.HTTP.Total.Timeline[4]
-	ok := tp.lines[0].xy[4].Y
+	ok := tp.Lines[0].XY[4].Y
 	if want := float64(last.Requests-last.Errors) / 0.4; ok < want-0.01 || ok > want+0.01 {
 		t.Errorf("last partial second: %v successful /s, want %v (its count over 0.4 s)", ok, want)
 	}
-	if !strings.Contains(tp.lines[0].name, "last 0.4 s as a rate") {
-		t.Errorf("the throughput legend does not say the last second is partial: %q", tp.lines[0].name)
+	if !strings.Contains(tp.Lines[0].Name, "last 0.4 s as a rate") {
+		t.Errorf("the throughput legend does not say the last second is partial: %q", tp.Lines[0].Name)
 	}
-	if x := cpu.lines[0].xy[0].X; x != 0 {
+	if x := cpu.Lines[0].XY[0].X; x != 0 {
 		t.Errorf("CPU chart begins at %v s, want 0 (the measured phase's start; samples of the warm-up dropped)", x)
 	}
-	if n, all := len(cpu.lines[0].xy), len(r.Resources.Timeline); n != all-2 {
+	if n, all := len(cpu.Lines[0].XY), len(r.Resources.Timeline); n != all-2 {
 		t.Errorf("CPU chart has %d points of %d samples, want the 2 of the warm-up dropped", n, all)
 	}
 }

@@ -1,12 +1,10 @@
-package report
+package chart
 
 import (
 	"bytes"
 	"fmt"
-	"html/template"
 	"image/color"
 	"math"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -16,49 +14,50 @@ import (
 	_ "gonum.org/v1/plot/vg/vgsvg" // registers the "svg" format
 )
 
-// A chart is drawn by gonum/plot into SVG and inlined in the HTML page, so
-// the page needs nothing from the network. Every chart is built from data
-// in the document alone; the same document always gives the same SVG.
+// A chart is drawn by gonum/plot into SVG, which the HTML page inlines,
+// so the page needs nothing from the network. Every chart is built from
+// data in the document alone; the same document always gives the same SVG.
 
-// series is one line (or one group of bars) of a chart.
-type series struct {
-	name string
-	xy   plotter.XYs
+// Series is one line (or one group of bars) of a chart.
+type Series struct {
+	Name string
+	XY   plotter.XYs
 }
 
-// threshold is a horizontal line: a gate's limit.
-type threshold struct {
-	y     float64
-	label string
+// Threshold is a horizontal line: a gate's limit.
+type Threshold struct {
+	Y     float64
+	Label string
 }
 
-// marks are points drawn as glyphs: passing and failing steps.
-type marks struct {
-	name string
-	xy   plotter.XYs
-	pass bool
+// Marks are points drawn as glyphs: passing and failing steps.
+type Marks struct {
+	Name string
+	XY   plotter.XYs
+	Pass bool
 }
 
-type chart struct {
-	title, xLabel, yLabel string
-	lines                 []series
-	thresholds            []threshold
-	marks                 []marks
-	points                bool     // draw a glyph at every line point
-	nominalX              []string // labels for x = 0, 1, …; nil for numeric x
-	yFromZero             bool
-	// bars, when set, replaces lines: a group of bars per series, one bar
+// Chart is one chart of a document, in the units its labels name.
+type Chart struct {
+	Title, XLabel, YLabel string
+	Lines                 []Series
+	Thresholds            []Threshold
+	Marks                 []Marks
+	Points                bool     // draw a glyph at every line point
+	NominalX              []string // labels for x = 0, 1, …; nil for numeric x
+	YFromZero             bool
+	// Bars, when set, replaces lines: a group of bars per series, one bar
 	// per label.
-	bars      []series
-	barLabels []string
-	yMax      float64 // 0: automatic
-	// top names the line drawn last, over the others, and labelled
+	Bars      []Series
+	BarLabels []string
+	YMax      float64 // 0: automatic
+	// Top names the line drawn last, over the others, and labelled
 	// "(gated)": the percentile a gate judges, which must not hide under
 	// another.
-	top string
-	// xMin and xMax, when xMax > xMin, fix the x range: charts of one run
+	Top string
+	// XMin and XMax, when XMax > XMin, fix the x range: charts of one run
 	// share the measured phase's, so their seconds line up.
-	xMin, xMax float64
+	XMin, XMax float64
 }
 
 // farAbove is how far above the data, as a multiple of its highest value,
@@ -86,55 +85,55 @@ var (
 func colorOf(i int) color.Color { return palette[i%len(palette)] }
 
 // empty reports whether the chart has nothing to draw.
-func (c chart) empty() bool {
-	for _, s := range c.lines {
-		if len(s.xy) > 0 {
+func (c Chart) Empty() bool {
+	for _, s := range c.Lines {
+		if len(s.XY) > 0 {
 			return false
 		}
 	}
-	for _, s := range c.bars {
-		if len(s.xy) > 0 {
+	for _, s := range c.Bars {
+		if len(s.XY) > 0 {
 			return false
 		}
 	}
-	for _, m := range c.marks {
-		if len(m.xy) > 0 {
+	for _, m := range c.Marks {
+		if len(m.XY) > 0 {
 			return false
 		}
 	}
 	return true
 }
 
-// svg draws the chart and returns the <svg> element.
-func (c chart) svg() (template.HTML, error) {
+// SVG draws the chart as a standalone SVG document, 720×270 points.
+func (c Chart) SVG() ([]byte, error) {
 	p := c.newPlot()
 	for _, add := range []func(*plot.Plot) error{c.addBars, c.addLines, c.addMarks, c.addThresholds} {
 		if err := add(p); err != nil {
-			return "", fmt.Errorf("chart %q: %v", c.title, err)
+			return nil, fmt.Errorf("chart %q: %v", c.Title, err)
 		}
 	}
 	c.scale(p)
 	wt, err := p.WriterTo(vg.Points(720), vg.Points(270), "svg")
 	if err != nil {
-		return "", fmt.Errorf("chart %q: %v", c.title, err)
+		return nil, fmt.Errorf("chart %q: %v", c.Title, err)
 	}
 	var b bytes.Buffer
 	if _, err := wt.WriteTo(&b); err != nil {
-		return "", fmt.Errorf("chart %q: %v", c.title, err)
+		return nil, fmt.Errorf("chart %q: %v", c.Title, err)
 	}
-	return inlineSVG(b.String(), c.title), nil
+	return b.Bytes(), nil
 }
 
 // newPlot is an empty plot with the chart's titles, fonts and grid.
-func (c chart) newPlot() *plot.Plot {
+func (c Chart) newPlot() *plot.Plot {
 	// No title inside the SVG: the page's caption names the chart once.
 	p := plot.New()
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Label.TextStyle.Font = font.From(chartFont, 9)
 		a.Tick.Label.Font = font.From(chartFont, 8)
 	}
-	p.X.Label.Text = c.xLabel
-	p.Y.Label.Text = c.yLabel
+	p.X.Label.Text = c.XLabel
+	p.Y.Label.Text = c.YLabel
 	p.Legend.TextStyle.Font = font.From(chartFont, 8)
 	p.Legend.Top = true
 	p.Legend.Left = false
@@ -146,15 +145,15 @@ func (c chart) newPlot() *plot.Plot {
 }
 
 // addBars draws the bars: a group per label, a bar per series.
-func (c chart) addBars(p *plot.Plot) error {
-	if len(c.bars) == 0 {
+func (c Chart) addBars(p *plot.Plot) error {
+	if len(c.Bars) == 0 {
 		return nil
 	}
-	n := len(c.bars)
-	w := vg.Points(math.Max(4, math.Min(24, 360/float64(n*max(1, len(c.barLabels))))))
-	for i, s := range c.bars {
-		vals := make(plotter.Values, len(s.xy))
-		for j, pt := range s.xy {
+	n := len(c.Bars)
+	w := vg.Points(math.Max(4, math.Min(24, 360/float64(n*max(1, len(c.BarLabels))))))
+	for i, s := range c.Bars {
+		vals := make(plotter.Values, len(s.XY))
+		for j, pt := range s.XY {
 			vals[j] = pt.Y
 		}
 		b, err := plotter.NewBarChart(vals, w)
@@ -165,21 +164,21 @@ func (c chart) addBars(p *plot.Plot) error {
 		b.LineStyle.Width = 0
 		b.Offset = vg.Length(float64(i)-float64(n-1)/2) * w
 		p.Add(b)
-		if n > 1 || s.name != "" {
-			p.Legend.Add(s.name, b)
+		if n > 1 || s.Name != "" {
+			p.Legend.Add(s.Name, b)
 		}
 	}
-	p.NominalX(c.barLabels...)
+	p.NominalX(c.BarLabels...)
 	return nil
 }
 
 // addLines draws the lines, with a glyph at each point when asked (or
 // when a line has one point only).
-func (c chart) addLines(p *plot.Plot) error {
-	order := make([]int, 0, len(c.lines))
+func (c Chart) addLines(p *plot.Plot) error {
+	order := make([]int, 0, len(c.Lines))
 	last := -1
-	for i, s := range c.lines {
-		if s.name == c.top && c.top != "" {
+	for i, s := range c.Lines {
+		if s.Name == c.Top && c.Top != "" {
 			last = i
 			continue
 		}
@@ -189,24 +188,24 @@ func (c chart) addLines(p *plot.Plot) error {
 		order = append(order, last)
 	}
 	for _, i := range order {
-		s := c.lines[i]
-		if len(s.xy) == 0 {
+		s := c.Lines[i]
+		if len(s.XY) == 0 {
 			continue
 		}
-		l, err := plotter.NewLine(s.xy)
+		l, err := plotter.NewLine(s.XY)
 		if err != nil {
 			return err
 		}
 		l.Color = colorOf(i)
 		l.Width = vg.Points(1.5)
-		name := s.name
+		name := s.Name
 		if i == last {
 			l.Width = vg.Points(2.5)
 			name += " (gated)"
 		}
 		p.Add(l)
-		if c.points || len(s.xy) == 1 {
-			sc, err := plotter.NewScatter(s.xy)
+		if c.Points || len(s.XY) == 1 {
+			sc, err := plotter.NewScatter(s.XY)
 			if err != nil {
 				return err
 			}
@@ -219,69 +218,69 @@ func (c chart) addLines(p *plot.Plot) error {
 }
 
 // addMarks draws the passing and failing points.
-func (c chart) addMarks(p *plot.Plot) error {
-	for _, m := range c.marks {
-		if len(m.xy) == 0 {
+func (c Chart) addMarks(p *plot.Plot) error {
+	for _, m := range c.Marks {
+		if len(m.XY) == 0 {
 			continue
 		}
-		sc, err := plotter.NewScatter(m.xy)
+		sc, err := plotter.NewScatter(m.XY)
 		if err != nil {
 			return err
 		}
-		if m.pass {
+		if m.Pass {
 			sc.GlyphStyle = draw.GlyphStyle{Color: passGood, Radius: vg.Points(3.5), Shape: draw.RingGlyph{}}
 		} else {
 			sc.GlyphStyle = draw.GlyphStyle{Color: gateRed, Radius: vg.Points(3.5), Shape: draw.CrossGlyph{}}
 		}
 		p.Add(sc)
-		p.Legend.Add(m.name, sc)
+		p.Legend.Add(m.Name, sc)
 	}
 	return nil
 }
 
 // addThresholds draws the gate lines across the data's x range.
-func (c chart) addThresholds(p *plot.Plot) error {
-	if len(c.thresholds) == 0 {
+func (c Chart) addThresholds(p *plot.Plot) error {
+	if len(c.Thresholds) == 0 {
 		return nil
 	}
 	xmin, xmax := math.Inf(1), math.Inf(-1)
-	for _, s := range append(append([]series(nil), c.lines...), marksAsSeries(c.marks)...) {
-		for _, pt := range s.xy {
+	for _, s := range append(append([]Series(nil), c.Lines...), marksAsSeries(c.Marks)...) {
+		for _, pt := range s.XY {
 			xmin, xmax = math.Min(xmin, pt.X), math.Max(xmax, pt.X)
 		}
 	}
-	if len(c.bars) > 0 || math.IsInf(xmin, 0) {
-		xmin, xmax = -0.5, float64(max(1, len(c.barLabels)))-0.5
+	if len(c.Bars) > 0 || math.IsInf(xmin, 0) {
+		xmin, xmax = -0.5, float64(max(1, len(c.BarLabels)))-0.5
 	}
-	if c.xMax > c.xMin {
-		xmin, xmax = c.xMin, c.xMax
+	if c.XMax > c.XMin {
+		xmin, xmax = c.XMin, c.XMax
 	}
 	top := c.dataMax()
-	for _, t := range c.thresholds {
-		l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: t.y}, {X: xmax, Y: t.y}})
+	for _, t := range c.Thresholds {
+		l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: t.Y}, {X: xmax, Y: t.Y}})
 		if err != nil {
 			return err
 		}
 		l.Color = gateRed
 		l.Width = vg.Points(1.2)
 		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		if top > 0 && t.y > farAbove*top && c.yMax == 0 {
+		if top > 0 && t.Y > farAbove*top && c.YMax == 0 {
 			// A marker in the legend only: the axis stays on the data.
-			p.Legend.Add(t.label+": far above the data, not drawn", l)
+			p.Legend.Add(t.Label+": far above the data, not drawn", l)
 			continue
 		}
 		p.Add(l)
-		p.Legend.Add(t.label, l)
+		p.Legend.Add(t.Label, l)
 	}
 	return nil
 }
 
 // dataMax is the highest y of the chart's lines, bars and marks; 0 when
 // it has none.
-func (c chart) dataMax() float64 {
+func (c Chart) dataMax() float64 {
 	m := 0.0
-	for _, s := range append(append(append([]series(nil), c.lines...), c.bars...), marksAsSeries(c.marks)...) {
-		for _, pt := range s.xy {
+	for _, s := range append(append(append([]Series(nil), c.Lines...), c.Bars...), marksAsSeries(c.Marks)...) {
+		for _, pt := range s.XY {
 			m = math.Max(m, pt.Y)
 		}
 	}
@@ -289,38 +288,38 @@ func (c chart) dataMax() float64 {
 }
 
 // legendRows is the number of entries the chart's legend holds.
-func (c chart) legendRows() int {
-	n := len(c.thresholds) + len(c.marks)
-	for _, s := range c.lines {
-		if len(s.xy) > 0 {
+func (c Chart) legendRows() int {
+	n := len(c.Thresholds) + len(c.Marks)
+	for _, s := range c.Lines {
+		if len(s.XY) > 0 {
 			n++
 		}
 	}
-	if len(c.bars) > 1 || len(c.bars) == 1 && c.bars[0].name != "" {
-		n += len(c.bars)
+	if len(c.Bars) > 1 || len(c.Bars) == 1 && c.Bars[0].Name != "" {
+		n += len(c.Bars)
 	}
 	return n
 }
 
 // scale sets the axes: nominal x labels, y from zero when asked, room for
 // the legend above the data, and never an empty range.
-func (c chart) scale(p *plot.Plot) {
-	if c.nominalX != nil {
-		p.NominalX(c.nominalX...)
-		if len(c.nominalX) > 8 {
+func (c Chart) scale(p *plot.Plot) {
+	if c.NominalX != nil {
+		p.NominalX(c.NominalX...)
+		if len(c.NominalX) > 8 {
 			p.X.Tick.Label.Rotation = math.Pi / 3
 			p.X.Tick.Label.XAlign = draw.XRight
 			p.X.Tick.Label.YAlign = draw.YCenter
 		}
 	}
-	if c.yFromZero {
+	if c.YFromZero {
 		p.Y.Min = 0
 	}
-	if c.xMax > c.xMin {
-		p.X.Min, p.X.Max = c.xMin, c.xMax
+	if c.XMax > c.XMin {
+		p.X.Min, p.X.Max = c.XMin, c.XMax
 	}
-	if c.yMax > 0 {
-		p.Y.Max = c.yMax
+	if c.YMax > 0 {
+		p.Y.Max = c.YMax
 	} else if p.Y.Max > p.Y.Min {
 		// Room for the legend above the data: its rows (about 11 points
 		// each) over a plot area of about 200 points, so no line runs
@@ -336,21 +335,10 @@ func (c chart) scale(p *plot.Plot) {
 	}
 }
 
-func marksAsSeries(ms []marks) []series {
-	var out []series
+func marksAsSeries(ms []Marks) []Series {
+	var out []Series
 	for _, m := range ms {
-		out = append(out, series{m.name, m.xy})
+		out = append(out, Series{m.Name, m.XY})
 	}
 	return out
-}
-
-// inlineSVG turns a standalone SVG document into an element for an HTML
-// page: no XML declaration or comment, an accessible name, and a size the
-// page's CSS can scale.
-func inlineSVG(doc, title string) template.HTML {
-	if i := strings.Index(doc, "<svg"); i >= 0 {
-		doc = doc[i:]
-	}
-	doc = strings.Replace(doc, "<svg ", `<svg role="img" aria-label="`+template.HTMLEscapeString(title)+`" `, 1)
-	return template.HTML(strings.TrimSpace(doc))
 }
