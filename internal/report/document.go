@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/loadcheck/loadcheck/internal/report/html"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
 
@@ -16,7 +17,7 @@ import (
 type views struct {
 	outline  func() outline
 	contents func() contents
-	page     func() (htmlPage, error)
+	page     func() (html.Page, error)
 }
 
 // viewsOf is the one place that names the kinds of document: no renderer
@@ -36,11 +37,11 @@ func viewsOf(doc result.Document) views {
 }
 
 // bind gives d's views.
-func bind[D result.Document](d D, o func(D) outline, c func(D) contents, p func(D) (htmlPage, error)) views {
+func bind[D result.Document](d D, o func(D) outline, c func(D) contents, p func(D) (html.Page, error)) views {
 	return views{
 		outline:  func() outline { return o(d) },
 		contents: func() contents { return c(d) },
-		page:     func() (htmlPage, error) { return p(d) },
+		page:     func() (html.Page, error) { return p(d) },
 	}
 }
 
