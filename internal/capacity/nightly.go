@@ -3,9 +3,9 @@ package capacity
 import (
 	"context"
 
-	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/verdict"
 )
 
 // NightlyOptions configure a nightly run.
@@ -25,7 +25,7 @@ type NightlyOptions struct {
 }
 
 // Nightly compares targets on sc, searches each one's capacity when asked,
-// and flags regressions against o.History (report.Regressions with
+// and flags regressions against o.History (verdict.Regressions with
 // o.Threshold). It returns the night's report and record, the history
 // lines the caller adds to its history file.
 //
@@ -51,7 +51,7 @@ func Nightly(ctx context.Context, sc *scenario.Scenario, targets []*scenario.Tar
 	complete := runErr == nil && cmp != nil && len(cmp.Results) == len(targets)
 	history := o.History
 	if complete {
-		n.Regressions = append(n.Regressions, report.Regressions(history, tonight, n.Thresholds)...)
+		n.Regressions = append(n.Regressions, verdict.Regressions(history, tonight, n.Thresholds)...)
 		history = result.MergeHistory(history, tonight)
 		record = tonight
 	} else {

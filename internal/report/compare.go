@@ -136,14 +136,7 @@ func cell(v gate.Value) string {
 	}
 	switch v.Kind {
 	case gate.Duration:
-		f := v.V * 1000
-		switch {
-		case f >= 100:
-			return strconv.FormatFloat(f, 'f', 0, 64)
-		case f >= 10:
-			return strconv.FormatFloat(f, 'f', 1, 64)
-		}
-		return strconv.FormatFloat(f, 'f', 2, 64)
+		return unit.MillisNumber(v.V * 1000)
 	case gate.Percent:
 		return strconv.FormatFloat(v.V, 'f', 2, 64)
 	case gate.Rate:
@@ -267,7 +260,7 @@ func comparisonNotes(c *result.Comparison, labels []string) []string {
 			out = append(out, fmt.Sprintf("%s: %s after %s — partial figures", labels[i], r.Status, r.Elapsed.Round(time.Second)))
 		}
 		if tot := r.HTTP.Total; tot.Late > 0 && tot.LateRate() >= 1 {
-			out = append(out, fmt.Sprintf("%s: %s of requests were sent late: loadcheck itself fell behind", labels[i], pctString(tot.LateRate())))
+			out = append(out, fmt.Sprintf("%s: %s of requests were sent late: loadcheck itself fell behind", labels[i], unit.FormatShare(tot.LateRate())))
 		}
 	}
 	return out

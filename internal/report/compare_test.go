@@ -22,6 +22,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/resource"
 	"github.com/loadcheck/loadcheck/internal/result"
+	"github.com/loadcheck/loadcheck/internal/verdict"
 )
 
 // withTimelines gives r five seconds of per-second figures, scaled by
@@ -309,7 +310,7 @@ func nightly(t *testing.T) *result.Nightly {
 		tonight = append(tonight, e)
 	}
 	n := &result.Nightly{Schema: result.Schema, Kind: result.KindNightly, Date: "2026-11-23", Comparison: c, Saturations: []*result.Saturation{saturation(t)},
-		Thresholds: result.DefaultThresholds(), Regressions: Regressions(trend, tonight, result.DefaultThresholds()),
+		Thresholds: result.DefaultThresholds(), Regressions: verdict.Regressions(trend, tonight, result.DefaultThresholds()),
 		Trend: append(trend, tonight...)}
 	n.Pass = false
 	return n

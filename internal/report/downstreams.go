@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/report/table"
 	"github.com/loadcheck/loadcheck/internal/result"
-	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // This file renders what a run did to its target's downstreams: the
@@ -142,39 +140,6 @@ func (e *promExport) downstreamMetrics(r *result.Result, sc, target string) {
 				"scenario", sc, "target", target, "downstream", ds)
 		}
 	}
-}
-
-// DownstreamGrowth is the growth of a downstream's calls per request, in
-// percent over the median of earlier nights, that nightly flags.
-const DownstreamGrowth = 20
-
-// perRequestRegressions flags each downstream whose calls per request grew
-// more than DownstreamGrowth percent over the median of before: the
-// target now costs its database or upstream more per request.
-func perRequestRegressions(before []result.HistoryEntry, now result.HistoryEntry) []result.Regression {
-	names := slices.Collect(maps.Keys(now.PerRequest))
-	sort.Strings(names)
-	var out []result.Regression
-	for _, ds := range names {
-		var vals []float64
-		for _, e := range before {
-			if v, ok := e.PerRequest[ds]; ok {
-				vals = append(vals, v)
-			}
-		}
-		if len(vals) == 0 {
-			continue
-		}
-		base, cur := median(vals), now.PerRequest[ds]
-		if !(base > 0 && cur > base*(1+DownstreamGrowth/100.0)) {
-			continue
-		}
-		name := metric.Instance(metric.DownstreamPerRequest, ds)
-		out = append(out, result.Regression{Target: now.Target, Metric: name, Baseline: base, Now: cur, Nights: len(vals),
-			Text: fmt.Sprintf("%s: %s %.2f → %.2f calls per request (+%.0f%%, more than +%d%% over the median of %s)",
-				now.Target, name, base, cur, 100*(cur-base)/base, DownstreamGrowth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
-	}
-	return out
 }
 
 // instanceNames are the names a compared metric has in rs: its own, or

@@ -78,7 +78,7 @@ func SaturationTables(s *result.Saturation) []table.Table {
 	for i, st := range s.Steps {
 		cpu := "—"
 		if st.HasCPU {
-			cpu = pctString(st.CPUSustained)
+			cpu = unit.FormatShare(st.CPUSustained)
 		}
 		res := "PASS"
 		if !st.Pass {
@@ -95,7 +95,7 @@ func SaturationTables(s *result.Saturation) []table.Table {
 			p95 = latencyCell(record.Percentiles{Ceiling: st.P95}, st.P95)
 		}
 		t.Rows = append(t.Rows, []string{strconv.Itoa(i + 1), st.Phase, unit.RoundRateNumber(st.Rate), rate1(st.Achieved),
-			p95, pctString(st.Errors), cpu, res, strings.Join(st.Failed(), "; ")})
+			p95, unit.FormatShare(st.Errors), cpu, res, strings.Join(st.Failed(), "; ")})
 	}
 	t.Notes = append(t.Notes, fmt.Sprintf("each step holds a constant rate for %s after the scenario's %s warm-up; the rate doubles until a gate fails, then bisects to within %.0f%%",
 		s.Hold, s.Scenario.Warmup, s.Precision))

@@ -28,14 +28,7 @@ type Table struct {
 
 // ms formats a latency in milliseconds with sensible precision.
 func ms(m record.DurationMs) string {
-	f := float64(m) / float64(time.Millisecond)
-	switch {
-	case f >= 100:
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	case f >= 10:
-		return strconv.FormatFloat(f, 'f', 1, 64)
-	}
-	return strconv.FormatFloat(f, 'f', 2, 64)
+	return unit.MillisNumber(float64(m) / float64(time.Millisecond))
 }
 
 // latencyCell formats v, one of p's figures, in milliseconds, or as a
@@ -63,8 +56,6 @@ func orDash(measured bool, cell string) string {
 	}
 	return cell
 }
-
-func pctString(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) + "%" }
 
 func count[T ~int | ~int64 | ~uint64](n T) string {
 	s := strconv.FormatInt(int64(n), 10)
@@ -134,7 +125,7 @@ func shardTable(r *result.Result) table.Table {
 			host = "–"
 		}
 		t.Rows = append(t.Rows, []string{fmt.Sprintf("%d/%d", s.Index, len(r.Shards)), host, string(s.Status),
-			count(s.Scheduled), count(s.Sent), count(s.Late), pctString(late), s.RunID})
+			count(s.Scheduled), count(s.Sent), count(s.Late), unit.FormatShare(late), s.RunID})
 		if s.StartedLate > 0 {
 			t.Notes = append(t.Notes, fmt.Sprintf("warning: shard %d began %s after the common start time", s.Index, s.StartedLate.Round(100*time.Millisecond)))
 		}
@@ -157,12 +148,12 @@ func httpTable(r *result.Result) table.Table {
 		if e.Successes() == 0 {
 			// Every request failed: there is no latency to show, and a
 			// 0.00 ms would read as a fast service.
-			return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved), table.NoSuccess, "–", "–", "–", "–", pctString(e.ErrorRate())}
+			return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved), table.NoSuccess, "–", "–", "–", "–", unit.FormatShare(e.ErrorRate())}
 		}
 		l := e.Latency
 		return []string{e.Name, count(e.Requests), rate1(e.Rate), rate1(e.Achieved),
 			latencyCell(l, l.P50), latencyCell(l, l.P90), latencyCell(l, l.P95), latencyCell(l, l.P99), latencyCell(l, l.Max),
-			pctString(e.ErrorRate())}
+			unit.FormatShare(e.ErrorRate())}
 	}
 	for _, e := range r.HTTP.Endpoints {
 		t.Rows = append(t.Rows, row(e))
@@ -187,11 +178,11 @@ func httpTable(r *result.Result) table.Table {
 	}
 	if tot := r.HTTP.Total; tot.Late > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s of %s requests (%s) were sent more than %s late: loadcheck itself fell behind (%s)",
-			count(tot.Late), count(tot.Requests), pctString(tot.LateRate()), record.LateAfter, lateCause(r)))
+			count(tot.Late), count(tot.Requests), unit.FormatShare(tot.LateRate()), record.LateAfter, lateCause(r)))
 	}
 	if g := r.Generator; g.Unsent() > g.Scheduled/100 {
 		t.Notes = append(t.Notes, fmt.Sprintf("warning: %s requests (%s) were scheduled but never sent: every worker was busy (max_workers %d); they are in no latency figure (gate them with http.unsent)",
-			count(g.Unsent()), pctString(g.UnsentRate()), g.MaxWorkers))
+			count(g.Unsent()), unit.FormatShare(g.UnsentRate()), g.MaxWorkers))
 	}
 	if tot := r.HTTP.Total; tot.Latency.Ceiling > 0 || tot.ErrorLatency.Ceiling > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("%s responses took longer than the histogram's ceiling: figures shown as \"> N s\" are lower bounds", count(tot.OutOfRange)))
@@ -236,7 +227,7 @@ func throughputNote(r *result.Result) string {
 func percentileNote(tot record.EndpointSummary) string {
 	s := metric.LatencyCovers + fmt.Sprintf(": percentiles over %s responses", count(tot.Successes()))
 	if tot.Errors > 0 {
-		s += fmt.Sprintf(", %s failed requests (%s) outside them, see Errors", count(tot.Errors), pctString(tot.ErrorRate()))
+		s += fmt.Sprintf(", %s failed requests (%s) outside them, see Errors", count(tot.Errors), unit.FormatShare(tot.ErrorRate()))
 	}
 	return s
 }
@@ -255,12 +246,12 @@ func errorTable(r *result.Result) (table.Table, bool) {
 			if e.Requests > 0 {
 				share = 100 * float64(k.Count) / float64(e.Requests)
 			}
-			t.Rows = append(t.Rows, []string{e.Name, k.Kind, count(k.Count), pctString(share), ex})
+			t.Rows = append(t.Rows, []string{e.Name, k.Kind, count(k.Count), unit.FormatShare(share), ex})
 		}
 		if e.Errors > 0 {
 			l := e.ErrorLatency
 			t.Notes = append(t.Notes, fmt.Sprintf("%s: %s failed (%s), their latency p50 %s ms, p95 %s ms, max %s ms",
-				e.Name, count(e.Errors), pctString(e.ErrorRate()), latencyCell(l, l.P50), latencyCell(l, l.P95), latencyCell(l, l.Max)))
+				e.Name, count(e.Errors), unit.FormatShare(e.ErrorRate()), latencyCell(l, l.P50), latencyCell(l, l.P95), latencyCell(l, l.Max)))
 		}
 	}
 	return t, len(t.Rows) > 0
@@ -279,7 +270,7 @@ func wsTable(r *result.Result) table.Table {
 		}
 	}
 	t.Rows = append(t.Rows, []string{count(w.Boards), count(w.Connected), count(w.Acked), count(w.Expected), count(w.Delivered),
-		orDash(w.Expected > 0, pctString(w.Loss)), count(w.Duplicates), orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P50)),
+		orDash(w.Expected > 0, unit.FormatShare(w.Loss)), count(w.Duplicates), orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P50)),
 		orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P95)), orDash(w.Delivered > 0, latencyCell(w.Delivery, w.Delivery.P99)), count(below)})
 	if src := r.Sources; src != nil && src.Mode == "spread" && src.Broadcaster != "" {
 		t.Notes = append(t.Notes, fmt.Sprintf("broadcasts posted from %s, boards from %s", src.Broadcaster, src.Boards))
@@ -437,7 +428,9 @@ func gateTable(r *result.Result) table.Table {
 }
 
 // cpuCell is a CPU figure of r's measured phase, "–" when it never began.
-func cpuCell(r *result.Result, pct float64) string { return orDash(!neverMeasured(r), pctString(pct)) }
+func cpuCell(r *result.Result, pct float64) string {
+	return orDash(!neverMeasured(r), unit.FormatShare(pct))
+}
 
 // neverMeasured says whether r stopped before its measured phase began
 // (in the start-up or the warm-up): then no figure of it measures the

@@ -40,3 +40,16 @@ func FormatSeconds(sec float64) string {
 		return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', 0, 64) + "µs"
 	}
 }
+
+// MillisNumber is the number of a measured duration in milliseconds, for
+// tables and text that name the unit themselves ("p95 ms", "1346 ms →
+// 1700 ms"): no decimal from 100 up, one from 10, two below.
+func MillisNumber(ms float64) string {
+	switch {
+	case ms >= 100:
+		return strconv.FormatFloat(ms, 'f', 0, 64)
+	case ms >= 10:
+		return strconv.FormatFloat(ms, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(ms, 'f', 2, 64)
+}

@@ -22,3 +22,9 @@ func ParsePercent(s string) (float64, error) {
 func FormatPercent(p float64) string {
 	return strconv.FormatFloat(p, 'f', 1, 64) + "%"
 }
+
+// FormatShare formats a measured share of requests or events in percent
+// with two decimals, "49.72%": a loss of 0.04% must not read as none.
+func FormatShare(p float64) string {
+	return strconv.FormatFloat(p, 'f', 2, 64) + "%"
+}

@@ -154,6 +154,11 @@ func TestFormat(t *testing.T) {
 		{unit.FormatSeconds(0.0123), "12.3ms"},
 		{unit.FormatSeconds(0.00008), "80µs"},
 		{unit.FormatPercent(49.71), "49.7%"},
+		{unit.FormatShare(49.716), "49.72%"},
+		{unit.FormatShare(0.04), "0.04%"},
+		{unit.MillisNumber(1346.4), "1346"},
+		{unit.MillisNumber(87.46), "87.5"},
+		{unit.MillisNumber(4.8), "4.80"},
 		{unit.FormatMeasuredRate(2.0 / 3), "0.7/s"},
 		{unit.Rate{Freq: 5, Per: 2 * time.Second}.String(), "2.5/s"},
 	}

@@ -1,17 +1,19 @@
-package report
+package verdict
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/metric"
-	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
-// Regressions compares tonight's entries with earlier nights in history
+// Regressions is the rule a night is judged by against earlier nights.
+// It compares tonight's entries with earlier nights in history
 // (entries dated before tonight's, same scenario and target): p95 growing
 // past th.P95Growth (and th.P95Floor), capacity dropping past
 // th.CapacityDrop, websocket loss appearing where every baseline night had
@@ -86,7 +88,7 @@ func p95Regressions(before []result.HistoryEntry, now result.HistoryEntry, th re
 			}
 			out = append(out, result.Regression{Target: now.Target, Metric: name, Baseline: base, Now: cur, Nights: len(vals),
 				Text: fmt.Sprintf("%s: %s %s ms → %s ms (+%.0f%%, more than +%.0f%% over the median of %s)",
-					now.Target, name, msFloat(base), msFloat(cur), 100*(cur-base)/base, th.P95Growth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
+					now.Target, name, unit.MillisNumber(base), unit.MillisNumber(cur), 100*(cur-base)/base, th.P95Growth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
 		}
 	}
 	return out
@@ -133,10 +135,41 @@ func lossRegressions(before []result.HistoryEntry, now result.HistoryEntry) []re
 		return nil
 	}
 	return []result.Regression{{Target: now.Target, Metric: metric.WSLoss, Baseline: 0, Now: *now.WSLoss, Nights: n,
-		Text: fmt.Sprintf("%s: %s %s where the %d earlier nights lost no event", now.Target, metric.WSLoss, pctString(*now.WSLoss), n)}}
+		Text: fmt.Sprintf("%s: %s %s where the %d earlier nights lost no event", now.Target, metric.WSLoss, unit.FormatShare(*now.WSLoss), n)}}
 }
 
-func msFloat(f float64) string { return ms(record.DurationMs(f * float64(time.Millisecond))) }
+// DownstreamGrowth is the growth of a downstream's calls per request, in
+// percent over the median of earlier nights, that nightly flags.
+const DownstreamGrowth = 20
+
+// perRequestRegressions flags each downstream whose calls per request grew
+// more than DownstreamGrowth percent over the median of before: the
+// target now costs its database or upstream more per request.
+func perRequestRegressions(before []result.HistoryEntry, now result.HistoryEntry) []result.Regression {
+	names := slices.Collect(maps.Keys(now.PerRequest))
+	sort.Strings(names)
+	var out []result.Regression
+	for _, ds := range names {
+		var vals []float64
+		for _, e := range before {
+			if v, ok := e.PerRequest[ds]; ok {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		base, cur := median(vals), now.PerRequest[ds]
+		if !(base > 0 && cur > base*(1+DownstreamGrowth/100.0)) {
+			continue
+		}
+		name := metric.Instance(metric.DownstreamPerRequest, ds)
+		out = append(out, result.Regression{Target: now.Target, Metric: name, Baseline: base, Now: cur, Nights: len(vals),
+			Text: fmt.Sprintf("%s: %s %.2f → %.2f calls per request (+%.0f%%, more than +%d%% over the median of %s)",
+				now.Target, name, base, cur, 100*(cur-base)/base, DownstreamGrowth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
+	}
+	return out
+}
 
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)

@@ -1,8 +1,9 @@
-package report
+package verdict
 
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -16,6 +17,8 @@ func entry(date, target string, searchP95ms, capacity float64, loss *float64) re
 }
 
 func ptr(f float64) *float64 { return &f }
+
+func msv(f float64) record.DurationMs { return record.DurationMs(f * float64(time.Millisecond)) }
 
 func TestRegressions(t *testing.T) {
 	t.Parallel()
@@ -63,5 +66,22 @@ func TestRegressions(t *testing.T) {
 	th.P95Growth = 5
 	if r := Regressions(history, []result.HistoryEntry{entry("2026-11-22", "a", 540, 40, ptr(0))}, th); len(r) != 1 {
 		t.Errorf("p95 +8%% with a 5%% threshold: %d regressions, want 1", len(r))
+	}
+}
+
+// A downstream's calls per request growing more than 20 % over the
+// median of earlier nights is a regression; 10 % is not.
+func TestPerRequestRegression(t *testing.T) {
+	t.Parallel()
+	night := func(date string, perRequest float64) result.HistoryEntry {
+		return result.HistoryEntry{Date: date, Scenario: "s", Target: "t", Status: result.Complete, PerRequest: map[string]float64{"postgres": perRequest}}
+	}
+	history := []result.HistoryEntry{night("2026-12-01", 2), night("2026-12-02", 2.1), night("2026-12-03", 1.9)}
+	if got := Regressions(history, []result.HistoryEntry{night("2026-12-04", 2.2)}, result.Thresholds{}); len(got) != 0 {
+		t.Errorf("+10%%: regressions %+v, want none", got)
+	}
+	got := Regressions(history, []result.HistoryEntry{night("2026-12-04", 2.5)}, result.Thresholds{})
+	if len(got) != 1 || got[0].Metric != "downstream.postgres.per_request" || !strings.Contains(got[0].Text, "2.00 → 2.50 calls per request (+25%") {
+		t.Errorf("+25%%: regressions %+v, want downstream.postgres.per_request flagged", got)
 	}
 }
