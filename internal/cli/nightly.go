@@ -15,6 +15,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/capacity"
 	"github.com/loadcheck/loadcheck/internal/report"
+	"github.com/loadcheck/loadcheck/internal/report/prometheus"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -102,7 +103,7 @@ not start · 130 interrupted.`,
 	f.Var(&o.capacityDrop, "capacity-drop", "flag a capacity that dropped by more than this")
 	f.IntVar(&o.baseline, "baseline", th.Baseline, "earlier nights the baseline median is taken over")
 	f.StringVar(&o.format, "format", "table", "what to print: "+strings.Join(report.Formats(), ", ")+" (the files are written either way)")
-	f.StringVar(&o.textfile, "textfile", "", "also write the night in Prometheus format to DIR/"+report.TextfileName("SCENARIO")+", atomically, for node_exporter's textfile collector")
+	f.StringVar(&o.textfile, "textfile", "", "also write the night in Prometheus format to DIR/"+prometheus.TextfileName("SCENARIO")+", atomically, for node_exporter's textfile collector")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the targets' output on stderr")
 	return c
@@ -270,7 +271,7 @@ func writeTextfile(dir string, n *result.Nightly) (string, error) {
 	if n.Comparison != nil && len(n.Comparison.Results) > 0 {
 		scenario = n.Comparison.Results[0].Scenario.Name
 	}
-	path := filepath.Join(dir, report.TextfileName(scenario))
+	path := filepath.Join(dir, prometheus.TextfileName(scenario))
 	err := result.WriteFileAtomic(path, func(w io.Writer) error { return report.Render(w, n, report.FormatPrometheus) })
 	if err != nil {
 		return "", fmt.Errorf("--textfile: %w", err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/loadcheck/loadcheck/internal/report/html"
+	"github.com/loadcheck/loadcheck/internal/report/prometheus"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
 
@@ -93,6 +94,9 @@ const (
 	FormatHTML     = "html" // one self-contained page with SVG charts
 	FormatJSON     = "json" // the document itself, re-readable
 	FormatJUnit    = "junit"
+	// FormatPrometheus is the Prometheus text exposition format, for a
+	// Pushgateway or node_exporter's textfile collector.
+	FormatPrometheus = "prometheus"
 )
 
 // Formats lists the formats Render accepts.
@@ -124,6 +128,18 @@ func Render(w io.Writer, doc result.Document, format string) error {
 // than the terminal is laid out as a block per target instead.
 func RenderTerminal(w io.Writer, doc result.Document, width int) error {
 	return writeTextOutline(w, viewsOf(doc).outline(), width)
+}
+
+// WritePrometheus writes doc in the Prometheus text exposition format
+// (package prometheus): its runs, labelled as the JUnit suites are, its
+// capacity searches and its night.
+func WritePrometheus(w io.Writer, doc result.Document) error {
+	c := viewsOf(doc).contents()
+	runs := make([]prometheus.Run, len(c.runs))
+	for i, r := range c.runs {
+		runs[i] = prometheus.Run{Result: r.Result, Label: r.label}
+	}
+	return prometheus.Write(w, runs, c.searches, c.night)
 }
 
 func writeJSON(w io.Writer, doc result.Document) error {

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/loadcheck/loadcheck/internal/downstream"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/report/table"
@@ -122,24 +120,6 @@ func rateString(f float64) string {
 		return strconv.FormatFloat(f, 'f', 2, 64)
 	}
 	return rate1(f)
-}
-
-// downstreamMetrics exports every downstream metric r measured, with the
-// downstream's name as a label.
-func (e *promExport) downstreamMetrics(r *result.Result, sc, target string) {
-	for _, m := range metric.All() {
-		if !m.PerDownstream() {
-			continue
-		}
-		for _, ds := range result.DownstreamNames(r) {
-			v, ok := r.Metric(m.For(ds))
-			if !ok {
-				continue
-			}
-			e.add(m.Prom.Family, m.Prom.Help, dto.MetricType_GAUGE, promScale(v),
-				"scenario", sc, "target", target, "downstream", ds)
-		}
-	}
 }
 
 // instanceNames are the names a compared metric has in rs: its own, or

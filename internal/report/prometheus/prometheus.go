@@ -1,4 +1,4 @@
-package report
+package prometheus
 
 import (
 	"fmt"
@@ -14,10 +14,6 @@ import (
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
-
-// FormatPrometheus is the Prometheus text exposition format, for a
-// Pushgateway or node_exporter's textfile collector.
-const FormatPrometheus = "prometheus"
 
 // promScale converts a gate value to the base unit Prometheus wants:
 // seconds, bytes, ratios of 1 rather than percent.
@@ -43,33 +39,40 @@ func promSuffix(k gate.Kind) string {
 	return ""
 }
 
-// WritePrometheus writes doc in the Prometheus text exposition format: the
-// gate metrics of each run with scenario, target, endpoint and quantile
+// Run is a run to export with the label its samples carry as target: its
+// target's name, or in a comparison the label of its column.
+type Run struct {
+	*result.Result
+	Label string
+}
+
+// Write writes runs, the capacity searches and the night that holds them
+// (nil for none) in the Prometheus text exposition format: the gate
+// metrics of each run with scenario, target, endpoint and quantile
 // labels, each gate as loadcheck_gate_pass 0/1, and for capacity searches
 // and nights their capacity and regressions. No sample carries a
 // timestamp, as node_exporter's textfile collector requires.
-func WritePrometheus(w io.Writer, doc result.Document) error {
-	c := viewsOf(doc).contents()
+func Write(w io.Writer, runs []Run, searches []*result.Saturation, night *result.Nightly) error {
 	e := &promExport{families: map[string]*dto.MetricFamily{}}
-	for _, r := range c.runs {
-		e.result(r.Result, r.label)
+	for _, r := range runs {
+		e.result(r.Result, r.Label)
 	}
-	if c.night != nil {
-		e.regressions(c.night, c.runs)
+	if night != nil {
+		e.regressions(night, runs)
 	}
 	seen := map[string]int{}
-	for _, s := range c.searches {
+	for _, s := range searches {
 		seen[s.Target.Name]++
 	}
-	for _, s := range c.searches {
+	for _, s := range searches {
 		tg := s.Target.Name
 		if seen[tg] > 1 {
 			tg += " " + s.ID // two searches of one target keep apart
 		}
 		e.saturation(s, tg)
 	}
-	if c.night != nil {
-		e.nightPass(c.night, c.runs)
+	if night != nil {
+		e.nightPass(night, runs)
 	}
 	if e.err != nil {
 		return e.err
@@ -214,6 +217,24 @@ func (e *promExport) gateMetric(r *result.Result, name string, p metric.Prom, sc
 		"scenario", sc, "target", target, "endpoint", endpoint, "quantile", p.Quantile)
 }
 
+// downstreamMetrics exports every downstream metric r measured, with the
+// downstream's name as a label.
+func (e *promExport) downstreamMetrics(r *result.Result, sc, target string) {
+	for _, m := range metric.All() {
+		if !m.PerDownstream() {
+			continue
+		}
+		for _, ds := range result.DownstreamNames(r) {
+			v, ok := r.Metric(m.For(ds))
+			if !ok {
+				continue
+			}
+			e.add(m.Prom.Family, m.Prom.Help, dto.MetricType_GAUGE, promScale(v),
+				"scenario", sc, "target", target, "downstream", ds)
+		}
+	}
+}
+
 // saturation exports a capacity search of the target labelled tg, and the
 // gates that failed at the lowest failing rate: what limited the capacity.
 func (e *promExport) saturation(s *result.Saturation, tg string) {
@@ -244,7 +265,7 @@ func (e *promExport) saturation(s *result.Saturation, tg string) {
 
 // regressions exports, per run of the night, how many of its figures
 // regressed: the figure dashboards trend night over night.
-func (e *promExport) regressions(n *result.Nightly, runs []labelledRun) {
+func (e *promExport) regressions(n *result.Nightly, runs []Run) {
 	for _, r := range runs {
 		count := 0
 		for _, g := range n.Regressions {
@@ -253,12 +274,12 @@ func (e *promExport) regressions(n *result.Nightly, runs []labelledRun) {
 			}
 		}
 		e.add("nightly_regressions", "Figures that regressed against the median of earlier nights.", dto.MetricType_GAUGE,
-			float64(count), "scenario", r.Scenario.Name, "target", r.label)
+			float64(count), "scenario", r.Scenario.Name, "target", r.Label)
 	}
 }
 
 // nightPass exports the night's verdict.
-func (e *promExport) nightPass(n *result.Nightly, runs []labelledRun) {
+func (e *promExport) nightPass(n *result.Nightly, runs []Run) {
 	sc := ""
 	if len(runs) > 0 {
 		sc = runs[len(runs)-1].Scenario.Name
