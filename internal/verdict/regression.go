@@ -62,19 +62,12 @@ func baseline(history []result.HistoryEntry, now result.HistoryEntry, n int) []r
 // p95Regressions flags each endpoint whose p95 grew past th against the
 // median of before.
 func p95Regressions(before []result.HistoryEntry, now result.HistoryEntry, th result.Thresholds) []result.Regression {
-	eps := make([]string, 0, len(now.P95))
-	for ep := range now.P95 {
-		eps = append(eps, ep)
-	}
-	sort.Strings(eps)
 	var out []result.Regression
-	for _, ep := range eps {
-		var vals []float64
-		for _, e := range before {
-			if v, ok := e.P95[ep]; ok {
-				vals = append(vals, float64(v)/float64(time.Millisecond))
-			}
-		}
+	for _, ep := range slices.Sorted(maps.Keys(now.P95)) {
+		vals := earlier(before, func(e result.HistoryEntry) (float64, bool) {
+			v, ok := e.P95[ep]
+			return float64(v) / float64(time.Millisecond), ok
+		})
 		if len(vals) == 0 {
 			continue
 		}
@@ -100,12 +93,7 @@ func capacityRegressions(before []result.HistoryEntry, now result.HistoryEntry, 
 	if !(now.Capacity > 0) {
 		return nil
 	}
-	var vals []float64
-	for _, e := range before {
-		if e.Capacity > 0 {
-			vals = append(vals, e.Capacity)
-		}
-	}
+	vals := earlier(before, func(e result.HistoryEntry) (float64, bool) { return e.Capacity, e.Capacity > 0 })
 	if len(vals) == 0 {
 		return nil
 	}
@@ -146,16 +134,12 @@ const DownstreamGrowth = 20
 // more than DownstreamGrowth percent over the median of before: the
 // target now costs its database or upstream more per request.
 func perRequestRegressions(before []result.HistoryEntry, now result.HistoryEntry) []result.Regression {
-	names := slices.Collect(maps.Keys(now.PerRequest))
-	sort.Strings(names)
 	var out []result.Regression
-	for _, ds := range names {
-		var vals []float64
-		for _, e := range before {
-			if v, ok := e.PerRequest[ds]; ok {
-				vals = append(vals, v)
-			}
-		}
+	for _, ds := range slices.Sorted(maps.Keys(now.PerRequest)) {
+		vals := earlier(before, func(e result.HistoryEntry) (float64, bool) {
+			v, ok := e.PerRequest[ds]
+			return v, ok
+		})
 		if len(vals) == 0 {
 			continue
 		}
@@ -169,6 +153,17 @@ func perRequestRegressions(before []result.HistoryEntry, now result.HistoryEntry
 				now.Target, name, base, cur, 100*(cur-base)/base, DownstreamGrowth, unit.Plural(len(vals), "earlier night", "earlier nights"))})
 	}
 	return out
+}
+
+// earlier is the value of reads from each night of before that has one.
+func earlier(before []result.HistoryEntry, of func(result.HistoryEntry) (float64, bool)) []float64 {
+	var vals []float64
+	for _, e := range before {
+		if v, ok := of(e); ok {
+			vals = append(vals, v)
+		}
+	}
+	return vals
 }
 
 func median(v []float64) float64 {
