@@ -4,8 +4,9 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/loadcheck/loadcheck/internal/result"
 	"gonum.org/v1/plot/plotter"
+
+	"github.com/loadcheck/loadcheck/internal/result"
 )
 
 // Comparison draws the targets side by side: p95 per endpoint,

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/plot/plotter"
+
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/result"
-	"gonum.org/v1/plot/plotter"
 )
 
 // seconds since the start of the measured phase of a timeline row.

@@ -3,10 +3,11 @@ package chart
 import (
 	"sort"
 
+	"gonum.org/v1/plot/plotter"
+
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/result"
-	"gonum.org/v1/plot/plotter"
 )
 
 // Saturation draws a capacity search: the latency-versus-rate curve of
@@ -16,37 +17,7 @@ func Saturation(s *result.Saturation) []Chart {
 	steps := append([]result.Step(nil), s.Steps...)
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].Rate < steps[j].Rate })
 	var cs []Chart
-	// One curve per latency gate metric.
-	type curve struct {
-		metric string
-		limit  []Threshold
-	}
-	var curves []curve
-	seen := map[string]int{}
-	for _, st := range steps {
-		for _, o := range st.Gates {
-			if o.Limit.Kind != gate.Duration {
-				continue
-			}
-			i, ok := seen[o.Metric]
-			if !ok {
-				i = len(curves)
-				seen[o.Metric] = i
-				curves = append(curves, curve{metric: o.Metric})
-			}
-			dup := false
-			for _, t := range curves[i].limit {
-				dup = dup || t.Label == "gate "+o.Gate
-			}
-			if !dup {
-				curves[i].limit = append(curves[i].limit, Threshold{o.Limit.V * 1000, "gate " + o.Gate})
-			}
-		}
-	}
-	if len(curves) == 0 {
-		curves = []curve{{metric: "http.p95"}}
-	}
-	for _, cv := range curves {
+	for _, cv := range latencyCurves(steps) {
 		c := Chart{Title: cv.metric + " against the offered rate", XLabel: "offered requests per second", YLabel: "ms", YFromZero: true, Thresholds: cv.limit}
 		var line, pass, fail plotter.XYs
 		for _, st := range steps {
@@ -91,6 +62,45 @@ func Saturation(s *result.Saturation) []Chart {
 	}
 	cs = append(cs, cpu)
 	return cs
+}
+
+// curve is a latency metric of a capacity search, with the lines of the
+// gates on it.
+type curve struct {
+	metric string
+	limit  []Threshold
+}
+
+// latencyCurves lists the latency metrics the steps' gates judge, in the
+// order they first appear, each with its gates' lines; http.p95 alone
+// when no gate judges a latency.
+func latencyCurves(steps []result.Step) []curve {
+	var curves []curve
+	seen := map[string]int{}
+	for _, st := range steps {
+		for _, o := range st.Gates {
+			if o.Limit.Kind != gate.Duration {
+				continue
+			}
+			i, ok := seen[o.Metric]
+			if !ok {
+				i = len(curves)
+				seen[o.Metric] = i
+				curves = append(curves, curve{metric: o.Metric})
+			}
+			dup := false
+			for _, t := range curves[i].limit {
+				dup = dup || t.Label == "gate "+o.Gate
+			}
+			if !dup {
+				curves[i].limit = append(curves[i].limit, Threshold{o.Limit.V * 1000, "gate " + o.Gate})
+			}
+		}
+	}
+	if len(curves) == 0 {
+		curves = []curve{{metric: "http.p95"}}
+	}
+	return curves
 }
 
 // stepValue is the observed value of metric at a step, in its base unit:

@@ -6,9 +6,10 @@ import (
 	"sort"
 	"time"
 
+	"gonum.org/v1/plot/plotter"
+
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/result"
-	"gonum.org/v1/plot/plotter"
 )
 
 // Trend draws the last nights: p95 of every endpoint, capacity and
