@@ -80,18 +80,19 @@ func (w *WS) ledger(events []event, from, to int64) *Ledger {
 	return l
 }
 
-// ShardWS is one shard's websocket summary for MergeWS: shard Index of
-// Count (1-based), whose board i is board i·Count+Index-1 of the run.
-type ShardWS struct {
+// Shard is one shard's summary (WSSummary or SSESummary) for MergeWS or
+// MergeSSE: shard Index of Count (1-based), whose board or client i is
+// board or client i·Count+Index-1 of the run.
+type Shard[S WSSummary | SSESummary] struct {
 	Index, Count int
-	Summary      *WSSummary
+	Summary      *S
 }
 
 // MergeWS accounts the boards of every shard against the broadcaster's
 // events, exactly as one process would have (the package doc defines
 // "expected"), and sums or merges the rest. Exactly one shard must carry
 // the broadcaster's events when any were sent.
-func MergeWS(parts []ShardWS) (WSSummary, error) {
+func MergeWS(parts []Shard[WSSummary]) (WSSummary, error) {
 	var bc *Ledger
 	for _, p := range parts {
 		if p.Summary.Ledger == nil {
@@ -170,7 +171,7 @@ func (s *WSSummary) addBoard(pb Board, lb LedgerBoard, events []event, from, to 
 // MergeSSE sums the shards' SSE clients; client i of shard Index/Count
 // becomes client i·Count+Index-1. Time to first event is kept as
 // percentiles by each shard: the merge keeps the worst shard's.
-func MergeSSE(parts []ShardSSE) SSESummary {
+func MergeSSE(parts []Shard[SSESummary]) SSESummary {
 	var s SSESummary
 	for _, p := range parts {
 		ps := p.Summary
@@ -189,12 +190,6 @@ func MergeSSE(parts []ShardSSE) SSESummary {
 	}
 	sort.Slice(s.PerClient, func(i, j int) bool { return s.PerClient[i].ID < s.PerClient[j].ID })
 	return s
-}
-
-// ShardSSE is one shard's SSE summary for MergeSSE.
-type ShardSSE struct {
-	Index, Count int
-	Summary      *SSESummary
 }
 
 func worst(a, b record.Percentiles) record.Percentiles {

@@ -28,7 +28,7 @@ func TestMergeWSShardsSkipEvery4th(t *testing.T) {
 	cfg := wsConfig()
 	cfg.Boards = 2 // per shard: 6 in all
 	d := time.Duration(testEvents) * time.Second / testRate
-	sums := make([]ShardWS, shards)
+	sums := make([]Shard[WSSummary], shards)
 	// Every shard's boards are up before the broadcaster starts, as the
 	// shards' common start time makes them in a sharded run.
 	probes := make([]*WS, shards)
@@ -61,7 +61,7 @@ func TestMergeWSShardsSkipEvery4th(t *testing.T) {
 			if err := json.Unmarshal(b, &back); err != nil {
 				t.Errorf("shard %d: %v", k, err)
 			}
-			sums[k-1] = ShardWS{Index: k, Count: shards, Summary: &back}
+			sums[k-1] = Shard[WSSummary]{Index: k, Count: shards, Summary: &back}
 		}()
 	}
 	wg.Wait()
@@ -106,7 +106,7 @@ func timed(t *testing.T, enc string) int64 {
 func TestMergeWSRefusesTwoBroadcasters(t *testing.T) {
 	t.Parallel()
 	l := &Ledger{Events: [][2]int64{{1, 2}}}
-	parts := []ShardWS{
+	parts := []Shard[WSSummary]{
 		{Index: 1, Count: 2, Summary: &WSSummary{Sent: 1, Ledger: l}},
 		{Index: 2, Count: 2, Summary: &WSSummary{Sent: 1, Ledger: l}},
 	}

@@ -25,7 +25,7 @@ func TestMergeWSBoardIDsAndBroadcaster(t *testing.T) {
 		PerBoard: []Board{{Duplicates: 5}, {Duplicates: 7}},
 		Ledger:   &Ledger{Boards: []LedgerBoard{{Spans: span}, {Spans: span}, {Spans: span}}},
 	}
-	m, err := MergeWS([]ShardWS{{Index: 1, Count: 2, Summary: sender}, {Index: 2, Count: 2, Summary: quiet}})
+	m, err := MergeWS([]Shard[WSSummary]{{Index: 1, Count: 2, Summary: sender}, {Index: 2, Count: 2, Summary: quiet}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestMergeSSEClientIDs(t *testing.T) {
 	t.Parallel()
 	a := &SSESummary{Clients: 2, PerClient: make([]SSEClient, 2)}
 	b := &SSESummary{Clients: 1, PerClient: make([]SSEClient, 1)}
-	m := MergeSSE([]ShardSSE{{Index: 2, Count: 2, Summary: b}, {Index: 1, Count: 2, Summary: a}})
+	m := MergeSSE([]Shard[SSESummary]{{Index: 2, Count: 2, Summary: b}, {Index: 1, Count: 2, Summary: a}})
 	var ids []int
 	for _, c := range m.PerClient {
 		ids = append(ids, c.ID)
