@@ -26,15 +26,15 @@ func (f Figures) Figure(metricName, name string) (gate.Value, bool) {
 	measured := s.Seconds > 0
 	conns := s.Conns != nil && s.Conns.Samples > 0
 	switch metricName {
-	case "downstream.<downstream>.calls":
+	case metric.DownstreamCalls:
 		return gate.Value{V: s.Calls, Kind: gate.Count}, measured
-	case "downstream.<downstream>.rate":
+	case metric.DownstreamRate:
 		return gate.Value{V: s.RatePerSec, Kind: gate.Rate}, measured
-	case "downstream.<downstream>.conns":
+	case metric.DownstreamConns:
 		if conns {
 			return gate.Value{V: float64(s.Conns.Peak), Kind: gate.Count}, true
 		}
-	case "downstream.<downstream>.conns.max_process":
+	case metric.DownstreamConnsMaxProcess:
 		if conns {
 			return gate.Value{V: float64(s.Conns.MaxProcess), Kind: gate.Count}, true
 		}

@@ -55,44 +55,44 @@ var catalogue = []Metric{
 	{Name: WSLoss, Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom:    Prom{"ws_loss_ratio", "", "Share of expected broadcast deliveries that never arrived."},
 		Compare: Compared, DeltaPP: true, EndOnly: true, Samples: Deliveries},
-	{Name: "ws.dup", Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
+	{Name: WSDup, Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom: Prom{"ws_duplicate_ratio", "", "Share of broadcast deliveries that arrived twice."}, DeltaPP: true, EndOnly: true},
-	{Name: "ws.delivery.p95", Kind: gate.Duration, Unit: "ms", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
+	{Name: WSDeliveryP95, Kind: gate.Duration, Unit: "ms", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom:    Prom{"ws_delivery_seconds", "0.95", "Time from broadcast to delivery on a board."},
 		Compare: Compared, EndOnly: true, Scaling: true},
-	{Name: "ws.connected", Kind: gate.Count, Needs: NeedsWebSocket, Observer: ObservedWebSocket,
+	{Name: WSConnected, Kind: gate.Count, Needs: NeedsWebSocket, Observer: ObservedWebSocket,
 		Prom: Prom{"ws_connected_boards", "", "WebSocket boards connected at the end of the run."}, EndOnly: true},
 
-	{Name: "sse.gap.max", Kind: gate.Duration, Unit: "ms", Needs: NeedsSSE, Observer: ObservedSSE,
+	{Name: SSEGapMax, Kind: gate.Duration, Unit: "ms", Needs: NeedsSSE, Observer: ObservedSSE,
 		Prom:    Prom{"sse_gap_max_seconds", "", "Largest gap between two events of one SSE client."},
 		Compare: Compared, EndOnly: true},
-	{Name: "sse.connected", Kind: gate.Count, Needs: NeedsSSE, Observer: ObservedSSE,
+	{Name: SSEConnected, Kind: gate.Count, Needs: NeedsSSE, Observer: ObservedSSE,
 		Prom: Prom{"sse_connected_clients", "", "SSE clients connected at the end of the run."}, EndOnly: true},
 
 	{Name: CPUSustained, Kind: gate.Percent, Unit: OfACore, Needs: NeedsTarget, Observer: ObservedResources,
 		Prom:    Prom{"cpu_sustained_ratio", "", "Busiest process's highest CPU over the sustained window, in cores (1 = one core busy)."},
 		Compare: Compared, Scaling: true},
-	{Name: "cpu.total", Kind: gate.Percent, Unit: OfACore, Needs: NeedsTarget, Observer: ObservedResources,
+	{Name: CPUTotal, Kind: gate.Percent, Unit: OfACore, Needs: NeedsTarget, Observer: ObservedResources,
 		Prom:    Prom{"cpu_total_ratio", "", "Mean CPU of all the target's processes, in cores (1 = one core busy)."},
 		Compare: Compared},
 	{Name: RSSTotal, Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom:    Prom{"rss_total_bytes", "", "Sum of the target's processes' peak resident memory."},
 		Compare: Compared},
-	{Name: "rss.max_process", Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Observer: ObservedResources,
+	{Name: RSSMaxProcess, Kind: gate.Bytes, Unit: "MiB", Needs: NeedsTarget, Observer: ObservedResources,
 		Prom: Prom{"rss_max_process_bytes", "", "Largest peak resident memory of one process."}},
 
-	{Name: "downstream.<downstream>.calls", Kind: gate.Count, Needs: NeedsDownstream, Observer: ObservedDownstreams,
+	{Name: DownstreamCalls, Kind: gate.Count, Needs: NeedsDownstream, Observer: ObservedDownstreams,
 		Prom: Prom{"downstream_calls", "", "Calls a downstream counted in the measured phase (statements, commands, requests)."}},
-	{Name: "downstream.<downstream>.rate", Kind: gate.Rate, Unit: "/s", Needs: NeedsDownstream, Observer: ObservedDownstreams,
+	{Name: DownstreamRate, Kind: gate.Rate, Unit: "/s", Needs: NeedsDownstream, Observer: ObservedDownstreams,
 		Prom:    Prom{"downstream_calls_per_second", "", "Calls a downstream counted per second of the measured phase."},
 		Compare: Compared},
 	{Name: DownstreamPerRequest, Kind: gate.Count, Unit: "calls/request", Needs: NeedsDownstream, Read: perRequest,
 		Prom:    Prom{"downstream_calls_per_request", "", "Calls a downstream counted per successful HTTP response of the measured phase."},
 		Compare: Compared},
-	{Name: "downstream.<downstream>.conns", Kind: gate.Count, Unit: "connections", Needs: NeedsDownstream, Observer: ObservedDownstreams,
+	{Name: DownstreamConns, Kind: gate.Count, Unit: "connections", Needs: NeedsDownstream, Observer: ObservedDownstreams,
 		Prom:    Prom{"downstream_connections_peak", "", "Peak of the TCP connections all the target's processes held to a downstream."},
 		Compare: Compared},
-	{Name: "downstream.<downstream>.conns.max_process", Kind: gate.Count, Needs: NeedsDownstream, Observer: ObservedDownstreams,
+	{Name: DownstreamConnsMaxProcess, Kind: gate.Count, Needs: NeedsDownstream, Observer: ObservedDownstreams,
 		Prom: Prom{"downstream_connections_max_process", "", "Highest peak of the TCP connections one target process held to a downstream."}},
 
 	{Name: "target.ready_time", Kind: gate.Duration, Unit: "ms", Needs: NeedsTarget, Read: readyTime,
@@ -190,7 +190,7 @@ func perRequest(s Run, ds string) (gate.Value, bool) {
 	if f == nil {
 		return gate.Value{}, false
 	}
-	calls, ok := f.Figure(downstreamPrefix+"calls", ds)
+	calls, ok := f.Figure(DownstreamCalls, ds)
 	ok200 := s.HTTPFigures().Total.Successes()
 	if !ok || ok200 == 0 {
 		return gate.Value{}, false

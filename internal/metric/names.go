@@ -17,6 +17,26 @@ const (
 	DownstreamPerRequest = downstreamPrefix + "per_request"
 )
 
+// The metrics an observer's Figures answer (Metric.Observer), each named
+// here once for the catalogue and the observer that reads it.
+const (
+	WSDup         = "ws.dup"
+	WSDeliveryP95 = "ws.delivery.p95"
+	WSConnected   = "ws.connected"
+
+	SSEGapMax    = "sse.gap.max"
+	SSEConnected = "sse.connected"
+
+	CPUTotal      = "cpu.total"
+	RSSMaxProcess = "rss.max_process"
+
+	// The downstream metrics are pattern names, as DownstreamPerRequest.
+	DownstreamCalls           = downstreamPrefix + "calls"
+	DownstreamRate            = downstreamPrefix + "rate"
+	DownstreamConns           = downstreamPrefix + "conns"
+	DownstreamConnsMaxProcess = downstreamPrefix + "conns.max_process"
+)
+
 // OfACore is the unit of a CPU figure: percent of one core, which is not a
 // share of anything, so its changes are relative, not percentage points.
 const OfACore = "% of a core"

@@ -16,13 +16,13 @@ var (
 // expected or made.
 func (s *WSSummary) Figure(name, _ string) (gate.Value, bool) {
 	switch name {
-	case "ws.loss":
+	case metric.WSLoss:
 		return percent(s.Loss), s.Expected > 0
-	case "ws.dup":
+	case metric.WSDup:
 		return percent(s.Dup), s.Expected > 0
-	case "ws.delivery.p95":
+	case metric.WSDeliveryP95:
 		return duration(s.Delivery, s.Delivery.P95), s.Delivered > 0
-	case "ws.connected":
+	case metric.WSConnected:
 		return gate.Value{V: float64(s.Connected), Kind: gate.Count}, true
 	}
 	return gate.Value{}, false
@@ -32,9 +32,9 @@ func (s *WSSummary) Figure(name, _ string) (gate.Value, bool) {
 // largest gap means something once an event arrived.
 func (s *SSESummary) Figure(name, _ string) (gate.Value, bool) {
 	switch name {
-	case "sse.gap.max":
+	case metric.SSEGapMax:
 		return duration(record.Percentiles{}, s.GapMax), s.Events > 0
-	case "sse.connected":
+	case metric.SSEConnected:
 		return gate.Value{V: float64(s.Connected), Kind: gate.Count}, true
 	}
 	return gate.Value{}, false

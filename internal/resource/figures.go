@@ -19,13 +19,13 @@ var _ metric.Figures = Figures{}
 // Figure implements metric.Figures.
 func (f Figures) Figure(name, _ string) (gate.Value, bool) {
 	switch name {
-	case "cpu.sustained":
+	case metric.CPUSustained:
 		return gate.Value{V: f.CPUSustained, Kind: gate.Percent}, f.CPUMeasured
-	case "cpu.total":
+	case metric.CPUTotal:
 		return gate.Value{V: f.CPUTotal, Kind: gate.Percent}, f.CPUMeasured
-	case "rss.total":
+	case metric.RSSTotal:
 		return gate.Value{V: float64(f.RSSTotal), Kind: gate.Bytes}, f.RSSTotal > 0
-	case "rss.max_process":
+	case metric.RSSMaxProcess:
 		return gate.Value{V: float64(f.RSSMaxProcess), Kind: gate.Bytes}, f.RSSMaxProcess > 0
 	}
 	return gate.Value{}, false
