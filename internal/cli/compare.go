@@ -25,9 +25,7 @@ type compareOptions struct {
 	duration time.Duration
 	rate     string
 	settle   time.Duration
-	format   string
-	quiet    bool
-	verbose  bool
+	reportFlags
 }
 
 func newCompareCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -58,9 +56,7 @@ condition fired on some target · 2 bad input or a target that did not start ·
 	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
 	f.Var(newDurationValue(&o.settle, 5*time.Second), "settle", "pause between two targets")
-	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the targets' output on stderr")
+	o.reportFlags.add(f, reportFormatUsage, "lines", "targets'")
 	return c
 }
 
@@ -103,10 +99,7 @@ func capacityOptions(quiet, verbose bool, settle time.Duration, stderr io.Writer
 }
 
 func runCompare(c *cobra.Command, o *compareOptions, stdout, stderr io.Writer) error {
-	if err := checkFormat(o.format, report.Formats()...); err != nil {
-		return err
-	}
-	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+	if err := checkReportFormat(stdout, o.format); err != nil {
 		return err
 	}
 	if o.settle < 0 {

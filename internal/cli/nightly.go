@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,31 +21,26 @@ import (
 
 // nightlyOptions are the flags of nightly.
 type nightlyOptions struct {
-	scenario     string
-	targets      []string
-	history      string
-	date         string
-	saturate     bool
-	duration     time.Duration
-	rate         string
-	settle       time.Duration
-	step         time.Duration
-	from, max    rateValue
-	precision    percentValue
-	maxSteps     int
+	scenario string
+	targets  []string
+	history  string
+	date     string
+	saturate bool
+	duration time.Duration
+	rate     string
+	settle   time.Duration
+	searchFlags
 	p95Growth    percentValue
 	p95Floor     time.Duration
 	capacityDrop percentValue
 	baseline     int
-	format       string
 	textfile     string
-	quiet        bool
-	verbose      bool
+	reportFlags
 }
 
 func newNightlyCmd(stdout, stderr io.Writer) *cobra.Command {
 	th := result.DefaultThresholds()
-	o := &nightlyOptions{precision: 10, p95Growth: percentValue(th.P95Growth), capacityDrop: percentValue(th.CapacityDrop)}
+	o := &nightlyOptions{p95Growth: percentValue(th.P95Growth), capacityDrop: percentValue(th.CapacityDrop)}
 	c := &cobra.Command{
 		Use:   "nightly --scenario SCENARIO --target A.yaml [--target B.yaml…] [--history reports/] [--saturate]",
 		Short: "Compare (and saturate) every night, keep a history, flag regressions",
@@ -97,23 +91,18 @@ not start · 130 interrupted.`,
 	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration of the compare runs, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the compare load with a constant rate, e.g. 20/s")
 	f.Var(newDurationValue(&o.settle, 5*time.Second), "settle", "pause between two runs")
-	addSearchFlags(f, &o.step, &o.from, &o.max, &o.precision, &o.maxSteps)
+	o.searchFlags.add(f)
 	f.Var(&o.p95Growth, "p95-growth", "flag an endpoint whose p95 grew by more than this")
 	f.Var(newDurationValue(&o.p95Floor, th.P95Floor), "p95-floor", "ignore p95 growth smaller than this")
 	f.Var(&o.capacityDrop, "capacity-drop", "flag a capacity that dropped by more than this")
 	f.IntVar(&o.baseline, "baseline", th.Baseline, "earlier nights the baseline median is taken over")
-	f.StringVar(&o.format, "format", "table", "what to print: "+strings.Join(report.Formats(), ", ")+" (the files are written either way)")
 	f.StringVar(&o.textfile, "textfile", "", "also write the night in Prometheus format to DIR/"+prometheus.TextfileName("SCENARIO")+", atomically, for node_exporter's textfile collector")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the targets' output on stderr")
+	o.reportFlags.add(f, "what to print: %s (the files are written either way)", "lines", "targets'")
 	return c
 }
 
 func runNightly(c *cobra.Command, o *nightlyOptions, stdout, stderr io.Writer) error {
-	if err := checkFormat(o.format, report.Formats()...); err != nil {
-		return err
-	}
-	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+	if err := checkReportFormat(stdout, o.format); err != nil {
 		return err
 	}
 	if err := checkSearchFlags(c.Flags(), stderr); err != nil {

@@ -3,11 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
 
@@ -32,10 +30,7 @@ Exit codes: 0 rendered · 2 a file that cannot be read.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := checkFormat(format, report.Formats()...); err != nil {
-				return err
-			}
-			if err := checkPageOnTerminal(stdout, format); err != nil {
+			if err := checkReportFormat(stdout, format); err != nil {
 				return err
 			}
 			doc, err := readDocuments(args)
@@ -45,7 +40,7 @@ Exit codes: 0 rendered · 2 a file that cannot be read.`,
 			return render(stdout, doc, format)
 		},
 	}
-	c.Flags().StringVar(&format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
+	addFormatFlag(c.Flags(), &format, reportFormatUsage)
 	return c
 }
 

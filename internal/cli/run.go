@@ -31,11 +31,9 @@ type runOptions struct {
 	out      string
 	duration time.Duration
 	rate     string
-	quiet    bool
-	format   string
-	verbose  bool
-	shard    string
-	start    string
+	reportFlags
+	shard string
+	start string
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -66,9 +64,7 @@ input is bad or it was interrupted; loadcheck merge judges the run.`,
 	f.StringVar(&o.out, "out", defaultOut, "folder for the result JSON (created if missing; '' writes none)")
 	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line")
-	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the target's output on stderr")
+	o.reportFlags.add(f, reportFormatUsage, "line", "target's")
 	f.StringVar(&o.shard, "shard", "", "run shard K of N (e.g. 2/4): every N-th arrival, 1/N of the boards and SSE clients; merge the shards with loadcheck merge")
 	f.StringVar(&o.start, "start", "", "begin the load at this time (RFC 3339 or Unix seconds; default $"+StartEnv+"): every shard of a run waits for it")
 	return c
@@ -166,10 +162,7 @@ func checkDurationFlag(c *cobra.Command) error {
 }
 
 func runRun(c *cobra.Command, o *runOptions, stdout, stderr io.Writer) error {
-	if err := checkFormat(o.format, report.Formats()...); err != nil {
-		return err
-	}
-	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+	if err := checkReportFormat(stdout, o.format); err != nil {
 		return err
 	}
 	sc, tg, err := plan(o.scenario, o.target, o.duration, o.rate)

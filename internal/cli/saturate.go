@@ -3,34 +3,26 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/loadcheck/loadcheck/internal/capacity"
-	"github.com/loadcheck/loadcheck/internal/report"
 )
 
 // saturateOptions are the flags of saturate.
 type saturateOptions struct {
-	scenario  string
-	target    string
-	out       string
-	step      time.Duration
-	from      rateValue
-	max       rateValue
-	precision percentValue
-	maxSteps  int
-	settle    time.Duration
-	format    string
-	quiet     bool
-	verbose   bool
+	scenario string
+	target   string
+	out      string
+	searchFlags
+	settle time.Duration
+	reportFlags
 }
 
 func newSaturateCmd(stdout, stderr io.Writer) *cobra.Command {
-	o := &saturateOptions{precision: 10}
+	o := &saturateOptions{}
 	c := &cobra.Command{
 		Use:   "saturate SCENARIO",
 		Short: "Find the highest arrival rate at which every gate holds",
@@ -65,25 +57,33 @@ steps so far are still reported).`,
 	f := c.Flags()
 	f.Var(&onceValue{p: &o.target, what: "saturate searches one target's capacity: run it once per target"}, "target", "target file (default: the scenario's target)")
 	f.StringVar(&o.out, "out", defaultOut, "folder for the search's JSON (created if missing; '' writes none)")
-	addSearchFlags(f, &o.step, &o.from, &o.max, &o.precision, &o.maxSteps)
+	o.searchFlags.add(f)
 	f.Var(newDurationValue(&o.settle, 2*time.Second), "settle", "pause between two steps")
-	f.StringVar(&o.format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines")
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "show the target's output on stderr")
+	o.reportFlags.add(f, reportFormatUsage, "lines", "target's")
 	return c
 }
 
-// addSearchFlags registers the flags of a capacity search, shared by
-// saturate and nightly. The first rate was --start, which in run is a
-// time: it is still read, hidden, and checkSearchFlags says it is renamed.
-func addSearchFlags(f *pflag.FlagSet, step *time.Duration, from, max *rateValue, precision *percentValue, maxSteps *int) {
-	f.Var(newDurationValue(step, 0), "step", "how long each step holds its rate (default: the scenario's duration, at least 20s and the sustained_window)")
-	f.Var(from, "from", "first rate, e.g. 10/s (default: the scenario's highest rate)")
-	f.Var(from, "start", "the old name of --from")
+// searchFlags are the flags of a capacity search, shared by saturate and
+// nightly.
+type searchFlags struct {
+	step      time.Duration
+	from, max rateValue
+	precision percentValue
+	maxSteps  int
+}
+
+// add registers the search's flags. The first rate was --start, which in
+// run is a time: it is still read, hidden, and checkSearchFlags says it is
+// renamed.
+func (s *searchFlags) add(f *pflag.FlagSet) {
+	s.precision = 10
+	f.Var(newDurationValue(&s.step, 0), "step", "how long each step holds its rate (default: the scenario's duration, at least 20s and the sustained_window)")
+	f.Var(&s.from, "from", "first rate, e.g. 10/s (default: the scenario's highest rate)")
+	f.Var(&s.from, "start", "the old name of --from")
 	_ = f.MarkHidden("start")
-	f.Var(max, "max", "highest rate tried (default 10000/s)")
-	f.Var(precision, "precision", "bisect until the failing rate is within this of the passing one")
-	f.IntVar(maxSteps, "max-steps", 25, "at most this many steps")
+	f.Var(&s.max, "max", "highest rate tried (default 10000/s)")
+	f.Var(&s.precision, "precision", "bisect until the failing rate is within this of the passing one")
+	f.IntVar(&s.maxSteps, "max-steps", 25, "at most this many steps")
 }
 
 // checkSearchFlags refuses --start given with --from, and says on stderr
@@ -100,10 +100,7 @@ func checkSearchFlags(f *pflag.FlagSet, stderr io.Writer) error {
 }
 
 func runSaturate(c *cobra.Command, o *saturateOptions, stdout, stderr io.Writer) error {
-	if err := checkFormat(o.format, report.Formats()...); err != nil {
-		return err
-	}
-	if err := checkPageOnTerminal(stdout, o.format); err != nil {
+	if err := checkReportFormat(stdout, o.format); err != nil {
 		return err
 	}
 	if err := checkSearchFlags(c.Flags(), stderr); err != nil {

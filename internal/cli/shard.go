@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/loadcheck/loadcheck/internal/merge"
-	"github.com/loadcheck/loadcheck/internal/report"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/run"
 )
@@ -96,15 +95,12 @@ or runs, or a shard missing or given twice.`,
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "folder for the merged result JSON (created if missing)")
-	c.Flags().StringVar(&format, "format", "table", "report format: "+strings.Join(report.Formats(), ", "))
+	addFormatFlag(c.Flags(), &format, reportFormatUsage)
 	return c
 }
 
 func runMerge(files []string, out, format string, stdout, stderr io.Writer) error {
-	if err := checkFormat(format, report.Formats()...); err != nil {
-		return err
-	}
-	if err := checkPageOnTerminal(stdout, format); err != nil {
+	if err := checkReportFormat(stdout, format); err != nil {
 		return err
 	}
 	var shards []merge.Shard

@@ -178,22 +178,23 @@ func (o *Options) Flags(fs *pflag.FlagSet) {
 }
 
 // withDefaults returns a copy of o with empty fields filled in, or every
-// problem found.
+// problem found. The fields but Listen take the defaults of Defaults.
 func (o Options) withDefaults() (Options, error) {
+	d := Defaults()
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:0"
 	}
 	if o.Workers == 0 {
-		o.Workers = 1
+		o.Workers = d.Workers
 	}
 	if o.SSEInterval == 0 {
-		o.SSEInterval = time.Second
+		o.SSEInterval = d.SSEInterval
 	}
 	if o.Fanout == "" {
-		o.Fanout = FanoutProcess
+		o.Fanout = d.Fanout
 	}
 	if o.StopGrace == 0 {
-		o.StopGrace = 2 * time.Second
+		o.StopGrace = d.StopGrace
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
