@@ -44,14 +44,8 @@ func TestFastAPIDownstreams(t *testing.T) {
 }
 
 func fastapiRun(t *testing.T, pg *dbtest.Postgres, workers int) {
-	dir := simtest.Files(t, map[string]string{"target.yaml": fastapiTarget(t, pg, workers), "scenario.yaml": `name: downstream costs
-target: target.yaml
-duration: 20s
-warmup: 3s
-http:
-  load: {rate: 20/s}
-  endpoints: [{name: work, path: /work}]
-gates: ["downstream.queries.per_request < 2.5", "http.errors < 1%"]
+	dir := simtest.Files(t, map[string]string{"target.yaml": fastapiTarget(t, pg, workers), "scenario.yaml": "name: downstream costs\ntarget: target.yaml\nduration: 20s\nwarmup: 3s\n" +
+		workLoad("20/s") + `gates: ["downstream.queries.per_request < 2.5", "http.errors < 1%"]
 `})
 	pg.Psql(t, "titan", "SELECT pg_stat_statements_reset()")
 	peak, stop := watchConnections(t, pg)

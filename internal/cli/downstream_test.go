@@ -14,6 +14,12 @@ import (
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
+// workLoad is a scenario's http section: GET /work, the service's one
+// endpoint, at rate ("10/s").
+func workLoad(rate string) string {
+	return "http:\n  load: {rate: " + rate + "}\n  endpoints: [{name: work, path: /work}]\n"
+}
+
 // callerTarget is a target file starting testdata/downstream-caller.py,
 // which calls the stub downstream "embed" calls times per GET /work.
 func callerTarget(t *testing.T, calls string) string {
@@ -46,14 +52,8 @@ downstreams:
 func TestStubDownstreamPerRequest(t *testing.T) {
 	dir := simtest.Files(t, map[string]string{
 		"target.yaml": callerTarget(t, "3"),
-		"scenario.yaml": `name: stub calls
-target: target.yaml
-duration: 15s
-warmup: 2s
-http:
-  load: {rate: 25/s}
-  endpoints: [{name: work, path: /work}]
-gates: ["downstream.embed.per_request < 2.5", "http.errors < 1%"]
+		"scenario.yaml": "name: stub calls\ntarget: target.yaml\nduration: 15s\nwarmup: 2s\n" + workLoad("25/s") +
+			`gates: ["downstream.embed.per_request < 2.5", "http.errors < 1%"]
 `,
 	})
 	out := t.TempDir()
@@ -101,26 +101,15 @@ gates: ["downstream.embed.per_request < 2.5", "http.errors < 1%"]
 func TestDownstreamRefusedBeforeLoad(t *testing.T) {
 	dir := simtest.Files(t, map[string]string{
 		"target.yaml": callerTarget(t, "1"),
-		"scenario.yaml": `name: stub calls
-target: target.yaml
-duration: 2s
-http:
-  load: {rate: 5/s}
-  endpoints: [{name: work, path: /work}]
-gates: ["downstream.embd.rate < 10/s"]
+		"scenario.yaml": "name: stub calls\ntarget: target.yaml\nduration: 2s\n" + workLoad("5/s") +
+			`gates: ["downstream.embd.rate < 10/s"]
 `,
 		// A database is opened once the target is ready (a target may
 		// start its own), still before any load.
 		"deaddb.yaml": callerTarget(t, "1") + `  - name: db
     postgres: {dsn: "postgresql://nobody@127.0.0.1:1/none"}
 `,
-		"db-scenario.yaml": `name: db
-target: deaddb.yaml
-duration: 2s
-http:
-  load: {rate: 5/s}
-  endpoints: [{name: work, path: /work}]
-`,
+		"db-scenario.yaml": "name: db\ntarget: deaddb.yaml\nduration: 2s\n" + workLoad("5/s"),
 	})
 	out := t.TempDir()
 	o := loadcheck(t, context.Background(), "run", filepath.Join(dir, "scenario.yaml"), "--quiet", "--out", out)
@@ -148,14 +137,8 @@ func TestDownstreamGoneMidRun(t *testing.T) {
 	target := callerTarget(t, "2") + `  - name: db
     postgres: {dsn: "` + pg.DSN("titan") + `"}
 `
-	dir := simtest.Files(t, map[string]string{"target.yaml": target, "scenario.yaml": `name: db goes away
-target: target.yaml
-duration: 6s
-warmup: 1s
-http:
-  load: {rate: 10/s}
-  endpoints: [{name: work, path: /work}]
-gates: ["downstream.embed.per_request < 2.5"]
+	dir := simtest.Files(t, map[string]string{"target.yaml": target, "scenario.yaml": "name: db goes away\ntarget: target.yaml\nduration: 6s\nwarmup: 1s\n" +
+		workLoad("10/s") + `gates: ["downstream.embed.per_request < 2.5"]
 `})
 	time.AfterFunc(4*time.Second, pg.Stop)
 	out := t.TempDir()

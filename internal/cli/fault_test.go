@@ -352,18 +352,8 @@ func TestFaultBoardsClosed(t *testing.T) {
 	mark := newMark(t)
 	dir := simtest.Files(t, map[string]string{
 		"target.yaml": simTargetFile(mark, "--ws-close-after", "2s"),
-		"scenario.yaml": `name: boards dropped
-target: target.yaml
-duration: 5s
-http:
-  load: {rate: 5/s}
-  endpoints: [{name: health, path: /api/health}]
-websocket:
-  boards: 3
-  path: /ws/dispatch
-  grace: 1s
-  broadcast: {path: /api/dispatch/broadcast, rate: 10/s}
-gates: ["ws.loss == 0%", "ws.connected == 3"]
+		"scenario.yaml": "name: boards dropped\ntarget: target.yaml\nduration: 5s\n" +
+			simtest.HealthAndBoards(3, "1s", "10/s") + `gates: ["ws.loss == 0%", "ws.connected == 3"]
 `,
 	})
 	out := t.TempDir()

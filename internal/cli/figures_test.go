@@ -17,19 +17,8 @@ import (
 func TestInterruptKeepsEndState(t *testing.T) {
 	dir := simtest.Files(t, map[string]string{
 		"target.yaml": simTargetFile(newMark(t)),
-		"scenario.yaml": `name: interrupted
-target: target.yaml
-warmup: 1s
-duration: 30s
-http:
-  load: {rate: 5/s}
-  endpoints: [{name: health, path: /api/health}]
-websocket:
-  boards: 3
-  path: /ws/dispatch
-  grace: 1s
-  broadcast: {path: /api/dispatch/broadcast, rate: 2/s}
-sse: {clients: 1, path: /api/stream}
+		"scenario.yaml": "name: interrupted\ntarget: target.yaml\nwarmup: 1s\nduration: 30s\n" +
+			simtest.HealthAndBoards(3, "1s", "2/s") + `sse: {clients: 1, path: /api/stream}
 gates: ["ws.connected == 3", "sse.connected == 1"]
 `,
 	})

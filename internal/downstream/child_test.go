@@ -36,10 +36,23 @@ func missing(t *testing.T, what string) {
 // the pid.
 func startPython(t *testing.T, script string, args ...string) int {
 	t.Helper()
-	py := python(t)
-	cmd := exec.Command(py, append([]string{"-c", script}, args...)...)
+	pid, _, _ := startChild(t, "python3 child", append([]string{"-c", script}, args...)...)
+	return pid
+}
+
+// startChild runs python3 with argv as a child process that dies with
+// the test binary and is killed when the test ends (its stderr logged if
+// the test failed), and waits until it prints "ready"; name names it in
+// messages. It returns the child's pid, stdin and stdout.
+func startChild(t *testing.T, name string, argv ...string) (pid int, in io.Writer, out *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(python(t), argv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := cmd.StdoutPipe()
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,12 +64,15 @@ func startPython(t *testing.T, script string, args ...string) int {
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s stderr:\n%s", name, stderr.String())
+		}
 	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if strings.TrimSpace(line) != "ready" {
-		t.Fatalf("python3 child: %q, %v\n%s", line, err, stderr.String())
+	out = bufio.NewReader(stdout)
+	if line, err := out.ReadString('\n'); strings.TrimSpace(line) != "ready" {
+		t.Fatalf("%s: %q, %v\n%s", name, line, err, stderr.String())
 	}
-	return cmd.Process.Pid
+	return cmd.Process.Pid, in, out
 }
 
 // runPython runs a python3 script to its end and returns its pid.
@@ -91,33 +107,8 @@ func startService(t *testing.T, args ...any) *service {
 	for _, a := range args {
 		argv = append(argv, fmt.Sprint(a))
 	}
-	cmd := exec.Command(py, argv...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("service stderr:\n%s", stderr.String())
-		}
-	})
-	s := &service{pid: cmd.Process.Pid, in: in, out: bufio.NewReader(out)}
-	if line, err := s.out.ReadString('\n'); strings.TrimSpace(line) != "ready" {
-		t.Fatalf("service: %q, %v\n%s", line, err, stderr.String())
-	}
-	return s
+	pid, in, out := startChild(t, "service", argv...)
+	return &service{pid: pid, in: in, out: out}
 }
 
 // step tells the service to go on and waits until it prints want.

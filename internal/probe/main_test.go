@@ -18,14 +18,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(serveEnv) != "" { // the benchmark's target process
 		os.Exit(serveChild())
 	}
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	goleak.VerifyTestMain(m)
 }
 
 // serveEnv, when set, makes the test binary serve a probetest.Hub on a

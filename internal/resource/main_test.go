@@ -25,14 +25,7 @@ func TestMain(m *testing.M) {
 		runHelper(mode)
 		os.Exit(0)
 	}
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	goleak.VerifyTestMain(m)
 }
 
 // runHelper plays a process of a target:

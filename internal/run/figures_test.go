@@ -149,12 +149,7 @@ http:
   endpoints: [{name: root, path: /}]
 gates: ["http.errors < 1%"]
 `)
-	sat, err := capacity.Saturate(context.Background(), sc, tg, capacity.SaturateOptions{
-		Options: capacity.Options{TargetLog: io.Discard}, Start: 40, Hold: 3 * time.Second, Precision: 50,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sat := saturateFrom40(t, sc, tg)
 	var rows []string
 	for _, st := range sat.Steps {
 		rows = append(rows, fmt.Sprintf("offered %.0f achieved %.1f errors %.1f%% %v", st.Rate, st.Achieved, st.Errors, st.Failed()))
@@ -170,6 +165,19 @@ gates: ["http.errors < 1%"]
 	}
 }
 
+// saturateFrom40 searches the capacity of sc's target from 40/s, 3 s a
+// step, bisecting to within 50 %: 40, 80 and 60/s.
+func saturateFrom40(t *testing.T, sc *scenario.Scenario, tg *scenario.Target) *result.Saturation {
+	t.Helper()
+	sat, err := capacity.Saturate(context.Background(), sc, tg, capacity.SaturateOptions{
+		Options: capacity.Options{TargetLog: io.Discard}, Start: 40, Hold: 3 * time.Second, Precision: 50,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sat
+}
+
 // On the same server, a capacity search's achieved column flattens at the
 // server's 50/s while the offered rate climbs past it.
 func TestSaturateAchievedFlattens(t *testing.T) {
@@ -181,12 +189,7 @@ http:
   endpoints: [{name: root, path: /}]
 gates: ["http.errors < 1%"]
 `)
-	sat, err := capacity.Saturate(context.Background(), sc, tg, capacity.SaturateOptions{
-		Options: capacity.Options{TargetLog: io.Discard}, Start: 40, Hold: 3 * time.Second, Precision: 50,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sat := saturateFrom40(t, sc, tg)
 	var rows []string
 	for _, st := range sat.Steps {
 		rows = append(rows, fmt.Sprintf("offered %.0f achieved %.1f errors %.1f%%", st.Rate, st.Achieved, st.Errors))

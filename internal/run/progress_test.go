@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/loadcheck/loadcheck/internal/run"
-	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
@@ -19,28 +17,11 @@ import (
 func TestProgressStages(t *testing.T) {
 	dir := simtest.Files(t, map[string]string{
 		"sim-2w.yaml": simtest.Target("sim under test", "--workers", "2"),
-		"scenario.yaml": `name: progress
-target: sim-2w.yaml
-duration: 2s
-http:
-  load: {rate: 5/s}
-  endpoints: [{name: health, path: /api/health}]
-websocket:
-  boards: 3
-  path: /ws/dispatch
-  grace: 500ms
-  broadcast: {path: /api/dispatch/broadcast, rate: 2/s}
-sse: {clients: 1, path: /api/stream}
+		"scenario.yaml": "name: progress\ntarget: sim-2w.yaml\nduration: 2s\n" +
+			simtest.HealthAndBoards(3, "500ms", "2/s") + `sse: {clients: 1, path: /api/stream}
 `,
 	})
-	sc, err := scenario.Load(filepath.Join(dir, "scenario.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := scenario.LoadTarget(sc.TargetFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc, tg := loadDir(t, dir)
 	var progress bytes.Buffer
 	if _, err := run.Execute(context.Background(), run.Options{Scenario: sc, Target: tg, TargetLog: io.Discard, Progress: &progress}); err != nil {
 		t.Fatalf("Execute: %v", err)

@@ -48,7 +48,12 @@ func prepare(t *testing.T, simFlags []string, scenarioYAML string) (*scenario.Sc
 // loadFiles writes the target and the scenario files and loads them.
 func loadFiles(t *testing.T, tgt, scenarioYAML string) (*scenario.Scenario, *scenario.Target) {
 	t.Helper()
-	dir := simtest.Scenario(t, tgt, scenarioYAML)
+	return loadDir(t, simtest.Scenario(t, tgt, scenarioYAML))
+}
+
+// loadDir loads dir's scenario.yaml and its target file.
+func loadDir(t *testing.T, dir string) (*scenario.Scenario, *scenario.Target) {
+	t.Helper()
 	sc, err := scenario.Load(filepath.Join(dir, "scenario.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -60,16 +65,7 @@ func loadFiles(t *testing.T, tgt, scenarioYAML string) (*scenario.Scenario, *sce
 	return sc, tg
 }
 
-const boards = `duration: 6s
-http:
-  load: {rate: 5/s}
-  endpoints: [{name: health, path: /api/health}]
-websocket:
-  boards: 6
-  path: /ws/dispatch
-  grace: 1s
-  broadcast: {path: /api/dispatch/broadcast, rate: 20/s}
-gates: ["ws.loss == 0%"]
+var boards = "duration: 6s\n" + simtest.HealthAndBoards(6, "1s", "20/s") + `gates: ["ws.loss == 0%"]
 `
 
 func TestBroadcastLoss(t *testing.T) {
@@ -214,15 +210,7 @@ http:
 // returns: no board or SSE client is left reading, on any of the early
 // returns once the probes are up.
 func TestEarlyEndClosesProbes(t *testing.T) {
-	const yaml = `duration: 2s
-http:
-  load: {rate: 5/s}
-  endpoints: [{name: health, path: /api/health}]
-websocket:
-  boards: 3
-  path: /ws/dispatch
-  broadcast: {path: /api/dispatch/broadcast, rate: 5/s}
-sse:
+	yaml := "duration: 2s\n" + simtest.HealthAndBoards(3, "", "5/s") + `sse:
   clients: 2
   path: /api/stream
 `

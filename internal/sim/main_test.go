@@ -3,8 +3,6 @@
 package sim_test
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -14,12 +12,5 @@ import (
 
 func TestMain(m *testing.M) {
 	sim.MaybeChild() // workers are this test binary run again
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	goleak.VerifyTestMain(m)
 }

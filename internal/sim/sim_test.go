@@ -26,6 +26,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/loadcheck/loadcheck/internal/sim"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // startSim starts a sim on a free loopback port and stops it when the test
@@ -630,27 +631,8 @@ func TestWorkerCrashStopsSim(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of Run and
-// the workers' stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRunPrintsLineAndStops(t *testing.T) {
-	var log syncBuffer
+	var log simtest.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sim.Run(ctx, sim.Options{Workers: 2, Listen: "127.0.0.1:0", Log: &log}) }()

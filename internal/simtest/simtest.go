@@ -9,6 +9,7 @@
 package simtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -96,6 +98,43 @@ func Scenario(t testing.TB, target, body string) string {
 		"target.yaml":   target,
 		"scenario.yaml": "name: test\ntarget: target.yaml\n" + body,
 	})
+}
+
+// HealthAndBoards is the http and websocket sections of a scenario for the
+// built-in target: health checks at 5/s, and n boards on its dispatch
+// socket whose broadcaster posts at rate ("10/s"), given grace after the
+// measured phase for the last broadcasts ("" for the default).
+func HealthAndBoards(n int, grace, rate string) string {
+	s := fmt.Sprintf(`http:
+  load: {rate: 5/s}
+  endpoints: [{name: health, path: /api/health}]
+websocket:
+  boards: %d
+  path: /ws/dispatch
+`, n)
+	if grace != "" {
+		s += "  grace: " + grace + "\n"
+	}
+	return s + "  broadcast: {path: /api/dispatch/broadcast, rate: " + rate + "}\n"
+}
+
+// Buffer is a bytes.Buffer safe for concurrent use: the log of a target
+// or a sim, written by its processes' output at once.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // RunLeakChecked runs m's tests and then fails them if any goroutine is

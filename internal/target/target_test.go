@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/simtest"
 )
 
 // pidRe finds the pids that helpers and scripts print: "pid=12 child=13".
@@ -86,7 +87,7 @@ func shTarget(name, script string, timeout time.Duration) *scenario.Target {
 
 func TestStartStop(t *testing.T) {
 	ctx := context.Background()
-	log := &syncBuffer{}
+	log := &simtest.Buffer{}
 	tg := helperTarget("helper, 1 stubborn worker", "-stubborn")
 	tg.Stop.Grace = 300 * time.Millisecond
 	r, err := Start(ctx, tg, Options{Log: log})
@@ -258,7 +259,7 @@ func TestPortInEnv(t *testing.T) {
 }
 
 func TestPortTakenRetries(t *testing.T) {
-	log := &syncBuffer{}
+	log := &simtest.Buffer{}
 	marker := filepath.Join(t.TempDir(), "failed-once")
 	r, err := Start(context.Background(), helperTarget("port taken once", "-fail-once", marker), Options{Log: log})
 	if err != nil {
@@ -274,13 +275,13 @@ func TestPortTakenRetries(t *testing.T) {
 // cancelOn is an Options.Log that cancels a context once the output
 // contains a string.
 type cancelOn struct {
-	syncBuffer
+	simtest.Buffer
 	s      string
 	cancel context.CancelFunc
 }
 
 func (c *cancelOn) Write(p []byte) (int, error) {
-	n, err := c.syncBuffer.Write(p)
+	n, err := c.Buffer.Write(p)
 	if strings.Contains(c.String(), c.s) {
 		c.cancel()
 	}
@@ -340,7 +341,7 @@ func TestNoProcessOutlivesLoadcheck(t *testing.T) {
 	}
 	parent := exec.Command(self, "parent")
 	parent.Env = append(os.Environ(), helperEnv+"=1")
-	stderr := &syncBuffer{}
+	stderr := &simtest.Buffer{}
 	parent.Stderr = stderr
 	stdout, err := parent.StdoutPipe()
 	if err != nil {
