@@ -51,7 +51,7 @@ condition fired on some target · 2 bad input or a target that did not start ·
 		},
 	}
 	f := c.Flags()
-	f.StringArrayVar(&o.targets, "target", nil, "target file; repeat for each target, the first is the baseline (default: the scenario's target)")
+	addTargetsFlag(f, &o.targets)
 	f.StringVar(&o.out, "out", defaultOut, "folder for each result JSON and the comparison JSON (created if missing; '' writes none)")
 	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")

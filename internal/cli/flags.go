@@ -30,6 +30,18 @@ func (r *reportFlags) add(f *pflag.FlagSet, formatUsage, what, whose string) {
 	f.BoolVarP(&r.verbose, "verbose", "v", false, "show the "+whose+" output on stderr")
 }
 
+// addTargetFlag registers --target, the one target file of a command that
+// measures one (run, saturate); given twice, the error says why: once.
+func addTargetFlag(f *pflag.FlagSet, p *string, once string) {
+	f.Var(&onceValue{p: p, what: once}, "target", "target file (default: the scenario's target)")
+}
+
+// addTargetsFlag registers --target, repeated, for a command that
+// measures several targets (compare, nightly).
+func addTargetsFlag(f *pflag.FlagSet, p *[]string) {
+	f.StringArrayVar(p, "target", nil, "target file; repeat for each target, the first is the baseline (default: the scenario's target)")
+}
+
 // reportFormatUsage is the usage of --format in most commands.
 const reportFormatUsage = "report format: %s"
 

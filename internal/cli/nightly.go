@@ -84,7 +84,7 @@ not start · 130 interrupted.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.scenario, "scenario", "", "scenario file")
-	f.StringArrayVar(&o.targets, "target", nil, "target file; repeat for each target, the first is the baseline (default: the scenario's target)")
+	addTargetsFlag(f, &o.targets)
 	f.StringVar(&o.history, "history", defaultHistory, "reports folder: nightly/YYYY-MM-DD/ and history.jsonl go here")
 	f.StringVar(&o.date, "date", "", "the night's date, YYYY-MM-DD (default: today, local time)")
 	f.BoolVar(&o.saturate, "saturate", false, "also search each target's capacity")

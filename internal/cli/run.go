@@ -60,7 +60,7 @@ input is bad or it was interrupted; loadcheck merge judges the run.`,
 		},
 	}
 	f := c.Flags()
-	f.Var(&onceValue{p: &o.target, what: "run measures one target: use compare to measure several"}, "target", "target file (default: the scenario's target)")
+	addTargetFlag(f, &o.target, "run measures one target: use compare to measure several")
 	f.StringVar(&o.out, "out", defaultOut, "folder for the result JSON (created if missing; '' writes none)")
 	f.Var(newDurationValue(&o.duration, 0), "duration", "override the measured duration, e.g. 30s")
 	f.StringVar(&o.rate, "rate", "", "override the load with a constant rate, e.g. 20/s or 40/min")

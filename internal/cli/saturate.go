@@ -55,7 +55,7 @@ steps so far are still reported).`,
 		},
 	}
 	f := c.Flags()
-	f.Var(&onceValue{p: &o.target, what: "saturate searches one target's capacity: run it once per target"}, "target", "target file (default: the scenario's target)")
+	addTargetFlag(f, &o.target, "saturate searches one target's capacity: run it once per target")
 	f.StringVar(&o.out, "out", defaultOut, "folder for the search's JSON (created if missing; '' writes none)")
 	o.searchFlags.add(f)
 	f.Var(newDurationValue(&o.settle, 2*time.Second), "settle", "pause between two steps")
