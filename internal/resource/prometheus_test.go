@@ -44,12 +44,7 @@ http_requests_total{code="200"} 12
 	}))
 	defer srv.Close()
 
-	s, err := New(scenario.ResourceSource{Kind: scenario.SourcePrometheus, Arg: srv.URL + "/metrics"}, 0,
-		scenario.Resources{Every: 200 * time.Millisecond, SustainedWindow: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := runFor(t, s, 2200*time.Millisecond)
+	sum := scrapeFor2s(t, srv.URL+"/metrics")
 
 	var rows []string
 	for _, p := range sum.Processes {
@@ -100,12 +95,7 @@ func TestPrometheusAlternatingWorkers(t *testing.T) {
 		fmt.Fprintf(w, "process_cpu_seconds_total{worker=%q} %g\nprocess_resident_memory_bytes{worker=%q} 1e+07\n", worker, cpu, worker)
 	}))
 	defer srv.Close()
-	s, err := New(scenario.ResourceSource{Kind: scenario.SourcePrometheus, Arg: srv.URL + "/metrics"}, 0,
-		scenario.Resources{Every: 200 * time.Millisecond, SustainedWindow: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := runFor(t, s, 2200*time.Millisecond)
+	sum := scrapeFor2s(t, srv.URL+"/metrics")
 	if len(sum.Processes) != 2 || sum.Processes[0].Exited != nil || sum.Processes[1].Exited != nil {
 		t.Fatalf("processes = %+v, want both workers, neither exited", sum.Processes)
 	}
@@ -235,4 +225,16 @@ process_resident_memory_bytes{pid="7"} 100
 	if p := r.procs[0]; p.pid != 7 || p.cpu != 1500*time.Millisecond || p.rss != 100 || p.name != `process{pid="7"}` {
 		t.Errorf("series = %+v", p)
 	}
+}
+
+// scrapeFor2s samples the Prometheus endpoint at url every 200 ms for
+// 2.2 s, with a sustained window of 1 s, and returns the summary.
+func scrapeFor2s(t *testing.T, url string) Summary {
+	t.Helper()
+	s, err := New(scenario.ResourceSource{Kind: scenario.SourcePrometheus, Arg: url}, 0,
+		scenario.Resources{Every: 200 * time.Millisecond, SustainedWindow: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runFor(t, s, 2200*time.Millisecond)
 }
