@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
 
@@ -74,11 +75,11 @@ var All = []Claim{
 // none, nginx ip_hash loses some (clients come from several /24s).
 func judgeBroadcasts(rd *reader) Finding {
 	const id = "broadcasts"
-	w1 := rd.fig(id, "titan-1w.yaml", "ws.loss")
-	w2 := rd.fig(id, "titan-2w.yaml", "ws.loss")
-	redis := rd.fig(id, "titan-gunicorn-redis.yaml", "ws.loss")
-	nginx := rd.fig(id, "titan-nginx-sticky.yaml", "ws.loss")
-	split := rd.fig(id, "titan-split.yaml", "ws.loss")
+	w1 := rd.fig(id, "titan-1w.yaml", metric.WSLoss)
+	w2 := rd.fig(id, "titan-2w.yaml", metric.WSLoss)
+	redis := rd.fig(id, "titan-gunicorn-redis.yaml", metric.WSLoss)
+	nginx := rd.fig(id, "titan-nginx-sticky.yaml", metric.WSLoss)
+	split := rd.fig(id, "titan-split.yaml", metric.WSLoss)
 	m := fmt.Sprintf("ws.loss: 1 worker %s, 2 workers %s, gunicorn + Redis %s, nginx ip_hash %s, split %s",
 		pct(w1), pct(w2), pct(redis), pct(nginx), pct(split))
 	var fails []string
@@ -106,13 +107,13 @@ func judgeBroadcasts(rd *reader) Finding {
 // makes; when 120/min is reached but one worker makes as many, the count
 // comes from the dashboards, not from the workers.
 func judgeSSEPolls(rd *reader) Finding {
-	const metric = "downstream.polls.rate"
+	polls := metric.Instance(metric.DownstreamRate, "polls")
 	type mode struct{ name, id string }
 	var m []string
 	var holds, perClientOnly []string
 	for _, md := range []mode{{"per-worker", "sse-polls-per-worker"}, {"per-client", "sse-polls-per-client"}} {
-		w1 := rd.fig(md.id, "titan-1w.yaml", metric)
-		w2 := rd.fig(md.id, "titan-2w.yaml", metric)
+		w1 := rd.fig(md.id, "titan-1w.yaml", polls)
+		w2 := rd.fig(md.id, "titan-2w.yaml", polls)
 		m = append(m, fmt.Sprintf("%s: 1 worker %s, 2 workers %s", md.name, perMin(w1), perMin(w2)))
 		near120 := math.Abs(w2*60-120) <= 18
 		switch {
@@ -158,7 +159,7 @@ func workerRSS(rd *reader, id, file string) (sum float64, n int) {
 // missShare returns the calls a downstream counted per success of an
 // endpoint, in percent: the share of lookups that missed the cache.
 func missShare(rd *reader, id, file, ds, endpoint string) float64 {
-	calls := rd.fig(id, file, "downstream."+ds+".calls")
+	calls := rd.fig(id, file, metric.Instance(metric.DownstreamCalls, ds))
 	r := rd.result(id, file)
 	if r == nil {
 		return math.NaN()

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/loadcheck/loadcheck/internal/gate"
+	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/result"
 )
 
@@ -22,8 +23,8 @@ func judgeLimit(rd *reader) Finding {
 	const id, limit = "limit", 200
 	with := rd.result(id, "titan-1w-uvloop.yaml")
 	without := rd.result(id, "titan-1w-nolimit.yaml")
-	p95With := rd.fig(id, "titan-1w-uvloop.yaml", "http.p95")
-	p95Without := rd.fig(id, "titan-1w-nolimit.yaml", "http.p95")
+	p95With := rd.fig(id, "titan-1w-uvloop.yaml", metric.HTTPP95)
+	p95Without := rd.fig(id, "titan-1w-nolimit.yaml", metric.HTTPP95)
 	if with == nil || without == nil {
 		return Finding{}
 	}
@@ -53,8 +54,8 @@ func judgeLimit(rd *reader) Finding {
 // acceptance figure for the stall).
 func judgeStall(rd *reader) Finding {
 	const id = "stall"
-	async := rd.fig(id, "titan-1w.yaml", "http.health.p95")
-	blocking := rd.fig(id, "titan-1w-psycopg2.yaml", "http.health.p95")
+	async := rd.fig(id, "titan-1w.yaml", metric.Instance(metric.EndpointP95, "health"))
+	blocking := rd.fig(id, "titan-1w-psycopg2.yaml", metric.Instance(metric.EndpointP95, "health"))
 	r := ratio(blocking, async)
 	m := fmt.Sprintf("`/api/health` p95 while searches run: psycopg2 %s, asyncpg %s (%s)", ms(blocking), ms(async), times(r))
 	if r >= 5 {
@@ -72,11 +73,11 @@ func judgeStall(rd *reader) Finding {
 // worker.
 func judgeStartup(rd *reader) Finding {
 	const id, f1, f4 = "startup", "titan-1w-startup.yaml", "titan-4w-startup.yaml"
-	rss1, rss4 := rd.fig(id, f1, "rss.total"), rd.fig(id, f4, "rss.total")
+	rss1, rss4 := rd.fig(id, f1, metric.RSSTotal), rd.fig(id, f4, metric.RSSTotal)
 	w1, _ := workerRSS(rd, id, f1)
 	w4, n4 := workerRSS(rd, id, f4)
-	c1, c4 := rd.fig(id, f1, "downstream.postgres.conns"), rd.fig(id, f4, "downstream.postgres.conns")
-	t1, t4 := rd.fig(id, f1, "target.ready_time"), rd.fig(id, f4, "target.ready_time")
+	c1, c4 := rd.fig(id, f1, metric.Instance(metric.DownstreamConns, "postgres")), rd.fig(id, f4, metric.Instance(metric.DownstreamConns, "postgres"))
+	t1, t4 := rd.fig(id, f1, metric.TargetReadyTime), rd.fig(id, f4, metric.TargetReadyTime)
 	cores := 0
 	if r4 := rd.result(id, f4); r4 != nil && r4.Resources != nil {
 		cores = r4.Resources.Cores
@@ -102,9 +103,9 @@ func judgeStartup(rd *reader) Finding {
 // 2–5 s calls came back within 5.5 s at p95 (no queueing on the loop).
 func judgeIOBound(rd *reader) Finding {
 	const id, f = "io-bound", "titan-1w.yaml"
-	inflight := rd.fig(id, f, "http.inflight.max")
-	p95 := rd.fig(id, f, "http.analyze.p95")
-	health := rd.fig(id, f, "http.health.p95")
+	inflight := rd.fig(id, f, metric.HTTPInflightMax)
+	p95 := rd.fig(id, f, metric.Instance(metric.EndpointP95, "analyze"))
+	health := rd.fig(id, f, metric.Instance(metric.EndpointP95, "health"))
 	m := fmt.Sprintf("1 worker: %s requests in flight at the peak; `/api/analyze` p95 %s (upstream 2–5 s); `/api/health` p95 %s", trim(inflight, 0), ms(p95), ms(health))
 	switch {
 	case inflight < 100:

@@ -129,7 +129,7 @@ func Plan(t *Traffic, o Options) (*Derived, error) {
 }
 
 func uniqueName(base string, used map[string]bool) string {
-	if metric.EndpointOf("http."+base+".max") != base {
+	if metric.EndpointOf(metric.OfEndpoint(base, "max")) != base {
 		base += "-route" // a name such as p95 would read as a metric
 	}
 	n := base

@@ -49,7 +49,7 @@ var catalogue = []Metric{
 		Compare: ComparedNonZero, DeltaPP: true},
 	{Name: "http.unsent", Kind: gate.Percent, Unit: "%", Needs: NeedsHTTP, Read: unsent,
 		Prom: Prom{"http_unsent_ratio", "", "Share of scheduled requests loadcheck never sent: every worker was busy."}, DeltaPP: true, EndOnly: true},
-	{Name: "http.inflight.max", Kind: gate.Count, Needs: NeedsHTTP, Read: inflightMax,
+	{Name: HTTPInflightMax, Kind: gate.Count, Needs: NeedsHTTP, Read: inflightMax,
 		Prom: Prom{"http_inflight_max", "", "Most requests in flight at once."}},
 
 	{Name: WSLoss, Kind: gate.Percent, Unit: "%", Needs: NeedsWebSocket, Observer: ObservedWebSocket,
@@ -95,7 +95,7 @@ var catalogue = []Metric{
 	{Name: DownstreamConnsMaxProcess, Kind: gate.Count, Needs: NeedsDownstream, Observer: ObservedDownstreams,
 		Prom: Prom{"downstream_connections_max_process", "", "Highest peak of the TCP connections one target process held to a downstream."}},
 
-	{Name: "target.ready_time", Kind: gate.Duration, Unit: "ms", Needs: NeedsTarget, Read: readyTime,
+	{Name: TargetReadyTime, Kind: gate.Duration, Unit: "ms", Needs: NeedsTarget, Read: readyTime,
 		Prom:    Prom{"target_ready_seconds", "", "Time from starting the target to its first ready answer."},
 		Compare: Compared},
 }

@@ -11,6 +11,10 @@ const (
 	CPUSustained = "cpu.sustained"
 	RSSTotal     = "rss.total"
 	WSLoss       = "ws.loss"
+	// What the scaling analysis' claims read besides: the most requests in
+	// flight at once, and how long the target took to answer ready.
+	HTTPInflightMax = "http.inflight.max"
+	TargetReadyTime = "target.ready_time"
 	// EndpointP95 and DownstreamPerRequest are pattern names: Instance gives the
 	// name for one endpoint or downstream.
 	EndpointP95          = "http." + Endpoint + ".p95"

@@ -297,7 +297,7 @@ func buildHTTP(p *yamlfile.Problems, dir string, f httpFile) HTTP {
 			p.At(at, "name: missing: gates and reports name endpoints, e.g. name: search")
 		case strings.ContainsAny(ep.Name, " \t"):
 			p.At(yamlfile.Child(at, "name"), "%q: want a name without spaces, e.g. %s", ep.Name, strings.Join(strings.Fields(ep.Name), "-"))
-		case metric.EndpointOf("http."+ep.Name+".max") != ep.Name:
+		case metric.EndpointOf(metric.OfEndpoint(ep.Name, "max")) != ep.Name:
 			p.At(yamlfile.Child(at, "name"), "%q is reserved for http.%s.max: choose another name", ep.Name, ep.Name)
 		case names[ep.Name]:
 			p.At(yamlfile.Child(at, "name"), "another endpoint is named %q: names must be unique — rename one", ep.Name)

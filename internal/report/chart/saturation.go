@@ -98,20 +98,20 @@ func latencyCurves(steps []result.Step) []curve {
 		}
 	}
 	if len(curves) == 0 {
-		curves = []curve{{metric: "http.p95"}}
+		curves = []curve{{metric: metric.HTTPP95}}
 	}
 	return curves
 }
 
 // stepValue is the observed value of metric at a step, in its base unit:
 // from the step's gates, or the step's own p95 for http.p95.
-func stepValue(st result.Step, metric string) (float64, bool) {
+func stepValue(st result.Step, name string) (float64, bool) {
 	for _, o := range st.Gates {
-		if o.Metric == metric && o.Observed != nil {
+		if o.Metric == name && o.Observed != nil {
 			return o.Observed.V, true
 		}
 	}
-	if metric == "http.p95" {
+	if name == metric.HTTPP95 {
 		return st.P95.Duration().Seconds(), st.Achieved > 0 && !st.NoSuccess
 	}
 	return 0, false
