@@ -209,7 +209,7 @@ func (sr *search) step(phase string, rate float64) (pass bool) {
 		}
 	}
 	o.logf("%s", o.stepLine(phase, rate, sr.lo, sr.hi, len(s.Steps), o.now().Sub(sr.start), runGuess(sr.base, o.Settle)))
-	res, err := o.execute(sr.ctx, run.Options{Scenario: sr.base.WithRate(scenario.Rate{Freq: rate, Per: time.Second}), Target: sr.tg})
+	res, err := o.execute(sr.ctx, run.Options{Scenario: sr.base.WithRate(unit.Rate{Freq: rate, Per: time.Second}), Target: sr.tg})
 	if res == nil {
 		sr.failed(rate, err)
 		return false

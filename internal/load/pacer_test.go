@@ -7,9 +7,10 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/schedule"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
-func rate(perSec float64) *scenario.Rate { return &scenario.Rate{Freq: perSec, Per: time.Second} }
+func rate(perSec float64) *unit.Rate { return &unit.Rate{Freq: perSec, Per: time.Second} }
 
 func TestPacerHits(t *testing.T) {
 	t.Parallel()

@@ -16,6 +16,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // startChild starts this test binary as a Hub target and returns its URL.
@@ -78,7 +79,7 @@ func BenchmarkBoards10k(b *testing.B) {
 	}
 	cfg := scenario.WebSocket{
 		Boards: boards, Path: probetest.WSPath, Stagger: stagger, Grace: 2 * time.Second,
-		Broadcast: scenario.Broadcast{Path: probetest.BroadcastPath, Rate: scenario.Rate{Freq: 1, Per: time.Second}},
+		Broadcast: scenario.Broadcast{Path: probetest.BroadcastPath, Rate: unit.Rate{Freq: 1, Per: time.Second}},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), hold+10*time.Minute)
 	defer cancel()

@@ -14,6 +14,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
 	"github.com/loadcheck/loadcheck/internal/probe/probetest"
 	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 const (
@@ -31,7 +32,7 @@ func wsConfig() scenario.WebSocket {
 		Grace:   2 * time.Second, // -race and parallel tests slow delivery to ~1 s
 		Broadcast: scenario.Broadcast{
 			Path:   probetest.BroadcastPath,
-			Rate:   scenario.Rate{Freq: testRate, Per: time.Second},
+			Rate:   unit.Rate{Freq: testRate, Per: time.Second},
 			Fields: map[string]string{"kind": "dispatch"},
 		},
 	}

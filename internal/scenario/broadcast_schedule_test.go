@@ -6,6 +6,7 @@ import (
 
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/schedule"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // The broadcaster sends exactly Len events of its schedule, event k at
@@ -20,7 +21,7 @@ func TestBroadcastScheduleLen(t *testing.T) {
 		want uint64
 	}{
 		{"50/s over 2s", scenario.Broadcast{Rate: *perSec(50)}, 2 * time.Second, 100},
-		{"40/min over 1m", scenario.Broadcast{Rate: scenario.Rate{Freq: 40, Per: time.Minute}}, time.Minute, 40},
+		{"40/min over 1m", scenario.Broadcast{Rate: unit.Rate{Freq: 40, Per: time.Minute}}, time.Minute, 40},
 		{"no rate", scenario.Broadcast{}, time.Minute, 0},
 		// Ramp 0→10/s over 2s (10), hold 1s (10), the last rate to 4s (10).
 		{"ramp, hold, held", scenario.Broadcast{Stages: rampHold}, 4 * time.Second, 30},
@@ -75,7 +76,7 @@ func TestBroadcastScheduleAt(t *testing.T) {
 	}
 }
 
-func perSec(f float64) *scenario.Rate { return &scenario.Rate{Freq: f, Per: time.Second} }
+func perSec(f float64) *unit.Rate { return &unit.Rate{Freq: f, Per: time.Second} }
 
 func absDur(d time.Duration) time.Duration {
 	if d < 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/loadcheck/loadcheck/internal/unit"
 	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
@@ -244,7 +245,7 @@ func (f targetFile) withDefaults() targetFile {
 }
 
 // rate is a Rate in a file: "20/s", "40/min", within ParseRate's bounds.
-type rate Rate
+type rate unit.Rate
 
 var _ yaml.NodeUnmarshaler = (*rate)(nil)
 

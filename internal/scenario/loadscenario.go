@@ -13,6 +13,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/metric"
 	"github.com/loadcheck/loadcheck/internal/schedule"
+	"github.com/loadcheck/loadcheck/internal/unit"
 	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
@@ -174,7 +175,7 @@ func buildResources(p *yamlfile.Problems, f resourcesFile) Resources {
 
 // buildProduction returns today's real traffic, against which headroom
 // is reported, or nil when the section is absent or has no rate.
-func buildProduction(p *yamlfile.Problems, f *productionFile) *Rate {
+func buildProduction(p *yamlfile.Problems, f *productionFile) *unit.Rate {
 	if f == nil {
 		return nil
 	}
@@ -182,7 +183,7 @@ func buildProduction(p *yamlfile.Problems, f *productionFile) *Rate {
 		p.At("production", "rate: missing: today's real traffic, e.g. production: {rate: 40/min}")
 		return nil
 	}
-	r := Rate(*f.Rate)
+	r := unit.Rate(*f.Rate)
 	return &r
 }
 
@@ -229,7 +230,7 @@ func profile(p *yamlfile.Problems, path string, l *loadFile, required bool) []sc
 		return nil
 	}
 	if l.Rate != nil {
-		r := Rate(*l.Rate)
+		r := unit.Rate(*l.Rate)
 		return []schedule.Stage{{To: &r}}
 	}
 	sp := yamlfile.Child(path, "stages")
@@ -249,9 +250,9 @@ func profile(p *yamlfile.Problems, path string, l *loadFile, required bool) []sc
 			}
 			out = append(out, schedule.Stage{Hold: time.Duration(*st.Hold)})
 		case st.To != nil && st.Over == nil:
-			p.At(at, "over: missing: a ramp needs the time it takes, e.g. {to: %s, over: 30s} (over: 0s for a step)", Rate(*st.To))
+			p.At(at, "over: missing: a ramp needs the time it takes, e.g. {to: %s, over: 30s} (over: 0s for a step)", unit.Rate(*st.To))
 		case st.To != nil:
-			r := Rate(*st.To)
+			r := unit.Rate(*st.To)
 			out = append(out, schedule.Stage{To: &r, Over: time.Duration(*st.Over)})
 		case st.Over != nil:
 			p.At(at, "to: missing: a ramp needs the rate it goes to, e.g. {to: 20/s, over: 30s}")
@@ -418,7 +419,7 @@ func buildWebSocket(p *yamlfile.Problems, f websocketFile) *WebSocket {
 	case b.Rate == nil && b.Stages == nil:
 		p.At("websocket.broadcast", "rate: missing: how often to broadcast, e.g. rate: 2/s")
 	case b.Stages == nil:
-		w.Broadcast.Rate = Rate(*b.Rate)
+		w.Broadcast.Rate = unit.Rate(*b.Rate)
 	}
 	if _, ok := b.Fields[w.IDField]; ok {
 		p.At(yamlfile.Child("websocket.broadcast.fields", w.IDField), "%q is the event id field (id_field), set by loadcheck", w.IDField)

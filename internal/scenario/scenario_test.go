@@ -16,6 +16,7 @@ import (
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/schedule"
 	"github.com/loadcheck/loadcheck/internal/tlstest"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // ignoreUnexported compares the exported fields only (netip.Addr by ==).
@@ -24,7 +25,7 @@ var ignoreUnexported = cmp.Options{
 	cmpopts.EquateComparable(netip.Addr{}),
 }
 
-func rate(t *testing.T, s string) *scenario.Rate {
+func rate(t *testing.T, s string) *unit.Rate {
 	t.Helper()
 	r, err := scenario.ParseRate(s)
 	if err != nil {
@@ -122,7 +123,7 @@ resources: {every: 500ms, sustained_window: 10s}
 // shorter stages hold the last rate; longer stages are cut.
 func TestLoadProfiles(t *testing.T) {
 	t.Parallel()
-	r := func(s string) *scenario.Rate { return rate(t, s) }
+	r := func(s string) *unit.Rate { return rate(t, s) }
 	tests := []struct {
 		name         string
 		load         string // the http.load section and, optionally, duration

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/schedule"
+	"github.com/loadcheck/loadcheck/internal/unit"
 )
 
 // WithDuration returns a copy of s whose measured phase lasts d, as the
@@ -34,7 +35,7 @@ func (s *Scenario) WithDuration(d time.Duration) *Scenario {
 // the whole Duration, as the CLI's --rate flag asks: Stages becomes a ramp
 // of zero length to r followed by a hold. Broadcasts are not changed. s is
 // not changed.
-func (s *Scenario) WithRate(r Rate) *Scenario {
+func (s *Scenario) WithRate(r unit.Rate) *Scenario {
 	c := *s
 	c.rateNote = fmt.Sprintf("a constant %s replaces the stages as written (peak %s)", r, c.WrittenPeak())
 	c.durationNote = ""
@@ -59,7 +60,7 @@ func fitNote(stages []schedule.Stage, d time.Duration) string {
 // WrittenPeak is the highest HTTP rate of the stages as written in the
 // file, before --duration or --rate changed them: the load the scenario
 // is meant to judge the target at.
-func (s *Scenario) WrittenPeak() Rate { return schedule.PeakRate(s.writtenHTTP) }
+func (s *Scenario) WrittenPeak() unit.Rate { return schedule.PeakRate(s.writtenHTTP) }
 
 // LoadChange says how --duration or --rate changed the load as written,
 // "" when they did not: every report states it beside the load applied.

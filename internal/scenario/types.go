@@ -15,11 +15,6 @@ import (
 	"github.com/loadcheck/loadcheck/internal/yamlfile"
 )
 
-// Rate is an arrival rate: Freq events every Per, written "20/s",
-// "40/min" or "0.5/s" in files and flags. It is unit.Rate, named here
-// because a scenario's fields hold it.
-type Rate = unit.Rate
-
 // MaxRate is the highest rate, per second, a file or flag may ask for:
 // far above what one loadcheck sends, so a rate past it is a typo (1e12/s)
 // that would only flood the machine.
@@ -28,13 +23,13 @@ const MaxRate = 1_000_000
 // ParseRate parses "20/s", "40/min", "3/h" or "0.5/s". The rate must be
 // finite, above zero (a rate of 0 sends nothing) and at most MaxRate per
 // second.
-func ParseRate(s string) (Rate, error) {
+func ParseRate(s string) (unit.Rate, error) {
 	r, err := unit.ParseRate(s)
 	if err != nil {
-		return Rate{}, err
+		return unit.Rate{}, err
 	}
 	if !(r.Freq > 0 && r.PerSecond() <= MaxRate) { // also NaN
-		return Rate{}, fmt.Errorf("rate %q: want more than 0 and at most %d/s, e.g. 20/s", s, MaxRate)
+		return unit.Rate{}, fmt.Errorf("rate %q: want more than 0 and at most %d/s, e.g. 20/s", s, MaxRate)
 	}
 	return r, nil
 }
@@ -62,7 +57,7 @@ type Scenario struct {
 	WebSocket  *WebSocket // nil without a websocket section
 	SSE        *SSE       // nil without an sse section
 	Resources  Resources
-	Production *Rate // today's real traffic, for headroom; nil when unset
+	Production *unit.Rate // today's real traffic, for headroom; nil when unset
 	Gates      []gate.Gate
 	Abort      Abort
 
@@ -174,7 +169,7 @@ type WebSocket struct {
 type Broadcast struct {
 	Path string
 	// Rate is the constant rate of broadcasts when Stages is empty.
-	Rate Rate
+	Rate unit.Rate
 	// Stages, when set, is the broadcast profile, fitted to the scenario's
 	// Duration like HTTP.Stages; Rate is then zero.
 	Stages []schedule.Stage
