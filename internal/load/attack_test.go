@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loadcheck/loadcheck/internal/clientaddr"
+	"github.com/loadcheck/loadcheck/internal/feed"
 	"github.com/loadcheck/loadcheck/internal/record"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/schedule"
@@ -136,9 +137,9 @@ func TestFeedValuesSubstituted(t *testing.T) {
 		}
 	}))
 	defer s.Close()
-	feed := &scenario.Feed{Columns: []string{"term"}, Rows: [][]string{{"a b"}, {"c"}}}
+	fd := &feed.Feed{Columns: []string{"term"}, Rows: [][]string{{"a b"}, {"c"}}}
 	sc := newScenario(constant(20, time.Second), time.Second, scenario.Endpoint{
-		Name: "search", Path: "/s?q={{.term}}", Headers: map[string]string{"X-Term": "{{.term}}"}, Weight: 1, Feed: feed,
+		Name: "search", Path: "/s?q={{.term}}", Headers: map[string]string{"X-Term": "{{.term}}"}, Weight: 1, Feed: fd,
 	})
 	attack(t, context.Background(), sc, s.URL)
 	close(got)

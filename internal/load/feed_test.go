@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/feed"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -23,9 +24,9 @@ func TestFeedOnceRunsOut(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer s.Close()
-	feed := &scenario.Feed{Columns: []string{"id"}, Rows: [][]string{{"1"}, {"2"}, {"3"}, {"4"}, {"5"}}, Order: scenario.OrderOnce}
+	fd := &feed.Feed{Columns: []string{"id"}, Rows: [][]string{{"1"}, {"2"}, {"3"}, {"4"}, {"5"}}, Order: feed.Once}
 	sc := newScenario(constant(40, time.Second), time.Second,
-		scenario.Endpoint{Name: "claim", Path: "/claim?id={{.id}}", Weight: 1, Feed: feed},
+		scenario.Endpoint{Name: "claim", Path: "/claim?id={{.id}}", Weight: 1, Feed: fd},
 		scenario.Endpoint{Name: "home", Path: "/", Weight: 1},
 	)
 	sum, st := attack(t, context.Background(), sc, s.URL)

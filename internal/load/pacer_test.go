@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/feed"
 	"github.com/loadcheck/loadcheck/internal/schedule"
 	"github.com/loadcheck/loadcheck/internal/unit"
 )
@@ -120,7 +120,7 @@ func TestSmoothRoundRobin(t *testing.T) {
 
 func TestTemplate(t *testing.T) {
 	t.Parallel()
-	feed := &scenario.Feed{Columns: []string{"term", "id"}, Rows: [][]string{{"sewer camera", "a/b"}}}
+	fd := &feed.Feed{Columns: []string{"term", "id"}, Rows: [][]string{{"sewer camera", "a/b"}}}
 	tests := []struct {
 		in, want string
 		inURL    bool
@@ -131,15 +131,15 @@ func TestTemplate(t *testing.T) {
 		{"/static", "/static", true},
 	}
 	for _, tc := range tests {
-		tp, err := compile(tc.in, feed, tc.inURL)
+		tp, err := compile(tc.in, fd, tc.inURL)
 		if err != nil {
 			t.Fatalf("compile(%q): %v", tc.in, err)
 		}
-		if got := tp.render(feed.Rows[0]); got != tc.want {
+		if got := tp.render(fd.Rows[0]); got != tc.want {
 			t.Errorf("render(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if _, err := compile("/x?q={{.nope}}", feed, true); err == nil {
+	if _, err := compile("/x?q={{.nope}}", fd, true); err == nil {
 		t.Errorf("compile with an unknown column: no error")
 	}
 }

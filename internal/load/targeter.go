@@ -11,6 +11,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/loadcheck/loadcheck/internal/feed"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
 
@@ -38,7 +39,7 @@ type template struct {
 	esc  []func(string) string
 }
 
-func compile(s string, feed *scenario.Feed, inURL bool) (template, error) {
+func compile(s string, fd *feed.Feed, inURL bool) (template, error) {
 	var t template
 	rest := s
 	for {
@@ -53,8 +54,8 @@ func compile(s string, feed *scenario.Feed, inURL bool) (template, error) {
 		}
 		name := strings.TrimPrefix(strings.TrimSpace(rest[i+2:i+j]), ".")
 		col := -1
-		if feed != nil {
-			for k, c := range feed.Columns {
+		if fd != nil {
+			for k, c := range fd.Columns {
 				if c == name {
 					col = k
 				}
@@ -98,7 +99,7 @@ type endpoint struct {
 	url     template // base URL + path + fragment
 	headers map[string]template
 	body    template
-	feed    *scenario.Feed
+	feed    *feed.Feed
 	next    atomic.Uint64 // the endpoint's next draw of its feed
 	// fixed is the whole target when nothing varies per request.
 	fixed *vegeta.Target

@@ -3,6 +3,7 @@ package run
 import (
 	"testing"
 
+	"github.com/loadcheck/loadcheck/internal/feed"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -12,7 +13,7 @@ import (
 func TestFeedsRanOut(t *testing.T) {
 	sc := &scenario.Scenario{HTTP: scenario.HTTP{Endpoints: []scenario.Endpoint{
 		{Name: "home"},
-		{Name: "claim", Feed: &scenario.Feed{Rows: make([][]string, 5), Order: scenario.OrderOnce}},
+		{Name: "claim", Feed: &feed.Feed{Rows: make([][]string, 5), Order: feed.Once}},
 	}}}
 	res := &result.Result{}
 	got := feedsRanOut(res, sc, []uint64{0, 15})

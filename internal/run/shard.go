@@ -68,7 +68,7 @@ func waitStart(ctx context.Context, start time.Time) (time.Duration, error) {
 }
 
 // shardOf returns the scenario as shard s runs it: its share of the
-// HTTP clients (at least one), of each feed's draws (scenario.Feed.Shard),
+// HTTP clients (at least one), of each feed's draws (feed.Feed.Shard),
 // and of each kind of observer's clients (observerKind.share). The
 // schedule is shared out by the pacer (load.Pacer.Shard).
 func shardOf(sc *scenario.Scenario, s *result.ShardInfo) *scenario.Scenario {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/feed"
 	"github.com/loadcheck/loadcheck/internal/result"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 )
@@ -49,18 +50,18 @@ func TestShardSet(t *testing.T) {
 // N makes draws K−1, K−1+N, … of the whole run's, and the original
 // scenario is left as it was.
 func TestShardOfFeeds(t *testing.T) {
-	feed := &scenario.Feed{Columns: []string{"v"}, Rows: [][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}}, Order: scenario.OrderCycle}
-	sc := &scenario.Scenario{HTTP: scenario.HTTP{Clients: 4, Endpoints: []scenario.Endpoint{{Name: "e", Path: "/{{.v}}", Feed: feed}}}}
+	fd := &feed.Feed{Columns: []string{"v"}, Rows: [][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}}, Order: feed.Cycle}
+	sc := &scenario.Scenario{HTTP: scenario.HTTP{Clients: 4, Endpoints: []scenario.Endpoint{{Name: "e", Path: "/{{.v}}", Feed: fd}}}}
 	s := &result.ShardInfo{Index: 2, Count: 3}
 	got := shardOf(sc, s).HTTP.Endpoints[0].Feed
 	for i := range uint64(4) {
 		row, _ := got.Draw(i)
-		want, _ := feed.Draw(1 + 3*i)
+		want, _ := fd.Draw(1 + 3*i)
 		if row[0] != want[0] {
 			t.Errorf("shard 2/3 draw %d = %s, want the run's draw %d, %s", i, row[0], 1+3*i, want[0])
 		}
 	}
-	if sc.HTTP.Endpoints[0].Feed != feed {
+	if sc.HTTP.Endpoints[0].Feed != fd {
 		t.Error("shardOf changed the scenario it was given")
 	}
 }

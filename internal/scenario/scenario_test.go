@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/loadcheck/loadcheck/internal/feed"
 	"github.com/loadcheck/loadcheck/internal/scenario"
 	"github.com/loadcheck/loadcheck/internal/schedule"
 	"github.com/loadcheck/loadcheck/internal/tlstest"
@@ -283,15 +284,15 @@ http:
     - name: plain
       path: /
 `)
-	want := []*scenario.Feed{
-		{Columns: []string{"term", "city"}, Rows: [][]string{{"a", "x"}, {"b", "y"}, {"c", "x"}}, Order: scenario.OrderCycle},
-		{Columns: []string{"term"}, Rows: [][]string{{"a"}, {"7"}, {"true"}}, Order: scenario.OrderRandom},
+	want := []*feed.Feed{
+		{Columns: []string{"term", "city"}, Rows: [][]string{{"a", "x"}, {"b", "y"}, {"c", "x"}}, Order: feed.Cycle},
+		{Columns: []string{"term"}, Rows: [][]string{{"a"}, {"7"}, {"true"}}, Order: feed.Random},
 		{Columns: []string{"phone", "name"}, Rows: [][]string{{"555-0100", "Ada"}, {"555-0101", "Grace"}},
-			File: filepath.Join(dir, "scenarios/data/phones.csv"), Order: scenario.OrderCycle},
+			File: filepath.Join(dir, "scenarios/data/phones.csv"), Order: feed.Cycle},
 		nil,
 	}
 	for i, e := range s.HTTP.Endpoints {
-		if diff := cmp.Diff(want[i], e.Feed, cmpopts.IgnoreUnexported(scenario.Feed{})); diff != "" {
+		if diff := cmp.Diff(want[i], e.Feed, cmpopts.IgnoreUnexported(feed.Feed{})); diff != "" {
 			t.Errorf("endpoint %q: Feed (-want +got):\n%s", e.Name, diff)
 		}
 	}

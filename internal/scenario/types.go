@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadcheck/loadcheck/internal/feed"
 	"github.com/loadcheck/loadcheck/internal/gate"
 	"github.com/loadcheck/loadcheck/internal/schedule"
 	"github.com/loadcheck/loadcheck/internal/unit"
@@ -109,42 +110,8 @@ type Endpoint struct {
 	Headers map[string]string // values may contain placeholders
 	Body    string            // may contain placeholders
 	Weight  int               // default 1
-	Feed    *Feed             // nil without placeholders
+	Feed    *feed.Feed        // nil without placeholders
 }
-
-// Feed supplies per-request values for an endpoint's placeholders: one row
-// per request, drawn in Order (see Draw), in proportion to Weights when the
-// feed has a weight column.
-type Feed struct {
-	Columns []string
-	Rows    [][]string
-	// Weights holds each row's weight (finite, above 0), from the feed's
-	// column named weight, which is not a placeholder column; nil when the
-	// feed has none, and every row is drawn alike.
-	Weights []float64
-	Order   FeedOrder
-	File    string // the CSV file the rows came from, "" for inline lists
-
-	draw feedDraw // how Draw picks rows; set by build and Shard
-}
-
-// FeedOrder is the order in which a feed's rows are drawn.
-type FeedOrder string
-
-// The orders a feed's rows can be drawn in (feed: {order: …}).
-const (
-	// OrderCycle draws the rows in the file's order, over and over; with
-	// weights, in a fixed interleaved sequence in which each row's share
-	// of every stretch of draws follows its weight.
-	OrderCycle FeedOrder = "cycle"
-	// OrderRandom draws rows at random (in proportion to their weights),
-	// from a fixed seed: every run sends the same sequence, so runs
-	// compared against each other send the same requests.
-	OrderRandom FeedOrder = "random"
-	// OrderOnce draws each row at most once, in the file's order; then
-	// the feed has run out and its endpoint sends nothing more.
-	OrderOnce FeedOrder = "once"
-)
 
 // WebSocket configures the dispatch boards and the broadcaster.
 type WebSocket struct {

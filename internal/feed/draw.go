@@ -1,4 +1,4 @@
-package scenario
+package feed
 
 import (
 	"fmt"
@@ -6,8 +6,8 @@ import (
 	"sort"
 )
 
-// feedDraw is what Feed.Draw needs beyond the rows.
-type feedDraw struct {
+// drawState is what Feed.Draw needs beyond the rows.
+type drawState struct {
 	// cum[i] is the sum of Weights[:i+1]; nil without weights.
 	cum []float64
 	// This process makes the draws shard, shard+shards, shard+2·shards, …
@@ -32,12 +32,12 @@ func (f *Feed) Draw(i uint64) ([]string, bool) {
 	}
 	g := f.draw.shard + i*max(f.draw.shards, 1)
 	switch f.Order {
-	case OrderOnce:
+	case Once:
 		if g >= n {
 			return nil, false
 		}
 		return f.Rows[g], true
-	case OrderRandom:
+	case Random:
 		return f.Rows[f.pick(splitmix64(g))], true
 	default:
 		if f.draw.cum == nil {
@@ -51,7 +51,7 @@ func (f *Feed) Draw(i uint64) ([]string, bool) {
 // k−1, k−1+n, k−1+2n, … of the whole feed. f is not changed.
 func (f *Feed) Shard(k, n int) *Feed {
 	if k < 1 || k > n {
-		panic(fmt.Sprintf("scenario: Feed.Shard(%d, %d): want 1 ≤ k ≤ n", k, n))
+		panic(fmt.Sprintf("feed: Feed.Shard(%d, %d): want 1 ≤ k ≤ n", k, n))
 	}
 	c := *f
 	c.draw.shard, c.draw.shards = uint64(k-1), uint64(n)

@@ -1,29 +1,29 @@
-package scenario_test
+package feed_test
 
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/loadcheck/loadcheck/internal/scenario"
+	"github.com/loadcheck/loadcheck/internal/feed"
 )
 
-// feedOf loads a one-endpoint scenario whose feed is the CSV text and
-// returns the feed.
-func feedOf(t *testing.T, csv, order string) *scenario.Feed {
+// feedOf is the feed of the CSV text, drawn in order.
+func feedOf(t *testing.T, csv, order string) *feed.Feed {
 	t.Helper()
-	dir := t.TempDir()
-	writeFile(t, dir, "scenarios/data/f.csv", csv)
-	s := mustLoad(t, dir, fmt.Sprintf(`
-duration: 1m
-http:
-  load: {rate: 5/s}
-  endpoints:
-    - {name: a, path: "/q={{.v}}", feed: {file: data/f.csv, order: %s}}
-`, order))
-	return s.HTTP.Endpoints[0].Feed
+	path := filepath.Join(t.TempDir(), "f.csv")
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := feed.ReadCSV(path, feed.Order(order))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // zipfCSV is a feed of n values whose weights fall as 1/rank, as search
@@ -40,7 +40,7 @@ func zipfCSV(n int) (string, []float64) {
 }
 
 // counts draws n rows and counts each value's draws by its row index.
-func counts(t *testing.T, f *scenario.Feed, n int) []int {
+func counts(t *testing.T, f *feed.Feed, n int) []int {
 	t.Helper()
 	c := make([]int, len(f.Rows))
 	for i := range uint64(n) {
