@@ -32,7 +32,7 @@ internal/merge;all;all;20
 internal/metric;all;all;20
 internal/record;all;all;10
 internal/schedule;all;all;20
-internal/probe;ledger.go account.go eventid.go clock.go figures.go;^(TestMergeWS|TestMergeSSE|TestStartShardWS|TestAccount|TestDisconnected|TestBitset|TestReceive|TestParseEventID|TestIDOf|TestSchedule);20
+internal/probe;ledger.go account.go eventid.go clock.go figures.go;^(TestMergeWS|TestMergeSSE|TestStartShardWS|TestAccount|TestDisconnected|TestBitset|TestReceive|TestParseEventID|TestIDOf);20
 internal/resource;tally.go figures.go;^(TestCPUPercent|TestWindowMean|TestRollingMax|TestTally|TestErrKind|TestSeriesExits);20
 internal/load;pacer.go;^TestPacer;20
 '
