@@ -54,7 +54,8 @@ func ReadCSV(file string, order Order) (*Feed, error) {
 func readCSV(file string) (cols []string, rows [][]string, weights []float64, err error) {
 	fh, err := os.Open(file)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("cannot read %s: %v — fix the path (relative to the scenario file) or create the file", file, withoutPath(err))
+		// os.Open fails with a *PathError: Unwrap drops the path the message names.
+		return nil, nil, nil, fmt.Errorf("cannot read %s: %v — fix the path (relative to the scenario file) or create the file", file, errors.Unwrap(err))
 	}
 	defer fh.Close()
 	r := csv.NewReader(fh)
@@ -120,14 +121,4 @@ func splitWeights(cols []string, rows [][]string, c int, where func(row int) str
 		out[i] = slices.Delete(slices.Clone(row), c, c+1)
 	}
 	return slices.Delete(slices.Clone(cols), c, c+1), out, weights, nil
-}
-
-// withoutPath is err without the path an *os.PathError adds, for a
-// message that names the file itself.
-func withoutPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
